@@ -1,0 +1,129 @@
+import Foundation
+
+/// Every setting the service reads, parsed from environment variables in one place.
+///
+/// A bad value stops start-up with a ``ConfigurationError`` that names the variable and what it accepts.
+public struct AppConfig: Sendable {
+    public var database: DatabaseLocation
+    /// Connections kept per event loop (PostgreSQL only; SQLite always uses one per loop).
+    public var databasePoolSize: Int
+    public var adminUsername: String
+    public var adminPassword: String
+    public var tokenTTL: TimeInterval
+    public var bcryptCost: Int
+
+    public static let defaultAdminUsername = "admin"
+    public static let defaultAdminPassword = "admin"
+
+    public init(
+        database: DatabaseLocation = .sqlite(path: "booking.sqlite"),
+        databasePoolSize: Int = 8,
+        adminUsername: String = AppConfig.defaultAdminUsername,
+        adminPassword: String = AppConfig.defaultAdminPassword,
+        tokenTTL: TimeInterval = 7 * 24 * 3600,
+        bcryptCost: Int = 12
+    ) {
+        self.database = database
+        self.databasePoolSize = databasePoolSize
+        self.adminUsername = adminUsername
+        self.adminPassword = adminPassword
+        self.tokenTTL = tokenTTL
+        self.bcryptCost = bcryptCost
+    }
+
+    /// Reads the configuration from `environment` (the process environment by default).
+    public static func fromEnvironment(
+        _ environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ConfigurationError) -> AppConfig {
+        var config = AppConfig()
+        let env = Environment(values: environment)
+        if let url = env["DATABASE_URL"] {
+            config.database = try DatabaseLocation(url: url)
+        }
+        config.databasePoolSize = try env.integer("DATABASE_POOL_SIZE", in: 1...256) ?? config.databasePoolSize
+        config.adminUsername = env["ADMIN_USERNAME"] ?? config.adminUsername
+        config.adminPassword = env["ADMIN_PASSWORD"] ?? config.adminPassword
+        if let ttl = env["TOKEN_TTL"] {
+            config.tokenTTL = try Self.parseDuration(ttl, variable: "TOKEN_TTL")
+        }
+        config.bcryptCost = try env.integer("BCRYPT_COST", in: 4...31) ?? config.bcryptCost
+        return config
+    }
+
+    /// Accepts a number of seconds, or a number followed by `s`, `m`, `h` or `d` (`90m`, `7d`).
+    static func parseDuration(_ text: String, variable: String) throws(ConfigurationError) -> TimeInterval {
+        let units: [Character: TimeInterval] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
+        var digits = Substring(text)
+        var unit: TimeInterval = 1
+        if let last = text.last, let multiplier = units[last] {
+            digits = digits.dropLast()
+            unit = multiplier
+        }
+        guard let value = Int(digits), value > 0, value <= 3650 * 86400 / Int(unit) else {
+            throw ConfigurationError(
+                variable: variable, value: text,
+                accepts: "a positive duration such as 3600, 90m, 12h or 7d (at most 10 years)"
+            )
+        }
+        return TimeInterval(value) * unit
+    }
+}
+
+/// Where the data lives: an embedded SQLite file or a PostgreSQL server.
+public enum DatabaseLocation: Sendable, Equatable {
+    case sqlite(path: String)
+    case postgres(url: String)
+
+    /// Parses `DATABASE_URL`: `postgres://…` / `postgresql://…`, or `sqlite:PATH` / `sqlite://PATH`.
+    public init(url: String) throws(ConfigurationError) {
+        let accepts = "postgres://user:password@host:port/database, or sqlite:PATH for an SQLite file"
+        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+            guard let parsed = URL(string: url), parsed.host?.isEmpty == false else {
+                throw ConfigurationError(variable: "DATABASE_URL", value: "(hidden)", accepts: accepts)
+            }
+            self = .postgres(url: url)
+        } else if url.hasPrefix("sqlite:") {
+            var path = String(url.dropFirst("sqlite:".count))
+            if path.hasPrefix("//") { path.removeFirst(2) }
+            guard !path.isEmpty else {
+                throw ConfigurationError(variable: "DATABASE_URL", value: url, accepts: accepts)
+            }
+            self = .sqlite(path: path)
+        } else {
+            // The value may hold a password, so it is not echoed back.
+            throw ConfigurationError(variable: "DATABASE_URL", value: "(hidden)", accepts: accepts)
+        }
+    }
+}
+
+/// A setting that cannot be used; its description is the one line printed before exiting.
+public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
+    public let variable: String
+    public let value: String
+    public let accepts: String
+
+    public var description: String {
+        "Invalid \(variable)=\(value): expected \(accepts)."
+    }
+}
+
+private struct Environment {
+    let values: [String: String]
+
+    /// A variable's value; an empty value counts as unset.
+    subscript(name: String) -> String? {
+        guard let value = values[name], !value.isEmpty else { return nil }
+        return value
+    }
+
+    func integer(_ name: String, in range: ClosedRange<Int>) throws(ConfigurationError) -> Int? {
+        guard let text = self[name] else { return nil }
+        guard let value = Int(text), range.contains(value) else {
+            throw ConfigurationError(
+                variable: name, value: text,
+                accepts: "an integer from \(range.lowerBound) to \(range.upperBound)"
+            )
+        }
+        return value
+    }
+}

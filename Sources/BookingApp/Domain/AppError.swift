@@ -1,0 +1,23 @@
+/// Every way a request can fail for a reason the domain understands.
+///
+/// The HTTP layer maps each case to a status and a stable `code` in one place (`AppError+HTTP.swift`).
+public enum AppError: Error, Equatable, Sendable {
+    /// A field is missing or its value is not acceptable; `field` names it.
+    case invalidField(field: String, reason: String)
+    /// The body is not the JSON the endpoint expects.
+    case malformedBody(reason: String)
+    case passwordMismatch
+    case usernameTaken
+    case emailTaken
+    case resourceNameTaken
+    case insufficientQuantity(requested: Int, available: Int)
+    case resourceNotFound
+    case bookingNotFound
+    case bookingAlreadyCancelled
+    case resourceHasActiveBookings(count: Int)
+    case totalBelowBooked(booked: Int)
+    case invalidCredentials
+    case authenticationRequired
+    case invalidToken
+    case adminRequired
+}

@@ -1,0 +1,75 @@
+import Foundation
+import Logging
+
+/// Sign-up, listing users, and the bootstrap admin.
+public struct AccountService: Sendable {
+    let database: DatabaseHandle
+    let passwords: any PasswordHashing
+
+    public struct Registration: Sendable {
+        public var username: String?
+        public var email: String?
+        public var password: String?
+        public var confirmPassword: String?
+        public var isAdmin: Bool
+
+        public init(username: String?, email: String?, password: String?, confirmPassword: String?, isAdmin: Bool) {
+            self.username = username
+            self.email = email
+            self.password = password
+            self.confirmPassword = confirmPassword
+            self.isAdmin = isAdmin
+        }
+    }
+
+    /// Creates a user. Only an admin may create another admin; from anyone else `isAdmin` is ignored.
+    public func register(_ registration: Registration, by caller: User?) async throws -> User {
+        let username = try Validate.username(registration.username)
+        let email = try Validate.email(registration.email)
+        let password = try Validate.password(registration.password)
+        let confirmation = try Validate.required(registration.confirmPassword, field: "confirm_password")
+        guard password == confirmation else { throw AppError.passwordMismatch }
+
+        let store = UserStore(sql: database.sql)
+        // Cheap checks first so a taken name costs no Bcrypt; the insert below settles any race.
+        try await ensureAvailable(username: username, email: email, in: store)
+        let hash = try await passwords.hash(password)
+        let isAdmin = registration.isAdmin && caller?.isAdmin == true
+        if let user = try await store.insert(username: username, email: email, passwordHash: hash, isAdmin: isAdmin, at: Date()) {
+            return user
+        }
+        try await ensureAvailable(username: username, email: email, in: store)
+        throw AppError.usernameTaken
+    }
+
+    /// An admin sees every user; anyone else a list holding only themself.
+    public func users(visibleTo viewer: User) async throws -> [User] {
+        viewer.isAdmin ? try await UserStore(sql: database.sql).all() : [viewer]
+    }
+
+    /// Creates the configured admin when no admin exists yet, and warns while the default password works.
+    public func bootstrapAdmin(username: String, password: String, logger: Logger) async throws {
+        let store = UserStore(sql: database.sql)
+        if try await !store.anyAdminExists() {
+            let hash = try await passwords.hash(password)
+            let email = "\(username.uniquenessKey)@localhost.localdomain"
+            if try await store.insert(username: username, email: email, passwordHash: hash, isAdmin: true, at: Date()) != nil {
+                logger.notice("Created the admin user", metadata: ["username": .string(username)])
+            } else if try await !store.anyAdminExists() {
+                // A non-admin already holds that name; promoting it silently would hand over the service.
+                logger.error("No admin exists and ADMIN_USERNAME is taken by a regular user; set another ADMIN_USERNAME",
+                             metadata: ["username": .string(username)])
+            }
+        }
+        if let admin = try await store.credentials(username: username), admin.user.isAdmin,
+           try await passwords.verify(AppConfig.defaultAdminPassword, against: admin.passwordHash) {
+            logger.warning("The admin user still has the default password; set ADMIN_PASSWORD or change it",
+                           metadata: ["username": .string(username)])
+        }
+    }
+
+    private func ensureAvailable(username: String, email: String, in store: UserStore) async throws {
+        if try await store.usernameExists(username) { throw AppError.usernameTaken }
+        if try await store.emailExists(email) { throw AppError.emailTaken }
+    }
+}

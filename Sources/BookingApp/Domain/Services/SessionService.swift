@@ -1,0 +1,61 @@
+import Crypto
+import Foundation
+
+/// Logging in and out, and recognising a token on later requests.
+public struct SessionService: Sendable {
+    let database: DatabaseHandle
+    let passwords: any PasswordHashing
+    let tokenTTL: TimeInterval
+    /// A real hash checked when the username is unknown, so a wrong username costs the same time as a
+    /// wrong password and does not reveal which accounts exist.
+    let decoyPasswordHash: String
+
+    public func login(username: String?, password: String?) async throws -> Session {
+        let username = try Validate.required(username, field: "username")
+        let password = try Validate.required(password, field: "password")
+        let store = UserStore(sql: database.sql)
+        guard let account = try await store.credentials(username: username) else {
+            _ = try await passwords.verify(password, against: decoyPasswordHash)
+            throw AppError.invalidCredentials
+        }
+        guard try await passwords.verify(password, against: account.passwordHash) else {
+            throw AppError.invalidCredentials
+        }
+
+        let token = Self.makeToken()
+        let now = Date()
+        let expiresAt = now.addingTimeInterval(tokenTTL)
+        let tokens = TokenStore(sql: database.sql)
+        try await tokens.deleteExpired(userID: account.user.id, at: now)
+        try await tokens.insert(tokenHash: Self.hash(token: token), userID: account.user.id, createdAt: now, expiresAt: expiresAt)
+        return Session(token: token, expiresAt: expiresAt, user: account.user)
+    }
+
+    /// Revokes the token that authenticated this request; the user's other sessions stay valid.
+    public func logout(_ principal: Principal) async throws {
+        try await TokenStore(sql: database.sql).delete(tokenHash: principal.tokenHash)
+    }
+
+    /// The principal behind a token, or nil when the token is unknown, revoked or expired.
+    public func authenticate(token: String) async throws -> Principal? {
+        let tokenHash = Self.hash(token: token)
+        guard let user = try await TokenStore(sql: database.sql).user(forTokenHash: tokenHash, at: Date()) else {
+            return nil
+        }
+        return Principal(user: user, tokenHash: tokenHash)
+    }
+
+    /// 256 bits from the system's secure generator, URL-safe base64 without padding (43 characters).
+    static func makeToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        return Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func hash(token: String) -> String {
+        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}

@@ -1,0 +1,83 @@
+import Vapor
+
+/// The single mapping from domain errors to what a client sees: a status, a stable machine-readable
+/// `code`, and a human-readable `reason`.
+extension AppError {
+    var status: HTTPResponseStatus {
+        switch self {
+        case .invalidField, .malformedBody, .passwordMismatch, .usernameTaken, .emailTaken, .resourceNameTaken,
+             .insufficientQuantity:
+            .badRequest
+        case .invalidCredentials, .authenticationRequired, .invalidToken:
+            .unauthorized
+        case .adminRequired:
+            .forbidden
+        case .resourceNotFound, .bookingNotFound:
+            .notFound
+        case .bookingAlreadyCancelled, .resourceHasActiveBookings, .totalBelowBooked:
+            .conflict
+        }
+    }
+
+    var code: String {
+        switch self {
+        case .invalidField: "invalid_field"
+        case .malformedBody: "malformed_body"
+        case .passwordMismatch: "password_mismatch"
+        case .usernameTaken: "username_taken"
+        case .emailTaken: "email_taken"
+        case .resourceNameTaken: "resource_name_taken"
+        case .insufficientQuantity: "insufficient_quantity"
+        case .resourceNotFound: "resource_not_found"
+        case .bookingNotFound: "booking_not_found"
+        case .bookingAlreadyCancelled: "booking_already_cancelled"
+        case .resourceHasActiveBookings: "resource_has_active_bookings"
+        case .totalBelowBooked: "quantity_below_booked"
+        case .invalidCredentials: "invalid_credentials"
+        case .authenticationRequired: "authentication_required"
+        case .invalidToken: "invalid_token"
+        case .adminRequired: "admin_required"
+        }
+    }
+
+    var reason: String {
+        switch self {
+        case .invalidField(_, let reason), .malformedBody(let reason):
+            reason
+        case .passwordMismatch:
+            "password and confirm_password do not match"
+        case .usernameTaken:
+            "That username is already taken."
+        case .emailTaken:
+            "That e-mail address is already registered."
+        case .resourceNameTaken:
+            "A resource with that name already exists."
+        case .insufficientQuantity(let requested, let available):
+            "Cannot book \(requested) unit(s): only \(available) left."
+        case .resourceNotFound:
+            "Resource not found."
+        case .bookingNotFound:
+            "Booking not found."
+        case .bookingAlreadyCancelled:
+            "This booking is already cancelled."
+        case .resourceHasActiveBookings(let count):
+            "The resource has \(count) active booking(s); cancel them before deleting it."
+        case .totalBelowBooked(let booked):
+            "total_quantity cannot go below the \(booked) unit(s) currently booked."
+        case .invalidCredentials:
+            "Invalid username or password."
+        case .authenticationRequired:
+            "Authentication required: send Authorization: Token <token> (or Bearer)."
+        case .invalidToken:
+            "The token is invalid, expired or revoked."
+        case .adminRequired:
+            "Only an admin can do this."
+        }
+    }
+
+    /// The field a 400 is about, so clients can point at it without parsing `reason`.
+    var field: String? {
+        if case .invalidField(let field, _) = self { return field }
+        return nil
+    }
+}

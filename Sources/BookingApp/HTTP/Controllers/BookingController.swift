@@ -1,0 +1,48 @@
+import Vapor
+
+struct BookingController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        let bookings = routes.grouped("bookings")
+        bookings.post(use: create)
+        bookings.get(use: index)
+        bookings.delete(":id", use: cancel)
+    }
+
+    @Sendable func create(req: Request) async throws -> Response {
+        let user = try req.requireUser()
+        let body = try req.decodeJSON(BookingRequest.self)
+        let booking = try await req.domain.bookings.book(body.resource?.reference, quantity: body.purchaseQuantity, for: user)
+        return try await BookingResponse(booking).encodeResponse(status: .created, for: req)
+    }
+
+    /// `?resource=ID&status=active|cancelled|all&limit=1...1000&offset=N`
+    @Sendable func index(req: Request) async throws -> [BookingResponse] {
+        let user = try req.requireUser()
+        var query = BookingService.Query()
+        query.resourceID = try integerParameter(req, "resource")
+        query.limit = try integerParameter(req, "limit") ?? query.limit
+        query.offset = try integerParameter(req, "offset") ?? query.offset
+        if let status = req.query[String.self, at: "status"] {
+            guard let filter = BookingService.StatusFilter(rawValue: status) else {
+                throw AppError.invalidField(field: "status", reason: "status must be one of active, cancelled, all")
+            }
+            query.status = filter
+        }
+        return try await req.domain.bookings.bookings(visibleTo: user, query).map(BookingResponse.init)
+    }
+
+    /// Cancels the booking; its units go back to the resource. Answers with the cancelled booking.
+    @Sendable func cancel(req: Request) async throws -> BookingResponse {
+        let user = try req.requireUser()
+        guard let id = req.parameters.get("id", as: Int.self) else { throw AppError.bookingNotFound }
+        return BookingResponse(try await req.domain.bookings.cancel(bookingID: id, by: user))
+    }
+
+    private func integerParameter(_ req: Request, _ name: String) throws -> Int? {
+        guard let text = req.query[String.self, at: name] else { return nil }
+        guard let value = Int(text) else {
+            throw AppError.invalidField(field: name, reason: "\(name) must be an integer")
+        }
+        return value
+    }
+}

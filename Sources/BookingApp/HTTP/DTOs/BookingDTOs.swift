@@ -1,0 +1,58 @@
+import Vapor
+
+struct BookingRequest: Decodable {
+    var resource: ResourceField?
+    var purchaseQuantity: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case resource
+        case purchaseQuantity = "purchase_quantity"
+    }
+
+    /// `resource` is an id (a number, or a string of digits) or otherwise a resource's name.
+    struct ResourceField: Decodable {
+        let reference: ResourceReference
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let id = try? container.decode(Int.self) {
+                reference = .id(id)
+                return
+            }
+            let text = try container.decode(String.self).trimmingWhitespace()
+            if !text.isEmpty, text.allSatisfy(\.isASCIIDigit) {
+                // Digits beyond Int's range cannot be any resource's id.
+                reference = .id(Int(text) ?? -1)
+            } else {
+                reference = .name(text)
+            }
+        }
+    }
+}
+
+struct BookingResponse: Content {
+    let id: Int
+    let resource: Int
+    let resourceName: String
+    let user: Int
+    let purchaseQuantity: Int
+    let bookingDate: String
+    let status: String
+
+    enum CodingKeys: String, CodingKey {
+        case id, resource, user, status
+        case resourceName = "resource_name"
+        case purchaseQuantity = "purchase_quantity"
+        case bookingDate = "booking_date"
+    }
+
+    init(_ booking: Booking) {
+        id = booking.id
+        resource = booking.resourceID
+        resourceName = booking.resourceName
+        user = booking.userID
+        purchaseQuantity = booking.purchaseQuantity
+        bookingDate = booking.bookingDate.wireFormat
+        status = booking.status.rawValue
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import Vapor
+
+extension Request {
+    /// Decodes the body as JSON whatever its declared content type (`curl -d` sends form encoding by
+    /// default), turning every decoding failure into a 400 that names the offending field.
+    func decodeJSON<Body: Decodable>(_ type: Body.Type = Body.self) throws -> Body {
+        guard let buffer = body.data, buffer.readableBytes > 0 else {
+            throw AppError.malformedBody(reason: "The request body must be a JSON object.")
+        }
+        do {
+            return try JSONDecoder().decode(Body.self, from: buffer)
+        } catch let error as DecodingError {
+            throw AppError(decodingError: error)
+        }
+    }
+}
+
+extension AppError {
+    init(decodingError error: DecodingError) {
+        func field(_ path: [any CodingKey]) -> String {
+            path.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch error {
+        case .typeMismatch(_, let context) where !context.codingPath.isEmpty,
+             .valueNotFound(_, let context) where !context.codingPath.isEmpty:
+            let name = field(context.codingPath)
+            self = .invalidField(field: name, reason: "\(name) has the wrong type or is out of range")
+        case .dataCorrupted(let context) where !context.codingPath.isEmpty:
+            let name = field(context.codingPath)
+            self = .invalidField(field: name, reason: "\(name) has the wrong type or is out of range")
+        case .keyNotFound(let key, let context):
+            let name = field(context.codingPath + [key])
+            self = .invalidField(field: name, reason: "\(name) is required")
+        default:
+            self = .malformedBody(reason: "The request body is not a valid JSON object.")
+        }
+    }
+}
+
+/// Dates go over the wire as ISO-8601 with milliseconds and a zone: `2026-11-25T08:46:53.123Z`.
+extension Date {
+    var wireFormat: String {
+        formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+}

@@ -1,0 +1,64 @@
+import Vapor
+
+/// Turns every error into a JSON body `{"error": true, "reason": "...", "code": "..."}` with its status.
+/// Errors the client did not cause are logged and answered with a generic 500 that reveals nothing.
+struct ErrorResponseMiddleware: AsyncMiddleware {
+    struct Body: Content {
+        var error = true
+        let reason: String
+        let code: String
+        let field: String?
+    }
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        do {
+            return try await next.respond(to: request)
+        } catch {
+            return Self.response(for: error, to: request)
+        }
+    }
+
+    static func response(for error: any Error, to request: Request) -> Response {
+        let status: HTTPResponseStatus
+        let body: Body
+        var headers = HTTPHeaders()
+        switch error {
+        case let error as AppError:
+            status = error.status
+            body = Body(reason: error.reason, code: error.code, field: error.field)
+        case let error as any AbortError:
+            status = error.status
+            headers = error.headers
+            body = Body(reason: error.reason, code: code(for: status), field: nil)
+        default:
+            request.logger.report(error: error)
+            status = .internalServerError
+            body = Body(reason: "Something went wrong on our side.", code: "internal_error", field: nil)
+        }
+        if status == .unauthorized {
+            headers.replaceOrAdd(name: .wwwAuthenticate, value: "Token")
+        }
+        let response = Response(status: status, headers: headers)
+        do {
+            try response.content.encode(body, as: .json)
+        } catch {
+            response.body = .init(string: #"{"error":true,"reason":"Something went wrong on our side.","code":"internal_error"}"#)
+            response.headers.contentType = .json
+        }
+        return response
+    }
+
+    /// A stable code for errors raised by Vapor itself (no route, body too large, ...).
+    static func code(for status: HTTPResponseStatus) -> String {
+        switch status {
+        case .notFound: "not_found"
+        case .methodNotAllowed: "method_not_allowed"
+        case .payloadTooLarge: "payload_too_large"
+        case .unsupportedMediaType: "unsupported_media_type"
+        case .badRequest: "bad_request"
+        case .unauthorized: "unauthorized"
+        case .forbidden: "forbidden"
+        default: status.code < 500 ? "client_error" : "server_error"
+        }
+    }
+}

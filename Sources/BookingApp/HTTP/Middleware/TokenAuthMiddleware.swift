@@ -1,0 +1,51 @@
+import Vapor
+
+/// Reads `Authorization: Token <t>` (the Django REST convention) or `Bearer <t>`.
+///
+/// No header: the request goes on anonymously. A header that is presented but not a valid token is a
+/// 401 on every path, even where no token is needed, so a client never mistakes a dead session for a
+/// live one.
+struct TokenAuthMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        guard let header = request.headers.first(name: .authorization) else {
+            return try await next.respond(to: request)
+        }
+        guard let token = Self.token(from: header),
+              let principal = try await request.domain.sessions.authenticate(token: token)
+        else { throw AppError.invalidToken }
+        request.principal = principal
+        return try await next.respond(to: request)
+    }
+
+    static func token(from header: String) -> String? {
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, ["token", "bearer"].contains(parts[0].lowercased()) else { return nil }
+        let token = parts[1].trimmingCharacters(in: .whitespaces)
+        // Our tokens are 43 URL-safe characters; anything far off is not worth a database round trip.
+        guard (16...256).contains(token.utf8.count) else { return nil }
+        return token
+    }
+}
+
+extension Request {
+    private struct PrincipalKey: StorageKey { typealias Value = Principal }
+
+    /// Who made the request, when a valid token came with it.
+    var principal: Principal? {
+        get { storage[PrincipalKey.self] }
+        set { storage[PrincipalKey.self] = newValue }
+    }
+
+    /// The authenticated user, or a 401.
+    func requireUser() throws -> User {
+        guard let principal else { throw AppError.authenticationRequired }
+        return principal.user
+    }
+
+    /// The authenticated admin: 401 without a token, 403 for anyone else.
+    func requireAdmin() throws -> User {
+        let user = try requireUser()
+        guard user.isAdmin else { throw AppError.adminRequired }
+        return user
+    }
+}

@@ -1,0 +1,32 @@
+import Foundation
+import SQLKit
+
+/// Access tokens, kept only as SHA-256 hashes with an expiry.
+struct TokenStore {
+    let sql: any SQLDatabase
+
+    func insert(tokenHash: String, userID: Int, createdAt: Date, expiresAt: Date) async throws {
+        try await sql.raw("""
+            INSERT INTO access_tokens (token_hash, user_id, created_at, expires_at)
+            VALUES (\(bind: tokenHash), \(bind: userID), \(bind: createdAt), \(bind: expiresAt))
+            """).run()
+    }
+
+    /// The owner of an unexpired token, in one indexed lookup.
+    func user(forTokenHash tokenHash: String, at now: Date) async throws -> User? {
+        try await sql.raw("""
+            SELECT \(User.columns(of: "u")) FROM access_tokens t JOIN users u ON u.id = t.user_id
+            WHERE t.token_hash = \(bind: tokenHash) AND t.expires_at > \(bind: now)
+            """).first().map(User.init(row:))
+    }
+
+    func delete(tokenHash: String) async throws {
+        try await sql.raw("DELETE FROM access_tokens WHERE token_hash = \(bind: tokenHash)").run()
+    }
+
+    func deleteExpired(userID: Int, at now: Date) async throws {
+        try await sql.raw("""
+            DELETE FROM access_tokens WHERE user_id = \(bind: userID) AND expires_at <= \(bind: now)
+            """).run()
+    }
+}

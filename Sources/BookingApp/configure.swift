@@ -1,0 +1,55 @@
+import Fluent
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import Vapor
+
+/// Wires the application: database, password hashing, middleware, routes. Performs no I/O; see `prepare`.
+public func configure(_ app: Application, with config: AppConfig) throws {
+    app.routes.defaultMaxBodySize = "1mb"
+    app.passwords.use(.bcrypt(cost: config.bcryptCost))
+
+    switch config.database {
+    case .sqlite(let path):
+        app.databases.use(.sqlite(.file(path)), as: .sqlite)
+    case .postgres(let url):
+        let postgres: SQLPostgresConfiguration
+        do {
+            postgres = try SQLPostgresConfiguration(url: url)
+        } catch {
+            throw ConfigurationError(variable: "DATABASE_URL", value: "(hidden)",
+                                     accepts: "postgres://user:password@host:port/database")
+        }
+        app.databases.use(
+            .postgres(configuration: postgres, maxConnectionsPerEventLoop: config.databasePoolSize,
+                      connectionPoolTimeout: .seconds(10)),
+            as: .psql
+        )
+    }
+    app.migrations.addBookingSchema()
+
+    // Outermost first: log the request, turn any error into JSON, then authenticate.
+    app.middleware = Middlewares()
+    app.middleware.use(RouteLoggingMiddleware(logLevel: .info))
+    app.middleware.use(ErrorResponseMiddleware())
+    app.middleware.use(TokenAuthMiddleware())
+
+    try routes(app)
+}
+
+/// Brings the database up to date and makes sure an admin exists. Safe to run on every start.
+public func prepare(_ app: Application, with config: AppConfig) async throws {
+    let database = DatabaseHandle(app.db)
+    if database.sql.isSQLite {
+        // WAL lets readers proceed while a booking writes; the setting is stored in the file.
+        try await database.sql.raw("PRAGMA journal_mode = WAL").run()
+    }
+    try await app.autoMigrate()
+
+    let passwords = BcryptPasswords(hasher: app.password.async)
+    app.sessionSettings = SessionSettings(
+        tokenTTL: config.tokenTTL,
+        decoyPasswordHash: try await passwords.hash(SessionService.makeToken())
+    )
+    try await AccountService(database: database, passwords: passwords)
+        .bootstrapAdmin(username: config.adminUsername, password: config.adminPassword, logger: app.logger)
+}

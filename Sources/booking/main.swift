@@ -1,0 +1,31 @@
+import BookingApp
+import Foundation
+import Logging
+import Vapor
+
+var environment = try Environment.detect()
+try LoggingSystem.bootstrap(from: &environment)
+
+let config: AppConfig
+do {
+    config = try AppConfig.fromEnvironment()
+} catch {
+    FileHandle.standardError.write(Data("booking: \(error)\n".utf8))
+    exit(2)
+}
+
+let app = try await Application.make(environment)
+do {
+    try configure(app, with: config)
+    // Serving (the default command) migrates and seeds first; other commands such as `migrate` do their own work.
+    let command = environment.arguments.dropFirst().first
+    if command == nil || command == "serve" || command?.hasPrefix("-") == true {
+        try await prepare(app, with: config)
+    }
+    try await app.execute()
+    try await app.asyncShutdown()
+} catch {
+    FileHandle.standardError.write(Data("booking: \(StartupFailure.describe(error))\n".utf8))
+    try? await app.asyncShutdown()
+    exit(1)
+}
