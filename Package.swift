@@ -36,6 +36,7 @@ let package = Package(
             dependencies: [
                 .target(name: "BookingApp"),
                 .product(name: "VaporTesting", package: "vapor"),
+                .product(name: "SQLKit", package: "sql-kit"),
             ]
         ),
     ]

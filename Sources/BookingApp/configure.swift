@@ -6,11 +6,14 @@ import Vapor
 /// Wires the application: database, password hashing, middleware, routes. Performs no I/O; see `prepare`.
 public func configure(_ app: Application, with config: AppConfig) throws {
     app.routes.defaultMaxBodySize = "1mb"
+    // Sorted keys make every response byte-for-byte predictable for clients, caches and tests.
+    ContentConfiguration.global.use(encoder: JSONEncoder.custom(format: .sortedKeys), for: .json)
     app.passwords.use(.bcrypt(cost: config.bcryptCost))
 
     switch config.database {
     case .sqlite(let path):
         app.databases.use(.sqlite(.file(path)), as: .sqlite)
+        app.writeGate = WriteGate()
     case .postgres(let url):
         let postgres: SQLPostgresConfiguration
         do {
@@ -38,7 +41,7 @@ public func configure(_ app: Application, with config: AppConfig) throws {
 
 /// Brings the database up to date and makes sure an admin exists. Safe to run on every start.
 public func prepare(_ app: Application, with config: AppConfig) async throws {
-    let database = DatabaseHandle(app.db)
+    let database = DatabaseHandle(app.db, writeGate: app.writeGate)
     if database.sql.isSQLite {
         // WAL lets readers proceed while a booking writes; the setting is stored in the file.
         try await database.sql.raw("PRAGMA journal_mode = WAL").run()

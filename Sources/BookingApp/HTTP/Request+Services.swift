@@ -4,7 +4,7 @@ import Vapor
 struct DomainServices {
     let request: Request
 
-    private var database: DatabaseHandle { DatabaseHandle(request.db) }
+    private var database: DatabaseHandle { DatabaseHandle(request.db, writeGate: request.application.writeGate) }
     private var passwords: any PasswordHashing { BcryptPasswords(hasher: request.password.async) }
 
     var accounts: AccountService { AccountService(database: database, passwords: passwords) }
@@ -41,6 +41,14 @@ struct SessionSettings: Sendable {
 }
 
 extension Application {
+    private struct WriteGateKey: StorageKey { typealias Value = WriteGate }
+
+    /// The queue for this process's SQLite writers; nil on PostgreSQL (see ``DatabaseHandle``).
+    var writeGate: WriteGate? {
+        get { storage[WriteGateKey.self] }
+        set { storage[WriteGateKey.self] = newValue }
+    }
+
     private struct SessionSettingsKey: StorageKey { typealias Value = SessionSettings }
 
     var sessionSettings: SessionSettings {

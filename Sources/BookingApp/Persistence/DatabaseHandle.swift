@@ -1,34 +1,84 @@
 import Fluent
 import SQLKit
 
-/// The domain's handle on the database: single statements on any pooled connection, or a write
-/// transaction pinned to one connection.
+/// The domain's handle on the database. Reads go straight to the pool; every write goes through
+/// ``write(_:)`` or ``transaction(_:)``.
+///
+/// SQLite allows one writer at a time and SQLiteNIO waits for its lock by spinning on a thread-pool thread.
+/// So on SQLite this process queues its writers on an async ``WriteGate`` instead: a write never waits on
+/// the file lock, no thread is tied up waiting, and "database is locked" cannot happen. On PostgreSQL there
+/// is no gate: row locks and conditional statements do the work, across any number of processes.
 public struct DatabaseHandle: Sendable {
     let database: any Database
+    let writeGate: WriteGate?
 
-    public init(_ database: any Database) {
+    public init(_ database: any Database, writeGate: WriteGate?) {
         self.database = database
+        self.writeGate = writeGate
     }
 
+    /// For reads.
     var sql: any SQLDatabase { database as! any SQLDatabase }
 
-    /// Runs `work` in a transaction that takes the write lock up front.
-    ///
-    /// On SQLite `BEGIN IMMEDIATE` queues writers behind the lock instead of failing a deferred transaction
-    /// that read first and then wrote ("database is locked"). On PostgreSQL it is a plain `BEGIN`: each
-    /// statement then locks only the rows it changes.
-    func writeTransaction<T: Sendable>(_ work: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await database.withConnection { connection in
-            let sql = connection as! any SQLDatabase
-            try await sql.raw(sql.isSQLite ? "BEGIN IMMEDIATE" : "BEGIN").run()
-            do {
-                let result = try await work(sql)
-                try await sql.raw("COMMIT").run()
-                return result
-            } catch {
-                try? await sql.raw("ROLLBACK").run()
-                throw error
+    /// Runs statements that change data, each atomic on its own.
+    func write<T: Sendable>(_ work: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await gated { try await work(sql) }
+    }
+
+    /// Runs `work` in one transaction on one connection; it commits only if `work` returns.
+    func transaction<T: Sendable>(_ work: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await gated {
+            try await database.withConnection { connection in
+                let sql = connection as! any SQLDatabase
+                // IMMEDIATE takes SQLite's write lock up front, so a transaction never fails half-way to upgrade it.
+                try await sql.raw(sql.isSQLite ? "BEGIN IMMEDIATE" : "BEGIN").run()
+                do {
+                    let result = try await work(sql)
+                    try await sql.raw("COMMIT").run()
+                    return result
+                } catch {
+                    try? await sql.raw("ROLLBACK").run()
+                    throw error
+                }
             }
+        }
+    }
+
+    private func gated<T: Sendable>(_ work: () async throws -> T) async throws -> T {
+        guard let writeGate else { return try await work() }
+        await writeGate.enter()
+        do {
+            let result = try await work()
+            await writeGate.leave()
+            return result
+        } catch {
+            await writeGate.leave()
+            throw error
+        }
+    }
+}
+
+/// A first-in, first-out async mutex: waiters suspend instead of blocking a thread.
+public actor WriteGate {
+    private var isHeld = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    public init() {}
+
+    func enter() async {
+        guard isHeld else {
+            isHeld = true
+            return
+        }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func leave() {
+        if waiters.isEmpty {
+            isHeld = false
+        } else {
+            // Ownership passes straight to the next waiter.
+            waiters.removeFirst().resume()
         }
     }
 }

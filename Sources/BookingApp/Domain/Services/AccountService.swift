@@ -35,7 +35,10 @@ public struct AccountService: Sendable {
         try await ensureAvailable(username: username, email: email, in: store)
         let hash = try await passwords.hash(password)
         let isAdmin = registration.isAdmin && caller?.isAdmin == true
-        if let user = try await store.insert(username: username, email: email, passwordHash: hash, isAdmin: isAdmin, at: Date()) {
+        let inserted = try await database.write { sql in
+            try await UserStore(sql: sql).insert(username: username, email: email, passwordHash: hash, isAdmin: isAdmin, at: Date())
+        }
+        if let user = inserted {
             return user
         }
         try await ensureAvailable(username: username, email: email, in: store)
@@ -53,7 +56,10 @@ public struct AccountService: Sendable {
         if try await !store.anyAdminExists() {
             let hash = try await passwords.hash(password)
             let email = "\(username.uniquenessKey)@localhost.localdomain"
-            if try await store.insert(username: username, email: email, passwordHash: hash, isAdmin: true, at: Date()) != nil {
+            let created = try await database.write { sql in
+                try await UserStore(sql: sql).insert(username: username, email: email, passwordHash: hash, isAdmin: true, at: Date())
+            }
+            if created != nil {
                 logger.notice("Created the admin user", metadata: ["username": .string(username)])
             } else if try await !store.anyAdminExists() {
                 // A non-admin already holds that name; promoting it silently would hand over the service.

@@ -38,7 +38,7 @@ public struct BookingService: Sendable {
             guard name.count <= Validate.resourceNameLength.upperBound else { throw AppError.resourceNotFound }
         }
         let quantity = try Validate.positiveQuantity(quantity, field: "purchase_quantity")
-        return try await database.writeTransaction { sql in
+        return try await database.transaction { sql in
             let resources = ResourceStore(sql: sql)
             guard let resource = try await resources.take(quantity, from: reference) else {
                 guard let current = try await resources.find(reference) else { throw AppError.resourceNotFound }
@@ -51,7 +51,7 @@ public struct BookingService: Sendable {
     /// Cancels a booking and returns its units, exactly once: the status flips by compare-and-swap, and
     /// only the request that flipped it gives the units back. Someone else's booking is "not found".
     public func cancel(bookingID: Int, by user: User) async throws -> Booking {
-        try await database.writeTransaction { sql in
+        try await database.transaction { sql in
             let bookings = BookingStore(sql: sql)
             let ownerID = user.isAdmin ? nil : user.id
             if let released = try await bookings.cancel(id: bookingID, ownerID: ownerID, at: Date()) {

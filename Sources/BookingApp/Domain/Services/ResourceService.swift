@@ -54,9 +54,10 @@ public struct ResourceService: Sendable {
         guard available <= total else {
             throw AppError.invalidField(field: "available_quantity", reason: "available_quantity cannot exceed total_quantity")
         }
-        guard let resource = try await ResourceStore(sql: database.sql)
-            .insert(name: name, description: description, total: total, available: available, at: Date())
-        else { throw AppError.resourceNameTaken }
+        let inserted = try await database.write { sql in
+            try await ResourceStore(sql: sql).insert(name: name, description: description, total: total, available: available, at: Date())
+        }
+        guard let resource = inserted else { throw AppError.resourceNameTaken }
         return resource
     }
 
@@ -73,7 +74,9 @@ public struct ResourceService: Sendable {
         }
         let updated: Resource?
         do {
-            updated = try await store.update(id: id, name: name, description: description, total: total)
+            updated = try await database.write { sql in
+                try await ResourceStore(sql: sql).update(id: id, name: name, description: description, total: total)
+            }
         } catch let error as any DatabaseConstraintFailure where error.isConstraintFailure && name != nil {
             // Another request took the name between the check above and this update.
             throw AppError.resourceNameTaken
@@ -85,7 +88,7 @@ public struct ResourceService: Sendable {
 
     /// Deletes a resource and its cancelled bookings; refused while any booking on it is active.
     public func delete(id: Int) async throws {
-        try await database.writeTransaction { sql in
+        try await database.transaction { sql in
             let resources = ResourceStore(sql: sql), bookings = BookingStore(sql: sql)
             guard try await resources.lock(id: id) != nil else { throw AppError.resourceNotFound }
             let active = try await bookings.activeCount(resourceID: id)

@@ -25,15 +25,19 @@ public struct SessionService: Sendable {
         let token = Self.makeToken()
         let now = Date()
         let expiresAt = now.addingTimeInterval(tokenTTL)
-        let tokens = TokenStore(sql: database.sql)
-        try await tokens.deleteExpired(userID: account.user.id, at: now)
-        try await tokens.insert(tokenHash: Self.hash(token: token), userID: account.user.id, createdAt: now, expiresAt: expiresAt)
+        let userID = account.user.id, tokenHash = Self.hash(token: token)
+        try await database.write { sql in
+            let tokens = TokenStore(sql: sql)
+            try await tokens.deleteExpired(userID: userID, at: now)
+            try await tokens.insert(tokenHash: tokenHash, userID: userID, createdAt: now, expiresAt: expiresAt)
+        }
         return Session(token: token, expiresAt: expiresAt, user: account.user)
     }
 
     /// Revokes the token that authenticated this request; the user's other sessions stay valid.
     public func logout(_ principal: Principal) async throws {
-        try await TokenStore(sql: database.sql).delete(tokenHash: principal.tokenHash)
+        let tokenHash = principal.tokenHash
+        try await database.write { sql in try await TokenStore(sql: sql).delete(tokenHash: tokenHash) }
     }
 
     /// The principal behind a token, or nil when the token is unknown, revoked or expired.

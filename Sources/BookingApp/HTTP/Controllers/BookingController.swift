@@ -11,7 +11,7 @@ struct BookingController: RouteCollection {
     @Sendable func create(req: Request) async throws -> Response {
         let user = try req.requireUser()
         let body = try req.decodeJSON(BookingRequest.self)
-        let booking = try await req.domain.bookings.book(body.resource?.reference, quantity: body.purchaseQuantity, for: user)
+        let booking = try await req.domain.bookings.book(body.resource?.reference, quantity: body.purchaseQuantity?.value, for: user)
         return try await BookingResponse(booking).encodeResponse(status: .created, for: req)
     }
 

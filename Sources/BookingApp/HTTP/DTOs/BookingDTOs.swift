@@ -2,7 +2,7 @@ import Vapor
 
 struct BookingRequest: Decodable {
     var resource: ResourceField?
-    var purchaseQuantity: Int?
+    var purchaseQuantity: WholeNumber?
 
     enum CodingKeys: String, CodingKey {
         case resource
@@ -15,11 +15,14 @@ struct BookingRequest: Decodable {
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.singleValueContainer()
-            if let id = try? container.decode(Int.self) {
-                reference = .id(id)
+            if let id = try? container.decode(WholeNumber.self) {
+                reference = .id(id.value)
                 return
             }
-            let text = try container.decode(String.self).trimmingWhitespace()
+            guard let text = try? container.decode(String.self).trimmingWhitespace() else {
+                throw DecodingError.typeMismatch(String.self, .init(
+                    codingPath: decoder.codingPath, debugDescription: "Expected a resource id or name."))
+            }
             if !text.isEmpty, text.allSatisfy(\.isASCIIDigit) {
                 // Digits beyond Int's range cannot be any resource's id.
                 reference = .id(Int(text) ?? -1)

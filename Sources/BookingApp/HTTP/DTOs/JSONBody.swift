@@ -44,3 +44,21 @@ extension Date {
         formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 }
+
+/// An integer field. Foundation reports `1.5` or `1e30` for an `Int` as "not valid JSON" without naming
+/// the field; decoding through this type turns them into a type mismatch at the field's path instead.
+struct WholeNumber: Decodable {
+    let value: Int
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let value = try? container.decode(Int.self) {
+            self.value = value
+            return
+        }
+        throw DecodingError.typeMismatch(Int.self, .init(
+            codingPath: decoder.codingPath,
+            debugDescription: "Expected an integer within 64-bit range."
+        ))
+    }
+}

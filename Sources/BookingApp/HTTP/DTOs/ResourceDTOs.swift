@@ -3,8 +3,8 @@ import Vapor
 struct ResourceRequest: Decodable {
     var name: String?
     var description: String?
-    var totalQuantity: Int?
-    var availableQuantity: Int?
+    var totalQuantity: WholeNumber?
+    var availableQuantity: WholeNumber?
 
     enum CodingKeys: String, CodingKey {
         case name, description
@@ -13,7 +13,8 @@ struct ResourceRequest: Decodable {
     }
 
     var draft: ResourceService.Draft {
-        .init(name: name, description: description, totalQuantity: totalQuantity, availableQuantity: availableQuantity)
+        .init(name: name, description: description, totalQuantity: totalQuantity?.value,
+              availableQuantity: availableQuantity?.value)
     }
 
     /// For PATCH: available stock follows total_quantity and bookings, so it cannot be set directly.
@@ -24,7 +25,7 @@ struct ResourceRequest: Decodable {
                 reason: "available_quantity cannot be set directly; change total_quantity and it moves by the same amount"
             )
         }
-        return .init(name: name, description: description, totalQuantity: totalQuantity)
+        return .init(name: name, description: description, totalQuantity: totalQuantity?.value)
     }
 }
 

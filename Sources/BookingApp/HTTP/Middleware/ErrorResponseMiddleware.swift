@@ -1,3 +1,5 @@
+import AsyncKit
+import FluentPostgresDriver
 import Vapor
 
 /// Turns every error into a JSON body `{"error": true, "reason": "...", "code": "..."}` with its status.
@@ -30,6 +32,11 @@ struct ErrorResponseMiddleware: AsyncMiddleware {
             status = error.status
             headers = error.headers
             body = Body(reason: error.reason, code: code(for: status), field: nil)
+        case _ where isDatabaseUnavailable(error):
+            request.logger.warning("Database unavailable", metadata: ["error": "\(String(reflecting: error))"])
+            status = .serviceUnavailable
+            headers.replaceOrAdd(name: .retryAfter, value: "1")
+            body = Body(reason: "The database is unavailable; try again shortly.", code: "database_unavailable", field: nil)
         default:
             request.logger.report(error: error)
             status = .internalServerError
@@ -46,6 +53,19 @@ struct ErrorResponseMiddleware: AsyncMiddleware {
             response.headers.contentType = .json
         }
         return response
+    }
+
+    /// Errors that mean the database could not be reached in time, as opposed to a fault in a statement.
+    static func isDatabaseUnavailable(_ error: any Error) -> Bool {
+        switch error {
+        case is ConnectionPoolTimeoutError, is ConnectionPoolError:
+            return true
+        case let error as PSQLError:
+            return [.connectionError, .serverClosedConnection, .clientClosedConnection, .poolClosed, .uncleanShutdown]
+                .contains(error.code)
+        default:
+            return false
+        }
     }
 
     /// A stable code for errors raised by Vapor itself (no route, body too large, ...).

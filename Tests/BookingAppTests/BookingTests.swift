@@ -1,0 +1,147 @@
+import Foundation
+import Testing
+import Vapor
+@testable import BookingApp
+
+@Suite("Booking and cancelling")
+struct BookingTests {
+    @Test("a booking by id, numeric string or name answers 201 and takes the stock", arguments: TestDatabase.allCases)
+    func book(db: TestDatabase) async throws {
+        try await withBookingApp(db) { client in
+            let id = try await client.createResource("Court", total: 10, adminToken: try await client.adminToken())
+            let user = try await client.userToken("peggy")
+            let userID = try #require(try await client.send(.GET, "/users/", token: user).jsonArray.first?["id"] as? Int)
+
+            let byNumber = try await client.book(id, quantity: 2, token: user)
+            #expect(byNumber.status == .created)
+            let booking = byNumber.json
+            #expect(Set(booking.keys) == ["id", "resource", "resource_name", "user", "purchase_quantity", "booking_date", "status"])
+            #expect(booking["resource"] as? Int == id)
+            #expect(booking["resource_name"] as? String == "Court")
+            #expect(booking["user"] as? Int == userID)
+            #expect(booking["purchase_quantity"] as? Int == 2)
+            #expect(booking["status"] as? String == "active")
+            let date = try #require(booking["booking_date"] as? String)
+            #expect(date.hasSuffix("Z") && date.contains("T"))
+
+            #expect(try await client.book("\(id)", quantity: 3, token: user).status == .created)
+            #expect(try await client.book(" court ", quantity: 1, token: user).status == .created)
+            #expect(try await client.available(id) == 4)
+        }
+    }
+
+    @Test("bad quantities and unknown resources are refused and change nothing", arguments: TestDatabase.allCases)
+    func refusals(db: TestDatabase) async throws {
+        try await withBookingApp(db) { client in
+            let id = try await client.createResource("Kiln", total: 3, adminToken: try await client.adminToken())
+            let user = try await client.userToken("quinn")
+            let cases: [(resource: Any, quantity: Any, status: HTTPStatus, code: String)] = [
+                (id, 0, .badRequest, "invalid_field"),
+                (id, -1, .badRequest, "invalid_field"),
+                (id, "two", .badRequest, "invalid_field"),
+                (id, 1.5, .badRequest, "invalid_field"),
+                (id, 2_147_483_648, .badRequest, "invalid_field"),
+                (id, 99_999_999_999_999_999_999.0, .badRequest, "invalid_field"),
+                (id, 4, .badRequest, "insufficient_quantity"),
+                (987_654, 1, .notFound, "resource_not_found"),
+                ("987654", 1, .notFound, "resource_not_found"),
+                ("No Such Thing", 1, .notFound, "resource_not_found"),
+                ("", 1, .badRequest, "invalid_field"),
+                ("kiln\u{0}", 1, .badRequest, "invalid_field"),
+                ([1], 1, .badRequest, "invalid_field"),
+                (1.5, 1, .badRequest, "invalid_field"),
+            ]
+            for (resource, quantity, status, code) in cases {
+                let reply = try await client.book(resource, quantity: quantity, token: user)
+                #expect(reply.status == status, "\(resource) × \(quantity): \(reply.text)")
+                #expect(reply.code == code, "\(resource) × \(quantity): \(reply.text)")
+            }
+            let insufficient = try await client.book(id, quantity: 4, token: user)
+            #expect(insufficient.json["reason"] as? String == "Cannot book 4 unit(s): only 3 left.")
+
+            let missingResource = try await client.send(.POST, "/bookings/", token: user, json: ["purchase_quantity": 1])
+            #expect(missingResource.json["field"] as? String == "resource")
+            #expect(try await client.book(id, quantity: 1, token: "").status == .unauthorized)
+            #expect(try await client.send(.POST, "/bookings/", json: ["resource": id, "purchase_quantity": 1]).status == .unauthorized)
+
+            #expect(try await client.available(id) == 3)
+            #expect(try await client.send(.GET, "/bookings/?status=all", token: user).jsonArray.isEmpty)
+        }
+    }
+
+    @Test("listing: own bookings, newest first; an admin sees everyone's; filters and paging", arguments: TestDatabase.allCases)
+    func listing(db: TestDatabase) async throws {
+        try await withBookingApp(db) { client in
+            let admin = try await client.adminToken()
+            let a = try await client.createResource("Alpha", total: 100, adminToken: admin)
+            let b = try await client.createResource("Beta", total: 100, adminToken: admin)
+            let rupert = try await client.userToken("rupert")
+            let sybil = try await client.userToken("sybil")
+            var rupertIDs: [Int] = []
+            for resource in [a, b, a] {
+                rupertIDs.append(try #require(try await client.book(resource, quantity: 1, token: rupert).json["id"] as? Int))
+            }
+            #expect(try await client.book(b, quantity: 1, token: sybil).status == .created)
+            #expect(try await client.send(.DELETE, "/bookings/\(rupertIDs[0])/", token: rupert).status == .ok)
+
+            let own = try await client.send(.GET, "/bookings/", token: rupert)
+            #expect(own.status == .ok)
+            #expect(own.jsonArray.compactMap { $0["id"] as? Int } == [rupertIDs[2], rupertIDs[1]])
+
+            let everyone = try await client.send(.GET, "/bookings/", token: admin)
+            #expect(everyone.jsonArray.count == 3)
+
+            let cancelled = try await client.send(.GET, "/bookings/?status=cancelled", token: rupert)
+            #expect(cancelled.jsonArray.compactMap { $0["id"] as? Int } == [rupertIDs[0]])
+            #expect(cancelled.jsonArray.first?["status"] as? String == "cancelled")
+            #expect(try await client.send(.GET, "/bookings/?status=all", token: rupert).jsonArray.count == 3)
+
+            let onA = try await client.send(.GET, "/bookings/?resource=\(a)&status=all", token: rupert)
+            #expect(onA.jsonArray.compactMap { $0["id"] as? Int } == [rupertIDs[2], rupertIDs[0]])
+
+            let page = try await client.send(.GET, "/bookings/?status=all&limit=1&offset=1", token: rupert)
+            #expect(page.jsonArray.compactMap { $0["id"] as? Int } == [rupertIDs[1]])
+
+            for query in ["limit=0", "limit=1001", "limit=ten", "offset=-1", "status=pending", "resource=abc"] {
+                let reply = try await client.send(.GET, "/bookings/?\(query)", token: rupert)
+                #expect(reply.status == .badRequest, "\(query)")
+                #expect(reply.code == "invalid_field", "\(query)")
+            }
+            #expect(try await client.send(.GET, "/bookings/").status == .unauthorized)
+        }
+    }
+
+    @Test("cancelling returns the units exactly once; a second cancel is 409", arguments: TestDatabase.allCases)
+    func cancel(db: TestDatabase) async throws {
+        try await withBookingApp(db) { client in
+            let admin = try await client.adminToken()
+            let id = try await client.createResource("Cabin", total: 5, adminToken: admin)
+            let trudy = try await client.userToken("trudy")
+            let victor = try await client.userToken("victor")
+            let booking = try #require(try await client.book(id, quantity: 3, token: trudy).json["id"] as? Int)
+            #expect(try await client.available(id) == 2)
+
+            let stranger = try await client.send(.DELETE, "/bookings/\(booking)/", token: victor)
+            #expect(stranger.status == .notFound, "someone else's booking is not found")
+            #expect(try await client.available(id) == 2)
+
+            let cancelled = try await client.send(.DELETE, "/bookings/\(booking)/", token: trudy)
+            #expect(cancelled.status == .ok)
+            #expect(cancelled.json["status"] as? String == "cancelled")
+            #expect(try await client.available(id) == 5)
+
+            let again = try await client.send(.DELETE, "/bookings/\(booking)/", token: trudy)
+            #expect(again.status == .conflict)
+            #expect(again.code == "booking_already_cancelled")
+            #expect(try await client.available(id) == 5)
+
+            let victors = try #require(try await client.book(id, quantity: 1, token: victor).json["id"] as? Int)
+            #expect(try await client.send(.DELETE, "/bookings/\(victors)/", token: admin).status == .ok, "an admin cancels any booking")
+            #expect(try await client.available(id) == 5)
+
+            #expect(try await client.send(.DELETE, "/bookings/999999/", token: trudy).status == .notFound)
+            #expect(try await client.send(.DELETE, "/bookings/abc/", token: trudy).status == .notFound)
+            #expect(try await client.send(.DELETE, "/bookings/\(booking)/").status == .unauthorized)
+        }
+    }
+}

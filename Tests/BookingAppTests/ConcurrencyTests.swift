@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+import Vapor
+@testable import BookingApp
+
+@Suite("No oversell under concurrency")
+struct ConcurrencyTests {
+    @Test("60 concurrent bookings on a stock of 5 sell exactly 5 units", arguments: TestDatabase.allCases)
+    func noOversell(db: TestDatabase) async throws {
+        try await withBookingApp(db) { client in
+            let total = 5
+            let id = try await client.createResource("Hot ticket", total: total, adminToken: try await client.adminToken())
+            var tokens: [String] = []
+            for index in 0..<6 { tokens.append(try await client.userToken("racer\(index)")) }
+
+            let statuses = try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
+                for attempt in 0..<60 {
+                    let token = tokens[attempt % tokens.count]
+                    group.addTask { try await client.book(id, quantity: 1, token: token).status }
+                }
+                return try await group.reduce(into: [HTTPStatus]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .created }.count == total)
+            #expect(statuses.allSatisfy { $0 == .created || $0 == .badRequest }, "\(statuses)")
+
+            let available = try #require(try await client.available(id))
+            let bookings = try await client.send(.GET, "/bookings/?resource=\(id)&limit=1000", token: try await client.adminToken())
+            let booked = bookings.jsonArray.compactMap { $0["purchase_quantity"] as? Int }.reduce(0, +)
+            #expect(available == 0)
+            #expect(available + booked == total)
+        }
+    }
+
+    @Test("mixed quantities racing: stock plus booked units always equals the total", arguments: TestDatabase.allCases)
+    func mixedQuantities(db: TestDatabase) async throws {
+        try await withBookingApp(db) { client in
+            let total = 17
+            let id = try await client.createResource("Seats", total: total, adminToken: try await client.adminToken())
+            let token = try await client.userToken("mixer")
+            _ = try await withThrowingTaskGroup(of: Void.self) { group in
+                for attempt in 0..<50 {
+                    group.addTask { _ = try await client.book(id, quantity: attempt % 3 + 1, token: token) }
+                }
+                try await group.waitForAll()
+            }
+            let available = try #require(try await client.available(id))
+            let mine = try await client.send(.GET, "/bookings/?limit=1000", token: token)
+            let booked = mine.jsonArray.compactMap { $0["purchase_quantity"] as? Int }.reduce(0, +)
+            #expect(available >= 0 && available < 1, "nothing left that a 1-unit booking could take: \(available)")
+            #expect(available + booked == total)
+        }
+    }
+
+    @Test("20 concurrent cancels of one booking return its units once", arguments: TestDatabase.allCases)
+    func cancelOnce(db: TestDatabase) async throws {
+        try await withBookingApp(db) { client in
+            let id = try await client.createResource("Locker", total: 4, adminToken: try await client.adminToken())
+            let token = try await client.userToken("walter")
+            let booking = try #require(try await client.book(id, quantity: 3, token: token).json["id"] as? Int)
+
+            let statuses = try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
+                for _ in 0..<20 {
+                    group.addTask { try await client.send(.DELETE, "/bookings/\(booking)/", token: token).status }
+                }
+                return try await group.reduce(into: [HTTPStatus]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .ok }.count == 1)
+            #expect(statuses.filter { $0 == .conflict }.count == 19)
+            #expect(try await client.available(id) == 4)
+        }
+    }
+
+    @Test("concurrent sign-ups for one username create one user", arguments: TestDatabase.allCases)
+    func signUpRace(db: TestDatabase) async throws {
+        try await withBookingApp(db) { client in
+            let statuses = try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
+                for attempt in 0..<10 {
+                    group.addTask {
+                        try await client.send(.POST, "/users/", json: [
+                            "username": attempt.isMultiple(of: 2) ? "twin" : "TWIN", "email_address": "twin\(attempt)@example.com",
+                            "password": "password123", "confirm_password": "password123",
+                        ]).status
+                    }
+                }
+                return try await group.reduce(into: [HTTPStatus]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .created }.count == 1)
+            #expect(statuses.filter { $0 == .badRequest }.count == 9)
+        }
+    }
+}

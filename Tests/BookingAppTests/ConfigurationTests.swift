@@ -1,0 +1,56 @@
+import Testing
+@testable import BookingApp
+
+@Suite("Configuration from the environment")
+struct ConfigurationTests {
+    @Test("defaults: embedded SQLite file, admin/admin, seven-day tokens")
+    func defaults() throws {
+        let config = try AppConfig.fromEnvironment([:])
+        #expect(config.database == .sqlite(path: "booking.sqlite"))
+        #expect(config.adminUsername == "admin")
+        #expect(config.adminPassword == "admin")
+        #expect(config.tokenTTL == 7 * 86400)
+        #expect(config.bcryptCost == 12)
+    }
+
+    @Test("database URLs choose the driver")
+    func databaseURLs() throws {
+        #expect(try AppConfig.fromEnvironment(["DATABASE_URL": "postgres://u:p@db:5432/booking"]).database
+            == .postgres(url: "postgres://u:p@db:5432/booking"))
+        #expect(try AppConfig.fromEnvironment(["DATABASE_URL": "postgresql://u@localhost/booking"]).database
+            == .postgres(url: "postgresql://u@localhost/booking"))
+        #expect(try AppConfig.fromEnvironment(["DATABASE_URL": "sqlite:/var/lib/booking.db"]).database
+            == .sqlite(path: "/var/lib/booking.db"))
+        #expect(try AppConfig.fromEnvironment(["DATABASE_URL": "sqlite://data.db"]).database == .sqlite(path: "data.db"))
+    }
+
+    @Test("an unusable value names the variable, and a URL's password is never echoed")
+    func badValues() {
+        let cases: [([String: String], String)] = [
+            (["DATABASE_URL": "mysql://root:secret@db/booking"], "DATABASE_URL"),
+            (["DATABASE_URL": "sqlite:"], "DATABASE_URL"),
+            (["TOKEN_TTL": "forever"], "TOKEN_TTL"),
+            (["TOKEN_TTL": "0"], "TOKEN_TTL"),
+            (["BCRYPT_COST": "3"], "BCRYPT_COST"),
+            (["DATABASE_POOL_SIZE": "many"], "DATABASE_POOL_SIZE"),
+        ]
+        for (environment, variable) in cases {
+            #expect(throws: ConfigurationError.self, "\(environment)") { try AppConfig.fromEnvironment(environment) }
+            do {
+                _ = try AppConfig.fromEnvironment(environment)
+            } catch {
+                #expect(error.variable == variable)
+                #expect(error.description.hasPrefix("Invalid \(variable)="))
+                #expect(!error.description.contains("secret"))
+            }
+        }
+    }
+
+    @Test("durations take a unit")
+    func durations() throws {
+        #expect(try AppConfig.parseDuration("90", variable: "T") == 90)
+        #expect(try AppConfig.parseDuration("90m", variable: "T") == 5400)
+        #expect(try AppConfig.parseDuration("12h", variable: "T") == 43200)
+        #expect(try AppConfig.parseDuration("7d", variable: "T") == 604_800)
+    }
+}

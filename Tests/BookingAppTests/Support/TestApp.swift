@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+import Vapor
+import VaporTesting
+@testable import BookingApp
+
+/// Admin credentials every test application starts with.
+enum TestAdmin {
+    static let username = "root"
+    static let password = "root-password"
+}
+
+/// Runs `test` against a freshly migrated application on its own empty database.
+func withBookingApp(
+    _ database: TestDatabase,
+    configure adjust: (inout AppConfig) -> Void = { _ in },
+    _ test: (TestClient) async throws -> Void
+) async throws {
+    let (location, cleanUp) = try await database.makeLocation()
+    var config = AppConfig(database: location, databasePoolSize: 4,
+                           adminUsername: TestAdmin.username, adminPassword: TestAdmin.password, bcryptCost: 4)
+    adjust(&config)
+    let app = try await Application.make(.testing)
+    do {
+        try configure(app, with: config)
+        try await prepare(app, with: config)
+        try await test(TestClient(app: app))
+    } catch {
+        try? await app.asyncShutdown()
+        await cleanUp()
+        throw error
+    }
+    try await app.asyncShutdown()
+    await cleanUp()
+}
+
+/// A thin JSON client over the in-memory application, with the sign-up and login steps tests repeat.
+struct TestClient: Sendable {
+    let app: Application
+
+    struct Reply: Sendable {
+        let status: HTTPStatus
+        let headers: HTTPHeaders
+        let body: ByteBuffer
+
+        /// The body as a JSON object; a failed test records why.
+        var json: [String: Any] {
+            (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] ?? [:]
+        }
+
+        var jsonArray: [[String: Any]] {
+            (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [[String: Any]] ?? []
+        }
+
+        var code: String? { json["code"] as? String }
+        var text: String { String(buffer: body) }
+    }
+
+    func send(
+        _ method: HTTPMethod, _ path: String, token: String? = nil, json: Any? = nil, rawBody: String? = nil,
+        headers extra: [(String, String)] = []
+    ) async throws -> Reply {
+        var headers = HTTPHeaders(extra)
+        if let token { headers.replaceOrAdd(name: .authorization, value: "Token \(token)") }
+        var body: ByteBuffer?
+        if let json {
+            body = ByteBuffer(data: try JSONSerialization.data(withJSONObject: json))
+            headers.contentType = .json
+        } else if let rawBody {
+            body = ByteBuffer(string: rawBody)
+        }
+        let response = try await app.testing().performTest(
+            request: TestingHTTPRequest(method: method, url: URI(path: path), headers: headers,
+                                        body: body ?? ByteBuffer())
+        )
+        return Reply(status: response.status, headers: response.headers, body: response.body)
+    }
+
+    @discardableResult
+    func signUp(_ username: String, password: String = "password123", email: String? = nil) async throws -> [String: Any] {
+        let reply = try await send(.POST, "/users/", json: [
+            "username": username, "email_address": email ?? "\(username)@example.com",
+            "password": password, "confirm_password": password,
+        ])
+        #expect(reply.status == .created, "sign-up of \(username): \(reply.text)")
+        return reply.json
+    }
+
+    func login(_ username: String, password: String = "password123") async throws -> String {
+        let reply = try await send(.POST, "/login/", json: ["username": username, "password": password])
+        #expect(reply.status == .ok, "login of \(username): \(reply.text)")
+        return try #require(reply.json["token"] as? String)
+    }
+
+    /// Signs a new user up and logs them in.
+    func userToken(_ username: String) async throws -> String {
+        try await signUp(username)
+        return try await login(username)
+    }
+
+    func adminToken() async throws -> String {
+        try await login(TestAdmin.username, password: TestAdmin.password)
+    }
+
+    /// Creates a resource as the admin and returns its id.
+    func createResource(_ name: String, total: Int, available: Int? = nil, adminToken: String) async throws -> Int {
+        var body: [String: Any] = ["name": name, "total_quantity": total]
+        if let available { body["available_quantity"] = available }
+        let reply = try await send(.POST, "/resources/", token: adminToken, json: body)
+        #expect(reply.status == .created, "create \(name): \(reply.text)")
+        return try #require(reply.json["id"] as? Int)
+    }
+
+    func resource(_ id: Int) async throws -> [String: Any] {
+        let reply = try await send(.GET, "/resources/\(id)/")
+        #expect(reply.status == .ok)
+        return reply.json
+    }
+
+    func available(_ id: Int) async throws -> Int? {
+        try await resource(id)["available_quantity"] as? Int
+    }
+
+    func book(_ resource: Any, quantity: Any, token: String) async throws -> Reply {
+        try await send(.POST, "/bookings/", token: token, json: ["resource": resource, "purchase_quantity": quantity])
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import Fluent
+import FluentPostgresDriver
+import Testing
+import Vapor
+@testable import BookingApp
+
+/// The databases every behavioural test runs against.
+///
+/// PostgreSQL comes from `BOOKING_TEST_POSTGRES_URL` (set by `scripts/test`, which starts a throwaway
+/// server). When it is missing the PostgreSQL cases fail with that message: they never skip quietly.
+enum TestDatabase: String, CaseIterable, CustomTestStringConvertible, Sendable {
+    case sqlite
+    case postgres
+
+    var testDescription: String { rawValue }
+
+    static let postgresURLVariable = "BOOKING_TEST_POSTGRES_URL"
+
+    struct PostgresUnavailable: Error, CustomStringConvertible {
+        var description: String {
+            "\(TestDatabase.postgresURLVariable) is not set. Run scripts/test, which starts a throwaway PostgreSQL and sets it."
+        }
+    }
+
+    /// A fresh, empty database for one test, and a function that removes it afterwards.
+    func makeLocation() async throws -> (location: DatabaseLocation, cleanUp: @Sendable () async -> Void) {
+        switch self {
+        case .sqlite:
+            let path = FileManager.default.temporaryDirectory
+                .appendingPathComponent("booking-test-\(UUID().uuidString).sqlite").path
+            return (.sqlite(path: path), {
+                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            })
+        case .postgres:
+            guard let baseURL = ProcessInfo.processInfo.environment[Self.postgresURLVariable], !baseURL.isEmpty else {
+                throw PostgresUnavailable()
+            }
+            let name = "booking_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+            try await Self.administer(baseURL) { sql in
+                try await sql.raw("CREATE DATABASE \(unsafeRaw: name)").run()
+            }
+            guard var components = URLComponents(string: baseURL) else { throw PostgresUnavailable() }
+            components.path = "/" + name
+            return (.postgres(url: components.string!), {
+                try? await Self.administer(baseURL) { sql in
+                    try await sql.raw("DROP DATABASE IF EXISTS \(unsafeRaw: name) WITH (FORCE)").run()
+                }
+            })
+        }
+    }
+
+    /// Runs statements on the server's maintenance database, through a short-lived application.
+    private static func administer(_ url: String, _ work: @escaping @Sendable (any SQLDatabase) async throws -> Void) async throws {
+        let app = try await Application.make(.testing)
+        do {
+            app.databases.use(.postgres(configuration: try SQLPostgresConfiguration(url: url)), as: .psql)
+            try await work(app.db as! any SQLDatabase)
+        } catch {
+            try? await app.asyncShutdown()
+            throw error
+        }
+        try await app.asyncShutdown()
+    }
+}
