@@ -42,11 +42,16 @@ public func configure(_ app: Application, with config: AppConfig) throws {
 /// Brings the database up to date and makes sure an admin exists. Safe to run on every start.
 public func prepare(_ app: Application, with config: AppConfig) async throws {
     let database = DatabaseHandle(app.db, writeGate: app.writeGate)
-    if database.sql.isSQLite {
+    switch config.database {
+    case .sqlite:
         // WAL lets readers proceed while a booking writes; the setting is stored in the file.
         try await database.sql.raw("PRAGMA journal_mode = WAL").run()
+        try await app.autoMigrate()
+    case .postgres(let url):
+        try await MigrationLock.withLock(postgresURL: url, logger: app.logger) {
+            try await app.autoMigrate()
+        }
     }
-    try await app.autoMigrate()
 
     let passwords = BcryptPasswords(hasher: app.password.async)
     app.sessionSettings = SessionSettings(

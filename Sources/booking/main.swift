@@ -18,8 +18,10 @@ let app = try await Application.make(environment)
 do {
     try configure(app, with: config)
     // Serving (the default command) migrates and seeds first; other commands such as `migrate` do their own work.
-    let command = environment.arguments.dropFirst().first
-    if command == nil || command == "serve" || command?.hasPrefix("-") == true {
+    let arguments = environment.arguments.dropFirst()
+    let wantsHelp = arguments.contains("--help") || arguments.contains("-h")
+    let command = arguments.first
+    if !wantsHelp, command == nil || command == "serve" || command?.hasPrefix("-") == true {
         try await prepare(app, with: config)
     }
     try await app.execute()

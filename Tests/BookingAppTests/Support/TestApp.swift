@@ -125,3 +125,31 @@ struct TestClient: Sendable {
         try await send(.POST, "/bookings/", token: token, json: ["resource": resource, "purchase_quantity": quantity])
     }
 }
+
+/// Runs `test` against `count` applications sharing one fresh PostgreSQL database, each with its own
+/// connection pool: in-process stand-ins for server replicas behind a load balancer. They start
+/// concurrently, as replicas do, so their migrations race too.
+func withPostgresReplicas(_ count: Int, _ test: ([TestClient]) async throws -> Void) async throws {
+    let (location, cleanUp) = try await TestDatabase.postgres.makeLocation()
+    let config = AppConfig(database: location, databasePoolSize: 2,
+                           adminUsername: TestAdmin.username, adminPassword: TestAdmin.password, bcryptCost: 4)
+    var apps: [Application] = []
+    do {
+        for _ in 0..<count {
+            let app = try await Application.make(.testing)
+            apps.append(app)
+            try configure(app, with: config)
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for app in apps { group.addTask { try await prepare(app, with: config) } }
+            try await group.waitForAll()
+        }
+        try await test(apps.map(TestClient.init(app:)))
+    } catch {
+        for app in apps { try? await app.asyncShutdown() }
+        await cleanUp()
+        throw error
+    }
+    for app in apps { try await app.asyncShutdown() }
+    await cleanUp()
+}

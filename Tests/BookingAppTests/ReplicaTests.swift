@@ -1,0 +1,46 @@
+import Foundation
+import Testing
+import Vapor
+@testable import BookingApp
+
+@Suite("Several servers on one PostgreSQL")
+struct ReplicaTests {
+    @Test("three replicas start together, create one admin, and never oversell between them")
+    func replicasShareStock() async throws {
+        try await withPostgresReplicas(3) { replicas in
+            let admin = try await replicas[0].adminToken()
+            let users = try await replicas[1].send(.GET, "/users/", token: admin)
+            #expect(users.jsonArray.filter { $0["is_admin"] as? Bool == true }.count == 1)
+
+            let total = 7
+            let id = try await replicas[1].createResource("Shared", total: total, adminToken: admin)
+            var tokens: [String] = []
+            for index in 0..<3 { tokens.append(try await replicas[index].userToken("replica-user-\(index)")) }
+
+            let statuses = try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
+                for attempt in 0..<90 {
+                    let replica = replicas[attempt % 3], token = tokens[(attempt / 3) % 3]
+                    group.addTask { try await replica.book(id, quantity: 1, token: token).status }
+                }
+                return try await group.reduce(into: [HTTPStatus]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .created }.count == total)
+            #expect(statuses.allSatisfy { $0 == .created || $0 == .badRequest })
+            #expect(try await replicas[2].available(id) == 0)
+        }
+    }
+
+    @Test("a token issued by one replica works on the others, and logout on one is refused by all")
+    func tokensAcrossReplicas() async throws {
+        try await withPostgresReplicas(3) { replicas in
+            let token = try await replicas[0].userToken("roamer")
+            for replica in replicas {
+                #expect(try await replica.send(.GET, "/users/", token: token).status == .ok)
+            }
+            #expect(try await replicas[1].send(.POST, "/logout/", token: token).status == .noContent)
+            for replica in replicas {
+                #expect(try await replica.send(.GET, "/users/", token: token).status == .unauthorized)
+            }
+        }
+    }
+}
