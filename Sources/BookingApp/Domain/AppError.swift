@@ -20,4 +20,8 @@ public enum AppError: Error, Equatable, Sendable {
     case authenticationRequired
     case invalidToken
     case adminRequired
+    /// The Idempotency-Key was used before with a different request body.
+    case idempotencyKeyReused
+    /// A request with this Idempotency-Key is still being processed.
+    case idempotencyKeyInProgress
 }

@@ -14,8 +14,10 @@ extension AppError {
             .forbidden
         case .resourceNotFound, .bookingNotFound:
             .notFound
-        case .bookingAlreadyCancelled, .resourceHasActiveBookings, .totalBelowBooked:
+        case .bookingAlreadyCancelled, .resourceHasActiveBookings, .totalBelowBooked, .idempotencyKeyInProgress:
             .conflict
+        case .idempotencyKeyReused:
+            .unprocessableEntity
         }
     }
 
@@ -37,6 +39,8 @@ extension AppError {
         case .authenticationRequired: "authentication_required"
         case .invalidToken: "invalid_token"
         case .adminRequired: "admin_required"
+        case .idempotencyKeyReused: "idempotency_key_reused"
+        case .idempotencyKeyInProgress: "idempotency_key_in_progress"
         }
     }
 
@@ -72,6 +76,10 @@ extension AppError {
             "The token is invalid, expired or revoked."
         case .adminRequired:
             "Only an admin can do this."
+        case .idempotencyKeyReused:
+            "This Idempotency-Key was already used with a different request body."
+        case .idempotencyKeyInProgress:
+            "A request with this Idempotency-Key is still in progress; retry shortly."
         }
     }
 

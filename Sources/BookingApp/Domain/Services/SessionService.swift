@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// Logging in and out, and recognising a token on later requests.
@@ -60,6 +59,6 @@ public struct SessionService: Sendable {
     }
 
     static func hash(token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        token.sha256Hex
     }
 }

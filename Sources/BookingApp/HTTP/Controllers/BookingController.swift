@@ -11,8 +11,15 @@ struct BookingController: RouteCollection {
     @Sendable func create(req: Request) async throws -> Response {
         let user = try req.requireUser()
         let body = try req.decodeJSON(BookingRequest.self)
-        let booking = try await req.domain.bookings.book(body.resource?.reference, quantity: body.purchaseQuantity?.value, for: user)
-        return try await BookingResponse(booking).encodeResponse(status: .created, for: req)
+        let outcome = try await req.domain.bookings.book(
+            body.resource?.reference, quantity: body.purchaseQuantity?.value, for: user,
+            idempotencyKey: req.headers.first(name: "Idempotency-Key")
+        )
+        let response = try await BookingResponse(outcome.booking).encodeResponse(status: .created, for: req)
+        if outcome.replayed {
+            response.headers.replaceOrAdd(name: "Idempotent-Replayed", value: "true")
+        }
+        return response
     }
 
     /// `?resource=ID&status=active|cancelled|all&limit=1...1000&offset=N`

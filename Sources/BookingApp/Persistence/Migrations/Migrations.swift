@@ -7,5 +7,6 @@ extension Migrations {
         add(CreateResources())
         add(CreateBookings())
         add(CreateAccessTokens())
+        add(CreateIdempotencyKeys())
     }
 }
