@@ -15,16 +15,20 @@ public func configure(_ app: Application, with config: AppConfig) throws {
         app.databases.use(.sqlite(.file(path)), as: .sqlite)
         app.writeGate = WriteGate()
     case .postgres(let url):
-        let postgres: SQLPostgresConfiguration
+        var postgres: SQLPostgresConfiguration
         do {
             postgres = try SQLPostgresConfiguration(url: url)
         } catch {
             throw ConfigurationError(variable: "DATABASE_URL", value: "(hidden)",
                                      accepts: "postgres://user:password@host:port/database")
         }
+        // While PostgreSQL is away, requests fail fast with a 503 instead of hanging; the pool
+        // reconnects by itself when it is back.
+        let timeout = TimeAmount.milliseconds(Int64(config.databaseTimeout * 1000))
+        postgres.coreConfiguration.options.connectTimeout = timeout
         app.databases.use(
             .postgres(configuration: postgres, maxConnectionsPerEventLoop: config.databasePoolSize,
-                      connectionPoolTimeout: .seconds(10)),
+                      connectionPoolTimeout: timeout),
             as: .psql
         )
     }

@@ -7,6 +7,9 @@ public struct AppConfig: Sendable {
     public var database: DatabaseLocation
     /// Connections kept per event loop (PostgreSQL only; SQLite always uses one per loop).
     public var databasePoolSize: Int
+    /// The longest a request waits to connect to PostgreSQL or for a pooled connection before it is
+    /// answered 503.
+    public var databaseTimeout: TimeInterval
     public var adminUsername: String
     public var adminPassword: String
     public var tokenTTL: TimeInterval
@@ -18,6 +21,7 @@ public struct AppConfig: Sendable {
     public init(
         database: DatabaseLocation = .sqlite(path: "booking.sqlite"),
         databasePoolSize: Int = 8,
+        databaseTimeout: TimeInterval = 3,
         adminUsername: String = AppConfig.defaultAdminUsername,
         adminPassword: String = AppConfig.defaultAdminPassword,
         tokenTTL: TimeInterval = 7 * 24 * 3600,
@@ -25,6 +29,7 @@ public struct AppConfig: Sendable {
     ) {
         self.database = database
         self.databasePoolSize = databasePoolSize
+        self.databaseTimeout = databaseTimeout
         self.adminUsername = adminUsername
         self.adminPassword = adminPassword
         self.tokenTTL = tokenTTL
@@ -41,6 +46,9 @@ public struct AppConfig: Sendable {
             config.database = try DatabaseLocation(url: url)
         }
         config.databasePoolSize = try env.integer("DATABASE_POOL_SIZE", in: 1...256) ?? config.databasePoolSize
+        if let timeout = env["DATABASE_TIMEOUT"] {
+            config.databaseTimeout = try Self.parseDuration(timeout, variable: "DATABASE_TIMEOUT")
+        }
         config.adminUsername = env["ADMIN_USERNAME"] ?? config.adminUsername
         config.adminPassword = env["ADMIN_PASSWORD"] ?? config.adminPassword
         if let ttl = env["TOKEN_TTL"] {

@@ -16,7 +16,16 @@ func withBookingApp(
     configure adjust: (inout AppConfig) -> Void = { _ in },
     _ test: (TestClient) async throws -> Void
 ) async throws {
-    let (location, cleanUp) = try await database.makeLocation()
+    try await withBookingApp(at: try await database.makeLocation(), configure: adjust, test)
+}
+
+/// Runs `test` against a freshly migrated application on the given database.
+func withBookingApp(
+    at database: (location: DatabaseLocation, cleanUp: @Sendable () async -> Void),
+    configure adjust: (inout AppConfig) -> Void = { _ in },
+    _ test: (TestClient) async throws -> Void
+) async throws {
+    let (location, cleanUp) = database
     var config = AppConfig(database: location, databasePoolSize: 4,
                            adminUsername: TestAdmin.username, adminPassword: TestAdmin.password, bcryptCost: 4)
     adjust(&config)

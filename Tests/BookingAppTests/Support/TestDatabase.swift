@@ -18,9 +18,18 @@ enum TestDatabase: String, CaseIterable, CustomTestStringConvertible, Sendable {
     static let postgresURLVariable = "BOOKING_TEST_POSTGRES_URL"
 
     struct PostgresUnavailable: Error, CustomStringConvertible {
+        var variable = TestDatabase.postgresURLVariable
         var description: String {
-            "\(TestDatabase.postgresURLVariable) is not set. Run scripts/test, which starts a throwaway PostgreSQL and sets it."
+            "\(variable) is not set. Run scripts/test, which starts a throwaway PostgreSQL and sets it."
         }
+    }
+
+    /// The environment variable's value, or a failure saying how to get one.
+    static func required(_ variable: String) throws -> String {
+        guard let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty else {
+            throw PostgresUnavailable(variable: variable)
+        }
+        return value
     }
 
     /// A fresh, empty database for one test, and a function that removes it afterwards.
@@ -33,10 +42,13 @@ enum TestDatabase: String, CaseIterable, CustomTestStringConvertible, Sendable {
                 for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
             })
         case .postgres:
-            guard let baseURL = ProcessInfo.processInfo.environment[Self.postgresURLVariable], !baseURL.isEmpty else {
-                throw PostgresUnavailable()
-            }
-            let name = "booking_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+            return try await Self.makePostgresDatabase(on: try Self.required(Self.postgresURLVariable))
+        }
+    }
+
+    /// Creates an empty database on the server at `baseURL`.
+    static func makePostgresDatabase(on baseURL: String) async throws -> (location: DatabaseLocation, cleanUp: @Sendable () async -> Void) {
+        let name = "booking_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
             try await Self.administer(baseURL) { sql in
                 try await sql.raw("CREATE DATABASE \(unsafeRaw: name)").run()
             }
@@ -47,7 +59,6 @@ enum TestDatabase: String, CaseIterable, CustomTestStringConvertible, Sendable {
                     try await sql.raw("DROP DATABASE IF EXISTS \(unsafeRaw: name) WITH (FORCE)").run()
                 }
             })
-        }
     }
 
     /// Runs statements on the server's maintenance database, through a short-lived application.
