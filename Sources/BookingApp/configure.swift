@@ -65,3 +65,10 @@ public func prepare(_ app: Application, with config: AppConfig) async throws {
     try await AccountService(database: database, passwords: passwords)
         .bootstrapAdmin(username: config.adminUsername, password: config.adminPassword, logger: app.logger)
 }
+
+/// After SIGTERM or SIGINT ended `serve`: stops accepting connections and lets requests in flight finish
+/// (up to the server's shutdown timeout), so the database pools do not close under them.
+public func drainServer(_ app: Application) async {
+    let server: HTTPServer = app.http.server.shared
+    await server.shutdown()
+}

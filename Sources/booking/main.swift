@@ -21,10 +21,14 @@ do {
     let arguments = environment.arguments.dropFirst()
     let wantsHelp = arguments.contains("--help") || arguments.contains("-h")
     let command = arguments.first
-    if !wantsHelp, command == nil || command == "serve" || command?.hasPrefix("-") == true {
+    let serving = !wantsHelp && (command == nil || command == "serve" || command?.hasPrefix("-") == true)
+    if serving {
         try await prepare(app, with: config)
     }
     try await app.execute()
+    if serving {
+        await drainServer(app)
+    }
     try await app.asyncShutdown()
 } catch {
     FileHandle.standardError.write(Data("booking: \(StartupFailure.describe(error))\n".utf8))
