@@ -61,6 +61,11 @@ struct ErrorResponseMiddleware: AsyncMiddleware {
         case is ConnectionPoolTimeoutError, is ConnectionPoolError:
             return true
         case let error as PSQLError:
+            if let state = error.serverInfo?[.sqlState] {
+                // 08: connection exceptions; 57: the server is shutting down or starting (57P01-57P03);
+                // 53300: too many connections.
+                return state.hasPrefix("08") || state.hasPrefix("57P") || state == "53300"
+            }
             return [.connectionError, .serverClosedConnection, .clientClosedConnection, .poolClosed, .uncleanShutdown]
                 .contains(error.code)
         default:
