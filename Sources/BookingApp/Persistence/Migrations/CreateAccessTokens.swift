@@ -1,10 +1,9 @@
-import Fluent
 import SQLKit
 
-struct CreateAccessTokens: AsyncMigration {
-    func prepare(on database: any Database) async throws {
-        let sql = database as! any SQLDatabase
-        let types = SchemaDialect(sql)
+struct CreateAccessTokens: TableMigration {
+    let table = "access_tokens"
+
+    func create(on sql: any SQLDatabase, types: SchemaDialect) async throws {
         // Only a SHA-256 of each token is stored: a copy of the database does not let anyone log in.
         try await sql.raw("""
             CREATE TABLE IF NOT EXISTS access_tokens (
@@ -15,9 +14,5 @@ struct CreateAccessTokens: AsyncMigration {
             )
             """).run()
         try await sql.raw("CREATE INDEX IF NOT EXISTS access_tokens_user_id ON access_tokens (user_id)").run()
-    }
-
-    func revert(on database: any Database) async throws {
-        try await (database as! any SQLDatabase).raw("DROP TABLE IF EXISTS access_tokens").run()
     }
 }

@@ -1,10 +1,9 @@
-import Fluent
 import SQLKit
 
-struct CreateBookings: AsyncMigration {
-    func prepare(on database: any Database) async throws {
-        let sql = database as! any SQLDatabase
-        let types = SchemaDialect(sql)
+struct CreateBookings: TableMigration {
+    let table = "bookings"
+
+    func create(on sql: any SQLDatabase, types: SchemaDialect) async throws {
         try await sql.raw("""
             CREATE TABLE IF NOT EXISTS bookings (
                 id \(unsafeRaw: types.identity),
@@ -21,9 +20,5 @@ struct CreateBookings: AsyncMigration {
         // A user's own listing, newest first; and the per-resource lookups (active count, listing by resource).
         try await sql.raw("CREATE INDEX IF NOT EXISTS bookings_user_id_id ON bookings (user_id, id)").run()
         try await sql.raw("CREATE INDEX IF NOT EXISTS bookings_resource_id_status ON bookings (resource_id, status)").run()
-    }
-
-    func revert(on database: any Database) async throws {
-        try await (database as! any SQLDatabase).raw("DROP TABLE IF EXISTS bookings").run()
     }
 }

@@ -1,10 +1,9 @@
-import Fluent
 import SQLKit
 
-struct CreateIdempotencyKeys: AsyncMigration {
-    func prepare(on database: any Database) async throws {
-        let sql = database as! any SQLDatabase
-        let types = SchemaDialect(sql)
+struct CreateIdempotencyKeys: TableMigration {
+    let table = "idempotency_keys"
+
+    func create(on sql: any SQLDatabase, types: SchemaDialect) async throws {
         // booking_id is NULL while the request that claimed the key is still working (its lease is
         // claim_token + locked_at), and set in the same transaction that creates the booking.
         try await sql.raw("""
@@ -20,9 +19,5 @@ struct CreateIdempotencyKeys: AsyncMigration {
             )
             """).run()
         try await sql.raw("CREATE INDEX IF NOT EXISTS idempotency_keys_created_at ON idempotency_keys (created_at)").run()
-    }
-
-    func revert(on database: any Database) async throws {
-        try await (database as! any SQLDatabase).raw("DROP TABLE IF EXISTS idempotency_keys").run()
     }
 }

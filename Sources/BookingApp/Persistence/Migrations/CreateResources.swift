@@ -1,10 +1,9 @@
-import Fluent
 import SQLKit
 
-struct CreateResources: AsyncMigration {
-    func prepare(on database: any Database) async throws {
-        let sql = database as! any SQLDatabase
-        let types = SchemaDialect(sql)
+struct CreateResources: TableMigration {
+    let table = "resources"
+
+    func create(on sql: any SQLDatabase, types: SchemaDialect) async throws {
         // The CHECKs are the last line of defence against oversell: no statement can commit a stock outside them.
         try await sql.raw("""
             CREATE TABLE IF NOT EXISTS resources (
@@ -19,9 +18,5 @@ struct CreateResources: AsyncMigration {
                 CONSTRAINT resources_available_in_range CHECK (available_quantity >= 0 AND available_quantity <= total_quantity)
             )
             """).run()
-    }
-
-    func revert(on database: any Database) async throws {
-        try await (database as! any SQLDatabase).raw("DROP TABLE IF EXISTS resources").run()
     }
 }

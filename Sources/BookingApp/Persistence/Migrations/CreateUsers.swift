@@ -1,10 +1,9 @@
-import Fluent
 import SQLKit
 
-struct CreateUsers: AsyncMigration {
-    func prepare(on database: any Database) async throws {
-        let sql = database as! any SQLDatabase
-        let types = SchemaDialect(sql)
+struct CreateUsers: TableMigration {
+    let table = "users"
+
+    func create(on sql: any SQLDatabase, types: SchemaDialect) async throws {
         // *_key columns hold the lower-cased form, so uniqueness is case-insensitive on both databases.
         try await sql.raw("""
             CREATE TABLE IF NOT EXISTS users (
@@ -18,9 +17,5 @@ struct CreateUsers: AsyncMigration {
                 created_at \(unsafeRaw: types.timestamp) NOT NULL
             )
             """).run()
-    }
-
-    func revert(on database: any Database) async throws {
-        try await (database as! any SQLDatabase).raw("DROP TABLE IF EXISTS users").run()
     }
 }
