@@ -1,7 +1,13 @@
 import BookingApp
 import Foundation
 import Logging
+import NIOCore
+import NIOPosix
 import Vapor
+
+// Run Swift concurrency's tasks on NIO's event loops: a request's handler then resumes on the loop that
+// owns its connection instead of hopping to another thread pool and back.
+_ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
 
 var environment = try Environment.detect()
 try LoggingSystem.bootstrap(from: &environment)
