@@ -114,7 +114,16 @@ public struct BookingService: Sendable {
     private func insertBooking(
         _ reference: ResourceReference, _ quantity: Int, for user: User, key: (user: Int, key: String, token: String)?
     ) async throws -> Booking {
-        try await database.transaction { sql in
+        // The hot path: by id, no key, on PostgreSQL, the whole booking is one statement.
+        if key == nil, case .id(let resourceID) = reference, !database.sql.isSQLite {
+            if let booking = try await BookingStore(sql: database.sql)
+                .insertTakingStock(quantity, from: resourceID, userID: user.id, at: Date()) {
+                return booking
+            }
+            guard let current = try await ResourceStore(sql: database.sql).find(reference) else { throw AppError.resourceNotFound }
+            throw AppError.insufficientQuantity(requested: quantity, available: current.availableQuantity)
+        }
+        return try await database.transaction { sql in
             let resources = ResourceStore(sql: sql)
             guard let resource = try await resources.take(quantity, from: reference) else {
                 guard let current = try await resources.find(reference) else { throw AppError.resourceNotFound }
