@@ -9,11 +9,12 @@ public func configure(_ app: Application, with config: AppConfig) throws {
     // Sorted keys make every response byte-for-byte predictable for clients, caches and tests.
     ContentConfiguration.global.use(encoder: JSONEncoder.custom(format: .sortedKeys), for: .json)
     app.passwords.use(.bcrypt(cost: config.bcryptCost))
+    app.bcryptSlots = AsyncSemaphore(permits: max(1, System.coreCount - 1))
 
     switch config.database {
     case .sqlite(let path):
         app.databases.use(.sqlite(.file(path)), as: .sqlite)
-        app.writeGate = WriteGate()
+        app.writeGate = AsyncSemaphore(permits: 1)
     case .postgres(let url):
         var postgres: SQLPostgresConfiguration
         do {
@@ -57,7 +58,7 @@ public func prepare(_ app: Application, with config: AppConfig) async throws {
         }
     }
 
-    let passwords = BcryptPasswords(hasher: app.password.async)
+    let passwords = BcryptPasswords(hasher: app.password.async, slots: app.bcryptSlots)
     app.sessionSettings = SessionSettings(
         tokenTTL: config.tokenTTL,
         decoyPasswordHash: try await passwords.hash(SessionService.makeToken())

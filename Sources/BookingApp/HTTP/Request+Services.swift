@@ -5,7 +5,9 @@ struct DomainServices {
     let request: Request
 
     private var database: DatabaseHandle { DatabaseHandle(request.db, writeGate: request.application.writeGate) }
-    private var passwords: any PasswordHashing { BcryptPasswords(hasher: request.password.async) }
+    private var passwords: any PasswordHashing {
+        BcryptPasswords(hasher: request.password.async, slots: request.application.bcryptSlots)
+    }
 
     var accounts: AccountService { AccountService(database: database, passwords: passwords) }
     var resources: ResourceService { ResourceService(database: database) }
@@ -21,16 +23,18 @@ extension Request {
     var domain: DomainServices { DomainServices(request: self) }
 }
 
-/// Vapor's Bcrypt, run on the thread pool so hashing never blocks an event loop.
+/// Vapor's Bcrypt, run on the thread pool so hashing never blocks an event loop, and at most
+/// `slots` hashes at once, so a flood of logins always leaves a core to everything else.
 struct BcryptPasswords: PasswordHashing {
     let hasher: AsyncPasswordHasher
+    let slots: AsyncSemaphore
 
     func hash(_ password: String) async throws -> String {
-        try await hasher.hash(password).get()
+        try await slots.withPermit { try await hasher.hash(password).get() }
     }
 
     func verify(_ password: String, against hash: String) async throws -> Bool {
-        try await hasher.verify(password, created: hash).get()
+        try await slots.withPermit { try await hasher.verify(password, created: hash).get() }
     }
 }
 
@@ -41,12 +45,25 @@ struct SessionSettings: Sendable {
 }
 
 extension Application {
-    private struct WriteGateKey: StorageKey { typealias Value = WriteGate }
+    private struct WriteGateKey: StorageKey { typealias Value = AsyncSemaphore }
 
     /// The queue for this process's SQLite writers; nil on PostgreSQL (see ``DatabaseHandle``).
-    var writeGate: WriteGate? {
+    var writeGate: AsyncSemaphore? {
         get { storage[WriteGateKey.self] }
         set { storage[WriteGateKey.self] = newValue }
+    }
+
+    private struct BcryptSlotsKey: StorageKey { typealias Value = AsyncSemaphore }
+
+    /// Bcrypt hashes allowed at once: one fewer than the cores, at least one.
+    var bcryptSlots: AsyncSemaphore {
+        get {
+            guard let slots = storage[BcryptSlotsKey.self] else {
+                fatalError("configure(_:with:) must run before the application serves requests")
+            }
+            return slots
+        }
+        set { storage[BcryptSlotsKey.self] = newValue }
     }
 
     private struct SessionSettingsKey: StorageKey { typealias Value = SessionSettings }

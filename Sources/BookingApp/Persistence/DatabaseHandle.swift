@@ -5,14 +5,14 @@ import SQLKit
 /// ``write(_:)`` or ``transaction(_:)``.
 ///
 /// SQLite allows one writer at a time and SQLiteNIO waits for its lock by spinning on a thread-pool thread.
-/// So on SQLite this process queues its writers on an async ``WriteGate`` instead: a write never waits on
+/// So on SQLite this process queues its writers on an async gate (a one-permit ``AsyncSemaphore``) instead: a write never waits on
 /// the file lock, no thread is tied up waiting, and "database is locked" cannot happen. On PostgreSQL there
 /// is no gate: row locks and conditional statements do the work, across any number of processes.
 public struct DatabaseHandle: Sendable {
     let database: any Database
-    let writeGate: WriteGate?
+    let writeGate: AsyncSemaphore?
 
-    public init(_ database: any Database, writeGate: WriteGate?) {
+    public init(_ database: any Database, writeGate: AsyncSemaphore?) {
         self.database = database
         self.writeGate = writeGate
     }
@@ -46,39 +46,6 @@ public struct DatabaseHandle: Sendable {
 
     private func gated<T: Sendable>(_ work: () async throws -> T) async throws -> T {
         guard let writeGate else { return try await work() }
-        await writeGate.enter()
-        do {
-            let result = try await work()
-            await writeGate.leave()
-            return result
-        } catch {
-            await writeGate.leave()
-            throw error
-        }
-    }
-}
-
-/// A first-in, first-out async mutex: waiters suspend instead of blocking a thread.
-public actor WriteGate {
-    private var isHeld = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
-
-    public init() {}
-
-    func enter() async {
-        guard isHeld else {
-            isHeld = true
-            return
-        }
-        await withCheckedContinuation { waiters.append($0) }
-    }
-
-    func leave() {
-        if waiters.isEmpty {
-            isHeld = false
-        } else {
-            // Ownership passes straight to the next waiter.
-            waiters.removeFirst().resume()
-        }
+        return try await writeGate.withPermit(work)
     }
 }
