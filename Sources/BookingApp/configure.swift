@@ -35,8 +35,19 @@ public func configure(_ app: Application, with config: AppConfig) throws {
     }
     app.migrations.addBookingSchema()
 
-    // Outermost first: log the request, turn any error into JSON, then authenticate.
+    // Outermost first: request id and headers, CORS (answers preflights itself), log the request, turn any
+    // error into JSON, then authenticate.
     app.middleware = Middlewares()
+    app.middleware.use(ResponseHeadersMiddleware())
+    if !config.corsAllowedOrigins.isEmpty {
+        let origins = config.corsAllowedOrigins
+        app.middleware.use(CORSMiddleware(configuration: .init(
+            allowedOrigin: origins == ["*"] ? .all : .any(origins),
+            allowedMethods: [.GET, .POST, .PATCH, .DELETE, .OPTIONS],
+            allowedHeaders: [.accept, .authorization, .contentType, .origin, .xRequestId, "Idempotency-Key"],
+            exposedHeaders: [.xRequestId, .retryAfter, .wwwAuthenticate, "Idempotent-Replayed"]
+        )))
+    }
     app.middleware.use(RouteLoggingMiddleware(logLevel: .info))
     app.middleware.use(ErrorResponseMiddleware())
     app.middleware.use(TokenAuthMiddleware())

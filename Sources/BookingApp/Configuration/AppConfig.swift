@@ -14,6 +14,8 @@ public struct AppConfig: Sendable {
     public var adminPassword: String
     public var tokenTTL: TimeInterval
     public var bcryptCost: Int
+    /// Origins allowed to call the API from a browser; empty turns CORS off. `*` allows any origin.
+    public var corsAllowedOrigins: [String]
 
     public static let defaultAdminUsername = "admin"
     public static let defaultAdminPassword = "admin"
@@ -25,7 +27,8 @@ public struct AppConfig: Sendable {
         adminUsername: String = AppConfig.defaultAdminUsername,
         adminPassword: String = AppConfig.defaultAdminPassword,
         tokenTTL: TimeInterval = 7 * 24 * 3600,
-        bcryptCost: Int = 12
+        bcryptCost: Int = 12,
+        corsAllowedOrigins: [String] = []
     ) {
         self.database = database
         self.databasePoolSize = databasePoolSize
@@ -34,6 +37,7 @@ public struct AppConfig: Sendable {
         self.adminPassword = adminPassword
         self.tokenTTL = tokenTTL
         self.bcryptCost = bcryptCost
+        self.corsAllowedOrigins = corsAllowedOrigins
     }
 
     /// Reads the configuration from `environment` (the process environment by default).
@@ -55,7 +59,24 @@ public struct AppConfig: Sendable {
             config.tokenTTL = try Self.parseDuration(ttl, variable: "TOKEN_TTL")
         }
         config.bcryptCost = try env.integer("BCRYPT_COST", in: 4...31) ?? config.bcryptCost
+        if let origins = env["CORS_ALLOWED_ORIGINS"] {
+            config.corsAllowedOrigins = try Self.parseOrigins(origins)
+        }
         return config
+    }
+
+    /// A comma-separated list of origins such as `https://app.example.com`, or `*`.
+    static func parseOrigins(_ text: String) throws(ConfigurationError) -> [String] {
+        let origins = text.split(separator: ",").map { String($0).trimmingWhitespace() }.filter { !$0.isEmpty }
+        let valid = origins.allSatisfy { origin in
+            origin == "*" || ((origin.hasPrefix("http://") || origin.hasPrefix("https://"))
+                && !origin.hasSuffix("/") && URL(string: origin)?.host?.isEmpty == false)
+        }
+        guard !origins.isEmpty, valid else {
+            throw ConfigurationError(variable: "CORS_ALLOWED_ORIGINS", value: text,
+                                     accepts: "* or a comma-separated list of origins like https://app.example.com")
+        }
+        return origins
     }
 
     /// Accepts a number of seconds, or a number followed by `s`, `m`, `h` or `d` (`90m`, `7d`).

@@ -1,0 +1,30 @@
+import Foundation
+import Vapor
+
+/// Outermost: gives every request an id (the client's `X-Request-ID` when it is a sane one) that appears
+/// in every log line of that request and in the response, and adds the security headers to every answer,
+/// errors included.
+struct ResponseHeadersMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let requestID = Self.requestID(from: request.headers.first(name: .xRequestId))
+        request.logger[metadataKey: "request-id"] = .string(requestID)
+        let response = try await next.respond(to: request)
+        response.headers.replaceOrAdd(name: .xRequestId, value: requestID)
+        response.headers.replaceOrAdd(name: .xContentTypeOptions, value: "nosniff")
+        response.headers.replaceOrAdd(name: "Referrer-Policy", value: "no-referrer")
+        response.headers.replaceOrAdd(name: .xFrameOptions, value: "DENY")
+        if request.headers.first(name: .authorization) != nil {
+            // An answer for one user must never be kept by a shared cache.
+            response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        }
+        return response
+    }
+
+    /// The client's id if it is 1 to 128 visible ASCII characters; otherwise a new UUID.
+    static func requestID(from header: String?) -> String {
+        if let header, (1...128).contains(header.utf8.count), header.utf8.allSatisfy({ (0x21...0x7e).contains($0) }) {
+            return header
+        }
+        return UUID().uuidString
+    }
+}

@@ -1,0 +1,62 @@
+import Testing
+import Vapor
+@testable import BookingApp
+
+@Suite("Request ids, security headers and CORS")
+struct HeaderTests {
+    @Test("every response carries a request id (the client's when sane) and the security headers")
+    func requestIDAndSecurityHeaders() async throws {
+        try await withBookingApp(.sqlite) { client in
+            let generated = try await client.send(.GET, "/resources/")
+            let id = try #require(generated.headers.first(name: .xRequestId))
+            #expect(UUID(uuidString: id) != nil)
+            #expect(generated.headers.first(name: .xContentTypeOptions) == "nosniff")
+            #expect(generated.headers.first(name: "Referrer-Policy") == "no-referrer")
+            #expect(generated.headers.first(name: .cacheControl) == nil, "anonymous public answers may be cached")
+
+            let echoed = try await client.send(.GET, "/nowhere/", headers: [("X-Request-ID", "trace-42")])
+            #expect(echoed.status == .notFound)
+            #expect(echoed.headers.first(name: .xRequestId) == "trace-42", "errors carry it too")
+            #expect(echoed.headers.first(name: .xContentTypeOptions) == "nosniff")
+
+            let insane = try await client.send(.GET, "/resources/", headers: [("X-Request-ID", String(repeating: "x", count: 500))])
+            #expect(insane.headers.first(name: .xRequestId)?.count == 36, "an overlong id is replaced")
+
+            let token = try await client.userToken("hana")
+            let authenticated = try await client.send(.GET, "/bookings/", token: token)
+            #expect(authenticated.headers.first(name: .cacheControl) == "no-store")
+        }
+    }
+
+    @Test("CORS is off by default")
+    func corsOff() async throws {
+        try await withBookingApp(.sqlite) { client in
+            let reply = try await client.send(.GET, "/resources/", headers: [("Origin", "https://evil.example")])
+            #expect(reply.headers.first(name: .accessControlAllowOrigin) == nil)
+        }
+    }
+
+    @Test("CORS_ALLOWED_ORIGINS allows the listed origins only, preflights included")
+    func corsConfigured() async throws {
+        try await withBookingApp(.sqlite, configure: { $0.corsAllowedOrigins = ["https://app.example.com"] }) { client in
+            let allowed = try await client.send(.GET, "/resources/", headers: [("Origin", "https://app.example.com")])
+            #expect(allowed.headers.first(name: .accessControlAllowOrigin) == "https://app.example.com")
+            let preflight = try await client.send(.OPTIONS, "/bookings/", headers: [
+                ("Origin", "https://app.example.com"), ("Access-Control-Request-Method", "POST"),
+                ("Access-Control-Request-Headers", "Authorization, Idempotency-Key"),
+            ])
+            #expect(preflight.status == .ok)
+            #expect(preflight.headers.first(name: .accessControlAllowHeaders)?.lowercased().contains("idempotency-key") == true)
+            let other = try await client.send(.GET, "/resources/", headers: [("Origin", "https://evil.example")])
+            #expect(other.headers.first(name: .accessControlAllowOrigin) != "https://evil.example")
+        }
+    }
+
+    @Test("CORS_ALLOWED_ORIGINS is validated")
+    func corsParsing() throws {
+        #expect(try AppConfig.fromEnvironment(["CORS_ALLOWED_ORIGINS": "https://a.example, http://b.example:8080"]).corsAllowedOrigins
+            == ["https://a.example", "http://b.example:8080"])
+        #expect(try AppConfig.fromEnvironment(["CORS_ALLOWED_ORIGINS": "*"]).corsAllowedOrigins == ["*"])
+        #expect(throws: ConfigurationError.self) { try AppConfig.fromEnvironment(["CORS_ALLOWED_ORIGINS": "app.example.com"]) }
+    }
+}
