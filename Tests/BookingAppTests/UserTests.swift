@@ -18,7 +18,8 @@ struct UserTests {
             #expect(user["is_admin"] as? Bool == false)
             #expect(user["id"] is Int)
             #expect((user["created_at"] as? String)?.hasSuffix("Z") == true)
-            #expect(Set(user.keys) == ["id", "username", "email", "is_admin", "created_at"])
+            #expect(Set(user.keys) == ["id", "username", "email", "is_admin", "is_active", "created_at"])
+            #expect(user["is_active"] as? Bool == true)
             #expect(!reply.text.contains("password123"))
             #expect(!reply.text.contains("$2b$"))
         }

@@ -20,6 +20,9 @@ public enum AppError: Error, Equatable, Sendable {
     case authenticationRequired
     case invalidToken
     case adminRequired
+    case userNotFound
+    /// The change would leave no active admin.
+    case lastActiveAdmin
     /// The Idempotency-Key was used before with a different request body.
     case idempotencyKeyReused
     /// A request with this Idempotency-Key is still being processed.

@@ -12,9 +12,10 @@ extension AppError {
             .unauthorized
         case .adminRequired:
             .forbidden
-        case .resourceNotFound, .bookingNotFound:
+        case .resourceNotFound, .bookingNotFound, .userNotFound:
             .notFound
-        case .bookingAlreadyCancelled, .resourceHasActiveBookings, .totalBelowBooked, .idempotencyKeyInProgress:
+        case .bookingAlreadyCancelled, .resourceHasActiveBookings, .totalBelowBooked, .idempotencyKeyInProgress,
+             .lastActiveAdmin:
             .conflict
         case .idempotencyKeyReused:
             .unprocessableEntity
@@ -39,6 +40,8 @@ extension AppError {
         case .authenticationRequired: "authentication_required"
         case .invalidToken: "invalid_token"
         case .adminRequired: "admin_required"
+        case .userNotFound: "user_not_found"
+        case .lastActiveAdmin: "last_active_admin"
         case .idempotencyKeyReused: "idempotency_key_reused"
         case .idempotencyKeyInProgress: "idempotency_key_in_progress"
         }
@@ -76,6 +79,10 @@ extension AppError {
             "The token is invalid, expired or revoked."
         case .adminRequired:
             "Only an admin can do this."
+        case .userNotFound:
+            "User not found."
+        case .lastActiveAdmin:
+            "This would leave no active admin; promote another user first."
         case .idempotencyKeyReused:
             "This Idempotency-Key was already used with a different request body."
         case .idempotencyKeyInProgress:

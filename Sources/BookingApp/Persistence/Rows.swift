@@ -8,7 +8,7 @@ extension User {
     static func columns(of alias: String? = nil) -> SQLQueryString {
         let prefix = alias.map { "\($0)." } ?? ""
         return SQLQueryString(
-            ["id", "username", "email", "is_admin", "created_at"].map { prefix + $0 }.joined(separator: ", ")
+            ["id", "username", "email", "is_admin", "is_active", "created_at"].map { prefix + $0 }.joined(separator: ", ")
         )
     }
 
@@ -18,6 +18,7 @@ extension User {
             username: try row.decode(column: "username", as: String.self),
             email: try row.decode(column: "email", as: String.self),
             isAdmin: try row.decode(column: "is_admin", as: Bool.self),
+            isActive: try row.decode(column: "is_active", as: Bool.self),
             createdAt: try row.decode(column: "created_at", as: Date.self)
         )
     }

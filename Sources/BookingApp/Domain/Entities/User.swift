@@ -6,5 +6,7 @@ public struct User: Sendable, Equatable {
     public let username: String
     public let email: String
     public let isAdmin: Bool
+    /// A deactivated user cannot log in, and their tokens stop working at once.
+    public let isActive: Bool
     public let createdAt: Date
 }

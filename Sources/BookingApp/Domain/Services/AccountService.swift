@@ -45,9 +45,60 @@ public struct AccountService: Sendable {
         throw AppError.usernameTaken
     }
 
-    /// An admin sees every user; anyone else a list holding only themself.
-    public func users(visibleTo viewer: User) async throws -> [User] {
-        viewer.isAdmin ? try await UserStore(sql: database.sql).all() : [viewer]
+    /// An admin sees every user (optionally filtered by `search` on username or e-mail, a page at a time);
+    /// anyone else a list holding only themself.
+    public func users(visibleTo viewer: User, search: String? = nil, limit: Int = BookingService.defaultPageSize,
+                      offset: Int = 0) async throws -> [User] {
+        guard viewer.isAdmin else { return [viewer] }
+        guard BookingService.pageSizes.contains(limit) else {
+            throw AppError.invalidField(field: "limit", reason: "limit must be an integer from 1 to 1000")
+        }
+        guard offset >= 0, offset <= Validate.quantityRange.upperBound else {
+            throw AppError.invalidField(field: "offset", reason: "offset must be a non-negative integer")
+        }
+        if let search {
+            try Validate.noControlCharacters(search, field: "search")
+            guard search.count <= Validate.emailMaxLength else {
+                throw AppError.invalidField(field: "search", reason: "search must be at most 254 characters")
+            }
+        }
+        return try await UserStore(sql: database.sql).list(search: search, limit: limit, offset: offset)
+    }
+
+    /// Changes the caller's password after checking the current one, and revokes every other session.
+    public func changePassword(of principal: Principal, current: String?, new: String?, confirmation: String?) async throws {
+        let current = try Validate.required(current, field: "old_password")
+        let new = try Validate.password(new, field: "new_password")
+        if let confirmation, confirmation != new { throw AppError.passwordMismatch }
+        let userID = principal.user.id
+        guard let hash = try await UserStore(sql: database.sql).passwordHash(userID: userID),
+              try await passwords.verify(current, against: hash)
+        else {
+            throw AppError.invalidField(field: "old_password", reason: "old_password is not the current password")
+        }
+        let newHash = try await passwords.hash(new)
+        let kept = principal.tokenHash
+        try await database.transaction { sql in
+            try await UserStore(sql: sql).setPasswordHash(newHash, userID: userID)
+            try await TokenStore(sql: sql).deleteAll(userID: userID, keeping: kept)
+        }
+    }
+
+    /// An admin grants or revokes admin rights and (de)activates accounts. Deactivating revokes the user's
+    /// tokens; no change may leave the service without an active admin.
+    public func setFlags(userID: Int, isAdmin: Bool?, isActive: Bool?) async throws -> User {
+        try await database.transaction { sql in
+            let users = UserStore(sql: sql)
+            let activeAdmins = try await users.lockActiveAdmins()
+            guard let target = try await users.find(id: userID) else { throw AppError.userNotFound }
+            let staysActiveAdmin = (isAdmin ?? target.isAdmin) && (isActive ?? target.isActive)
+            if activeAdmins == [target.id], !staysActiveAdmin { throw AppError.lastActiveAdmin }
+            guard let updated = try await users.setFlags(userID: userID, isAdmin: isAdmin, isActive: isActive) else {
+                throw AppError.userNotFound
+            }
+            if !updated.isActive { try await TokenStore(sql: sql).deleteAll(userID: userID) }
+            return updated
+        }
     }
 
     /// Creates the configured admin when no admin exists yet, and warns while the default password works.

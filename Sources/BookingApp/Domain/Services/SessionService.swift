@@ -13,7 +13,8 @@ public struct SessionService: Sendable {
         let username = try Validate.required(username, field: "username")
         let password = try Validate.required(password, field: "password")
         let store = UserStore(sql: database.sql)
-        guard let account = try await store.credentials(username: username) else {
+        // A deactivated account gets the same answer as a wrong password.
+        guard let account = try await store.credentials(username: username), account.user.isActive else {
             _ = try await passwords.verify(password, against: decoyPasswordHash)
             throw AppError.invalidCredentials
         }

@@ -26,9 +26,9 @@ struct BookingController: RouteCollection {
     @Sendable func index(req: Request) async throws -> [BookingResponse] {
         let user = try req.requireUser()
         var query = BookingService.Query()
-        query.resourceID = try integerParameter(req, "resource")
-        query.limit = try integerParameter(req, "limit") ?? query.limit
-        query.offset = try integerParameter(req, "offset") ?? query.offset
+        query.resourceID = try req.integerQuery("resource")
+        query.limit = try req.integerQuery("limit") ?? query.limit
+        query.offset = try req.integerQuery("offset") ?? query.offset
         if let status = req.query[String.self, at: "status"] {
             guard let filter = BookingService.StatusFilter(rawValue: status) else {
                 throw AppError.invalidField(field: "status", reason: "status must be one of active, cancelled, all")
@@ -45,11 +45,4 @@ struct BookingController: RouteCollection {
         return BookingResponse(try await req.domain.bookings.cancel(bookingID: id, by: user))
     }
 
-    private func integerParameter(_ req: Request, _ name: String) throws -> Int? {
-        guard let text = req.query[String.self, at: name] else { return nil }
-        guard let value = Int(text) else {
-            throw AppError.invalidField(field: name, reason: "\(name) must be an integer")
-        }
-        return value
-    }
 }

@@ -5,6 +5,9 @@ struct UserController: RouteCollection {
         let users = routes.grouped("users")
         users.post(use: create)
         users.get(use: index)
+        users.get("me", use: me)
+        users.post("me", "password", use: changePassword)
+        users.patch(":id", use: setFlags)
     }
 
     /// Anyone may sign up; an admin's token additionally allows `is_admin`.
@@ -14,8 +17,35 @@ struct UserController: RouteCollection {
         return try await UserResponse(user).encodeResponse(status: .created, for: req)
     }
 
+    /// `?search=text&limit=1...1000&offset=N` (admins; anyone else sees only themself).
     @Sendable func index(req: Request) async throws -> [UserResponse] {
         let viewer = try req.requireUser()
-        return try await req.domain.accounts.users(visibleTo: viewer).map(UserResponse.init)
+        let users = try await req.domain.accounts.users(
+            visibleTo: viewer, search: req.query[String.self, at: "search"],
+            limit: try req.integerQuery("limit") ?? BookingService.defaultPageSize,
+            offset: try req.integerQuery("offset") ?? 0
+        )
+        return users.map(UserResponse.init)
+    }
+
+    @Sendable func me(req: Request) async throws -> UserResponse {
+        UserResponse(try req.requireUser())
+    }
+
+    /// Needs the current password; every other session of the user is revoked. 204.
+    @Sendable func changePassword(req: Request) async throws -> HTTPStatus {
+        guard let principal = req.principal else { throw AppError.authenticationRequired }
+        let body = try req.decodeJSON(PasswordChangeRequest.self)
+        try await req.domain.accounts.changePassword(
+            of: principal, current: body.oldPassword, new: body.newPassword, confirmation: body.confirmPassword)
+        return .noContent
+    }
+
+    /// Admin: `{"is_admin": bool, "is_active": bool}`, either or both.
+    @Sendable func setFlags(req: Request) async throws -> UserResponse {
+        _ = try req.requireAdmin()
+        guard let id = req.parameters.get("id", as: Int.self) else { throw AppError.userNotFound }
+        let body = try req.decodeJSON(UserFlagsRequest.self)
+        return UserResponse(try await req.domain.accounts.setFlags(userID: id, isAdmin: body.isAdmin, isActive: body.isActive))
     }
 }

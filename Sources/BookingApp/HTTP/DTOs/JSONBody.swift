@@ -2,6 +2,15 @@ import Foundation
 import Vapor
 
 extension Request {
+    /// An integer query parameter: nil when absent, a 400 naming it when it is not an integer.
+    func integerQuery(_ name: String) throws -> Int? {
+        guard let text = query[String.self, at: name] else { return nil }
+        guard let value = Int(text) else {
+            throw AppError.invalidField(field: name, reason: "\(name) must be an integer")
+        }
+        return value
+    }
+
     /// Decodes the body as JSON whatever its declared content type (`curl -d` sends form encoding by
     /// default), turning every decoding failure into a 400 that names the offending field.
     func decodeJSON<Body: Decodable>(_ type: Body.Type = Body.self) throws -> Body {

@@ -27,11 +27,13 @@ struct UserResponse: Content {
     let username: String
     let email: String
     let isAdmin: Bool
+    let isActive: Bool
     let createdAt: String
 
     enum CodingKeys: String, CodingKey {
         case id, username, email
         case isAdmin = "is_admin"
+        case isActive = "is_active"
         case createdAt = "created_at"
     }
 
@@ -40,6 +42,7 @@ struct UserResponse: Content {
         username = user.username
         email = user.email
         isAdmin = user.isAdmin
+        isActive = user.isActive
         createdAt = user.createdAt.wireFormat
     }
 }
@@ -63,5 +66,27 @@ struct LoginResponse: Content {
         token = session.token
         expiresAt = session.expiresAt.wireFormat
         user = UserResponse(session.user)
+    }
+}
+
+struct PasswordChangeRequest: Decodable {
+    var oldPassword: String?
+    var newPassword: String?
+    var confirmPassword: String?
+
+    enum CodingKeys: String, CodingKey {
+        case oldPassword = "old_password"
+        case newPassword = "new_password"
+        case confirmPassword = "confirm_password"
+    }
+}
+
+struct UserFlagsRequest: Decodable {
+    var isAdmin: Bool?
+    var isActive: Bool?
+
+    enum CodingKeys: String, CodingKey {
+        case isAdmin = "is_admin"
+        case isActive = "is_active"
     }
 }

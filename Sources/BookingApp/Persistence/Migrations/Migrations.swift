@@ -9,6 +9,7 @@ extension Migrations {
         add(CreateBookings())
         add(CreateAccessTokens())
         add(CreateIdempotencyKeys())
+        add(AddUserIsActive())
     }
 }
 

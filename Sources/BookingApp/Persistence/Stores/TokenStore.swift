@@ -16,12 +16,19 @@ struct TokenStore {
     func user(forTokenHash tokenHash: String, at now: Date) async throws -> User? {
         try await sql.raw("""
             SELECT \(User.columns(of: "u")) FROM access_tokens t JOIN users u ON u.id = t.user_id
-            WHERE t.token_hash = \(bind: tokenHash) AND t.expires_at > \(bind: now)
+            WHERE t.token_hash = \(bind: tokenHash) AND t.expires_at > \(bind: now) AND u.is_active = \(bind: true)
             """).first().map(User.init(row:))
     }
 
     func delete(tokenHash: String) async throws {
         try await sql.raw("DELETE FROM access_tokens WHERE token_hash = \(bind: tokenHash)").run()
+    }
+
+    /// Revokes every token of a user, except `keeping` if given.
+    func deleteAll(userID: Int, keeping kept: String? = nil) async throws {
+        try await sql.raw("""
+            DELETE FROM access_tokens WHERE user_id = \(bind: userID) AND token_hash <> \(bind: kept ?? "")
+            """).run()
     }
 
     func deleteExpired(userID: Int, at now: Date) async throws {

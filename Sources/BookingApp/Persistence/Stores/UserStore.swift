@@ -33,8 +33,50 @@ struct UserStore {
         return (try User(row: row), try row.decode(column: "password_hash", as: String.self))
     }
 
-    func all() async throws -> [User] {
-        try await sql.raw("SELECT \(User.columns()) FROM users ORDER BY id").all().map(User.init(row:))
+    /// Users by id, optionally only those whose username or e-mail contains `search` (case-insensitive).
+    func list(search: String?, limit: Int, offset: Int) async throws -> [User] {
+        var condition: SQLQueryString = ""
+        if let search, !search.isEmpty {
+            let pattern = "%" + Self.escapeLike(search.uniquenessKey) + "%"
+            condition = " WHERE username_key LIKE \(bind: pattern) ESCAPE '\\' OR email_key LIKE \(bind: pattern) ESCAPE '\\'"
+        }
+        return try await sql.raw("""
+            SELECT \(User.columns()) FROM users\(condition) ORDER BY id LIMIT \(bind: limit) OFFSET \(bind: offset)
+            """).all().map(User.init(row:))
+    }
+
+    private static func escapeLike(_ text: String) -> String {
+        text.replacingOccurrences(of: "\\", with: "\\\\")
+            .replacingOccurrences(of: "%", with: "\\%")
+            .replacingOccurrences(of: "_", with: "\\_")
+    }
+
+    func passwordHash(userID: Int) async throws -> String? {
+        try await sql.raw("SELECT password_hash FROM users WHERE id = \(bind: userID)").first()?
+            .decode(column: "password_hash", as: String.self)
+    }
+
+    func setPasswordHash(_ hash: String, userID: Int) async throws {
+        try await sql.raw("UPDATE users SET password_hash = \(bind: hash) WHERE id = \(bind: userID)").run()
+    }
+
+    /// Locks the rows of every active admin until the transaction ends (SQLite: the write lock already
+    /// serialises), and returns their ids: two admins demoting each other at once cannot both succeed.
+    func lockActiveAdmins() async throws -> [Int] {
+        let lockClause: SQLQueryString = sql.isSQLite ? "" : " FOR UPDATE"
+        return try await sql.raw("""
+            SELECT id FROM users WHERE is_admin = \(bind: true) AND is_active = \(bind: true)\(lockClause)
+            """).all().map { try $0.decode(column: "id", as: Int.self) }
+    }
+
+    func setFlags(userID: Int, isAdmin: Bool?, isActive: Bool?) async throws -> User? {
+        var assignments: [SQLQueryString] = []
+        if let isAdmin { assignments.append("is_admin = \(bind: isAdmin)") }
+        if let isActive { assignments.append("is_active = \(bind: isActive)") }
+        guard !assignments.isEmpty else { return try await find(id: userID) }
+        return try await sql.raw("""
+            UPDATE users SET \(assignments.joined(separator: ", ")) WHERE id = \(bind: userID) RETURNING \(User.columns())
+            """).first().map(User.init(row:))
     }
 
     func find(id: Int) async throws -> User? {
