@@ -17,6 +17,8 @@ public enum AppError: Error, Equatable, Sendable {
     case resourceHasActiveBookings(count: Int)
     case totalBelowBooked(booked: Int)
     case invalidCredentials
+    /// Too many failed logins for this username or from this address; retry after that many seconds.
+    case tooManyLoginAttempts(retryAfter: Int)
     case authenticationRequired
     case invalidToken
     case adminRequired

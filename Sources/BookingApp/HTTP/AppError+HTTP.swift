@@ -19,6 +19,8 @@ extension AppError {
             .conflict
         case .idempotencyKeyReused:
             .unprocessableEntity
+        case .tooManyLoginAttempts:
+            .tooManyRequests
         }
     }
 
@@ -37,6 +39,7 @@ extension AppError {
         case .resourceHasActiveBookings: "resource_has_active_bookings"
         case .totalBelowBooked: "quantity_below_booked"
         case .invalidCredentials: "invalid_credentials"
+        case .tooManyLoginAttempts: "too_many_login_attempts"
         case .authenticationRequired: "authentication_required"
         case .invalidToken: "invalid_token"
         case .adminRequired: "admin_required"
@@ -73,6 +76,8 @@ extension AppError {
             "total_quantity cannot go below the \(booked) unit(s) currently booked."
         case .invalidCredentials:
             "Invalid username or password."
+        case .tooManyLoginAttempts(let seconds):
+            "Too many failed logins; try again in \(seconds) seconds."
         case .authenticationRequired:
             "Authentication required: send Authorization: Token <token> (or Bearer)."
         case .invalidToken:

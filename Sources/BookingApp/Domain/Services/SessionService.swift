@@ -9,9 +9,40 @@ public struct SessionService: Sendable {
     /// wrong password and does not reveal which accounts exist.
     let decoyPasswordHash: String
 
-    public func login(username: String?, password: String?) async throws -> Session {
+    /// Failed logins allowed per username, and per client address, within `throttleWindow`.
+    static let maxFailuresPerUsername = 5
+    static let maxFailuresPerAddress = 20
+    static let throttleWindow: TimeInterval = 15 * 60
+
+    /// Checks a username and password. After too many failures for the username or from the address
+    /// it answers 429 without running Bcrypt; the counts live in the database, shared by every replica.
+    /// Attempts already past the check when the limit is reached may each add one more failure.
+    public func login(username: String?, password: String?, from address: String) async throws -> Session {
         let username = try Validate.required(username, field: "username")
         let password = try Validate.required(password, field: "password")
+        guard username.count <= Validate.usernameLength.upperBound else { throw AppError.invalidCredentials }
+
+        let now = Date(), windowStart = now.addingTimeInterval(-Self.throttleWindow)
+        let usernameKey = username.uniquenessKey
+        let counts = try await LoginAttemptStore(sql: database.sql).counts(usernameKey: usernameKey, address: address, since: windowStart)
+        if counts.forUsername >= Self.maxFailuresPerUsername || counts.forAddress >= Self.maxFailuresPerAddress {
+            let reopens = (counts.oldest ?? now).addingTimeInterval(Self.throttleWindow)
+            throw AppError.tooManyLoginAttempts(retryAfter: max(1, Int(reopens.timeIntervalSince(now).rounded(.up))))
+        }
+        do {
+            let session = try await verify(username: username, password: password)
+            try await database.write { sql in try await LoginAttemptStore(sql: sql).deleteAll(usernameKey: usernameKey) }
+            return session
+        } catch AppError.invalidCredentials {
+            try await database.write { sql in
+                try await LoginAttemptStore(sql: sql).recordFailure(usernameKey: usernameKey, address: address, at: Date(),
+                                                                    windowStart: windowStart)
+            }
+            throw AppError.invalidCredentials
+        }
+    }
+
+    private func verify(username: String, password: String) async throws -> Session {
         let store = UserStore(sql: database.sql)
         // A deactivated account gets the same answer as a wrong password.
         guard let account = try await store.credentials(username: username), account.user.isActive else {

@@ -28,6 +28,9 @@ struct ErrorResponseMiddleware: AsyncMiddleware {
         case let error as AppError:
             status = error.status
             body = Body(reason: error.reason, code: error.code, field: error.field)
+            if case .tooManyLoginAttempts(let seconds) = error {
+                headers.replaceOrAdd(name: .retryAfter, value: String(seconds))
+            }
         case let error as any AbortError:
             status = error.status
             headers = error.headers

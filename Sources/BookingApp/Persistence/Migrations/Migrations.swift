@@ -10,6 +10,7 @@ extension Migrations {
         add(CreateAccessTokens())
         add(CreateIdempotencyKeys())
         add(AddUserIsActive())
+        add(CreateLoginAttempts())
     }
 }
 
