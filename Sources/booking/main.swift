@@ -10,7 +10,11 @@ import Vapor
 _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
 
 var environment = try Environment.detect()
-try LoggingSystem.bootstrap(from: &environment)
+// Vapor's console logger (LOG_LEVEL or --log), behind the redactor that keeps bound SQL values out of logs.
+try LoggingSystem.bootstrap(from: &environment) { level in
+    let console = Terminal()
+    return { label in RedactingLogHandler(wrapping: ConsoleLogger(label: label, console: console, level: level)) }
+}
 
 let config: AppConfig
 do {

@@ -14,15 +14,17 @@ enum TestAdmin {
 func withBookingApp(
     _ database: TestDatabase,
     configure adjust: (inout AppConfig) -> Void = { _ in },
+    logger: Logger? = nil,
     _ test: (TestClient) async throws -> Void
 ) async throws {
-    try await withBookingApp(at: try await database.makeLocation(), configure: adjust, test)
+    try await withBookingApp(at: try await database.makeLocation(), configure: adjust, logger: logger, test)
 }
 
 /// Runs `test` against a freshly migrated application on the given database.
 func withBookingApp(
     at database: (location: DatabaseLocation, cleanUp: @Sendable () async -> Void),
     configure adjust: (inout AppConfig) -> Void = { _ in },
+    logger: Logger? = nil,
     _ test: (TestClient) async throws -> Void
 ) async throws {
     let (location, cleanUp) = database
@@ -30,6 +32,7 @@ func withBookingApp(
                            adminUsername: TestAdmin.username, adminPassword: TestAdmin.password, bcryptCost: 4)
     adjust(&config)
     let app = try await Application.make(.testing)
+    if let logger { app.logger = logger }
     do {
         try configure(app, with: config)
         try await prepare(app, with: config)

@@ -1,0 +1,44 @@
+import Logging
+
+/// Wraps the real log handler and removes what must never be logged. SQLKit logs every statement's bound
+/// values (at debug level; Fluent offers no way to turn it off for PostgreSQL), and those include token
+/// hashes and password hashes. So bound values never reach a log, at any level.
+public struct RedactingLogHandler: LogHandler {
+    /// Metadata keys whose values are replaced by `[redacted]`.
+    static let redactedKeys: Set<String> = ["binds"]
+
+    private var wrapped: any LogHandler
+
+    public init(wrapping handler: any LogHandler) {
+        self.wrapped = handler
+    }
+
+    public var logLevel: Logger.Level {
+        get { wrapped.logLevel }
+        set { wrapped.logLevel = newValue }
+    }
+
+    public var metadata: Logger.Metadata {
+        get { wrapped.metadata }
+        set { wrapped.metadata = Self.redact(newValue) ?? [:] }
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { wrapped[metadataKey: key] }
+        set { wrapped[metadataKey: key] = Self.redactedKeys.contains(key) ? "[redacted]" : newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var event = event
+        event.metadata = Self.redact(event.metadata)
+        wrapped.log(event: event)
+    }
+
+    static func redact(_ metadata: Logger.Metadata?) -> Logger.Metadata? {
+        guard var metadata else { return nil }
+        for key in redactedKeys where metadata[key] != nil {
+            metadata[key] = "[redacted]"
+        }
+        return metadata
+    }
+}
