@@ -6,4 +6,5 @@ func routes(_ app: Application) throws {
     try app.register(collection: SessionController())
     try app.register(collection: ResourceController())
     try app.register(collection: BookingController())
+    try app.register(collection: DocsController())
 }

@@ -1,0 +1,34 @@
+import Vapor
+
+/// The published contract: `/openapi.json`, and `/docs` showing it with Swagger UI from its public CDN
+/// (the way FastAPI does it; nothing third-party is committed).
+struct DocsController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get("openapi.json", use: document)
+        routes.get("docs", use: page)
+    }
+
+    @Sendable func document(req: Request) async throws -> Response {
+        Response(status: .ok, headers: ["Content-Type": "application/json; charset=utf-8"], body: .init(string: OpenAPIDocument.json))
+    }
+
+    @Sendable func page(req: Request) async throws -> Response {
+        Response(status: .ok, headers: ["Content-Type": "text/html; charset=utf-8"], body: .init(string: Self.html))
+    }
+
+    static let html = """
+        <!doctype html>
+        <html lang="en">
+        <head>
+          <meta charset="utf-8">
+          <title>Booking service API</title>
+          <link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css">
+        </head>
+        <body>
+          <div id="swagger-ui"></div>
+          <script src="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
+          <script>SwaggerUIBundle({ url: "/openapi.json", dom_id: "#swagger-ui" });</script>
+        </body>
+        </html>
+        """
+}

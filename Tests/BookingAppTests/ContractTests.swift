@@ -1,0 +1,41 @@
+import Foundation
+import Testing
+import Vapor
+@testable import BookingApp
+
+@Suite("The published contract")
+struct ContractTests {
+    @Test("/openapi.json describes every route the server has, and nothing it lacks")
+    func documentMatchesRoutes() async throws {
+        try await withBookingApp(.sqlite) { client in
+            let reply = try await client.send(.GET, "/openapi.json")
+            #expect(reply.status == .ok)
+            #expect(reply.headers.contentType?.subType == "json")
+            let paths = try #require(reply.json["paths"] as? [String: [String: Any]])
+            var documented = Set<String>()
+            for (path, operations) in paths {
+                let normalized = path.split(separator: "/").map { $0.hasPrefix("{") ? ":" : String($0) }.joined(separator: "/")
+                for method in operations.keys { documented.insert("\(method.uppercased()) \(normalized)") }
+            }
+            let served = Set(client.app.routes.all.compactMap { route -> String? in
+                let path = route.path.map { component -> String in
+                    if case .parameter = component { return ":" }
+                    return component.description
+                }.joined(separator: "/")
+                return ["openapi.json", "docs"].contains(path) ? nil : "\(route.method.rawValue) \(path)"
+            })
+            #expect(documented == served, "only documented: \(documented.subtracting(served)); only served: \(served.subtracting(documented))")
+        }
+    }
+
+    @Test("/docs is a Swagger UI page pointing at the document")
+    func docsPage() async throws {
+        try await withBookingApp(.sqlite) { client in
+            let reply = try await client.send(.GET, "/docs")
+            #expect(reply.status == .ok)
+            #expect(reply.headers.contentType?.subType == "html")
+            #expect(reply.text.contains("SwaggerUIBundle"))
+            #expect(reply.text.contains("/openapi.json"))
+        }
+    }
+}
