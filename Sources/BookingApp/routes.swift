@@ -7,4 +7,5 @@ func routes(_ app: Application) throws {
     try app.register(collection: ResourceController())
     try app.register(collection: BookingController())
     try app.register(collection: DocsController())
+    try app.register(collection: HealthController())
 }

@@ -59,4 +59,19 @@ struct OutageTests {
             #expect(try await client.available(id) == total - booked)
         }
     }
+
+    @Test("/ready is 503 while PostgreSQL is down, /health stays 200")
+    func readyDuringOutage() async throws {
+        let baseURL = try TestDatabase.required("BOOKING_TEST_OUTAGE_POSTGRES_URL")
+        try await withBookingApp(at: try await TestDatabase.makePostgresDatabase(on: baseURL)) { client in
+            #expect(try await client.send(.GET, "/ready").status == .ok)
+            try Self.postgres("stop")
+            let down = try await client.send(.GET, "/ready")
+            let alive = try await client.send(.GET, "/health")
+            try Self.postgres("start")
+            #expect(down.status == .serviceUnavailable)
+            #expect(down.json["reason"] as? String == "The database is unavailable.")
+            #expect(alive.status == .ok)
+        }
+    }
 }

@@ -4,7 +4,7 @@ import Vapor
 struct DomainServices {
     let request: Request
 
-    private var database: DatabaseHandle { DatabaseHandle(request.db, writeGate: request.application.writeGate) }
+    var database: DatabaseHandle { DatabaseHandle(request.db, writeGate: request.application.writeGate) }
     private var passwords: any PasswordHashing {
         BcryptPasswords(hasher: request.password.async, slots: request.application.bcryptSlots)
     }

@@ -20,6 +20,11 @@ public struct DatabaseHandle: Sendable {
     /// For reads.
     var sql: any SQLDatabase { database as! any SQLDatabase }
 
+    /// Whether the database answers and every migration has been applied (the readiness probe).
+    public func schemaIsReady() async throws -> Bool {
+        try await BookingSchema.isReady(sql)
+    }
+
     /// Runs statements that change data, each atomic on its own.
     func write<T: Sendable>(_ work: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await gated { try await work(sql) }

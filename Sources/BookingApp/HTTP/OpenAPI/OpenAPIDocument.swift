@@ -11,6 +11,31 @@ enum OpenAPIDocument {
     "description": "Book units of resources with a limited stock. Every path also answers with or without its trailing slash. Every error has the Error shape."
   },
   "paths": {
+    "/health": {
+      "get": {
+        "summary": "Liveness",
+        "operationId": "health",
+        "description": "The process is alive; no database call.",
+        "security": [{}],
+        "responses": {
+          "200": {"description": "Alive.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Status"}}}},
+          "default": {"description": "Any other error, in the same JSON shape.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        }
+      }
+    },
+    "/ready": {
+      "get": {
+        "summary": "Readiness",
+        "operationId": "ready",
+        "description": "The database answers and every migration is applied.",
+        "security": [{}],
+        "responses": {
+          "200": {"description": "Ready.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Status"}}}},
+          "503": {"description": "Not ready (code not_ready); the reason says why.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+          "default": {"description": "Any other error, in the same JSON shape.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        }
+      }
+    },
     "/users/": {
       "post": {
         "summary": "Sign up",
@@ -1192,6 +1217,7 @@ enum OpenAPIDocument {
   },
   "components": {
     "schemas": {
+      "Status": {"type": "object", "required": ["status"], "properties": {"status": {"type": "string", "enum": ["ok", "ready"]}}},
       "Error": {
         "type": "object",
         "required": [

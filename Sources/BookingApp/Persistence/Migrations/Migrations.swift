@@ -1,16 +1,29 @@
 import Fluent
 import SQLKit
 
+/// The schema's history, in order. A shipped migration is never edited: a change is a new one.
+enum BookingSchema {
+    static let migrations: [any Migration] = [
+        CreateUsers(),
+        CreateResources(),
+        CreateBookings(),
+        CreateAccessTokens(),
+        CreateIdempotencyKeys(),
+        AddUserIsActive(),
+        CreateLoginAttempts(),
+    ]
+
+    /// Whether the database answers and every migration above has been applied.
+    static func isReady(_ sql: any SQLDatabase) async throws -> Bool {
+        let applied = try await sql.raw("SELECT name FROM _fluent_migrations").all()
+            .map { try $0.decode(column: "name", as: String.self) }
+        return Set(migrations.map(\.name)).isSubset(of: Set(applied))
+    }
+}
+
 extension Migrations {
-    /// The schema's history, in order. A shipped migration is never edited: a change is a new one.
     func addBookingSchema() {
-        add(CreateUsers())
-        add(CreateResources())
-        add(CreateBookings())
-        add(CreateAccessTokens())
-        add(CreateIdempotencyKeys())
-        add(AddUserIsActive())
-        add(CreateLoginAttempts())
+        add(BookingSchema.migrations)
     }
 }
 

@@ -1,0 +1,28 @@
+import Foundation
+import SQLKit
+import Testing
+import Vapor
+@testable import BookingApp
+
+@Suite("Health and readiness")
+struct HealthTests {
+    @Test("/health answers without a database call; /ready checks the database and the schema", arguments: TestDatabase.allCases)
+    func probes(db: TestDatabase) async throws {
+        try await withBookingApp(db) { client in
+            let health = try await client.send(.GET, "/health")
+            #expect(health.status == .ok)
+            #expect(health.json["status"] as? String == "ok")
+            let ready = try await client.send(.GET, "/ready")
+            #expect(ready.status == .ok)
+            #expect(ready.json["status"] as? String == "ready")
+
+            // A migration recorded as not applied makes the instance not ready.
+            let sql = client.app.db as! any SQLDatabase
+            try await sql.raw("DELETE FROM _fluent_migrations WHERE name = \(bind: CreateLoginAttempts().name)").run()
+            let behind = try await client.send(.GET, "/ready")
+            #expect(behind.status == .serviceUnavailable)
+            #expect(behind.code == "not_ready")
+            #expect(try await client.send(.GET, "/health").status == .ok)
+        }
+    }
+}
