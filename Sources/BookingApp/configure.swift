@@ -35,8 +35,8 @@ public func configure(_ app: Application, with config: AppConfig) throws {
     }
     app.migrations.addBookingSchema()
 
-    // Outermost first: request id and headers, CORS (answers preflights itself), log the request, turn any
-    // error into JSON, then authenticate.
+    // Outermost first: request id and headers, CORS (answers preflights itself), the access log line, turn
+    // any error into JSON, then authenticate.
     app.middleware = Middlewares()
     app.middleware.use(ResponseHeadersMiddleware())
     if !config.corsAllowedOrigins.isEmpty {
@@ -48,7 +48,7 @@ public func configure(_ app: Application, with config: AppConfig) throws {
             exposedHeaders: [.xRequestId, .retryAfter, .wwwAuthenticate, "Idempotent-Replayed"]
         )))
     }
-    app.middleware.use(RouteLoggingMiddleware(logLevel: .info))
+    app.middleware.use(AccessLogMiddleware())
     app.middleware.use(ErrorResponseMiddleware())
     app.middleware.use(TokenAuthMiddleware())
 

@@ -9,19 +9,25 @@ import Vapor
 // owns its connection instead of hopping to another thread pool and back.
 _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
 
-var environment = try Environment.detect()
-// Vapor's console logger (LOG_LEVEL or --log), behind the redactor that keeps bound SQL values out of logs.
-try LoggingSystem.bootstrap(from: &environment) { level in
-    let console = Terminal()
-    return { label in RedactingLogHandler(wrapping: ConsoleLogger(label: label, console: console, level: level)) }
-}
-
 let config: AppConfig
 do {
     config = try AppConfig.fromEnvironment()
 } catch {
     FileHandle.standardError.write(Data("booking: \(error)\n".utf8))
     exit(2)
+}
+
+var environment = try Environment.detect()
+// LOG_LEVEL (or --log) picks the level, LOG_FORMAT text (Vapor's console) or json (one object per line);
+// either way behind the redactor that keeps bound SQL values out of logs.
+try LoggingSystem.bootstrap(from: &environment) { level in
+    switch config.logFormat {
+    case .text:
+        let console = Terminal()
+        return { label in RedactingLogHandler(wrapping: ConsoleLogger(label: label, console: console, level: level)) }
+    case .json:
+        return { label in RedactingLogHandler(wrapping: JSONLogHandler(label: label, level: level)) }
+    }
 }
 
 let app = try await Application.make(environment)

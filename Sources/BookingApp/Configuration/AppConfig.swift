@@ -16,6 +16,11 @@ public struct AppConfig: Sendable {
     public var bcryptCost: Int
     /// Origins allowed to call the API from a browser; empty turns CORS off. `*` allows any origin.
     public var corsAllowedOrigins: [String]
+    public var logFormat: LogFormat
+
+    public enum LogFormat: String, Sendable {
+        case text, json
+    }
 
     public static let defaultAdminUsername = "admin"
     public static let defaultAdminPassword = "admin"
@@ -28,7 +33,8 @@ public struct AppConfig: Sendable {
         adminPassword: String = AppConfig.defaultAdminPassword,
         tokenTTL: TimeInterval = 7 * 24 * 3600,
         bcryptCost: Int = 12,
-        corsAllowedOrigins: [String] = []
+        corsAllowedOrigins: [String] = [],
+        logFormat: LogFormat = .text
     ) {
         self.database = database
         self.databasePoolSize = databasePoolSize
@@ -38,6 +44,7 @@ public struct AppConfig: Sendable {
         self.tokenTTL = tokenTTL
         self.bcryptCost = bcryptCost
         self.corsAllowedOrigins = corsAllowedOrigins
+        self.logFormat = logFormat
     }
 
     /// Reads the configuration from `environment` (the process environment by default).
@@ -59,6 +66,12 @@ public struct AppConfig: Sendable {
             config.tokenTTL = try Self.parseDuration(ttl, variable: "TOKEN_TTL")
         }
         config.bcryptCost = try env.integer("BCRYPT_COST", in: 4...31) ?? config.bcryptCost
+        if let format = env["LOG_FORMAT"] {
+            guard let parsed = LogFormat(rawValue: format) else {
+                throw ConfigurationError(variable: "LOG_FORMAT", value: format, accepts: "text or json")
+            }
+            config.logFormat = parsed
+        }
         if let origins = env["CORS_ALLOWED_ORIGINS"] {
             config.corsAllowedOrigins = try Self.parseOrigins(origins)
         }

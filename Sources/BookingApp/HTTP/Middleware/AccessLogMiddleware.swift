@@ -1,0 +1,25 @@
+import Vapor
+
+/// One line per request, after its answer: method, path, route pattern, status and duration, tagged with
+/// the request id. Sits outside the error middleware, so failed requests are logged with their real status.
+struct AccessLogMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let started = ContinuousClock.now
+        let response = try await next.respond(to: request)
+        let elapsed = ContinuousClock.now - started
+        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        request.logger.info("\(request.method.rawValue) \(request.url.path) \(response.status.code)", metadata: [
+            "method": .string(request.method.rawValue),
+            "route": .string(Self.pattern(of: request)),
+            "status": .stringConvertible(response.status.code),
+            "duration_ms": .string(String(format: "%.2f", milliseconds)),
+        ])
+        return response
+    }
+
+    /// The matched route with its parameters as placeholders (`/bookings/:id`), never raw ids.
+    static func pattern(of request: Request) -> String {
+        guard let route = request.route else { return "unmatched" }
+        return "/" + route.path.map(\.description).joined(separator: "/")
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import Testing
+import Vapor
+@testable import BookingApp
+
+@Suite("Logs")
+struct LoggingTests {
+    @Test("one access line per request, with the route pattern, status, duration and request id")
+    func accessLine() async throws {
+        let logs = CapturedLogs()
+        let logger = Logger(label: "test") { label in RedactingLogHandler(wrapping: logs.handler(label: label)) }
+        try await withBookingApp(.sqlite, logger: logger) { client in
+            let token = try await client.userToken("vic")
+            _ = try await client.send(.DELETE, "/bookings/4242/", token: token, headers: [("X-Request-ID", "access-1")])
+        }
+        let lines = logs.all.filter { $0.contains("access-1") && $0.contains("duration_ms") }
+        #expect(lines.count == 1, "\(lines)")
+        let line = try #require(lines.first)
+        #expect(line.contains("\"route\": /bookings/:id"))
+        #expect(line.contains("\"status\": 404"))
+        #expect(line.contains("\"method\": DELETE"))
+        #expect(!line.contains("\"route\": /bookings/4242"), "the route label never holds a raw id")
+    }
+
+    @Test("LOG_FORMAT=json writes one JSON object per line with the metadata")
+    func jsonLines() throws {
+        let written = NIOLockedValueBox<[String]>([])
+        var logger = Logger(label: "booking") { label in
+            JSONLogHandler(label: label, level: .info) { line in written.withLockedValue { $0.append(line) } }
+        }
+        logger[metadataKey: "request-id"] = "json-1"
+        logger.info("GET /resources/ 200", metadata: ["status": "200", "route": "/resources"])
+        logger.debug("below the level")
+        let lines = written.withLockedValue { $0 }
+        #expect(lines.count == 1)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
+        #expect(object["level"] as? String == "info")
+        #expect(object["message"] as? String == "GET /resources/ 200")
+        #expect(object["request-id"] as? String == "json-1")
+        #expect(object["route"] as? String == "/resources")
+        #expect((object["timestamp"] as? String)?.hasSuffix("Z") == true)
+    }
+
+    @Test("LOG_FORMAT accepts text or json")
+    func logFormatSetting() throws {
+        #expect(try AppConfig.fromEnvironment([:]).logFormat == .text)
+        #expect(try AppConfig.fromEnvironment(["LOG_FORMAT": "json"]).logFormat == .json)
+        #expect(throws: ConfigurationError.self) { try AppConfig.fromEnvironment(["LOG_FORMAT": "xml"]) }
+    }
+}
