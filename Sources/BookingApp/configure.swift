@@ -34,6 +34,11 @@ public func configure(_ app: Application, with config: AppConfig) throws {
         )
     }
     app.migrations.addBookingSchema()
+    app.bookingConfig = config
+    app.asyncCommands.use(CreateUserCommand(), as: "create-user")
+    app.asyncCommands.use(SetPasswordCommand(), as: "set-password")
+    app.asyncCommands.use(SeedDemoCommand(), as: "seed-demo")
+    app.asyncCommands.use(StatsCommand(), as: "stats")
 
     // Outermost first: request id and headers, CORS (answers preflights itself), the access log line, turn
     // any error into JSON, then authenticate.

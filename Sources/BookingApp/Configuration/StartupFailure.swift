@@ -7,6 +7,8 @@ public enum StartupFailure {
         switch error {
         case let error as ConfigurationError:
             return error.description
+        case let error as AppError:
+            return error.reason
         case let error as PSQLError:
             if let message = error.serverInfo?[.message] {
                 return "PostgreSQL refused the connection or a statement: \(message)"

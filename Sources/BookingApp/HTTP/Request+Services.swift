@@ -53,6 +53,19 @@ extension Application {
         set { storage[WriteGateKey.self] = newValue }
     }
 
+    private struct ConfigKey: StorageKey { typealias Value = AppConfig }
+
+    /// The configuration `configure(_:with:)` was given, for commands that prepare the database themselves.
+    var bookingConfig: AppConfig {
+        get {
+            guard let config = storage[ConfigKey.self] else {
+                fatalError("configure(_:with:) must run before commands")
+            }
+            return config
+        }
+        set { storage[ConfigKey.self] = newValue }
+    }
+
     private struct BcryptSlotsKey: StorageKey { typealias Value = AsyncSemaphore }
 
     /// Bcrypt hashes allowed at once: one fewer than the cores, at least one.

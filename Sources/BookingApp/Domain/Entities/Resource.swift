@@ -14,3 +14,11 @@ public enum ResourceReference: Sendable, Equatable {
     case id(Int)
     case name(String)
 }
+
+/// A resource with its bookings counted, for operators.
+public struct ResourceStock: Sendable {
+    public let resource: Resource
+    public let activeBookings: Int
+    public let activeUnits: Int
+    public let cancelledBookings: Int
+}

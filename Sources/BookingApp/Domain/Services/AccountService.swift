@@ -24,6 +24,28 @@ public struct AccountService: Sendable {
 
     /// Creates a user. Only an admin may create another admin; from anyone else `isAdmin` is ignored.
     public func register(_ registration: Registration, by caller: User?) async throws -> User {
+        var registration = registration
+        registration.isAdmin = registration.isAdmin && caller?.isAdmin == true
+        return try await create(registration)
+    }
+
+    /// An operator's password reset (`booking set-password`): every token of the user is revoked.
+    public func resetPassword(username: String, to password: String) async throws -> User {
+        let password = try Validate.password(password)
+        guard let account = try await UserStore(sql: database.sql).credentials(username: username) else {
+            throw AppError.userNotFound
+        }
+        let hash = try await passwords.hash(password)
+        let userID = account.user.id
+        try await database.transaction { sql in
+            try await UserStore(sql: sql).setPasswordHash(hash, userID: userID)
+            try await TokenStore(sql: sql).deleteAll(userID: userID)
+        }
+        return account.user
+    }
+
+    /// Creates a user exactly as described, admin or not: for sign-up above and for operators' commands.
+    public func create(_ registration: Registration) async throws -> User {
         let username = try Validate.username(registration.username)
         let email = try Validate.email(registration.email)
         let password = try Validate.password(registration.password)
@@ -34,7 +56,7 @@ public struct AccountService: Sendable {
         // Cheap checks first so a taken name costs no Bcrypt; the insert below settles any race.
         try await ensureAvailable(username: username, email: email, in: store)
         let hash = try await passwords.hash(password)
-        let isAdmin = registration.isAdmin && caller?.isAdmin == true
+        let isAdmin = registration.isAdmin
         let inserted = try await database.write { sql in
             try await UserStore(sql: sql).insert(username: username, email: email, passwordHash: hash, isAdmin: isAdmin, at: Date())
         }

@@ -36,6 +36,11 @@ public struct ResourceService: Sendable {
         return (all.filter(\.isInStock), all.filter { !$0.isInStock })
     }
 
+    /// Each resource with its booking counts, for the operator's `stats` command.
+    public func stockReport() async throws -> [ResourceStock] {
+        try await ResourceStore(sql: database.sql).stockReport()
+    }
+
     public func resource(id: Int) async throws -> Resource {
         guard let resource = try await ResourceStore(sql: database.sql).find(.id(id)) else {
             throw AppError.resourceNotFound

@@ -10,6 +10,23 @@ struct ResourceStore {
         try await sql.raw("SELECT \(Resource.columns) FROM resources ORDER BY id").all().map(Resource.init(row:))
     }
 
+    func stockReport() async throws -> [ResourceStock] {
+        let active = Booking.Status.active.rawValue, cancelled = Booking.Status.cancelled.rawValue
+        return try await sql.raw("""
+            SELECT r.id, r.name, r.description, r.total_quantity, r.available_quantity,
+                   COUNT(b.id) FILTER (WHERE b.status = \(bind: active)) AS active_bookings,
+                   CAST(COALESCE(SUM(b.purchase_quantity) FILTER (WHERE b.status = \(bind: active)), 0) AS BIGINT) AS active_units,
+                   COUNT(b.id) FILTER (WHERE b.status = \(bind: cancelled)) AS cancelled_bookings
+            FROM resources r LEFT JOIN bookings b ON b.resource_id = r.id
+            GROUP BY r.id, r.name, r.description, r.total_quantity, r.available_quantity ORDER BY r.id
+            """).all().map { row in
+            ResourceStock(resource: try Resource(row: row),
+                      activeBookings: try row.decode(column: "active_bookings", as: Int.self),
+                      activeUnits: try row.decode(column: "active_units", as: Int.self),
+                      cancelledBookings: try row.decode(column: "cancelled_bookings", as: Int.self))
+        }
+    }
+
     func find(_ reference: ResourceReference) async throws -> Resource? {
         try await sql.raw("SELECT \(Resource.columns) FROM resources WHERE \(matching(reference))")
             .first().map(Resource.init(row:))

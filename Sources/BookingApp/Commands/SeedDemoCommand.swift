@@ -1,0 +1,69 @@
+import Vapor
+
+/// `booking seed-demo`: a handful of resources and a demo user, for trying the service out.
+struct SeedDemoCommand: AsyncCommand {
+    struct Signature: CommandSignature {}
+
+    var help: String { "Adds demo resources and a user demo / demo-password (skipping what exists)." }
+
+    static let resources: [(name: String, description: String, total: Int)] = [
+        ("Meeting room", "Seats 8, screen and whiteboard", 1),
+        ("Projector", "Full HD, HDMI", 3),
+        ("Cargo bike", "Carries 100 kg", 2),
+        ("Concert ticket", "Saturday, standing", 200),
+        ("Parking space", "Level -1", 12),
+    ]
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        try await prepare(app, with: app.bookingConfig)
+        let services = OperatorContext(app)
+        for resource in Self.resources {
+            do {
+                _ = try await services.resources.create(.init(name: resource.name, description: resource.description,
+                                                              totalQuantity: resource.total, availableQuantity: nil))
+                context.console.print("Added \(resource.name) (\(resource.total)).")
+            } catch AppError.resourceNameTaken {
+                context.console.print("\(resource.name) exists already.")
+            }
+        }
+        do {
+            _ = try await services.accounts.create(.init(username: "demo", email: "demo@example.com", password: "demo-password",
+                                                         confirmPassword: "demo-password", isAdmin: false))
+            context.console.print("Added user demo with password demo-password.")
+        } catch AppError.usernameTaken {
+            context.console.print("User demo exists already.")
+        }
+    }
+}
+
+/// `booking stats`: each resource's stock and bookings.
+struct StatsCommand: AsyncCommand {
+    struct Signature: CommandSignature {}
+
+    var help: String { "Prints every resource's stock and its active and cancelled bookings." }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        try await prepare(app, with: app.bookingConfig)
+        let rows = try await OperatorContext(app).resources.stockReport()
+        context.console.print("id\tavailable/total\tactive bookings (units)\tcancelled\tname")
+        for row in rows {
+            context.console.print("\(row.resource.id)\t\(row.resource.availableQuantity)/\(row.resource.totalQuantity)\t"
+                + "\(row.activeBookings) (\(row.activeUnits))\t\(row.cancelledBookings)\t\(row.resource.name)")
+        }
+        context.console.print("\(rows.count) resources, \(rows.reduce(0) { $0 + $1.activeBookings }) active bookings.")
+    }
+}
+
+/// The domain services for commands, outside any request.
+struct OperatorContext {
+    let accounts: AccountService
+    let resources: ResourceService
+
+    init(_ app: Application) {
+        let database = DatabaseHandle(app.db, writeGate: app.writeGate)
+        accounts = AccountService(database: database, passwords: BcryptPasswords(hasher: app.password.async, slots: app.bcryptSlots))
+        resources = ResourceService(database: database)
+    }
+}
