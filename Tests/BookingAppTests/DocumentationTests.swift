@@ -1,0 +1,47 @@
+import Foundation
+import Testing
+@testable import BookingApp
+
+@Suite("The README keeps its promises")
+struct DocumentationTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// Variables named in the README's configuration table (the first table of that section).
+    static func documentedVariables() throws -> Set<String> {
+        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        let section = try #require(readme.components(separatedBy: "## Configuration").dropFirst().first)
+        let table = section.split(separator: "\n", omittingEmptySubsequences: false)
+            .drop { !$0.hasPrefix("| variable") }
+            .prefix { $0.hasPrefix("|") }
+        return Set(table.compactMap { line -> String? in
+            guard line.hasPrefix("| `") else { return nil }
+            return line.dropFirst(3).split(separator: "`").first.map(String.init)
+        })
+    }
+
+    /// Variables the configuration code reads (`env["X"]`, `env.integer("X"`), plus Vapor's own LOG_LEVEL.
+    static func readVariables() throws -> Set<String> {
+        let source = try String(contentsOf: root.appendingPathComponent("Sources/BookingApp/Configuration/AppConfig.swift"), encoding: .utf8)
+        let pattern = try NSRegularExpression(pattern: #"env(?:\.integer\(|\[)"([A-Z_]+)""#)
+        let range = NSRange(source.startIndex..., in: source)
+        let names = pattern.matches(in: source, range: range).compactMap { Range($0.range(at: 1), in: source).map { String(source[$0]) } }
+        return Set(names).union(["LOG_LEVEL"])
+    }
+
+    @Test("the configuration table lists exactly the variables the code reads")
+    func configurationTable() throws {
+        let documented = try Self.documentedVariables(), read = try Self.readVariables()
+        #expect(read.count >= 8, "the scan found the code's variables: \(read)")
+        #expect(documented == read, "only in README: \(documented.subtracting(read)); only in code: \(read.subtracting(documented))")
+    }
+
+    @Test("the README opens with the run command and the test command that .ci/run calls")
+    func twoCommands() throws {
+        let readme = try String(contentsOf: Self.root.appendingPathComponent("README.md"), encoding: .utf8)
+        let ci = try String(contentsOf: Self.root.appendingPathComponent(".ci/run"), encoding: .utf8)
+        let firstBlock = try #require(readme.components(separatedBy: "```sh").dropFirst().first?.components(separatedBy: "```").first)
+        #expect(firstBlock.contains("swift run booking"))
+        #expect(firstBlock.contains("scripts/test"))
+        #expect(ci.split(separator: "\n").last?.trimmingCharacters(in: .whitespaces) == "scripts/test")
+    }
+}
