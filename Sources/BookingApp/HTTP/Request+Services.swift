@@ -44,8 +44,12 @@ struct SessionSettings: Sendable {
     var decoyPasswordHash: String
 }
 
+/// What `configure(_:with:)` and `prepare(_:with:)` set up once and every request or command reads.
 extension Application {
     private struct WriteGateKey: StorageKey { typealias Value = AsyncSemaphore }
+    private struct ConfigKey: StorageKey { typealias Value = AppConfig }
+    private struct BcryptSlotsKey: StorageKey { typealias Value = AsyncSemaphore }
+    private struct SessionSettingsKey: StorageKey { typealias Value = SessionSettings }
 
     /// The queue for this process's SQLite writers; nil on PostgreSQL (see ``DatabaseHandle``).
     var writeGate: AsyncSemaphore? {
@@ -53,41 +57,29 @@ extension Application {
         set { storage[WriteGateKey.self] = newValue }
     }
 
-    private struct ConfigKey: StorageKey { typealias Value = AppConfig }
-
     /// The configuration `configure(_:with:)` was given, for commands that prepare the database themselves.
     var bookingConfig: AppConfig {
-        get {
-            guard let config = storage[ConfigKey.self] else {
-                fatalError("configure(_:with:) must run before commands")
-            }
-            return config
-        }
+        get { configured(ConfigKey.self) }
         set { storage[ConfigKey.self] = newValue }
     }
 
-    private struct BcryptSlotsKey: StorageKey { typealias Value = AsyncSemaphore }
-
     /// Bcrypt hashes allowed at once: one fewer than the cores, at least one.
     var bcryptSlots: AsyncSemaphore {
-        get {
-            guard let slots = storage[BcryptSlotsKey.self] else {
-                fatalError("configure(_:with:) must run before the application serves requests")
-            }
-            return slots
-        }
+        get { configured(BcryptSlotsKey.self) }
         set { storage[BcryptSlotsKey.self] = newValue }
     }
 
-    private struct SessionSettingsKey: StorageKey { typealias Value = SessionSettings }
-
+    /// Set by `prepare(_:with:)`.
     var sessionSettings: SessionSettings {
-        get {
-            guard let settings = storage[SessionSettingsKey.self] else {
-                fatalError("configure(_:with:) must run before the application serves requests")
-            }
-            return settings
-        }
+        get { configured(SessionSettingsKey.self) }
         set { storage[SessionSettingsKey.self] = newValue }
+    }
+
+    /// Reading one of these before start-up set it is a programming error, not a runtime condition.
+    private func configured<Key: StorageKey>(_ key: Key.Type) -> Key.Value {
+        guard let value = storage[key] else {
+            fatalError("\(Key.self) is read before configure(_:with:) and prepare(_:with:) set it")
+        }
+        return value
     }
 }
