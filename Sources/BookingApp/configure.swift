@@ -6,6 +6,9 @@ import Vapor
 /// Wires the application: database, password hashing, middleware, routes. Performs no I/O; see `prepare`.
 public func configure(_ app: Application, with config: AppConfig) throws {
     app.routes.defaultMaxBodySize = "1mb"
+    if let port = config.port {
+        app.http.server.configuration.port = port
+    }
     // Sorted keys make every response byte-for-byte predictable for clients, caches and tests.
     ContentConfiguration.global.use(encoder: JSONEncoder.custom(format: .sortedKeys), for: .json)
     app.passwords.use(.bcrypt(cost: config.bcryptCost))

@@ -1,4 +1,5 @@
 import Testing
+import Vapor
 @testable import BookingApp
 
 @Suite("Configuration from the environment")
@@ -33,6 +34,8 @@ struct ConfigurationTests {
             (["TOKEN_TTL": "0"], "TOKEN_TTL"),
             (["BCRYPT_COST": "3"], "BCRYPT_COST"),
             (["DATABASE_POOL_SIZE": "many"], "DATABASE_POOL_SIZE"),
+            (["PORT": "0"], "PORT"),
+            (["PORT": "http"], "PORT"),
         ]
         for (environment, variable) in cases {
             #expect(throws: ConfigurationError.self, "\(environment)") { try AppConfig.fromEnvironment(environment) }
@@ -44,6 +47,17 @@ struct ConfigurationTests {
                 #expect(!error.description.contains("secret"))
             }
         }
+    }
+
+    @Test("PORT sets the port serve listens on")
+    func port() async throws {
+        #expect(try AppConfig.fromEnvironment([:]).port == nil)
+        let config = try AppConfig.fromEnvironment(["PORT": "9090"])
+        #expect(config.port == 9090)
+        let app = try await Application.make(.testing)
+        try configure(app, with: config)
+        #expect(app.http.server.configuration.port == 9090)
+        try await app.asyncShutdown()
     }
 
     @Test("durations take a unit")

@@ -17,6 +17,8 @@ public struct AppConfig: Sendable {
     /// Origins allowed to call the API from a browser; empty turns CORS off. `*` allows any origin.
     public var corsAllowedOrigins: [String]
     public var logFormat: LogFormat
+    /// The port `serve` listens on when `--port` is not given (8080 when neither is).
+    public var port: Int?
 
     public enum LogFormat: String, Sendable {
         case text, json
@@ -34,7 +36,8 @@ public struct AppConfig: Sendable {
         tokenTTL: TimeInterval = 7 * 24 * 3600,
         bcryptCost: Int = 12,
         corsAllowedOrigins: [String] = [],
-        logFormat: LogFormat = .text
+        logFormat: LogFormat = .text,
+        port: Int? = nil
     ) {
         self.database = database
         self.databasePoolSize = databasePoolSize
@@ -45,6 +48,7 @@ public struct AppConfig: Sendable {
         self.bcryptCost = bcryptCost
         self.corsAllowedOrigins = corsAllowedOrigins
         self.logFormat = logFormat
+        self.port = port
     }
 
     /// Reads the configuration from `environment` (the process environment by default).
@@ -60,6 +64,7 @@ public struct AppConfig: Sendable {
         if let timeout = env["DATABASE_TIMEOUT"] {
             config.databaseTimeout = try Self.parseDuration(timeout, variable: "DATABASE_TIMEOUT")
         }
+        config.port = try env.integer("PORT", in: 1...65535)
         config.adminUsername = env["ADMIN_USERNAME"] ?? config.adminUsername
         config.adminPassword = env["ADMIN_PASSWORD"] ?? config.adminPassword
         if let ttl = env["TOKEN_TTL"] {
