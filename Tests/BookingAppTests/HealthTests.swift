@@ -26,3 +26,19 @@ struct HealthTests {
         }
     }
 }
+
+@Suite("Migrations")
+struct MigrationTests {
+    @Test("every migration reverts (migrate --revert) and applies again", arguments: TestDatabase.allCases)
+    func revertAndReapply(db: TestDatabase) async throws {
+        try await withBookingApp(db) { client in
+            try await client.app.autoRevert()
+            #expect(try await client.send(.GET, "/ready").status == .serviceUnavailable)
+            // What `serve` does on start: migrate, then create the admin again.
+            try await prepare(client.app, with: client.app.bookingConfig)
+            #expect(try await client.send(.GET, "/ready").status == .ok)
+            let token = try await client.adminToken()
+            #expect(try await client.send(.POST, "/resources/", token: token, json: ["name": "After", "total_quantity": 1]).status == .created)
+        }
+    }
+}
