@@ -70,6 +70,15 @@ enum Validate {
         return value
     }
 
+    static func page(limit: Int, offset: Int) throws(AppError) {
+        guard Paging.sizes.contains(limit) else {
+            throw .invalidField(field: "limit", reason: "limit must be an integer from 1 to 1000")
+        }
+        guard offset >= 0, offset <= quantityRange.upperBound else {
+            throw .invalidField(field: "offset", reason: "offset must be a non-negative integer")
+        }
+    }
+
     static func quantity(_ value: Int, field: String) throws(AppError) -> Int {
         guard quantityRange.contains(value) else {
             throw .invalidField(field: field, reason: "\(field) must be an integer from 0 to \(quantityRange.upperBound)")
@@ -116,6 +125,12 @@ enum Validate {
                 && !label.hasPrefix("-") && !label.hasSuffix("-")
         }
     }
+}
+
+/// Paging for every listing: `limit` 1 to 1000 (default 100), `offset` from 0.
+public enum Paging {
+    public static let sizes = 1...1000
+    public static let defaultSize = 100
 }
 
 extension Character {

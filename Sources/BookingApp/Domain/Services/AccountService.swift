@@ -69,15 +69,10 @@ public struct AccountService: Sendable {
 
     /// An admin sees every user (optionally filtered by `search` on username or e-mail, a page at a time);
     /// anyone else a list holding only themself.
-    public func users(visibleTo viewer: User, search: String? = nil, limit: Int = BookingService.defaultPageSize,
+    public func users(visibleTo viewer: User, search: String? = nil, limit: Int = Paging.defaultSize,
                       offset: Int = 0) async throws -> [User] {
         guard viewer.isAdmin else { return [viewer] }
-        guard BookingService.pageSizes.contains(limit) else {
-            throw AppError.invalidField(field: "limit", reason: "limit must be an integer from 1 to 1000")
-        }
-        guard offset >= 0, offset <= Validate.quantityRange.upperBound else {
-            throw AppError.invalidField(field: "offset", reason: "offset must be a non-negative integer")
-        }
+        try Validate.page(limit: limit, offset: offset)
         if let search {
             try Validate.noControlCharacters(search, field: "search")
             guard search.count <= Validate.emailMaxLength else {

@@ -4,8 +4,6 @@ import Foundation
 public struct BookingService: Sendable {
     let database: DatabaseHandle
 
-    public static let pageSizes = 1...1000
-    public static let defaultPageSize = 100
     /// How long an Idempotency-Key is remembered.
     public static let idempotencyKeyLifetime: TimeInterval = 24 * 3600
     /// How long a claimed key stays locked before a retry may take it over (its holder presumably died).
@@ -29,7 +27,7 @@ public struct BookingService: Sendable {
         public var limit: Int
         public var offset: Int
 
-        public init(resourceID: Int? = nil, status: StatusFilter = .active, limit: Int = BookingService.defaultPageSize, offset: Int = 0) {
+        public init(resourceID: Int? = nil, status: StatusFilter = .active, limit: Int = Paging.defaultSize, offset: Int = 0) {
             self.resourceID = resourceID
             self.status = status
             self.limit = limit
@@ -159,12 +157,7 @@ public struct BookingService: Sendable {
 
     /// The caller's bookings, newest first; an admin sees everyone's.
     public func bookings(visibleTo user: User, _ query: Query) async throws -> [Booking] {
-        guard Self.pageSizes.contains(query.limit) else {
-            throw AppError.invalidField(field: "limit", reason: "limit must be an integer from 1 to 1000")
-        }
-        guard query.offset >= 0, query.offset <= Validate.quantityRange.upperBound else {
-            throw AppError.invalidField(field: "offset", reason: "offset must be a non-negative integer")
-        }
+        try Validate.page(limit: query.limit, offset: query.offset)
         let status: Booking.Status? = switch query.status {
         case .active: .active
         case .cancelled: .cancelled

@@ -22,7 +22,7 @@ struct UserController: RouteCollection {
         let viewer = try req.requireUser()
         let users = try await req.domain.accounts.users(
             visibleTo: viewer, search: req.query[String.self, at: "search"],
-            limit: try req.integerQuery("limit") ?? BookingService.defaultPageSize,
+            limit: try req.integerQuery("limit") ?? Paging.defaultSize,
             offset: try req.integerQuery("offset") ?? 0
         )
         return users.map(UserResponse.init)
