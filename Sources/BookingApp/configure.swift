@@ -14,9 +14,11 @@ public func configure(_ app: Application, with config: AppConfig) throws {
     app.passwords.use(.bcrypt(cost: config.bcryptCost))
     app.bcryptSlots = AsyncSemaphore(permits: max(1, System.coreCount - 1))
 
+    let connectionsPerLoop: Int
     switch config.database {
     case .sqlite(let path):
-        app.databases.use(.sqlite(.file(path)), as: .sqlite)
+        connectionsPerLoop = 1
+        app.databases.use(.sqlite(.file(path), maxConnectionsPerEventLoop: connectionsPerLoop), as: .sqlite)
         app.writeGate = AsyncSemaphore(permits: 1)
     case .postgres(let url):
         var postgres: SQLPostgresConfiguration
@@ -30,21 +32,25 @@ public func configure(_ app: Application, with config: AppConfig) throws {
         // reconnects by itself when it is back.
         let timeout = TimeAmount.milliseconds(Int64(config.databaseTimeout * 1000))
         postgres.coreConfiguration.options.connectTimeout = timeout
+        connectionsPerLoop = config.databasePoolSize
         app.databases.use(
-            .postgres(configuration: postgres, maxConnectionsPerEventLoop: config.databasePoolSize,
+            .postgres(configuration: postgres, maxConnectionsPerEventLoop: connectionsPerLoop,
                       connectionPoolTimeout: timeout),
             as: .psql
         )
     }
     app.migrations.addBookingSchema()
     app.bookingConfig = config
+    app.metrics = AppMetrics(databasePoolCapacity: connectionsPerLoop * System.coreCount)
+    // Requests are counted by RequestMetricsMiddleware into this app's registry, not by Vapor into the global one.
+    app.http.server.configuration.reportMetrics = false
     app.asyncCommands.use(CreateUserCommand(), as: "create-user")
     app.asyncCommands.use(SetPasswordCommand(), as: "set-password")
     app.asyncCommands.use(SeedDemoCommand(), as: "seed-demo")
     app.asyncCommands.use(StatsCommand(), as: "stats")
 
-    // Outermost first: request id and headers, CORS (answers preflights itself), the access log line, turn
-    // any error into JSON, then authenticate.
+    // Outermost first: request id and headers, CORS (answers preflights itself), the access log line and
+    // request metrics, then turn any error into JSON. The API routes authenticate in `routes(_:)`.
     app.middleware = Middlewares()
     app.middleware.use(ResponseHeadersMiddleware())
     if !config.corsAllowedOrigins.isEmpty {
@@ -57,15 +63,15 @@ public func configure(_ app: Application, with config: AppConfig) throws {
         )))
     }
     app.middleware.use(AccessLogMiddleware())
+    app.middleware.use(RequestMetricsMiddleware(metrics: app.metrics))
     app.middleware.use(ErrorResponseMiddleware())
-    app.middleware.use(TokenAuthMiddleware())
 
     try routes(app)
 }
 
 /// Brings the database up to date and makes sure an admin exists. Safe to run on every start.
 public func prepare(_ app: Application, with config: AppConfig) async throws {
-    let database = DatabaseHandle(app.db, writeGate: app.writeGate)
+    let database = app.databaseHandle(app.db)
     switch config.database {
     case .sqlite:
         // WAL lets readers proceed while a booking writes; the setting is stored in the file.

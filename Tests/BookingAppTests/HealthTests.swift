@@ -25,6 +25,18 @@ struct HealthTests {
             #expect(try await client.send(.GET, "/health").status == .ok)
         }
     }
+
+    @Test("probes, metrics and documentation answer whatever Authorization header a prober sends")
+    func operationalEndpointsIgnoreUserTokens() async throws {
+        try await withBookingApp(.sqlite) { client async throws in
+            let stale: [(String, String)] = [("Authorization", "Token revoked-or-unknown-token-0000000000")]
+            for path in ["/health", "/ready", "/metrics", "/openapi.json", "/docs"] {
+                #expect(try await client.send(.GET, path, headers: stale).status == .ok, "\(path)")
+            }
+            // The API itself still refuses it.
+            #expect(try await client.send(.GET, "/resources/", headers: stale).status == .unauthorized)
+        }
+    }
 }
 
 @Suite("Migrations")

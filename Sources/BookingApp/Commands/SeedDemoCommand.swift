@@ -62,7 +62,7 @@ struct OperatorContext {
     let resources: ResourceService
 
     init(_ app: Application) {
-        let database = DatabaseHandle(app.db, writeGate: app.writeGate)
+        let database = app.databaseHandle(app.db)
         accounts = AccountService(database: database, passwords: BcryptPasswords(hasher: app.password.async, slots: app.bcryptSlots))
         resources = ResourceService(database: database)
     }

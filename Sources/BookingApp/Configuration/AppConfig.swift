@@ -19,6 +19,8 @@ public struct AppConfig: Sendable {
     public var logFormat: LogFormat
     /// The port `serve` listens on when `--port` is not given (8080 when neither is).
     public var port: Int?
+    /// When set, `/metrics` answers only requests carrying `Authorization: Bearer <token>`.
+    public var metricsToken: String?
 
     public enum LogFormat: String, Sendable {
         case text, json
@@ -37,7 +39,8 @@ public struct AppConfig: Sendable {
         bcryptCost: Int = 12,
         corsAllowedOrigins: [String] = [],
         logFormat: LogFormat = .text,
-        port: Int? = nil
+        port: Int? = nil,
+        metricsToken: String? = nil
     ) {
         self.database = database
         self.databasePoolSize = databasePoolSize
@@ -49,6 +52,7 @@ public struct AppConfig: Sendable {
         self.corsAllowedOrigins = corsAllowedOrigins
         self.logFormat = logFormat
         self.port = port
+        self.metricsToken = metricsToken
     }
 
     /// Reads the configuration from `environment` (the process environment by default).
@@ -79,6 +83,14 @@ public struct AppConfig: Sendable {
         }
         if let origins = env["CORS_ALLOWED_ORIGINS"] {
             config.corsAllowedOrigins = try Self.parseOrigins(origins)
+        }
+        if let token = env["METRICS_TOKEN"] {
+            // Long enough not to be guessed; visible ASCII so it survives an HTTP header unchanged.
+            guard (16...256).contains(token.utf8.count), token.utf8.allSatisfy({ (0x21...0x7e).contains($0) }) else {
+                throw ConfigurationError(variable: "METRICS_TOKEN", value: "(hidden)",
+                                         accepts: "16 to 256 visible ASCII characters, no spaces")
+            }
+            config.metricsToken = token
         }
         return config
     }

@@ -29,4 +29,6 @@ public enum AppError: Error, Equatable, Sendable {
     case idempotencyKeyReused
     /// A request with this Idempotency-Key is still being processed.
     case idempotencyKeyInProgress
+    /// `/metrics` is protected by METRICS_TOKEN and the request did not carry it.
+    case metricsTokenRequired
 }

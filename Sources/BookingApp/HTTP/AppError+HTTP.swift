@@ -8,7 +8,7 @@ extension AppError {
         case .invalidField, .malformedBody, .passwordMismatch, .usernameTaken, .emailTaken, .resourceNameTaken,
              .insufficientQuantity:
             .badRequest
-        case .invalidCredentials, .authenticationRequired, .invalidToken:
+        case .invalidCredentials, .authenticationRequired, .invalidToken, .metricsTokenRequired:
             .unauthorized
         case .adminRequired:
             .forbidden
@@ -47,6 +47,7 @@ extension AppError {
         case .lastActiveAdmin: "last_active_admin"
         case .idempotencyKeyReused: "idempotency_key_reused"
         case .idempotencyKeyInProgress: "idempotency_key_in_progress"
+        case .metricsTokenRequired: "metrics_token_required"
         }
     }
 
@@ -92,6 +93,8 @@ extension AppError {
             "This Idempotency-Key was already used with a different request body."
         case .idempotencyKeyInProgress:
             "A request with this Idempotency-Key is still in progress; retry shortly."
+        case .metricsTokenRequired:
+            "Send the metrics token: Authorization: Bearer <METRICS_TOKEN>."
         }
     }
 

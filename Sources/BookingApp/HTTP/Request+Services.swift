@@ -1,21 +1,23 @@
+import Fluent
 import Vapor
 
 /// The domain services, built per request on that request's database and password hasher.
 struct DomainServices {
     let request: Request
 
-    var database: DatabaseHandle { DatabaseHandle(request.db, writeGate: request.application.writeGate) }
+    var database: DatabaseHandle { request.application.databaseHandle(request.db) }
+    private var metrics: ServiceMetrics { request.application.metrics.services }
     private var passwords: any PasswordHashing {
         BcryptPasswords(hasher: request.password.async, slots: request.application.bcryptSlots)
     }
 
     var accounts: AccountService { AccountService(database: database, passwords: passwords) }
     var resources: ResourceService { ResourceService(database: database) }
-    var bookings: BookingService { BookingService(database: database) }
+    var bookings: BookingService { BookingService(database: database, metrics: metrics) }
     var sessions: SessionService {
         let settings = request.application.sessionSettings
         return SessionService(database: database, passwords: passwords, tokenTTL: settings.tokenTTL,
-                              decoyPasswordHash: settings.decoyPasswordHash)
+                              decoyPasswordHash: settings.decoyPasswordHash, metrics: metrics)
     }
 }
 
@@ -50,6 +52,7 @@ extension Application {
     private struct ConfigKey: StorageKey { typealias Value = AppConfig }
     private struct BcryptSlotsKey: StorageKey { typealias Value = AsyncSemaphore }
     private struct SessionSettingsKey: StorageKey { typealias Value = SessionSettings }
+    private struct MetricsKey: StorageKey { typealias Value = AppMetrics }
 
     /// The queue for this process's SQLite writers; nil on PostgreSQL (see ``DatabaseHandle``).
     var writeGate: AsyncSemaphore? {
@@ -73,6 +76,18 @@ extension Application {
     var sessionSettings: SessionSettings {
         get { configured(SessionSettingsKey.self) }
         set { storage[SessionSettingsKey.self] = newValue }
+    }
+
+    /// What `/metrics` exports; set by `configure(_:with:)`.
+    var metrics: AppMetrics {
+        get { configured(MetricsKey.self) }
+        set { storage[MetricsKey.self] = newValue }
+    }
+
+    /// The domain's handle on `database` (this app's, or a request's), with this process's write gate
+    /// and pool metrics.
+    func databaseHandle(_ database: any Database) -> DatabaseHandle {
+        DatabaseHandle(database, writeGate: writeGate, poolInUse: metrics.databasePoolInUse)
     }
 
     /// Reading one of these before start-up set it is a programming error, not a runtime condition.

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Fluent
 import SQLKit
 
@@ -11,14 +12,17 @@ import SQLKit
 public struct DatabaseHandle: Sendable {
     let database: any Database
     let writeGate: AsyncSemaphore?
+    /// Counts the statements and transactions holding a pooled connection or queued for one.
+    let poolInUse: Meter
 
-    public init(_ database: any Database, writeGate: AsyncSemaphore?) {
+    public init(_ database: any Database, writeGate: AsyncSemaphore?, poolInUse: Meter) {
         self.database = database
         self.writeGate = writeGate
+        self.poolInUse = poolInUse
     }
 
     /// For reads.
-    var sql: any SQLDatabase { database as! any SQLDatabase }
+    var sql: any SQLDatabase { PoolCountingSQLDatabase(base: database as! any SQLDatabase, inUse: poolInUse) }
 
     /// Whether the database answers and every migration has been applied (the readiness probe).
     public func schemaIsReady() async throws -> Bool {
@@ -33,7 +37,9 @@ public struct DatabaseHandle: Sendable {
     /// Runs `work` in one transaction on one connection; it commits only if `work` returns.
     func transaction<T: Sendable>(_ work: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await gated {
-            try await database.withConnection { connection in
+            poolInUse.increment()
+            defer { poolInUse.decrement() }
+            return try await database.withConnection { connection in
                 let sql = connection as! any SQLDatabase
                 // IMMEDIATE takes SQLite's write lock up front, so a transaction never fails half-way to upgrade it.
                 try await sql.raw(sql.isSQLite ? "BEGIN IMMEDIATE" : "BEGIN").run()

@@ -3,6 +3,7 @@ import Foundation
 /// The one place where bookings take and return stock.
 public struct BookingService: Sendable {
     let database: DatabaseHandle
+    let metrics: ServiceMetrics
 
     /// How long an Idempotency-Key is remembered.
     public static let idempotencyKeyLifetime: TimeInterval = 24 * 3600
@@ -43,6 +44,19 @@ public struct BookingService: Sendable {
     /// cannot disagree, whichever replica answers the retry.
     public func book(
         _ reference: ResourceReference?, quantity: Int?, for user: User, idempotencyKey: String? = nil
+    ) async throws -> Outcome {
+        do {
+            let outcome = try await bookUncounted(reference, quantity: quantity, for: user, idempotencyKey: idempotencyKey)
+            if !outcome.replayed { metrics.booked(outcome.booking) }
+            return outcome
+        } catch {
+            metrics.refusedBooking(error)
+            throw error
+        }
+    }
+
+    private func bookUncounted(
+        _ reference: ResourceReference?, quantity: Int?, for user: User, idempotencyKey: String?
     ) async throws -> Outcome {
         let (reference, quantity) = try Self.validate(reference, quantity)
         guard let idempotencyKey else {
@@ -139,7 +153,7 @@ public struct BookingService: Sendable {
     /// Cancels a booking and returns its units, exactly once: the status flips by compare-and-swap, and
     /// only the request that flipped it gives the units back. Someone else's booking is "not found".
     public func cancel(bookingID: Int, by user: User) async throws -> Booking {
-        try await database.transaction { sql in
+        let cancelled = try await database.transaction { sql in
             let bookings = BookingStore(sql: sql)
             let ownerID = user.isAdmin ? nil : user.id
             if let released = try await bookings.cancel(id: bookingID, ownerID: ownerID, at: Date()) {
@@ -153,6 +167,8 @@ public struct BookingService: Sendable {
             guard let cancelled = try await bookings.find(id: bookingID) else { throw AppError.bookingNotFound }
             return cancelled
         }
+        metrics.cancelled(cancelled)
+        return cancelled
     }
 
     /// The caller's bookings, newest first; an admin sees everyone's.

@@ -8,6 +8,7 @@ public struct SessionService: Sendable {
     /// A real hash checked when the username is unknown, so a wrong username costs the same time as a
     /// wrong password and does not reveal which accounts exist.
     let decoyPasswordHash: String
+    let metrics: ServiceMetrics
 
     /// Failed logins allowed per username, and per client address, within `throttleWindow`.
     static let maxFailuresPerUsername = 5
@@ -27,13 +28,16 @@ public struct SessionService: Sendable {
         let counts = try await LoginAttemptStore(sql: database.sql).counts(usernameKey: usernameKey, address: address, since: windowStart)
         if counts.forUsername >= Self.maxFailuresPerUsername || counts.forAddress >= Self.maxFailuresPerAddress {
             let reopens = (counts.oldest ?? now).addingTimeInterval(Self.throttleWindow)
+            metrics.login(.throttled)
             throw AppError.tooManyLoginAttempts(retryAfter: max(1, Int(reopens.timeIntervalSince(now).rounded(.up))))
         }
         do {
             let session = try await verify(username: username, password: password)
             try await database.write { sql in try await LoginAttemptStore(sql: sql).deleteAll(usernameKey: usernameKey) }
+            metrics.login(.success)
             return session
         } catch AppError.invalidCredentials {
+            metrics.login(.failure)
             try await database.write { sql in
                 try await LoginAttemptStore(sql: sql).recordFailure(usernameKey: usernameKey, address: address, at: Date(),
                                                                     windowStart: windowStart)

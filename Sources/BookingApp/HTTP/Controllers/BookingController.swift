@@ -10,7 +10,14 @@ struct BookingController: RouteCollection {
 
     @Sendable func create(req: Request) async throws -> Response {
         let user = try req.requireUser()
-        let body = try req.decodeJSON(BookingRequest.self)
+        let body: BookingRequest
+        do {
+            body = try req.decodeJSON(BookingRequest.self)
+        } catch {
+            // The service counts the refusals it decides; a body it never sees is counted here.
+            req.application.metrics.services.refusedBooking(error)
+            throw error
+        }
         let outcome = try await req.domain.bookings.book(
             body.resource?.reference, quantity: body.purchaseQuantity?.value, for: user,
             idempotencyKey: req.headers.first(name: "Idempotency-Key")

@@ -10,16 +10,19 @@ struct AccessLogMiddleware: AsyncMiddleware {
         let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         request.logger.info("\(request.method.rawValue) \(request.url.path) \(response.status.code)", metadata: [
             "method": .string(request.method.rawValue),
-            "route": .string(Self.pattern(of: request)),
+            "route": .string(request.routePattern),
             "status": .stringConvertible(response.status.code),
             "duration_ms": .string(String(format: "%.2f", milliseconds)),
         ])
         return response
     }
+}
 
-    /// The matched route with its parameters as placeholders (`/bookings/:id`), never raw ids.
-    static func pattern(of request: Request) -> String {
-        guard let route = request.route else { return "unmatched" }
+extension Request {
+    /// The matched route with its parameters as placeholders (`/bookings/:id`), never raw ids;
+    /// `unmatched` for a path no route serves.
+    var routePattern: String {
+        guard let route else { return "unmatched" }
         return "/" + route.path.map(\.description).joined(separator: "/")
     }
 }

@@ -36,6 +36,19 @@ enum OpenAPIDocument {
         }
       }
     },
+    "/metrics": {
+      "get": {
+        "summary": "Prometheus metrics",
+        "operationId": "metrics",
+        "description": "Request counts and latency by route pattern, method and status; bookings, units, refusals, logins and database pool use, in the Prometheus text format. Open unless the server sets METRICS_TOKEN, in which case it needs `Authorization: Bearer <METRICS_TOKEN>`; user tokens play no part.",
+        "security": [{}, {"MetricsToken": []}],
+        "responses": {
+          "200": {"description": "Every series, in the Prometheus text format 0.0.4.", "content": {"text/plain": {"schema": {"type": "string"}}}},
+          "401": {"description": "METRICS_TOKEN is set and was not presented (code metrics_token_required).", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+          "default": {"description": "Any other error, in the same JSON shape.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        }
+      }
+    },
     "/users/": {
       "post": {
         "summary": "Sign up",
@@ -1583,6 +1596,11 @@ enum OpenAPIDocument {
         "type": "http",
         "scheme": "bearer",
         "description": "`Bearer <token>`."
+      },
+      "MetricsToken": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "`Bearer <METRICS_TOKEN>`, for `/metrics` when the server sets METRICS_TOKEN."
       }
     }
   }

@@ -1,0 +1,55 @@
+import CoreMetrics
+import Prometheus
+
+/// This process's metrics: the Prometheus registry `/metrics` exports, and the instruments the layers
+/// record into. Each `Application` has its own, so servers sharing a process (tests) never share counts.
+struct AppMetrics: Sendable {
+    let registry: PrometheusCollectorRegistry
+    private let factory: PrometheusMetricsFactory
+    /// Bookings, refusals and logins, counted by the domain services.
+    let services: ServiceMetrics
+    /// Statements and transactions holding a pooled database connection, or queued for one.
+    let databasePoolInUse: Meter
+
+    /// Request latency buckets, from a cached read to the database time-out and beyond.
+    static let latencyBuckets: [Duration] = [
+        .milliseconds(1), .microseconds(2500), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+        .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+        .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10),
+    ]
+
+    /// The methods a request is labelled with; anything else counts as `other`, so a client inventing
+    /// methods cannot create series without end.
+    private static let knownMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+    /// `databasePoolCapacity` is the most connections the pools may open (per event loop × loops).
+    init(databasePoolCapacity: Int) {
+        registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = Self.latencyBuckets
+        self.factory = factory
+        services = ServiceMetrics(factory: factory)
+        databasePoolInUse = Meter(label: "booking_database_pool_in_use", factory: factory)
+        Meter(label: "booking_database_pool_capacity", factory: factory).set(databasePoolCapacity)
+    }
+
+    /// Counts one answered request under its route pattern (`/bookings/:id`, never a raw id).
+    func requestAnswered(method: String, route: String, status: UInt, duration: Duration) {
+        let dimensions = [
+            ("method", Self.knownMethods.contains(method) ? method : "other"),
+            ("route", route),
+            ("status", String(status)),
+        ]
+        Counter(label: "http_requests_total", dimensions: dimensions, factory: factory).increment()
+        let nanoseconds = duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
+        Timer(label: "http_request_duration_seconds", dimensions: dimensions, factory: factory).recordNanoseconds(nanoseconds)
+    }
+
+    /// Every series in the Prometheus text format (version 0.0.4).
+    func exposition() -> [UInt8] {
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(16 * 1024)
+        registry.emit(into: &buffer)
+        return buffer
+    }
+}
