@@ -44,3 +44,69 @@ struct ReplicaTests {
         }
     }
 }
+
+@Suite("The start-up migration lock")
+struct MigrationLockTests {
+    /// Records what the lock's holders do, in order.
+    actor Journal {
+        var events: [String] = []
+        func add(_ event: String) { events.append(event) }
+    }
+
+    /// Runs `test` with the URL of a fresh PostgreSQL database, dropped afterwards.
+    func withFreshPostgres(_ test: (String) async throws -> Void) async throws {
+        let (location, cleanUp) = try await TestDatabase.postgres.makeLocation()
+        guard case .postgres(let url) = location else {
+            await cleanUp()
+            Issue.record("not PostgreSQL: \(location)")
+            return
+        }
+        do {
+            try await test(url)
+        } catch {
+            await cleanUp()
+            throw error
+        }
+        await cleanUp()
+    }
+
+    @Test("a second server waits for the first to finish migrating, then takes the lock itself")
+    func serialises() async throws {
+        try await withFreshPostgres { url in
+            let journal = Journal()
+            let logger = Logger(label: "migration-lock-test")
+            let first = Task {
+                try await MigrationLock.withLock(postgresURL: url, logger: logger) {
+                    await journal.add("first starts")
+                    try await Task.sleep(for: .milliseconds(800))
+                    await journal.add("first ends")
+                }
+            }
+            try await Task.sleep(for: .milliseconds(200))
+            try await MigrationLock.withLock(postgresURL: url, logger: logger) {
+                await journal.add("second starts")
+            }
+            try await first.value
+            #expect(await journal.events == ["first starts", "first ends", "second starts"])
+
+            // Released on success: a third holder gets it at once.
+            let clock = ContinuousClock(), started = clock.now
+            try await MigrationLock.withLock(postgresURL: url, logger: logger) {}
+            #expect(clock.now - started < .seconds(2))
+        }
+    }
+
+    @Test("a holder that fails releases the lock")
+    func releasedOnFailure() async throws {
+        try await withFreshPostgres { url in
+            let logger = Logger(label: "migration-lock-test")
+            struct Boom: Error {}
+            await #expect(throws: Boom.self) {
+                try await MigrationLock.withLock(postgresURL: url, logger: logger) { throw Boom() }
+            }
+            let clock = ContinuousClock(), started = clock.now
+            try await MigrationLock.withLock(postgresURL: url, logger: logger) {}
+            #expect(clock.now - started < .seconds(2))
+        }
+    }
+}
