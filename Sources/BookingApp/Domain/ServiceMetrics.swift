@@ -57,9 +57,6 @@ public struct ServiceMetrics: Sendable {
         })
     }
 
-    /// Counts nothing; for services used outside a running server.
-    public static let disabled = ServiceMetrics(factory: NOOPMetricsHandler.instance)
-
     func booked(_ booking: Booking) {
         bookingsCreated.increment()
         unitsBooked.increment(by: booking.purchaseQuantity)
@@ -71,7 +68,7 @@ public struct ServiceMetrics: Sendable {
     }
 
     /// Counts `error` if it refuses a booking; other errors are not counted here.
-    public func refusedBooking(_ error: any Error) {
+    func refusedBooking(_ error: any Error) {
         guard let reason = Refusal(error) else { return }
         refusals[reason]?.increment()
     }

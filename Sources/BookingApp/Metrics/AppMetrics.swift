@@ -4,7 +4,7 @@ import Prometheus
 /// This process's metrics: the Prometheus registry `/metrics` exports, and the instruments the layers
 /// record into. Each `Application` has its own, so servers sharing a process (tests) never share counts.
 struct AppMetrics: Sendable {
-    let registry: PrometheusCollectorRegistry
+    private let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
     /// Bookings, refusals and logins, counted by the domain services.
     let services: ServiceMetrics
