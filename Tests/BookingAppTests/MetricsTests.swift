@@ -159,6 +159,7 @@ struct MetricsTests {
             let missing = try await client.send(.GET, "/metrics")
             #expect(missing.status == .unauthorized)
             #expect(missing.code == "metrics_token_required")
+            #expect(missing.headers.first(name: .wwwAuthenticate) == "Bearer")
             let admin = try await client.adminToken()
             #expect(try await client.send(.GET, "/metrics", token: admin).status == .unauthorized, "an admin's token is not the metrics token")
             #expect(try await client.send(.GET, "/metrics", headers: [("Authorization", "Bearer wrong-secret-0123456789")]).status == .unauthorized)

@@ -46,7 +46,9 @@ struct ErrorResponseMiddleware: AsyncMiddleware {
             body = Body(reason: "Something went wrong on our side.", code: "internal_error", field: nil)
         }
         if status == .unauthorized {
-            headers.replaceOrAdd(name: .wwwAuthenticate, value: "Token")
+            // The metrics token is a bearer token; user tokens follow the Django REST convention.
+            let scheme = (error as? AppError) == .metricsTokenRequired ? "Bearer" : "Token"
+            headers.replaceOrAdd(name: .wwwAuthenticate, value: scheme)
         }
         let response = Response(status: status, headers: headers)
         do {
