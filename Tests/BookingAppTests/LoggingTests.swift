@@ -7,7 +7,7 @@ import Vapor
 
 @Suite("Logs")
 struct LoggingTests {
-    @Test("one access line per request, with the route pattern, status, duration and request id")
+    @Test("one access line per request, with the route pattern, client, status, duration and request id")
     func accessLine() async throws {
         let logs = CapturedLogs()
         let logger = Logger(label: "test") { label in RedactingLogHandler(wrapping: logs.handler(label: label)) }
@@ -21,6 +21,7 @@ struct LoggingTests {
         #expect(line.contains("\"route\": /bookings/:id"))
         #expect(line.contains("\"status\": 404"))
         #expect(line.contains("\"method\": DELETE"))
+        #expect(line.contains("\"client\": unknown"), "in-process requests have no peer address")
         #expect(!line.contains("\"route\": /bookings/4242"), "the route label never holds a raw id")
     }
 

@@ -21,6 +21,9 @@ public struct AppConfig: Sendable {
     public var port: Int?
     /// When set, `/metrics` answers only requests carrying `Authorization: Bearer <token>`.
     public var metricsToken: String?
+    /// Proxies (load balancers) whose `X-Forwarded-For` is believed: a request arriving from one of these
+    /// is attributed to the client the header names. Empty: the header is ignored.
+    public var trustedProxies: [IPAddressRange]
 
     public enum LogFormat: String, Sendable {
         case text, json
@@ -40,7 +43,8 @@ public struct AppConfig: Sendable {
         corsAllowedOrigins: [String] = [],
         logFormat: LogFormat = .text,
         port: Int? = nil,
-        metricsToken: String? = nil
+        metricsToken: String? = nil,
+        trustedProxies: [IPAddressRange] = []
     ) {
         self.database = database
         self.databasePoolSize = databasePoolSize
@@ -53,6 +57,7 @@ public struct AppConfig: Sendable {
         self.logFormat = logFormat
         self.port = port
         self.metricsToken = metricsToken
+        self.trustedProxies = trustedProxies
     }
 
     /// Reads the configuration from `environment` (the process environment by default).
@@ -92,6 +97,9 @@ public struct AppConfig: Sendable {
             }
             config.metricsToken = token
         }
+        if let proxies = env["TRUSTED_PROXIES"] {
+            config.trustedProxies = try Self.parseProxies(proxies)
+        }
         return config
     }
 
@@ -107,6 +115,17 @@ public struct AppConfig: Sendable {
                                      accepts: "* or a comma-separated list of origins like https://app.example.com")
         }
         return origins
+    }
+
+    /// A comma-separated list of addresses or CIDR blocks: `127.0.0.1,10.0.0.0/8,::1`.
+    static func parseProxies(_ text: String) throws(ConfigurationError) -> [IPAddressRange] {
+        let items = text.split(separator: ",").map { String($0).trimmingWhitespace() }.filter { !$0.isEmpty }
+        let ranges = items.compactMap(IPAddressRange.init)
+        guard !ranges.isEmpty, ranges.count == items.count else {
+            throw ConfigurationError(variable: "TRUSTED_PROXIES", value: text,
+                                     accepts: "a comma-separated list of IP addresses or CIDR blocks like 127.0.0.1,10.0.0.0/8")
+        }
+        return ranges
     }
 
     /// Accepts a number of seconds, or a number followed by `s`, `m`, `h` or `d` (`90m`, `7d`).

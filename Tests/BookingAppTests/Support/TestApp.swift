@@ -49,6 +49,9 @@ func withBookingApp(
 /// A thin JSON client over the in-memory application, with the sign-up and login steps tests repeat.
 struct TestClient: Sendable {
     let app: Application
+    /// In memory by default; `.running(hostname: "127.0.0.1", port: 0)` sends each request over a real
+    /// loopback connection, for tests that need a peer address.
+    var transport: Application.Method = .inMemory
 
     struct Reply: Sendable {
         let status: HTTPStatus
@@ -81,7 +84,7 @@ struct TestClient: Sendable {
         } else if let rawBody {
             body = ByteBuffer(string: rawBody)
         }
-        let response = try await app.testing().performTest(
+        let response = try await app.testing(method: transport).performTest(
             request: TestingHTTPRequest(method: method, url: URI(path: path), headers: headers,
                                         body: body ?? ByteBuffer())
         )
@@ -156,7 +159,7 @@ func withPostgresReplicas(_ count: Int, _ test: ([TestClient]) async throws -> V
             for app in apps { group.addTask { try await prepare(app, with: config) } }
             try await group.waitForAll()
         }
-        try await test(apps.map(TestClient.init(app:)))
+        try await test(apps.map { TestClient(app: $0) })
     } catch {
         for app in apps { try? await app.asyncShutdown() }
         await cleanUp()

@@ -8,8 +8,8 @@ struct SessionController: RouteCollection {
 
     @Sendable func login(req: Request) async throws -> LoginResponse {
         let body = try req.decodeJSON(LoginRequest.self)
-        let address = req.remoteAddress?.ipAddress ?? "unknown"
-        let session = try await req.domain.sessions.login(username: body.username, password: body.password, from: address)
+        let session = try await req.domain.sessions.login(username: body.username, password: body.password,
+                                                          from: req.clientAddress)
         return LoginResponse(session)
     }
 

@@ -1,7 +1,8 @@
 import Vapor
 
-/// One line per request, after its answer: method, path, route pattern, status and duration, tagged with
-/// the request id. Sits outside the error middleware, so failed requests are logged with their real status.
+/// One line per request, after its answer: method, path, route pattern, client address, status and
+/// duration, tagged with the request id. Sits outside the error middleware, so failed requests are
+/// logged with their real status.
 struct AccessLogMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let started = ContinuousClock.now
@@ -11,6 +12,7 @@ struct AccessLogMiddleware: AsyncMiddleware {
         request.logger.info("\(request.method.rawValue) \(request.url.path) \(response.status.code)", metadata: [
             "method": .string(request.method.rawValue),
             "route": .string(request.routePattern),
+            "client": .string(request.clientAddress),
             "status": .stringConvertible(response.status.code),
             "duration_ms": .string(String(format: "%.2f", milliseconds)),
         ])
