@@ -48,6 +48,7 @@ public func configure(_ app: Application, with config: AppConfig) throws {
     app.asyncCommands.use(SetPasswordCommand(), as: "set-password")
     app.asyncCommands.use(SeedDemoCommand(), as: "seed-demo")
     app.asyncCommands.use(StatsCommand(), as: "stats")
+    app.asyncCommands.use(PurgeCommand(), as: "purge")
 
     // Outermost first: request id and headers, CORS (answers preflights itself), the access log line and
     // request metrics, then turn any error into JSON. The API routes authenticate in `routes(_:)`.

@@ -38,11 +38,15 @@ do {
     let wantsHelp = arguments.contains("--help") || arguments.contains("-h")
     let command = arguments.first
     let serving = !wantsHelp && (command == nil || command == "serve" || command?.hasPrefix("-") == true)
+    var housekeeping: Task<Void, Never>?
     if serving {
         try await prepare(app, with: config)
+        housekeeping = startHousekeeping(app)
     }
     try await app.execute()
     if serving {
+        housekeeping?.cancel()
+        await housekeeping?.value
         await drainServer(app)
     }
     try await app.asyncShutdown()

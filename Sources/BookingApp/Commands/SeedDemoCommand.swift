@@ -60,10 +60,12 @@ struct StatsCommand: AsyncCommand {
 struct OperatorContext {
     let accounts: AccountService
     let resources: ResourceService
+    let housekeeping: HousekeepingService
 
     init(_ app: Application) {
         let database = app.databaseHandle(app.db)
         accounts = AccountService(database: database, passwords: BcryptPasswords(hasher: app.password.async, slots: app.bcryptSlots))
         resources = ResourceService(database: database)
+        housekeeping = HousekeepingService(database: database)
     }
 }

@@ -11,6 +11,7 @@ enum BookingSchema {
         CreateIdempotencyKeys(),
         AddUserIsActive(),
         CreateLoginAttempts(),
+        AddAccessTokenExpiryIndex(),
     ]
 
     /// Whether the database answers and every migration above has been applied.

@@ -64,6 +64,16 @@ struct IdempotencyStore {
             """).first() != nil
     }
 
+    /// Deletes up to `limit` keys of anyone created before `expiredBefore`; returns how many.
+    func deleteExpired(before expiredBefore: Date, limit: Int) async throws -> Int {
+        try await sql.raw("""
+            DELETE FROM idempotency_keys WHERE (user_id, idempotency_key) IN (
+                SELECT user_id, idempotency_key FROM idempotency_keys WHERE created_at < \(bind: expiredBefore)
+                LIMIT \(bind: limit))
+            RETURNING 1
+            """).all().count
+    }
+
     /// Gives the key up after a booking that failed and changed nothing, so a retry runs afresh.
     func release(userID: Int, key: String, token: String) async throws {
         try await sql.raw("""

@@ -36,6 +36,15 @@ struct LoginAttemptStore {
                       forAddress: try address?.decode(column: "n", as: Int.self) ?? 0, oldest: oldest)
     }
 
+    /// Deletes up to `limit` failures older than `windowStart`; returns how many.
+    func deleteOlder(than windowStart: Date, limit: Int) async throws -> Int {
+        try await sql.raw("""
+            DELETE FROM login_attempts WHERE id IN (
+                SELECT id FROM login_attempts WHERE attempted_at < \(bind: windowStart) LIMIT \(bind: limit))
+            RETURNING 1
+            """).all().count
+    }
+
     /// After a successful login the username's failures are forgiven.
     func deleteAll(usernameKey: String) async throws {
         try await sql.raw("DELETE FROM login_attempts WHERE username_key = \(bind: usernameKey)").run()

@@ -31,6 +31,15 @@ struct TokenStore {
             """).run()
     }
 
+    /// Deletes up to `limit` expired tokens of anyone; returns how many.
+    func deleteExpired(at now: Date, limit: Int) async throws -> Int {
+        try await sql.raw("""
+            DELETE FROM access_tokens WHERE token_hash IN (
+                SELECT token_hash FROM access_tokens WHERE expires_at <= \(bind: now) LIMIT \(bind: limit))
+            RETURNING 1
+            """).all().count
+    }
+
     func deleteExpired(userID: Int, at now: Date) async throws {
         try await sql.raw("""
             DELETE FROM access_tokens WHERE user_id = \(bind: userID) AND expires_at <= \(bind: now)
