@@ -42,6 +42,7 @@ public func configure(_ app: Application, with config: AppConfig) throws {
     app.migrations.addBookingSchema()
     app.bookingConfig = config
     app.metrics = AppMetrics(databasePoolCapacity: connectionsPerLoop * System.coreCount)
+    app.catalogueReads = FreshReadCoalescer()
     // Requests are counted by RequestMetricsMiddleware into this app's registry, not by Vapor into the global one.
     app.http.server.configuration.reportMetrics = false
     app.asyncCommands.use(CreateUserCommand(), as: "create-user")

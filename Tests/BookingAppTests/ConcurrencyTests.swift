@@ -89,3 +89,43 @@ struct ConcurrencyTests {
         }
     }
 }
+
+@Suite("The shared catalogue read")
+struct CatalogueReadTests {
+    /// Bookings acknowledged so far.
+    actor Acknowledged {
+        var count = 0
+        func add() { count += 1 }
+    }
+
+    @Test("while bookings race, every GET /resources/ shows at least the bookings acknowledged before it was sent",
+          arguments: TestDatabase.allCases)
+    func readsYourWrites(db: TestDatabase) async throws {
+        try await withBookingApp(db) { client in
+            let total = 400
+            let id = try await client.createResource("Catalogue seats", total: total, adminToken: try await client.adminToken())
+            let token = try await client.userToken("catalogue-reader")
+            let acknowledged = Acknowledged()
+            let violations = try await withThrowingTaskGroup(of: [String].self) { group in
+                for _ in 0..<8 {
+                    group.addTask {
+                        var found: [String] = []
+                        for _ in 0..<15 {
+                            if try await client.book(id, quantity: 1, token: token).status == .created { await acknowledged.add() }
+                            let known = await acknowledged.count
+                            let listed = try await client.send(.GET, "/resources/").json["resources"] as? [[String: Any]] ?? []
+                            let available = listed.first { $0["id"] as? Int == id }?["available_quantity"] as? Int ?? -1
+                            if available > total - known || available < 0 {
+                                found.append("listed \(available) after \(known) acknowledged bookings")
+                            }
+                        }
+                        return found
+                    }
+                }
+                return try await group.reduce(into: [String]()) { $0 += $1 }
+            }
+            #expect(violations.isEmpty, "\(violations.prefix(5))")
+            #expect(await acknowledged.count == 120)
+        }
+    }
+}

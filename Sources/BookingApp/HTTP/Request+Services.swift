@@ -53,6 +53,7 @@ extension Application {
     private struct BcryptSlotsKey: StorageKey { typealias Value = AsyncSemaphore }
     private struct SessionSettingsKey: StorageKey { typealias Value = SessionSettings }
     private struct MetricsKey: StorageKey { typealias Value = AppMetrics }
+    private struct CatalogueReadsKey: StorageKey { typealias Value = FreshReadCoalescer<ByteBuffer> }
 
     /// The queue for this process's SQLite writers; nil on PostgreSQL (see ``DatabaseHandle``).
     var writeGate: AsyncSemaphore? {
@@ -82,6 +83,12 @@ extension Application {
     var metrics: AppMetrics {
         get { configured(MetricsKey.self) }
         set { storage[MetricsKey.self] = newValue }
+    }
+
+    /// Shares `GET /resources/` reads (and their encoding) among concurrent requests; set by `configure(_:with:)`.
+    var catalogueReads: FreshReadCoalescer<ByteBuffer> {
+        get { configured(CatalogueReadsKey.self) }
+        set { storage[CatalogueReadsKey.self] = newValue }
     }
 
     /// The domain's handle on `database` (this app's, or a request's), with this process's write gate

@@ -10,12 +10,22 @@ struct ResourceController: RouteCollection {
         resources.delete(":id", use: delete)
     }
 
-    @Sendable func index(req: Request) async throws -> ResourceCatalogueResponse {
-        let catalogue = try await req.domain.resources.catalogue()
-        return ResourceCatalogueResponse(
-            resources: catalogue.inStock.map(ResourceResponse.init),
-            outOfStockResources: catalogue.outOfStock.map(ResourceResponse.init)
-        )
+    /// The catalogue is the same for every caller, so concurrent requests share one query and one JSON
+    /// encoding; each still gets a read that began after it arrived (see ``FreshReadCoalescer``).
+    @Sendable func index(req: Request) async throws -> Response {
+        let resources = req.domain.resources
+        let body = try await req.application.catalogueReads.value {
+            let catalogue = try await resources.catalogue()
+            let response = ResourceCatalogueResponse(
+                resources: catalogue.inStock.map(ResourceResponse.init),
+                outOfStockResources: catalogue.outOfStock.map(ResourceResponse.init)
+            )
+            var buffer = ByteBuffer()
+            var headers = HTTPHeaders()
+            try ContentConfiguration.global.requireEncoder(for: .json).encode(response, to: &buffer, headers: &headers)
+            return buffer
+        }
+        return Response(status: .ok, headers: ["Content-Type": "application/json; charset=utf-8"], body: .init(buffer: body))
     }
 
     @Sendable func show(req: Request) async throws -> ResourceResponse {

@@ -1,0 +1,94 @@
+import Testing
+@testable import BookingApp
+
+@Suite("Sharing a read among concurrent requests")
+struct FreshReadCoalescerTests {
+    /// Stands in for the database: a value that reads see and writes change, and a count of reads.
+    actor Store {
+        var value = 0
+        var reads = 0
+        func set(_ newValue: Int) { value = newValue }
+        func read() -> Int {
+            reads += 1
+            return value
+        }
+    }
+
+    /// Holds reads back until the test opens it.
+    actor Gate {
+        private var isOpen = false
+        private var waiters: [CheckedContinuation<Void, Never>] = []
+        func wait() async {
+            if isOpen { return }
+            await withCheckedContinuation { waiters.append($0) }
+        }
+        func open() {
+            isOpen = true
+            waiters.forEach { $0.resume() }
+            waiters = []
+        }
+    }
+
+    /// Polls `condition` until it holds (at most 10 s).
+    func eventually(_ condition: () async -> Bool) async throws {
+        for _ in 0..<2000 where !(await condition()) {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(await condition())
+    }
+
+    @Test("callers arriving while a read runs share one queued read; the running one serves only its own")
+    func sharing() async throws {
+        let store = Store(), gate = Gate(), coalescer = FreshReadCoalescer<Int>()
+        let read: @Sendable () async throws -> Int = {
+            let value = await store.read()
+            await gate.wait()
+            return value
+        }
+        let first = Task { try await coalescer.value(read) }
+        try await eventually { await store.reads == 1 }   // the first read has looked at the data
+        await store.set(1)
+        let late = Task {
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<20 { group.addTask { try await coalescer.value(read) } }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+        }
+        try await eventually { await coalescer.callersQueued == 20 }
+        await gate.open()
+        #expect(try await first.value == 0)
+        #expect(try await late.value == Array(repeating: 1, count: 20), "every late caller sees the write made before it asked")
+        #expect(await store.reads == 2, "21 callers, two reads")
+    }
+
+    @Test("a caller never gets a read that began before it asked")
+    func freshness() async throws {
+        let store = Store(), gate = Gate(), coalescer = FreshReadCoalescer<Int>()
+        let stale = Task {
+            try await coalescer.value {
+                let value = await store.read()
+                await gate.wait()
+                return value
+            }
+        }
+        try await eventually { await store.reads == 1 }
+        await store.set(1)   // a write commits, then its author reads while the older read is still running
+        let author = Task { try await coalescer.value { await store.read() } }
+        try await eventually { await coalescer.callersQueued == 1 }
+        await gate.open()
+        #expect(try await author.value == 1)
+        #expect(try await stale.value == 0)
+    }
+
+    @Test("a failed read fails everyone who shared it; the next caller reads afresh")
+    func failure() async throws {
+        struct Unavailable: Error {}
+        let store = Store(), coalescer = FreshReadCoalescer<Int>()
+        await #expect(throws: Unavailable.self) {
+            try await coalescer.value { _ = await store.read(); throw Unavailable() }
+        }
+        await store.set(7)
+        #expect(try await coalescer.value { await store.read() } == 7)
+        #expect(await store.reads == 2)
+    }
+}
