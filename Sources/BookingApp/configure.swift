@@ -90,7 +90,7 @@ public func prepare(_ app: Application, with config: AppConfig) async throws {
         tokenTTL: config.tokenTTL,
         decoyPasswordHash: try await passwords.hash(SessionService.makeToken())
     )
-    try await AccountService(database: database, passwords: passwords)
+    try await AccountService(database: database, passwords: passwords, signupsPerHour: 0)
         .bootstrapAdmin(username: config.adminUsername, password: config.adminPassword, logger: app.logger)
 }
 

@@ -10,7 +10,7 @@ struct HousekeepingTests {
         try await sql.raw("SELECT COUNT(*) AS n FROM \(ident: table)").first()?.decode(column: "n", as: Int.self) ?? -1
     }
 
-    @Test("purge deletes expired tokens, day-old Idempotency-Keys and old failed logins, in batches, and keeps the rest",
+    @Test("purge deletes expired tokens, day-old Idempotency-Keys, old failed logins and sign-up attempts, in batches, and keeps the rest",
           arguments: TestDatabase.allCases)
     func purge(db: TestDatabase) async throws {
         try await withBookingApp(db) { client in
@@ -42,8 +42,13 @@ struct HousekeepingTests {
                 SELECT 'someone', '198.51.100.1', \(bind: old) FROM n
                 """).run()
 
+            try await sql.raw("""
+                INSERT INTO signup_attempts (client_address, attempted_at) VALUES ('198.51.100.2', \(bind: now.addingTimeInterval(-7200)))
+                """).run()
+
             let purged = try await OperatorContext(app).housekeeping.purgeExpired()
-            #expect(purged == .init(tokens: 3, idempotencyKeys: 1, loginAttempts: 2500))
+            #expect(purged == .init(tokens: 3, idempotencyKeys: 1, loginAttempts: 2500, signupAttempts: 1))
+            #expect(try await count(sql, "signup_attempts") == 1, "hugo's own sign-up, within the hour")
             #expect(try await count(sql, "access_tokens") == 2, "hugo's live token and the admin's")
             #expect(try await client.send(.GET, "/users/me/", token: liveToken).status == .ok)
             #expect(try await count(sql, "idempotency_keys") == 1)

@@ -55,4 +55,61 @@ struct ThrottleTests {
             #expect(try await login(replicas[1], "sven", "password123").status == .tooManyRequests)
         }
     }
+
+    func signUp(_ client: TestClient, _ username: String, token: String? = nil, from address: String? = nil) async throws -> TestClient.Reply {
+        try await client.send(.POST, "/users/", token: token, json: [
+            "username": username, "email_address": "\(username)@example.com",
+            "password": "password123", "confirm_password": "password123",
+        ], headers: address.map { [("X-Forwarded-For", $0)] } ?? [])
+    }
+
+    @Test("past SIGNUPS_PER_HOUR sign-ups from one address the next is 429 with Retry-After; an admin's are not limited",
+          arguments: TestDatabase.allCases)
+    func signUpLimit(db: TestDatabase) async throws {
+        try await withBookingApp(db, configure: { $0.signupsPerHour = 3 }) { client in
+            for index in 0..<3 { #expect(try await signUp(client, "early\(index)").status == .created) }
+            let refused = try await signUp(client, "late")
+            #expect(refused.status == .tooManyRequests)
+            #expect(refused.code == "too_many_signups")
+            let retryAfter = try #require(refused.headers.first(name: .retryAfter).flatMap(Int.init))
+            #expect((1...3600).contains(retryAfter))
+            let admin = try await client.adminToken()
+            #expect(try await signUp(client, "by-admin", token: admin).status == .created)
+            let users = try await client.send(.GET, "/users/?limit=1000", token: admin).jsonArray.compactMap { $0["username"] as? String }
+            #expect(!users.contains("late"), "a refused sign-up creates nothing")
+        }
+    }
+
+    @Test("concurrent sign-ups from one address never get past the limit")
+    func signUpLimitUnderConcurrency() async throws {
+        try await withBookingApp(.sqlite, configure: { $0.signupsPerHour = 3 }) { client in
+            let statuses = try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
+                for index in 0..<12 { group.addTask { try await signUp(client, "rush\(index)").status } }
+                return try await group.reduce(into: [HTTPStatus]()) { $0.append($1) }
+            }
+            let created = statuses.filter { $0 == .created }.count
+            #expect((1...3).contains(created), "\(statuses)")
+            #expect(statuses.allSatisfy { $0 == .created || $0 == .tooManyRequests })
+        }
+    }
+
+    @Test("the sign-up limit counts each client behind a trusted proxy apart; SIGNUPS_PER_HOUR=0 turns it off")
+    func signUpLimitPerClient() async throws {
+        try await withBookingApp(.sqlite, configure: {
+            $0.signupsPerHour = 2
+            $0.trustedProxies = [IPAddressRange("127.0.0.1")!]
+        }) { client async throws in
+            var client = client
+            client.transport = .running(hostname: "127.0.0.1", port: 0)
+            for index in 0..<2 { #expect(try await signUp(client, "alpha\(index)", from: "203.0.113.1").status == .created) }
+            #expect(try await signUp(client, "alpha2", from: "203.0.113.1").status == .tooManyRequests)
+            #expect(try await signUp(client, "bravo0", from: "203.0.113.2").status == .created)
+        }
+        try await withBookingApp(.sqlite, configure: { $0.signupsPerHour = 0 }) { client async throws in
+            for index in 0..<25 { #expect(try await signUp(client, "free\(index)").status == .created) }
+        }
+        #expect(try AppConfig.fromEnvironment([:]).signupsPerHour == 20)
+        #expect(try AppConfig.fromEnvironment(["SIGNUPS_PER_HOUR": "0"]).signupsPerHour == 0)
+        #expect(throws: ConfigurationError.self) { try AppConfig.fromEnvironment(["SIGNUPS_PER_HOUR": "-1"]) }
+    }
 }

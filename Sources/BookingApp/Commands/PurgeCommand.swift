@@ -5,14 +5,14 @@ import Vapor
 struct PurgeCommand: AsyncCommand {
     struct Signature: CommandSignature {}
 
-    var help: String { "Deletes expired tokens, Idempotency-Keys older than a day and old failed logins." }
+    var help: String { "Deletes expired tokens, Idempotency-Keys older than a day, and old failed logins and sign-up attempts." }
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
         try await prepare(app, with: app.bookingConfig)
         let purged = try await OperatorContext(app).housekeeping.purgeExpired()
-        context.console.print("Deleted \(purged.tokens) expired tokens, \(purged.idempotencyKeys) expired Idempotency-Keys "
-            + "and \(purged.loginAttempts) old failed logins.")
+        context.console.print("Deleted \(purged.tokens) expired tokens, \(purged.idempotencyKeys) expired Idempotency-Keys, "
+            + "\(purged.loginAttempts) old failed logins and \(purged.signupAttempts) old sign-up attempts.")
     }
 }
 
@@ -35,7 +35,7 @@ public func startHousekeeping(_ app: Application) -> Task<Void, Never> {
                 let purged = try await housekeeping.purgeExpired()
                 logger.info("Housekeeping", metadata: [
                     "tokens": "\(purged.tokens)", "idempotency_keys": "\(purged.idempotencyKeys)",
-                    "login_attempts": "\(purged.loginAttempts)",
+                    "login_attempts": "\(purged.loginAttempts)", "signup_attempts": "\(purged.signupAttempts)",
                 ])
             } catch {
                 logger.warning("Housekeeping failed; retrying in an hour", metadata: ["error": "\(String(reflecting: error))"])

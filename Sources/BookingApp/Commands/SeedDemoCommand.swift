@@ -64,7 +64,9 @@ struct OperatorContext {
 
     init(_ app: Application) {
         let database = app.databaseHandle(app.db)
-        accounts = AccountService(database: database, passwords: BcryptPasswords(hasher: app.password.async, slots: app.bcryptSlots))
+        // Operators are not throttled: they run these commands on the server itself.
+        accounts = AccountService(database: database, passwords: BcryptPasswords(hasher: app.password.async, slots: app.bcryptSlots),
+                                  signupsPerHour: 0)
         resources = ResourceService(database: database)
         housekeeping = HousekeepingService(database: database)
     }

@@ -24,6 +24,8 @@ public struct AppConfig: Sendable {
     /// Proxies (load balancers) whose `X-Forwarded-For` is believed: a request arriving from one of these
     /// is attributed to the client the header names. Empty: the header is ignored.
     public var trustedProxies: [IPAddressRange]
+    /// Sign-ups allowed per client address per hour without an admin's token; 0 for no limit.
+    public var signupsPerHour: Int
 
     public enum LogFormat: String, Sendable {
         case text, json
@@ -44,7 +46,8 @@ public struct AppConfig: Sendable {
         logFormat: LogFormat = .text,
         port: Int? = nil,
         metricsToken: String? = nil,
-        trustedProxies: [IPAddressRange] = []
+        trustedProxies: [IPAddressRange] = [],
+        signupsPerHour: Int = 20
     ) {
         self.database = database
         self.databasePoolSize = databasePoolSize
@@ -58,6 +61,7 @@ public struct AppConfig: Sendable {
         self.port = port
         self.metricsToken = metricsToken
         self.trustedProxies = trustedProxies
+        self.signupsPerHour = signupsPerHour
     }
 
     /// Reads the configuration from `environment` (the process environment by default).
@@ -80,6 +84,7 @@ public struct AppConfig: Sendable {
             config.tokenTTL = try Self.parseDuration(ttl, variable: "TOKEN_TTL")
         }
         config.bcryptCost = try env.integer("BCRYPT_COST", in: 4...31) ?? config.bcryptCost
+        config.signupsPerHour = try env.integer("SIGNUPS_PER_HOUR", in: 0...1_000_000) ?? config.signupsPerHour
         if let format = env["LOG_FORMAT"] {
             guard let parsed = LogFormat(rawValue: format) else {
                 throw ConfigurationError(variable: "LOG_FORMAT", value: format, accepts: "text or json")

@@ -19,6 +19,8 @@ public enum AppError: Error, Equatable, Sendable {
     case invalidCredentials
     /// Too many failed logins for this username or from this address; retry after that many seconds.
     case tooManyLoginAttempts(retryAfter: Int)
+    /// Too many anonymous sign-ups from this address; retry after that many seconds.
+    case tooManySignups(retryAfter: Int)
     case authenticationRequired
     case invalidToken
     case adminRequired

@@ -19,7 +19,7 @@ extension AppError {
             .conflict
         case .idempotencyKeyReused:
             .unprocessableEntity
-        case .tooManyLoginAttempts:
+        case .tooManyLoginAttempts, .tooManySignups:
             .tooManyRequests
         }
     }
@@ -40,6 +40,7 @@ extension AppError {
         case .totalBelowBooked: "quantity_below_booked"
         case .invalidCredentials: "invalid_credentials"
         case .tooManyLoginAttempts: "too_many_login_attempts"
+        case .tooManySignups: "too_many_signups"
         case .authenticationRequired: "authentication_required"
         case .invalidToken: "invalid_token"
         case .adminRequired: "admin_required"
@@ -79,6 +80,8 @@ extension AppError {
             "Invalid username or password."
         case .tooManyLoginAttempts(let seconds):
             "Too many failed logins; try again in \(seconds) seconds."
+        case .tooManySignups(let seconds):
+            "Too many sign-ups from this address; try again in \(seconds) seconds."
         case .authenticationRequired:
             "Authentication required: send Authorization: Token <token> (or Bearer)."
         case .invalidToken:

@@ -11,7 +11,9 @@ struct DomainServices {
         BcryptPasswords(hasher: request.password.async, slots: request.application.bcryptSlots)
     }
 
-    var accounts: AccountService { AccountService(database: database, passwords: passwords) }
+    var accounts: AccountService {
+        AccountService(database: database, passwords: passwords, signupsPerHour: request.application.bookingConfig.signupsPerHour)
+    }
     var resources: ResourceService { ResourceService(database: database) }
     var bookings: BookingService { BookingService(database: database, metrics: metrics) }
     var sessions: SessionService {

@@ -5,6 +5,9 @@ import Logging
 public struct AccountService: Sendable {
     let database: DatabaseHandle
     let passwords: any PasswordHashing
+    /// Anonymous sign-ups allowed per client address per hour; 0 for no limit.
+    let signupsPerHour: Int
+    static let signupWindow: TimeInterval = 3600
 
     public struct Registration: Sendable {
         public var username: String?
@@ -23,9 +26,24 @@ public struct AccountService: Sendable {
     }
 
     /// Creates a user. Only an admin may create another admin; from anyone else `isAdmin` is ignored.
-    public func register(_ registration: Registration, by caller: User?) async throws -> User {
+    ///
+    /// Each sign-up costs a Bcrypt hash, so one not made by an admin is first recorded against the
+    /// client's address and refused (429) once the address has made `signupsPerHour` within the hour.
+    /// Recording before counting means concurrent attempts can never let more than the limit through.
+    public func register(_ registration: Registration, by caller: User?, from address: String) async throws -> User {
         var registration = registration
-        registration.isAdmin = registration.isAdmin && caller?.isAdmin == true
+        let byAdmin = caller?.isAdmin == true
+        registration.isAdmin = registration.isAdmin && byAdmin
+        if !byAdmin, signupsPerHour > 0 {
+            let now = Date(), windowStart = now.addingTimeInterval(-Self.signupWindow)
+            let recent = try await database.write { sql in
+                try await SignupAttemptStore(sql: sql).record(address: address, at: now, windowStart: windowStart)
+            }
+            if recent.count > signupsPerHour {
+                let reopens = (recent.oldest ?? now).addingTimeInterval(Self.signupWindow)
+                throw AppError.tooManySignups(retryAfter: max(1, Int(reopens.timeIntervalSince(now).rounded(.up))))
+            }
+        }
         return try await create(registration)
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Forgets what has expired: tokens past their lifetime, Idempotency-Keys older than a day, failed
-/// logins outside the throttle window. Each table is emptied in small batches, so a purge never holds
+/// logins and sign-up attempts outside their throttle windows. Each table is emptied in small batches, so a purge never holds
 /// locks for long, and running it on several servers at once is harmless.
 public struct HousekeepingService: Sendable {
     let database: DatabaseHandle
@@ -11,6 +11,7 @@ public struct HousekeepingService: Sendable {
         public var tokens = 0
         public var idempotencyKeys = 0
         public var loginAttempts = 0
+        public var signupAttempts = 0
     }
 
     public func purgeExpired(now: Date = Date()) async throws -> Purged {
@@ -26,6 +27,10 @@ public struct HousekeepingService: Sendable {
         }
         purged.loginAttempts = try await drain {
             try await database.write { try await LoginAttemptStore(sql: $0).deleteOlder(than: attemptsBefore, limit: limit) }
+        }
+        let signupsBefore = now.addingTimeInterval(-AccountService.signupWindow)
+        purged.signupAttempts = try await drain {
+            try await database.write { try await SignupAttemptStore(sql: $0).deleteOlder(than: signupsBefore, limit: limit) }
         }
         return purged
     }

@@ -10,10 +10,10 @@ struct UserController: RouteCollection {
         users.patch(":id", use: setFlags)
     }
 
-    /// Anyone may sign up; an admin's token additionally allows `is_admin`.
+    /// Anyone may sign up (so many times an hour per address); an admin's token additionally allows `is_admin`.
     @Sendable func create(req: Request) async throws -> Response {
         let body = try req.decodeJSON(SignUpRequest.self)
-        let user = try await req.domain.accounts.register(body.registration, by: req.principal?.user)
+        let user = try await req.domain.accounts.register(body.registration, by: req.principal?.user, from: req.clientAddress)
         return try await UserResponse(user).encodeResponse(status: .created, for: req)
     }
 

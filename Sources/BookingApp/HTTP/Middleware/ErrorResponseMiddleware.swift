@@ -28,8 +28,11 @@ struct ErrorResponseMiddleware: AsyncMiddleware {
         case let error as AppError:
             status = error.status
             body = Body(reason: error.reason, code: error.code, field: error.field)
-            if case .tooManyLoginAttempts(let seconds) = error {
+            switch error {
+            case .tooManyLoginAttempts(let seconds), .tooManySignups(let seconds):
                 headers.replaceOrAdd(name: .retryAfter, value: String(seconds))
+            default:
+                break
             }
         case let error as any AbortError:
             status = error.status

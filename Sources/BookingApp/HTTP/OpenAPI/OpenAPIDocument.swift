@@ -84,6 +84,11 @@ enum OpenAPIDocument {
               }
             }
           },
+          "429": {
+            "description": "Too many sign-ups from this client address within the hour (SIGNUPS_PER_HOUR; code too_many_signups). An admin's token is not limited.",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds until another sign-up is accepted."}}
+          },
           "default": {
             "description": "Any other error, in the same JSON shape (for example 405, 413 payload_too_large, 503 database_unavailable)",
             "content": {

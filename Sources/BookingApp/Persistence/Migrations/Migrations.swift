@@ -12,6 +12,7 @@ enum BookingSchema {
         AddUserIsActive(),
         CreateLoginAttempts(),
         AddAccessTokenExpiryIndex(),
+        CreateSignupAttempts(),
     ]
 
     /// Whether the database answers and every migration above has been applied.
