@@ -172,6 +172,21 @@ struct MetricsTests {
         }
     }
 
+    @Test("the process series: resident memory, CPU time, open file descriptors and start time")
+    func process() async throws {
+        try await withBookingApp(.sqlite) { client in
+            let samples = try await scrape(client)
+            let started = try #require(samples["process_start_time_seconds"])
+            #expect(abs(started - Date().timeIntervalSince1970) < 3600)
+            #if os(Linux)
+            let resident = try #require(samples["process_resident_memory_bytes"])
+            #expect(resident > 1_000_000 && resident < 64_000_000_000)
+            #expect(try #require(samples["process_cpu_seconds_total"]) > 0)
+            #expect(try #require(samples["process_open_fds"]) >= 3, "stdin, stdout, stderr at least")
+            #endif
+        }
+    }
+
     @Test("METRICS_TOKEN must be 16 to 256 visible characters")
     func tokenConfiguration() throws {
         #expect(try AppConfig.fromEnvironment(["METRICS_TOKEN": "0123456789abcdef"]).metricsToken == "0123456789abcdef")

@@ -10,6 +10,7 @@ struct AppMetrics: Sendable {
     let services: ServiceMetrics
     /// Statements and transactions holding a pooled database connection, or queued for one.
     let databasePoolInUse: Meter
+    private let process: ProcessMetrics
 
     /// Request latency buckets, from a cached read to the database time-out and beyond.
     static let latencyBuckets: [Duration] = [
@@ -31,6 +32,7 @@ struct AppMetrics: Sendable {
         services = ServiceMetrics(factory: factory)
         databasePoolInUse = Meter(label: "booking_database_pool_in_use", factory: factory)
         Meter(label: "booking_database_pool_capacity", factory: factory).set(databasePoolCapacity)
+        process = ProcessMetrics(factory: factory)
     }
 
     /// Counts one answered request under its route pattern (`/bookings/:id`, never a raw id).
@@ -47,6 +49,7 @@ struct AppMetrics: Sendable {
 
     /// Every series in the Prometheus text format (version 0.0.4).
     func exposition() -> [UInt8] {
+        process.update()
         var buffer: [UInt8] = []
         buffer.reserveCapacity(16 * 1024)
         registry.emit(into: &buffer)
