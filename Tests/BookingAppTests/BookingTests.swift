@@ -144,4 +144,31 @@ struct BookingTests {
             #expect(try await client.send(.DELETE, "/bookings/\(booking)/").status == .unauthorized)
         }
     }
+
+    @Test("one booking by id: the owner's and an admin's to see, in any state; 404 for anyone else", arguments: TestDatabase.allCases)
+    func show(db: TestDatabase) async throws {
+        try await withBookingApp(db) { client in
+            let admin = try await client.adminToken()
+            let id = try await client.createResource("Kayak", total: 2, adminToken: admin)
+            let uma = try await client.userToken("uma-owner")
+            let vera = try await client.userToken("vera-other")
+            let created = try await client.book(id, quantity: 2, token: uma)
+            let booking = try #require(created.json["id"] as? Int)
+
+            let own = try await client.send(.GET, "/bookings/\(booking)/", token: uma)
+            #expect(own.status == .ok)
+            #expect(own.json["id"] as? Int == booking && own.json["purchase_quantity"] as? Int == 2)
+            #expect(own.json["status"] as? String == "active" && own.json["resource_name"] as? String == "Kayak")
+            #expect(try await client.send(.GET, "/bookings/\(booking)/", token: admin).status == .ok)
+            #expect(try await client.send(.GET, "/bookings/\(booking)/", token: vera).status == .notFound)
+            #expect(try await client.send(.GET, "/bookings/\(booking)/").status == .unauthorized)
+            #expect(try await client.send(.GET, "/bookings/999999/", token: uma).status == .notFound)
+            #expect(try await client.send(.GET, "/bookings/abc/", token: uma).status == .notFound)
+
+            _ = try await client.send(.DELETE, "/bookings/\(booking)/", token: uma)
+            let cancelled = try await client.send(.GET, "/bookings/\(booking)", token: uma)
+            #expect(cancelled.json["status"] as? String == "cancelled")
+            #expect(try await client.available(id) == 2, "looking changes nothing")
+        }
+    }
 }

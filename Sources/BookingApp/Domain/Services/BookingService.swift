@@ -171,6 +171,14 @@ public struct BookingService: Sendable {
         return cancelled
     }
 
+    /// One booking, if it is the caller's or the caller is an admin; someone else's is "not found".
+    public func booking(id: Int, visibleTo user: User) async throws -> Booking {
+        guard let booking = try await BookingStore(sql: database.sql).find(id: id), user.isAdmin || booking.userID == user.id else {
+            throw AppError.bookingNotFound
+        }
+        return booking
+    }
+
     /// The caller's bookings, newest first; an admin sees everyone's.
     public func bookings(visibleTo user: User, _ query: Query) async throws -> [Booking] {
         try Validate.page(limit: query.limit, offset: query.offset)

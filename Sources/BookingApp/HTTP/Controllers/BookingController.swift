@@ -5,6 +5,7 @@ struct BookingController: RouteCollection {
         let bookings = routes.grouped("bookings")
         bookings.post(use: create)
         bookings.get(use: index)
+        bookings.get(":id", use: show)
         bookings.delete(":id", use: cancel)
     }
 
@@ -43,6 +44,13 @@ struct BookingController: RouteCollection {
             query.status = filter
         }
         return try await req.domain.bookings.bookings(visibleTo: user, query).map(BookingResponse.init)
+    }
+
+    /// One booking of the caller's (an admin: anyone's), in whatever state it is.
+    @Sendable func show(req: Request) async throws -> BookingResponse {
+        let user = try req.requireUser()
+        guard let id = req.parameters.get("id", as: Int.self) else { throw AppError.bookingNotFound }
+        return BookingResponse(try await req.domain.bookings.booking(id: id, visibleTo: user))
     }
 
     /// Cancels the booking; its units go back to the resource. Answers with the cancelled booking.

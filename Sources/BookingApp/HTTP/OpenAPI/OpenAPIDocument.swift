@@ -603,6 +603,11 @@ enum OpenAPIDocument {
         "responses": {
           "201": {
             "description": "The new resource.",
+            "links": {
+              "GetResource": {"operationId": "getResource", "parameters": {"id": "$response.body#/id"}},
+              "UpdateResource": {"operationId": "updateResource", "parameters": {"id": "$response.body#/id"}},
+              "DeleteResource": {"operationId": "deleteResource", "parameters": {"id": "$response.body#/id"}}
+            },
             "content": {
               "application/json": {
                 "schema": {
@@ -933,6 +938,10 @@ enum OpenAPIDocument {
         "responses": {
           "201": {
             "description": "The booking (or, replayed under its Idempotency-Key, the original one).",
+            "links": {
+              "GetBooking": {"operationId": "getBooking", "parameters": {"id": "$response.body#/id"}},
+              "CancelBooking": {"operationId": "cancelBooking", "parameters": {"id": "$response.body#/id"}}
+            },
             "content": {
               "application/json": {
                 "schema": {
@@ -1155,6 +1164,19 @@ enum OpenAPIDocument {
       }
     },
     "/bookings/{id}/": {
+      "get": {
+        "summary": "One booking",
+        "operationId": "getBooking",
+        "description": "The caller's booking, active or cancelled (an admin: anyone's).",
+        "responses": {
+          "200": {"description": "The booking.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Booking"}}}},
+          "401": {"description": "No or invalid token.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+          "404": {"description": "No such booking of the caller's.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+          "default": {"description": "Any other error, in the same JSON shape (for example 503 database_unavailable)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        },
+        "security": [{"TokenAuth": []}, {"BearerAuth": []}],
+        "parameters": [{"name": "id", "in": "path", "required": true, "description": "The booking's id.", "schema": {"type": "integer", "format": "int64"}}]
+      },
       "delete": {
         "summary": "Cancel a booking",
         "operationId": "cancelBooking",
