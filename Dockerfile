@@ -1,6 +1,6 @@
 # Build: swift build in the official Swift image; run: the binary alone on Debian slim.
 # (Images cannot be built on the development machine: no registry. scripts/check-deploy lints this file.)
-FROM swift:6.1-bookworm AS build
+FROM swift:6.3-bookworm AS build
 WORKDIR /src
 COPY Package.swift ./
 RUN swift package resolve
