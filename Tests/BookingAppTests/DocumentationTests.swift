@@ -44,4 +44,28 @@ struct DocumentationTests {
         #expect(firstBlock.contains("scripts/test"))
         #expect(ci.split(separator: "\n").last?.trimmingCharacters(in: .whitespaces) == "scripts/test")
     }
+
+    @Test("the README's API table lists every API route the server has, and nothing it lacks")
+    func apiTable() async throws {
+        let readme = try String(contentsOf: Self.root.appendingPathComponent("README.md"), encoding: .utf8)
+        let section = try #require(readme.components(separatedBy: "## API").dropFirst().first)
+        let documented = Set(section.split(separator: "\n")
+            .drop { !$0.hasPrefix("| method and path") }
+            .prefix { $0.hasPrefix("|") }
+            .compactMap { line -> String? in
+                // | `GET /bookings/{id}/` | ...  ->  GET bookings/:
+                guard line.hasPrefix("| `"), let cell = line.dropFirst(3).split(separator: "`").first else { return nil }
+                let parts = cell.split(separator: " ")
+                guard parts.count == 2 else { return nil }
+                let path = parts[1].split(separator: "/").map { $0.hasPrefix("{") ? ":" : String($0) }.joined(separator: "/")
+                return "\(parts[0]) \(path)"
+            })
+        #expect(documented.count >= 10, "the scan found the table: \(documented)")
+        // The operational endpoints are described after the configuration table instead.
+        let operational: Set<String> = ["health", "ready", "metrics", "openapi.json", "docs"]
+        try await withBookingApp(.sqlite) { client in
+            let served = client.app.routeSignatures(excluding: operational)
+            #expect(documented == served, "only in README: \(documented.subtracting(served)); only served: \(served.subtracting(documented))")
+        }
+    }
 }

@@ -168,3 +168,17 @@ func withPostgresReplicas(_ count: Int, _ test: ([TestClient]) async throws -> V
     for app in apps { try await app.asyncShutdown() }
     await cleanUp()
 }
+
+extension Application {
+    /// Every served route as `METHOD path`, parameters written `:` (`GET bookings/:`), leaving out `paths`:
+    /// what the documentation tests compare the README and the OpenAPI document with.
+    func routeSignatures(excluding paths: Set<String> = []) -> Set<String> {
+        Set(routes.all.compactMap { route -> String? in
+            let path = route.path.map { component -> String in
+                if case .parameter = component { return ":" }
+                return component.description
+            }.joined(separator: "/")
+            return paths.contains(path) ? nil : "\(route.method.rawValue) \(path)"
+        })
+    }
+}
