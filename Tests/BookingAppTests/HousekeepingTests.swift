@@ -61,6 +61,25 @@ struct HousekeepingTests {
         }
     }
 
+    @Test("a cancelled purge (a server shutting down) stops after the batch in hand", arguments: TestDatabase.allCases)
+    func cancellation(db: TestDatabase) async throws {
+        try await withBookingApp(db) { client in
+            let sql = client.app.db as! any SQLDatabase
+            try await sql.raw("""
+                INSERT INTO login_attempts (username_key, client_address, attempted_at)
+                WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 2500)
+                SELECT 'someone', '198.51.100.1', \(bind: Date().addingTimeInterval(-3600)) FROM n
+                """).run()
+            let housekeeping = OperatorContext(client.app).housekeeping
+            let purged = try await Task {
+                withUnsafeCurrentTask { $0?.cancel() }
+                return try await housekeeping.purgeExpired()
+            }.value
+            #expect(purged.loginAttempts == HousekeepingService.batchSize)
+            #expect(try await count(sql, "login_attempts") == 2500 - HousekeepingService.batchSize)
+        }
+    }
+
     @Test("the purge command is registered")
     func command() async throws {
         try await withBookingApp(.sqlite) { client async throws in

@@ -35,13 +35,14 @@ public struct HousekeepingService: Sendable {
         return purged
     }
 
-    /// Runs `batch` until it deletes fewer rows than a full batch; returns the total.
+    /// Runs `batch` until it deletes fewer rows than a full batch, or the task is cancelled (a server
+    /// shutting down does not wait for a long backlog: the next purge goes on); returns the total.
     private func drain(_ batch: () async throws -> Int) async throws -> Int {
         var total = 0
         while true {
             let deleted = try await batch()
             total += deleted
-            if deleted < Self.batchSize { return total }
+            if deleted < Self.batchSize || Task.isCancelled { return total }
         }
     }
 }
