@@ -15,6 +15,28 @@ struct AccountTests {
         }
     }
 
+    @Test("GET /users/{id}/: an admin reads anyone; anyone else only themself, another id being 404", arguments: TestDatabase.allCases)
+    func oneUser(db: TestDatabase) async throws {
+        try await withBookingApp(db) { client in
+            let admin = try await client.adminToken()
+            let wendy = try await client.signUp("wendy")
+            let xavier = try await client.signUp("xavier")
+            let wendyID = try #require(wendy["id"] as? Int), xavierID = try #require(xavier["id"] as? Int)
+            let token = try await client.login("wendy")
+
+            let own = try await client.send(.GET, "/users/\(wendyID)/", token: token)
+            #expect(own.status == .ok && own.json["username"] as? String == "wendy")
+            #expect(own.json["password_hash"] == nil && own.json["password"] == nil)
+            #expect(try await client.send(.GET, "/users/\(xavierID)/", token: token).status == .notFound)
+            #expect(try await client.send(.GET, "/users/999999/", token: token).status == .notFound)
+            let byAdmin = try await client.send(.GET, "/users/\(xavierID)/", token: admin)
+            #expect(byAdmin.status == .ok && byAdmin.json["username"] as? String == "xavier")
+            #expect(try await client.send(.GET, "/users/999999/", token: admin).status == .notFound)
+            #expect(try await client.send(.GET, "/users/abc/", token: admin).status == .notFound)
+            #expect(try await client.send(.GET, "/users/\(wendyID)/").status == .unauthorized)
+        }
+    }
+
     @Test("changing the password needs the old one and revokes every other session", arguments: TestDatabase.allCases)
     func changePassword(db: TestDatabase) async throws {
         try await withBookingApp(db) { client in

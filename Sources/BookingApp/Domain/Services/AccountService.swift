@@ -100,6 +100,15 @@ public struct AccountService: Sendable {
         return try await UserStore(sql: database.sql).list(search: search, limit: limit, offset: offset)
     }
 
+    /// One user: an admin may read anyone, anyone else only themself; another id is "not found", so ids
+    /// reveal nothing about who exists.
+    public func user(id: Int, visibleTo viewer: User) async throws -> User {
+        guard viewer.isAdmin || viewer.id == id, let user = try await UserStore(sql: database.sql).find(id: id) else {
+            throw AppError.userNotFound
+        }
+        return user
+    }
+
     /// Changes the caller's password after checking the current one, and revokes every other session.
     public func changePassword(of principal: Principal, current: String?, new: String?, confirmation: String?) async throws {
         let current = try Validate.required(current, field: "old_password")

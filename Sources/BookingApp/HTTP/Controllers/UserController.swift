@@ -7,6 +7,7 @@ struct UserController: RouteCollection {
         users.get(use: index)
         users.get("me", use: me)
         users.post("me", "password", use: changePassword)
+        users.get(":id", use: show)
         users.patch(":id", use: setFlags)
     }
 
@@ -39,6 +40,13 @@ struct UserController: RouteCollection {
         try await req.domain.accounts.changePassword(
             of: principal, current: body.oldPassword, new: body.newPassword, confirmation: body.confirmPassword)
         return .noContent
+    }
+
+    /// An admin reads anyone; anyone else only themself.
+    @Sendable func show(req: Request) async throws -> UserResponse {
+        let viewer = try req.requireUser()
+        guard let id = req.parameters.get("id", as: Int.self) else { throw AppError.userNotFound }
+        return UserResponse(try await req.domain.accounts.user(id: id, visibleTo: viewer))
     }
 
     /// Admin: `{"is_admin": bool, "is_active": bool}`, either or both.

@@ -56,6 +56,10 @@ enum OpenAPIDocument {
         "responses": {
           "201": {
             "description": "The new user.",
+            "links": {
+              "GetUser": {"operationId": "getUser", "parameters": {"id": "$response.body#/id"}},
+              "SetUserFlags": {"operationId": "setUserFlags", "parameters": {"id": "$response.body#/id"}}
+            },
             "content": {
               "application/json": {
                 "schema": {
@@ -320,6 +324,19 @@ enum OpenAPIDocument {
       }
     },
     "/users/{id}/": {
+      "get": {
+        "summary": "One user",
+        "operationId": "getUser",
+        "description": "An admin reads anyone; anyone else only themself (another id is 404, so ids reveal nothing).",
+        "responses": {
+          "200": {"description": "The user.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/User"}}}},
+          "401": {"description": "No or invalid token.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+          "404": {"description": "No such user, or not the caller (for a non-admin).", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+          "default": {"description": "Any other error, in the same JSON shape (for example 503 database_unavailable)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        },
+        "security": [{"TokenAuth": []}, {"BearerAuth": []}],
+        "parameters": [{"name": "id", "in": "path", "required": true, "description": "The user's id.", "schema": {"type": "integer", "format": "int64"}}]
+      },
       "patch": {
         "summary": "Set admin and active flags",
         "operationId": "setUserFlags",
