@@ -18,8 +18,11 @@ enum OpenAPIDocument {
         "description": "The process is alive; no database call.",
         "security": [{}],
         "responses": {
-          "200": {"description": "Alive.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Status"}}}},
-          "default": {"description": "Any other error, in the same JSON shape.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+          "200": {
+            "description": "Alive.",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Status"}}}
+          },
+          "default": {"$ref": "#/components/responses/OtherError"}
         }
       }
     },
@@ -30,9 +33,15 @@ enum OpenAPIDocument {
         "description": "The database answers and every migration is applied.",
         "security": [{}],
         "responses": {
-          "200": {"description": "Ready.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Status"}}}},
-          "503": {"description": "Not ready (code not_ready); the reason says why.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-          "default": {"description": "Any other error, in the same JSON shape.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+          "200": {
+            "description": "Ready.",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Status"}}}
+          },
+          "503": {
+            "description": "Not ready (code not_ready); the reason says why.",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+          },
+          "default": {"$ref": "#/components/responses/OtherError"}
         }
       }
     },
@@ -43,9 +52,15 @@ enum OpenAPIDocument {
         "description": "Request counts and latency by route pattern, method and status; bookings, units, refusals, logins and database pool use, in the Prometheus text format. Open unless the server sets METRICS_TOKEN, in which case it needs `Authorization: Bearer <METRICS_TOKEN>`; user tokens play no part.",
         "security": [{}, {"MetricsToken": []}],
         "responses": {
-          "200": {"description": "Every series, in the Prometheus text format 0.0.4.", "content": {"text/plain": {"schema": {"type": "string"}}}},
-          "401": {"description": "METRICS_TOKEN is set and was not presented (code metrics_token_required).", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-          "default": {"description": "Any other error, in the same JSON shape.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+          "200": {
+            "description": "Every series, in the Prometheus text format 0.0.4.",
+            "content": {"text/plain": {"schema": {"type": "string"}}}
+          },
+          "401": {
+            "description": "METRICS_TOKEN is set and was not presented (code metrics_token_required).",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+          },
+          "default": {"$ref": "#/components/responses/OtherError"}
         }
       }
     },
@@ -60,68 +75,26 @@ enum OpenAPIDocument {
               "GetUser": {"operationId": "getUser", "parameters": {"id": "$response.body#/id"}},
               "SetUserFlags": {"operationId": "setUserFlags", "parameters": {"id": "$response.body#/id"}}
             },
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/User"
-                }
-              }
-            }
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/User"}}}
           },
           "400": {
             "description": "A missing or invalid field, a mismatch, or a taken username or e-mail.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
           },
-          "401": {
-            "description": "An invalid token was presented.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
-          },
+          "401": {"$ref": "#/components/responses/InvalidToken"},
           "429": {
             "description": "Too many sign-ups from this client address within the hour (SIGNUPS_PER_HOUR; code too_many_signups). An admin's token is not limited.",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-            "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds until another sign-up is accepted."}}
-          },
-          "default": {
-            "description": "Any other error, in the same JSON shape (for example 405, 413 payload_too_large, 503 database_unavailable)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
+            "headers": {
+              "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds until another sign-up is accepted."}
             }
-          }
-        },
-        "security": [
-          {},
-          {
-            "TokenAuth": []
           },
-          {
-            "BearerAuth": []
-          }
-        ],
+          "default": {"$ref": "#/components/responses/OtherError"}
+        },
+        "security": [{}, {"TokenAuth": []}, {"BearerAuth": []}],
         "requestBody": {
           "required": true,
-          "content": {
-            "application/json": {
-              "schema": {
-                "$ref": "#/components/schemas/SignUp"
-              }
-            }
-          }
+          "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SignUp"}}}
         }
       },
       "get": {
@@ -131,89 +104,38 @@ enum OpenAPIDocument {
           "200": {
             "description": "Admins: every user (filtered, paged); anyone else: only themself.",
             "content": {
-              "application/json": {
-                "schema": {
-                  "type": "array",
-                  "items": {
-                    "$ref": "#/components/schemas/User"
-                  }
-                }
-              }
+              "application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/User"}}}
             }
           },
           "400": {
             "description": "A bad query parameter.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
           },
-          "401": {
-            "description": "No or invalid token.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
-          },
-          "default": {
-            "description": "Any other error, in the same JSON shape (for example 405, 413 payload_too_large, 503 database_unavailable)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
-          }
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "default": {"$ref": "#/components/responses/OtherError"}
         },
-        "security": [
-          {
-            "TokenAuth": []
-          },
-          {
-            "BearerAuth": []
-          }
-        ],
+        "security": [{"TokenAuth": []}, {"BearerAuth": []}],
         "parameters": [
           {
             "name": "search",
             "in": "query",
             "required": false,
             "description": "Part of a username or e-mail (admins).",
-            "schema": {
-              "type": "string",
-              "maxLength": 254
-            }
+            "schema": {"type": "string", "maxLength": 254}
           },
           {
             "name": "limit",
             "in": "query",
             "required": false,
             "description": "Page size.",
-            "schema": {
-              "type": "integer",
-              "minimum": 1,
-              "maximum": 1000,
-              "default": 100
-            }
+            "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}
           },
           {
             "name": "offset",
             "in": "query",
             "required": false,
             "description": "Rows to skip.",
-            "schema": {
-              "type": "integer",
-              "minimum": 0,
-              "maximum": 2147483647,
-              "default": 0
-            }
+            "schema": {"type": "integer", "minimum": 0, "maximum": 2147483647, "default": 0}
           }
         ]
       }
@@ -225,43 +147,12 @@ enum OpenAPIDocument {
         "responses": {
           "200": {
             "description": "The caller.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/User"
-                }
-              }
-            }
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/User"}}}
           },
-          "401": {
-            "description": "No or invalid token.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
-          },
-          "default": {
-            "description": "Any other error, in the same JSON shape (for example 405, 413 payload_too_large, 503 database_unavailable)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
-          }
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "default": {"$ref": "#/components/responses/OtherError"}
         },
-        "security": [
-          {
-            "TokenAuth": []
-          },
-          {
-            "BearerAuth": []
-          }
-        ]
+        "security": [{"TokenAuth": []}, {"BearerAuth": []}]
       }
     },
     "/users/me/password": {
@@ -269,57 +160,18 @@ enum OpenAPIDocument {
         "summary": "Change password",
         "operationId": "changePassword",
         "responses": {
-          "204": {
-            "description": "Changed; every other token of the user is revoked."
-          },
+          "204": {"description": "Changed; every other token of the user is revoked."},
           "400": {
             "description": "Wrong old_password or an invalid new one.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
           },
-          "401": {
-            "description": "No or invalid token.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
-          },
-          "default": {
-            "description": "Any other error, in the same JSON shape (for example 405, 413 payload_too_large, 503 database_unavailable)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
-          }
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "default": {"$ref": "#/components/responses/OtherError"}
         },
-        "security": [
-          {
-            "TokenAuth": []
-          },
-          {
-            "BearerAuth": []
-          }
-        ],
+        "security": [{"TokenAuth": []}, {"BearerAuth": []}],
         "requestBody": {
           "required": true,
-          "content": {
-            "application/json": {
-              "schema": {
-                "$ref": "#/components/schemas/PasswordChange"
-              }
-            }
-          }
+          "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PasswordChange"}}}
         }
       }
     },
@@ -329,13 +181,27 @@ enum OpenAPIDocument {
         "operationId": "getUser",
         "description": "An admin reads anyone; anyone else only themself (another id is 404, so ids reveal nothing).",
         "responses": {
-          "200": {"description": "The user.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/User"}}}},
-          "401": {"description": "No or invalid token.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-          "404": {"description": "No such user, or not the caller (for a non-admin).", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-          "default": {"description": "Any other error, in the same JSON shape (for example 503 database_unavailable)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+          "200": {
+            "description": "The user.",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/User"}}}
+          },
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "404": {
+            "description": "No such user, or not the caller (for a non-admin).",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+          },
+          "default": {"$ref": "#/components/responses/OtherError"}
         },
         "security": [{"TokenAuth": []}, {"BearerAuth": []}],
-        "parameters": [{"name": "id", "in": "path", "required": true, "description": "The user's id.", "schema": {"type": "integer", "format": "int64"}}]
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "description": "The user's id.",
+            "schema": {"type": "integer", "format": "int64"}
+          }
+        ]
       },
       "patch": {
         "summary": "Set admin and active flags",
@@ -343,92 +209,28 @@ enum OpenAPIDocument {
         "responses": {
           "200": {
             "description": "The user.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/User"
-                }
-              }
-            }
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/User"}}}
           },
           "400": {
             "description": "A field of the wrong type.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
           },
-          "401": {
-            "description": "No or invalid token.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
-          },
-          "403": {
-            "description": "Not an admin.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
-          },
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "403": {"$ref": "#/components/responses/Forbidden"},
           "404": {
             "description": "No such user.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
           },
           "409": {
             "description": "The change would leave no active admin.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
           },
-          "default": {
-            "description": "Any other error, in the same JSON shape (for example 405, 413 payload_too_large, 503 database_unavailable)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
-          }
+          "default": {"$ref": "#/components/responses/OtherError"}
         },
-        "security": [
-          {
-            "TokenAuth": []
-          },
-          {
-            "BearerAuth": []
-          }
-        ],
+        "security": [{"TokenAuth": []}, {"BearerAuth": []}],
         "requestBody": {
           "required": true,
-          "content": {
-            "application/json": {
-              "schema": {
-                "$ref": "#/components/schemas/UserFlags"
-              }
-            }
-          }
+          "content": {"application/json": {"schema": {"$ref": "#/components/schemas/UserFlags"}}}
         },
         "parameters": [
           {
@@ -436,10 +238,7 @@ enum OpenAPIDocument {
             "in": "path",
             "required": true,
             "description": "The user's id.",
-            "schema": {
-              "type": "integer",
-              "format": "int64"
-            }
+            "schema": {"type": "integer", "format": "int64"}
           }
         ]
       }
@@ -451,81 +250,27 @@ enum OpenAPIDocument {
         "responses": {
           "200": {
             "description": "A new token.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Session"
-                }
-              }
-            }
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Session"}}}
           },
           "400": {
             "description": "A missing field.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
           },
           "401": {
             "description": "Wrong username or password (the same body for both), or an invalid token presented.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
           },
           "429": {
             "description": "Too many failed logins for this username or from this address.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            },
-            "headers": {
-              "Retry-After": {
-                "schema": {
-                  "type": "integer"
-                },
-                "description": "Seconds."
-              }
-            }
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds."}}
           },
-          "default": {
-            "description": "Any other error, in the same JSON shape (for example 405, 413 payload_too_large, 503 database_unavailable)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
-          }
+          "default": {"$ref": "#/components/responses/OtherError"}
         },
-        "security": [
-          {},
-          {
-            "TokenAuth": []
-          },
-          {
-            "BearerAuth": []
-          }
-        ],
+        "security": [{}, {"TokenAuth": []}, {"BearerAuth": []}],
         "requestBody": {
           "required": true,
-          "content": {
-            "application/json": {
-              "schema": {
-                "$ref": "#/components/schemas/Login"
-              }
-            }
-          }
+          "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Login"}}}
         }
       }
     },
@@ -534,38 +279,11 @@ enum OpenAPIDocument {
         "summary": "Log out",
         "operationId": "logout",
         "responses": {
-          "204": {
-            "description": "The token presented is revoked."
-          },
-          "401": {
-            "description": "No or invalid token.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
-          },
-          "default": {
-            "description": "Any other error, in the same JSON shape (for example 405, 413 payload_too_large, 503 database_unavailable)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
-          }
+          "204": {"description": "The token presented is revoked."},
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "default": {"$ref": "#/components/responses/OtherError"}
         },
-        "security": [
-          {
-            "TokenAuth": []
-          },
-          {
-            "BearerAuth": []
-          }
-        ]
+        "security": [{"TokenAuth": []}, {"BearerAuth": []}]
       }
     },
     "/resources/": {
@@ -575,44 +293,12 @@ enum OpenAPIDocument {
         "responses": {
           "200": {
             "description": "In stock and out of stock, by id.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/ResourceCatalogue"
-                }
-              }
-            }
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ResourceCatalogue"}}}
           },
-          "401": {
-            "description": "An invalid token was presented.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
-          },
-          "default": {
-            "description": "Any other error, in the same JSON shape (for example 405, 413 payload_too_large, 503 database_unavailable)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
-          }
+          "401": {"$ref": "#/components/responses/InvalidToken"},
+          "default": {"$ref": "#/components/responses/OtherError"}
         },
-        "security": [
-          {},
-          {
-            "TokenAuth": []
-          },
-          {
-            "BearerAuth": []
-          }
-        ]
+        "security": [{}, {"TokenAuth": []}, {"BearerAuth": []}]
       },
       "post": {
         "summary": "Create a resource",
@@ -625,72 +311,20 @@ enum OpenAPIDocument {
               "UpdateResource": {"operationId": "updateResource", "parameters": {"id": "$response.body#/id"}},
               "DeleteResource": {"operationId": "deleteResource", "parameters": {"id": "$response.body#/id"}}
             },
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Resource"
-                }
-              }
-            }
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Resource"}}}
           },
           "400": {
             "description": "An invalid field or a taken name.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
           },
-          "401": {
-            "description": "No or invalid token.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
-          },
-          "403": {
-            "description": "Not an admin.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
-          },
-          "default": {
-            "description": "Any other error, in the same JSON shape (for example 405, 413 payload_too_large, 503 database_unavailable)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
-          }
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "403": {"$ref": "#/components/responses/Forbidden"},
+          "default": {"$ref": "#/components/responses/OtherError"}
         },
-        "security": [
-          {
-            "TokenAuth": []
-          },
-          {
-            "BearerAuth": []
-          }
-        ],
+        "security": [{"TokenAuth": []}, {"BearerAuth": []}],
         "requestBody": {
           "required": true,
-          "content": {
-            "application/json": {
-              "schema": {
-                "$ref": "#/components/schemas/ResourceCreate"
-              }
-            }
-          }
+          "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ResourceCreate"}}}
         }
       }
     },
@@ -701,64 +335,20 @@ enum OpenAPIDocument {
         "responses": {
           "200": {
             "description": "The resource.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Resource"
-                }
-              }
-            }
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Resource"}}}
           },
-          "401": {
-            "description": "An invalid token was presented.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
-          },
-          "404": {
-            "description": "No such resource.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
-          },
-          "default": {
-            "description": "Any other error, in the same JSON shape (for example 405, 413 payload_too_large, 503 database_unavailable)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
-          }
+          "401": {"$ref": "#/components/responses/InvalidToken"},
+          "404": {"$ref": "#/components/responses/ResourceNotFound"},
+          "default": {"$ref": "#/components/responses/OtherError"}
         },
-        "security": [
-          {},
-          {
-            "TokenAuth": []
-          },
-          {
-            "BearerAuth": []
-          }
-        ],
+        "security": [{}, {"TokenAuth": []}, {"BearerAuth": []}],
         "parameters": [
           {
             "name": "id",
             "in": "path",
             "required": true,
             "description": "The resource's id.",
-            "schema": {
-              "type": "integer",
-              "format": "int64"
-            }
+            "schema": {"type": "integer", "format": "int64"}
           }
         ]
       },
@@ -768,92 +358,25 @@ enum OpenAPIDocument {
         "responses": {
           "200": {
             "description": "The resource.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Resource"
-                }
-              }
-            }
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Resource"}}}
           },
           "400": {
             "description": "An invalid field or a taken name.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
           },
-          "401": {
-            "description": "No or invalid token.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
-          },
-          "403": {
-            "description": "Not an admin.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
-          },
-          "404": {
-            "description": "No such resource.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
-          },
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "403": {"$ref": "#/components/responses/Forbidden"},
+          "404": {"$ref": "#/components/responses/ResourceNotFound"},
           "409": {
             "description": "total_quantity below the booked units.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
           },
-          "default": {
-            "description": "Any other error, in the same JSON shape (for example 405, 413 payload_too_large, 503 database_unavailable)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
-          }
+          "default": {"$ref": "#/components/responses/OtherError"}
         },
-        "security": [
-          {
-            "TokenAuth": []
-          },
-          {
-            "BearerAuth": []
-          }
-        ],
+        "security": [{"TokenAuth": []}, {"BearerAuth": []}],
         "requestBody": {
           "required": true,
-          "content": {
-            "application/json": {
-              "schema": {
-                "$ref": "#/components/schemas/ResourceChanges"
-              }
-            }
-          }
+          "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ResourceChanges"}}}
         },
         "parameters": [
           {
@@ -861,10 +384,7 @@ enum OpenAPIDocument {
             "in": "path",
             "required": true,
             "description": "The resource's id.",
-            "schema": {
-              "type": "integer",
-              "format": "int64"
-            }
+            "schema": {"type": "integer", "format": "int64"}
           }
         ]
       },
@@ -872,78 +392,24 @@ enum OpenAPIDocument {
         "summary": "Delete a resource",
         "operationId": "deleteResource",
         "responses": {
-          "204": {
-            "description": "Deleted, with its cancelled bookings."
-          },
-          "401": {
-            "description": "No or invalid token.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
-          },
-          "403": {
-            "description": "Not an admin.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
-          },
-          "404": {
-            "description": "No such resource.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
-          },
+          "204": {"description": "Deleted, with its cancelled bookings."},
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "403": {"$ref": "#/components/responses/Forbidden"},
+          "404": {"$ref": "#/components/responses/ResourceNotFound"},
           "409": {
             "description": "Bookings on it are active.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
           },
-          "default": {
-            "description": "Any other error, in the same JSON shape (for example 405, 413 payload_too_large, 503 database_unavailable)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
-          }
+          "default": {"$ref": "#/components/responses/OtherError"}
         },
-        "security": [
-          {
-            "TokenAuth": []
-          },
-          {
-            "BearerAuth": []
-          }
-        ],
+        "security": [{"TokenAuth": []}, {"BearerAuth": []}],
         "parameters": [
           {
             "name": "id",
             "in": "path",
             "required": true,
             "description": "The resource's id.",
-            "schema": {
-              "type": "integer",
-              "format": "int64"
-            }
+            "schema": {"type": "integer", "format": "int64"}
           }
         ]
       }
@@ -959,114 +425,36 @@ enum OpenAPIDocument {
               "GetBooking": {"operationId": "getBooking", "parameters": {"id": "$response.body#/id"}},
               "CancelBooking": {"operationId": "cancelBooking", "parameters": {"id": "$response.body#/id"}}
             },
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Booking"
-                }
-              }
-            },
-            "headers": {
-              "Idempotent-Replayed": {
-                "schema": {
-                  "type": "string",
-                  "enum": [
-                    "true"
-                  ]
-                }
-              }
-            }
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Booking"}}},
+            "headers": {"Idempotent-Replayed": {"schema": {"type": "string", "enum": ["true"]}}}
           },
           "400": {
             "description": "A bad quantity, or more than is available (insufficient_quantity).",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
           },
-          "401": {
-            "description": "No or invalid token.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
-          },
-          "404": {
-            "description": "No such resource.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
-          },
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "404": {"$ref": "#/components/responses/ResourceNotFound"},
           "409": {
             "description": "A request with this Idempotency-Key is still in progress.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
           },
           "422": {
             "description": "This Idempotency-Key was used with a different body.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
           },
-          "default": {
-            "description": "Any other error, in the same JSON shape (for example 405, 413 payload_too_large, 503 database_unavailable)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
-          }
+          "default": {"$ref": "#/components/responses/OtherError"}
         },
-        "security": [
-          {
-            "TokenAuth": []
-          },
-          {
-            "BearerAuth": []
-          }
-        ],
+        "security": [{"TokenAuth": []}, {"BearerAuth": []}],
         "requestBody": {
           "required": true,
-          "content": {
-            "application/json": {
-              "schema": {
-                "$ref": "#/components/schemas/BookingCreate"
-              }
-            }
-          }
+          "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BookingCreate"}}}
         },
         "parameters": [
           {
             "name": "Idempotency-Key",
             "in": "header",
             "required": false,
-            "schema": {
-              "type": "string",
-              "minLength": 1,
-              "maxLength": 255,
-              "pattern": "^[\\x21-\\x7e]+$"
-            },
+            "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7e]+$"},
             "description": "Makes retries safe: the same key and body return the original booking (201, Idempotent-Replayed: true); a different body is 422; a request still running under the key is 409. Kept 24 hours."
           }
         ]
@@ -1078,104 +466,45 @@ enum OpenAPIDocument {
           "200": {
             "description": "The caller's bookings (an admin: everyone's), newest first.",
             "content": {
-              "application/json": {
-                "schema": {
-                  "type": "array",
-                  "items": {
-                    "$ref": "#/components/schemas/Booking"
-                  }
-                }
-              }
+              "application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/Booking"}}}
             }
           },
           "400": {
             "description": "A bad query parameter.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
           },
-          "401": {
-            "description": "No or invalid token.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
-          },
-          "default": {
-            "description": "Any other error, in the same JSON shape (for example 405, 413 payload_too_large, 503 database_unavailable)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
-          }
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "default": {"$ref": "#/components/responses/OtherError"}
         },
-        "security": [
-          {
-            "TokenAuth": []
-          },
-          {
-            "BearerAuth": []
-          }
-        ],
+        "security": [{"TokenAuth": []}, {"BearerAuth": []}],
         "parameters": [
           {
             "name": "resource",
             "in": "query",
             "required": false,
             "description": "Only this resource.",
-            "schema": {
-              "type": "integer",
-              "format": "int64"
-            }
+            "schema": {"type": "integer", "format": "int64"}
           },
           {
             "name": "status",
             "in": "query",
             "required": false,
             "description": "Which bookings.",
-            "schema": {
-              "type": "string",
-              "enum": [
-                "active",
-                "cancelled",
-                "all"
-              ],
-              "default": "active"
-            }
+            "schema": {"type": "string", "enum": ["active", "cancelled", "all"], "default": "active"}
           },
           {
             "name": "limit",
             "in": "query",
             "required": false,
             "description": "Page size.",
-            "schema": {
-              "type": "integer",
-              "minimum": 1,
-              "maximum": 1000,
-              "default": 100
-            }
+            "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}
           },
           {
             "name": "offset",
             "in": "query",
             "required": false,
             "description": "Rows to skip.",
-            "schema": {
-              "type": "integer",
-              "minimum": 0,
-              "maximum": 2147483647,
-              "default": 0
-            }
+            "schema": {"type": "integer", "minimum": 0, "maximum": 2147483647, "default": 0}
           }
         ]
       }
@@ -1186,13 +515,27 @@ enum OpenAPIDocument {
         "operationId": "getBooking",
         "description": "The caller's booking, active or cancelled (an admin: anyone's).",
         "responses": {
-          "200": {"description": "The booking.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Booking"}}}},
-          "401": {"description": "No or invalid token.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-          "404": {"description": "No such booking of the caller's.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-          "default": {"description": "Any other error, in the same JSON shape (for example 503 database_unavailable)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+          "200": {
+            "description": "The booking.",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Booking"}}}
+          },
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "404": {
+            "description": "No such booking of the caller's.",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+          },
+          "default": {"$ref": "#/components/responses/OtherError"}
         },
         "security": [{"TokenAuth": []}, {"BearerAuth": []}],
-        "parameters": [{"name": "id", "in": "path", "required": true, "description": "The booking's id.", "schema": {"type": "integer", "format": "int64"}}]
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "description": "The booking's id.",
+            "schema": {"type": "integer", "format": "int64"}
+          }
+        ]
       },
       "delete": {
         "summary": "Cancel a booking",
@@ -1200,73 +543,27 @@ enum OpenAPIDocument {
         "responses": {
           "200": {
             "description": "The cancelled booking; its units are back.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Booking"
-                }
-              }
-            }
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Booking"}}}
           },
-          "401": {
-            "description": "No or invalid token.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
-          },
+          "401": {"$ref": "#/components/responses/Unauthorized"},
           "404": {
             "description": "No such booking of the caller's.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
           },
           "409": {
             "description": "Already cancelled.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
           },
-          "default": {
-            "description": "Any other error, in the same JSON shape (for example 405, 413 payload_too_large, 503 database_unavailable)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
-          }
+          "default": {"$ref": "#/components/responses/OtherError"}
         },
-        "security": [
-          {
-            "TokenAuth": []
-          },
-          {
-            "BearerAuth": []
-          }
-        ],
+        "security": [{"TokenAuth": []}, {"BearerAuth": []}],
         "parameters": [
           {
             "name": "id",
             "in": "path",
             "required": true,
             "description": "The booking's id.",
-            "schema": {
-              "type": "integer",
-              "format": "int64"
-            }
+            "schema": {"type": "integer", "format": "int64"}
           }
         ]
       }
@@ -1274,237 +571,100 @@ enum OpenAPIDocument {
   },
   "components": {
     "schemas": {
-      "Status": {"type": "object", "required": ["status"], "properties": {"status": {"type": "string", "enum": ["ok", "ready"]}}},
+      "Status": {
+        "type": "object",
+        "required": ["status"],
+        "properties": {"status": {"type": "string", "enum": ["ok", "ready"]}}
+      },
       "Error": {
         "type": "object",
-        "required": [
-          "error",
-          "reason",
-          "code"
-        ],
+        "required": ["error", "reason", "code"],
         "properties": {
-          "error": {
-            "type": "boolean",
-            "const": true
-          },
-          "reason": {
-            "type": "string",
-            "description": "For people."
-          },
-          "code": {
-            "type": "string",
-            "description": "Stable and machine-readable, e.g. insufficient_quantity."
-          },
-          "field": {
-            "type": "string",
-            "description": "The field a 400 is about, when there is one."
-          }
+          "error": {"type": "boolean", "const": true},
+          "reason": {"type": "string", "description": "For people."},
+          "code": {"type": "string", "description": "Stable and machine-readable, e.g. insufficient_quantity."},
+          "field": {"type": "string", "description": "The field a 400 is about, when there is one."}
         }
       },
       "User": {
         "type": "object",
-        "required": [
-          "id",
-          "username",
-          "email",
-          "is_admin",
-          "is_active",
-          "created_at"
-        ],
+        "required": ["id", "username", "email", "is_admin", "is_active", "created_at"],
         "properties": {
-          "id": {
-            "type": "integer",
-            "format": "int64"
-          },
-          "username": {
-            "type": "string"
-          },
-          "email": {
-            "type": "string"
-          },
-          "is_admin": {
-            "type": "boolean"
-          },
-          "is_active": {
-            "type": "boolean"
-          },
-          "created_at": {
-            "type": "string",
-            "format": "date-time"
-          }
+          "id": {"type": "integer", "format": "int64"},
+          "username": {"type": "string"},
+          "email": {"type": "string"},
+          "is_admin": {"type": "boolean"},
+          "is_active": {"type": "boolean"},
+          "created_at": {"type": "string", "format": "date-time"}
         }
       },
       "SignUp": {
         "type": "object",
         "properties": {
-          "username": {
-            "type": "string",
-            "minLength": 3,
-            "maxLength": 150,
-            "pattern": "^[A-Za-z0-9.@+_-]+$"
-          },
-          "email_address": {
-            "type": "string",
-            "maxLength": 254,
-            "description": "Also accepted as `email`."
-          },
-          "email": {
-            "type": "string",
-            "maxLength": 254
-          },
-          "password": {
-            "type": "string",
-            "minLength": 8,
-            "description": "8 to 72 bytes."
-          },
-          "confirm_password": {
-            "type": "string"
-          },
-          "is_admin": {
-            "type": "boolean",
-            "description": "Honoured only when an admin's token is sent."
-          }
+          "username": {"type": "string", "minLength": 3, "maxLength": 150, "pattern": "^[A-Za-z0-9.@+_-]+$"},
+          "email_address": {"type": "string", "maxLength": 254, "description": "Also accepted as `email`."},
+          "email": {"type": "string", "maxLength": 254},
+          "password": {"type": "string", "minLength": 8, "description": "8 to 72 bytes."},
+          "confirm_password": {"type": "string"},
+          "is_admin": {"type": "boolean", "description": "Honoured only when an admin's token is sent."}
         },
-        "required": [
-          "username",
-          "password",
-          "confirm_password"
-        ]
+        "required": ["username", "password", "confirm_password"]
       },
       "Login": {
         "type": "object",
-        "required": [
-          "username",
-          "password"
-        ],
-        "properties": {
-          "username": {
-            "type": "string"
-          },
-          "password": {
-            "type": "string"
-          }
-        }
+        "required": ["username", "password"],
+        "properties": {"username": {"type": "string"}, "password": {"type": "string"}}
       },
       "Session": {
         "type": "object",
-        "required": [
-          "token",
-          "expires_at",
-          "user"
-        ],
+        "required": ["token", "expires_at", "user"],
         "properties": {
-          "token": {
-            "type": "string",
-            "description": "Send as `Authorization: Token <token>` or `Bearer <token>`."
-          },
-          "expires_at": {
-            "type": "string",
-            "format": "date-time"
-          },
-          "user": {
-            "$ref": "#/components/schemas/User"
-          }
+          "token": {"type": "string", "description": "Send as `Authorization: Token <token>` or `Bearer <token>`."},
+          "expires_at": {"type": "string", "format": "date-time"},
+          "user": {"$ref": "#/components/schemas/User"}
         }
       },
       "PasswordChange": {
         "type": "object",
-        "required": [
-          "old_password",
-          "new_password"
-        ],
+        "required": ["old_password", "new_password"],
         "properties": {
-          "old_password": {
-            "type": "string"
-          },
-          "new_password": {
-            "type": "string",
-            "minLength": 8
-          },
-          "confirm_password": {
-            "type": "string"
-          }
+          "old_password": {"type": "string"},
+          "new_password": {"type": "string", "minLength": 8},
+          "confirm_password": {"type": "string"}
         }
       },
-      "UserFlags": {
-        "type": "object",
-        "properties": {
-          "is_admin": {
-            "type": "boolean"
-          },
-          "is_active": {
-            "type": "boolean"
-          }
-        }
-      },
+      "UserFlags": {"type": "object", "properties": {"is_admin": {"type": "boolean"}, "is_active": {"type": "boolean"}}},
       "Resource": {
         "type": "object",
-        "required": [
-          "id",
-          "name",
-          "description",
-          "total_quantity",
-          "available_quantity"
-        ],
+        "required": ["id", "name", "description", "total_quantity", "available_quantity"],
         "properties": {
-          "id": {
-            "type": "integer",
-            "format": "int64"
-          },
-          "name": {
-            "type": "string"
-          },
-          "description": {
-            "type": "string"
-          },
-          "total_quantity": {
-            "type": "integer",
-            "format": "int32",
-            "minimum": 0,
-            "maximum": 2147483647
-          },
-          "available_quantity": {
-            "type": "integer",
-            "format": "int32",
-            "minimum": 0,
-            "maximum": 2147483647
-          }
+          "id": {"type": "integer", "format": "int64"},
+          "name": {"type": "string"},
+          "description": {"type": "string"},
+          "total_quantity": {"type": "integer", "format": "int32", "minimum": 0, "maximum": 2147483647},
+          "available_quantity": {"type": "integer", "format": "int32", "minimum": 0, "maximum": 2147483647}
         }
       },
       "ResourceCatalogue": {
         "type": "object",
-        "required": [
-          "message",
-          "resources",
-          "out of stock resources"
-        ],
+        "required": ["message", "resources", "out of stock resources"],
         "properties": {
-          "message": {
-            "type": "string",
-            "const": "Resources fetched successfully"
-          },
+          "message": {"type": "string", "const": "Resources fetched successfully"},
           "resources": {
             "type": "array",
-            "items": {
-              "$ref": "#/components/schemas/Resource"
-            },
+            "items": {"$ref": "#/components/schemas/Resource"},
             "description": "In stock (available_quantity > 0), by id."
           },
           "out of stock resources": {
             "type": "array",
-            "items": {
-              "$ref": "#/components/schemas/Resource"
-            },
+            "items": {"$ref": "#/components/schemas/Resource"},
             "description": "The rest, by id."
           }
         }
       },
       "ResourceCreate": {
         "type": "object",
-        "required": [
-          "name",
-          "total_quantity"
-        ],
+        "required": ["name", "total_quantity"],
         "properties": {
           "name": {
             "type": "string",
@@ -1512,17 +672,8 @@ enum OpenAPIDocument {
             "maxLength": 200,
             "description": "Unique regardless of case; not only digits."
           },
-          "description": {
-            "type": "string",
-            "maxLength": 10000,
-            "default": ""
-          },
-          "total_quantity": {
-            "type": "integer",
-            "format": "int32",
-            "minimum": 0,
-            "maximum": 2147483647
-          },
+          "description": {"type": "string", "maxLength": 10000, "default": ""},
+          "total_quantity": {"type": "integer", "format": "int32", "minimum": 0, "maximum": 2147483647},
           "available_quantity": {
             "type": "integer",
             "format": "int32",
@@ -1535,15 +686,8 @@ enum OpenAPIDocument {
       "ResourceChanges": {
         "type": "object",
         "properties": {
-          "name": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 200
-          },
-          "description": {
-            "type": "string",
-            "maxLength": 10000
-          },
+          "name": {"type": "string", "minLength": 1, "maxLength": 200},
+          "description": {"type": "string", "maxLength": 10000},
           "total_quantity": {
             "type": "integer",
             "format": "int32",
@@ -1556,77 +700,49 @@ enum OpenAPIDocument {
       },
       "BookingCreate": {
         "type": "object",
-        "required": [
-          "resource",
-          "purchase_quantity"
-        ],
+        "required": ["resource", "purchase_quantity"],
         "properties": {
           "resource": {
-            "oneOf": [
-              {
-                "type": "integer",
-                "format": "int64"
-              },
-              {
-                "type": "string",
-                "minLength": 1
-              }
-            ],
+            "oneOf": [{"type": "integer", "format": "int64"}, {"type": "string", "minLength": 1}],
             "description": "A resource id (a number or a string of digits), or else a resource name."
           },
-          "purchase_quantity": {
-            "type": "integer",
-            "format": "int32",
-            "minimum": 1,
-            "maximum": 2147483647
-          }
+          "purchase_quantity": {"type": "integer", "format": "int32", "minimum": 1, "maximum": 2147483647}
         }
       },
       "Booking": {
         "type": "object",
-        "required": [
-          "id",
-          "resource",
-          "resource_name",
-          "user",
-          "purchase_quantity",
-          "booking_date",
-          "status"
-        ],
+        "required": ["id", "resource", "resource_name", "user", "purchase_quantity", "booking_date", "status"],
         "properties": {
-          "id": {
-            "type": "integer",
-            "format": "int64"
-          },
-          "resource": {
-            "type": "integer",
-            "format": "int64"
-          },
-          "resource_name": {
-            "type": "string"
-          },
-          "user": {
-            "type": "integer",
-            "format": "int64"
-          },
-          "purchase_quantity": {
-            "type": "integer",
-            "format": "int32",
-            "minimum": 1,
-            "maximum": 2147483647
-          },
-          "booking_date": {
-            "type": "string",
-            "format": "date-time"
-          },
-          "status": {
-            "type": "string",
-            "enum": [
-              "active",
-              "cancelled"
-            ]
-          }
+          "id": {"type": "integer", "format": "int64"},
+          "resource": {"type": "integer", "format": "int64"},
+          "resource_name": {"type": "string"},
+          "user": {"type": "integer", "format": "int64"},
+          "purchase_quantity": {"type": "integer", "format": "int32", "minimum": 1, "maximum": 2147483647},
+          "booking_date": {"type": "string", "format": "date-time"},
+          "status": {"type": "string", "enum": ["active", "cancelled"]}
         }
+      }
+    },
+    "responses": {
+      "OtherError": {
+        "description": "Any other error, in the same JSON shape (for example 405, 413 payload_too_large, 503 database_unavailable).",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+      },
+      "Unauthorized": {
+        "description": "No or invalid token.",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+      },
+      "InvalidToken": {
+        "description": "An invalid token was presented.",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+      },
+      "Forbidden": {
+        "description": "Not an admin.",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+      },
+      "ResourceNotFound": {
+        "description": "No such resource.",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
       }
     },
     "securitySchemes": {
@@ -1636,11 +752,7 @@ enum OpenAPIDocument {
         "name": "Authorization",
         "description": "`Token <token>`, the Django REST convention."
       },
-      "BearerAuth": {
-        "type": "http",
-        "scheme": "bearer",
-        "description": "`Bearer <token>`."
-      },
+      "BearerAuth": {"type": "http", "scheme": "bearer", "description": "`Bearer <token>`."},
       "MetricsToken": {
         "type": "http",
         "scheme": "bearer",
