@@ -33,7 +33,7 @@ struct HousekeepingTests {
                 INSERT INTO idempotency_keys (user_id, idempotency_key, request_hash, claim_token, locked_at, created_at)
                 VALUES (\(bind: userID), 'day-old-key', 'h', 't', \(bind: now.addingTimeInterval(-90_000)), \(bind: now.addingTimeInterval(-90_000)))
                 """).run()
-            // One recent failure, then more old ones than one batch holds (a failed login would purge them itself).
+            // One recent failure, and more old ones than one batch holds.
             _ = try await client.send(.POST, "/login/", json: ["username": "hugo", "password": "wrong-password"])
             let old = now.addingTimeInterval(-3600)
             try await sql.raw("""

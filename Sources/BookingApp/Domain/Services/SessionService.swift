@@ -39,8 +39,7 @@ public struct SessionService: Sendable {
         } catch AppError.invalidCredentials {
             metrics.login(.failure)
             try await database.write { sql in
-                try await LoginAttemptStore(sql: sql).recordFailure(usernameKey: usernameKey, address: address, at: Date(),
-                                                                    windowStart: windowStart)
+                try await LoginAttemptStore(sql: sql).recordFailure(usernameKey: usernameKey, address: address, at: Date())
             }
             throw AppError.invalidCredentials
         }
@@ -62,9 +61,7 @@ public struct SessionService: Sendable {
         let expiresAt = now.addingTimeInterval(tokenTTL)
         let userID = account.user.id, tokenHash = Self.hash(token: token)
         try await database.write { sql in
-            let tokens = TokenStore(sql: sql)
-            try await tokens.deleteExpired(userID: userID, at: now)
-            try await tokens.insert(tokenHash: tokenHash, userID: userID, createdAt: now, expiresAt: expiresAt)
+            try await TokenStore(sql: sql).insert(tokenHash: tokenHash, userID: userID, createdAt: now, expiresAt: expiresAt)
         }
         return Session(token: token, expiresAt: expiresAt, user: account.user)
     }

@@ -12,9 +12,8 @@ struct LoginAttemptStore {
         let oldest: Date?
     }
 
-    /// Records a failed login and forgets failures older than `windowStart`.
-    func recordFailure(usernameKey: String, address: String, at now: Date, windowStart: Date) async throws {
-        try await sql.raw("DELETE FROM login_attempts WHERE attempted_at < \(bind: windowStart)").run()
+    /// Records a failed login. Failures past the window no longer count; housekeeping deletes them.
+    func recordFailure(usernameKey: String, address: String, at now: Date) async throws {
         try await sql.raw("""
             INSERT INTO login_attempts (username_key, client_address, attempted_at)
             VALUES (\(bind: usernameKey), \(bind: address), \(bind: now))

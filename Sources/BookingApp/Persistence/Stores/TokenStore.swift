@@ -39,10 +39,4 @@ struct TokenStore {
             RETURNING 1
             """).all().count
     }
-
-    func deleteExpired(userID: Int, at now: Date) async throws {
-        try await sql.raw("""
-            DELETE FROM access_tokens WHERE user_id = \(bind: userID) AND expires_at <= \(bind: now)
-            """).run()
-    }
 }
