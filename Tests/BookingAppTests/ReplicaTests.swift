@@ -82,7 +82,10 @@ struct MigrationLockTests {
                     await journal.add("first ends")
                 }
             }
-            try await Task.sleep(for: .milliseconds(200))
+            // Only once the first holds the lock does the second ask for it (polling, not guessing a delay).
+            for _ in 0..<2000 where await journal.events.isEmpty {
+                try await Task.sleep(for: .milliseconds(5))
+            }
             try await MigrationLock.withLock(postgresURL: url, logger: logger) {
                 await journal.add("second starts")
             }
