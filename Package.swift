@@ -1,6 +1,14 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// Four layers, each a target, so the compiler enforces which may use which (README, "Layout"):
+//
+//   booking (executable) ─▶ BookingApp ─▶ BookingPersistence ─▶ BookingDomain
+//                                 └──────────────────────────────▶ BookingDomain
+//
+// BookingDomain owns the rules and declares the storage it needs as protocols; it knows no SQL and no
+// HTTP. BookingPersistence implements those protocols in SQL. BookingApp is the edge (Vapor, HTTP,
+// configuration, commands) and the composition root that plugs persistence into the domain.
 let package = Package(
     name: "booking",
     platforms: [.macOS(.v13)],
@@ -10,26 +18,54 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/vapor/vapor.git", from: "4.122.3"),
         .package(url: "https://github.com/vapor/fluent.git", from: "4.13.0"),
+        .package(url: "https://github.com/vapor/fluent-kit.git", from: "1.57.0"),
         .package(url: "https://github.com/vapor/fluent-sqlite-driver.git", from: "4.9.0"),
         .package(url: "https://github.com/vapor/fluent-postgres-driver.git", from: "2.14.0"),
         .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/pointfreeco/swift-clocks.git", from: "1.1.1"),
     ],
     targets: [
+        // Small concurrency primitives with no knowledge of bookings: the async semaphore (SQLite write
+        // gate, Bcrypt slots) and the fresh-read coalescer (the shared catalogue read).
+        .target(name: "AsyncPrimitives"),
+        .target(
+            name: "BookingDomain",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
+            name: "BookingPersistence",
+            dependencies: [
+                .target(name: "BookingDomain"),
+                .target(name: "AsyncPrimitives"),
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "FluentKit", package: "fluent-kit"),
+                .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
+                .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]
+        ),
         .target(
             name: "BookingApp",
             dependencies: [
+                .target(name: "BookingDomain"),
+                .target(name: "BookingPersistence"),
+                .target(name: "AsyncPrimitives"),
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
-                .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
-                .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
-                .product(name: "SQLKit", package: "sql-kit"),
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-            ]
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.embedInCode("openapi.json")]
         ),
         .executableTarget(
             name: "booking",
@@ -39,8 +75,13 @@ let package = Package(
             name: "BookingAppTests",
             dependencies: [
                 .target(name: "BookingApp"),
+                .target(name: "BookingDomain"),
+                .target(name: "BookingPersistence"),
+                .target(name: "AsyncPrimitives"),
                 .product(name: "VaporTesting", package: "vapor"),
                 .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Clocks", package: "swift-clocks"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
     ]

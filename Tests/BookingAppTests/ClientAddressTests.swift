@@ -1,6 +1,8 @@
 import Testing
 import Vapor
 @testable import BookingApp
+@testable import BookingDomain
+@testable import BookingPersistence
 
 @Suite("Client addresses behind proxies")
 struct ClientAddressTests {

@@ -1,6 +1,8 @@
 import Testing
 import Vapor
 @testable import BookingApp
+@testable import BookingDomain
+@testable import BookingPersistence
 
 /// The operator commands' work, run through the same services the commands use.
 @Suite("Operator commands")
@@ -8,7 +10,7 @@ struct CommandTests {
     @Test("create-user --admin makes an admin; set-password resets and revokes tokens", arguments: TestDatabase.allCases)
     func usersFromTheCommandLine(db: TestDatabase) async throws {
         try await withBookingApp(db) { client in
-            let operators = OperatorContext(client.app)
+            let operators = client.app.domain
             let created = try await operators.accounts.create(.init(
                 username: "opal", email: "opal@example.com", password: "first-password", confirmPassword: "first-password", isAdmin: true))
             #expect(created.isAdmin)
@@ -26,7 +28,7 @@ struct CommandTests {
     @Test("seed-demo adds its resources once; stats counts bookings per resource", arguments: TestDatabase.allCases)
     func demoAndStats(db: TestDatabase) async throws {
         try await withBookingApp(db) { client in
-            let operators = OperatorContext(client.app)
+            let operators = client.app.domain
             for resource in SeedDemoCommand.resources {
                 _ = try await operators.resources.create(.init(name: resource.name, description: resource.description,
                                                                totalQuantity: resource.total, availableQuantity: nil))
@@ -47,7 +49,7 @@ struct CommandTests {
             #expect(line.activeBookings == 1)
             #expect(line.activeUnits == 1)
             #expect(line.cancelledBookings == 1)
-            #expect(line.resource.availableQuantity == 2)
+            #expect(line.resource.stock.available == 2)
         }
     }
 }

@@ -2,6 +2,8 @@ import Foundation
 import Testing
 import Vapor
 @testable import BookingApp
+@testable import BookingDomain
+@testable import BookingPersistence
 
 @Suite("The published contract")
 struct ContractTests {

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import BookingApp
+@testable import BookingDomain
+@testable import BookingPersistence
 
 @Suite("The README keeps its promises")
 struct DocumentationTests {

@@ -1,5 +1,8 @@
 import Testing
+@testable import AsyncPrimitives
 @testable import BookingApp
+@testable import BookingDomain
+@testable import BookingPersistence
 
 @Suite("Sharing a read among concurrent requests")
 struct FreshReadCoalescerTests {

@@ -1,6 +1,8 @@
 import Testing
 import Vapor
 @testable import BookingApp
+@testable import BookingDomain
+@testable import BookingPersistence
 
 @Suite("Request ids, security headers and CORS")
 struct HeaderTests {

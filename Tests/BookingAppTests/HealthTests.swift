@@ -3,6 +3,8 @@ import SQLKit
 import Testing
 import Vapor
 @testable import BookingApp
+@testable import BookingDomain
+@testable import BookingPersistence
 
 @Suite("Health and readiness")
 struct HealthTests {
@@ -47,7 +49,7 @@ struct MigrationTests {
             try await client.app.autoRevert()
             #expect(try await client.send(.GET, "/ready").status == .serviceUnavailable)
             // What `serve` does on start: migrate, then create the admin again.
-            try await prepare(client.app, with: client.app.bookingConfig)
+            try await prepare(client.app)
             #expect(try await client.send(.GET, "/ready").status == .ok)
             let token = try await client.adminToken()
             #expect(try await client.send(.POST, "/resources/", token: token, json: ["name": "After", "total_quantity": 1]).status == .created)

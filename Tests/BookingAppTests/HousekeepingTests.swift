@@ -3,6 +3,8 @@ import SQLKit
 import Testing
 import Vapor
 @testable import BookingApp
+@testable import BookingDomain
+@testable import BookingPersistence
 
 @Suite("Housekeeping")
 struct HousekeepingTests {
@@ -10,46 +12,45 @@ struct HousekeepingTests {
         try await sql.raw("SELECT COUNT(*) AS n FROM \(ident: table)").first()?.decode(column: "n", as: Int.self) ?? -1
     }
 
+    /// Records `count` failed logins at the clock's present time, through the store the service uses.
+    func recordFailures(_ app: Application, count: Int) async throws {
+        let attempts = app.domain.storage.loginAttempts, now = app.domain.clock.now()
+        for _ in 0..<count {
+            try await attempts.recordFailure(usernameKey: "someone", address: "198.51.100.1", at: now)
+        }
+    }
+
     @Test("purge deletes expired tokens, day-old Idempotency-Keys, old failed logins and sign-up attempts, in batches, and keeps the rest",
           arguments: TestDatabase.allCases)
     func purge(db: TestDatabase) async throws {
-        try await withBookingApp(db) { client in
+        let clock = ManualClock()
+        try await withBookingApp(db, clock: clock) { client in
             let app = client.app
             let sql = app.db as! any SQLDatabase
-            let now = Date()
-            let liveToken = try await client.userToken("hugo")
-            let userID = try #require(try await client.send(.GET, "/users/me/", token: liveToken).json["id"] as? Int)
-
-            let tokens = TokenStore(sql: sql)
-            for index in 0..<3 {
-                try await tokens.insert(tokenHash: "expired-\(index)", userID: userID,
-                                        createdAt: now.addingTimeInterval(-90_000), expiresAt: now.addingTimeInterval(-60))
-            }
+            // Eight days ago: two sign-ups, three logins and the admin's, another user's keyed booking, and
+            // more failed logins than one batch holds. All of it will have expired.
+            try await client.signUp("hugo")
+            for _ in 0..<3 { _ = try await client.login("hugo") }
             let room = try await client.createResource("Purge room", total: 5, adminToken: try await client.adminToken())
+            let early = try await client.userToken("gus")
+            let old = try await client.send(.POST, "/bookings/", token: early, json: ["resource": room, "purchase_quantity": 1],
+                                            headers: [("Idempotency-Key", "old-key")])
+            #expect(old.status == .created)
+            try await recordFailures(app, count: 2500)
+            clock.advance(by: 8 * 86400)
+
+            // Now: what must survive.
+            let liveToken = try await client.login("hugo")
             let fresh = try await client.send(.POST, "/bookings/", token: liveToken, json: ["resource": room, "purchase_quantity": 1],
                                               headers: [("Idempotency-Key", "fresh-key")])
             #expect(fresh.status == .created)
-            try await sql.raw("""
-                INSERT INTO idempotency_keys (user_id, idempotency_key, request_hash, claim_token, locked_at, created_at)
-                VALUES (\(bind: userID), 'day-old-key', 'h', 't', \(bind: now.addingTimeInterval(-90_000)), \(bind: now.addingTimeInterval(-90_000)))
-                """).run()
-            // One recent failure, and more old ones than one batch holds.
-            _ = try await client.send(.POST, "/login/", json: ["username": "hugo", "password": "wrong-password"])
-            let old = now.addingTimeInterval(-3600)
-            try await sql.raw("""
-                INSERT INTO login_attempts (username_key, client_address, attempted_at)
-                WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 2500)
-                SELECT 'someone', '198.51.100.1', \(bind: old) FROM n
-                """).run()
+            #expect(try await client.send(.POST, "/login/", json: ["username": "hugo", "password": "wrong-password"]).status == .unauthorized)
+            try await client.signUp("ida")
 
-            try await sql.raw("""
-                INSERT INTO signup_attempts (client_address, attempted_at) VALUES ('198.51.100.2', \(bind: now.addingTimeInterval(-7200)))
-                """).run()
-
-            let purged = try await OperatorContext(app).housekeeping.purgeExpired()
-            #expect(purged == .init(tokens: 3, idempotencyKeys: 1, loginAttempts: 2500, signupAttempts: 1))
-            #expect(try await count(sql, "signup_attempts") == 1, "hugo's own sign-up, within the hour")
-            #expect(try await count(sql, "access_tokens") == 2, "hugo's live token and the admin's")
+            let purged = try await app.domain.housekeeping.purgeExpired()
+            #expect(purged == .init(tokens: 5, idempotencyKeys: 1, loginAttempts: 2500, signupAttempts: 2))
+            #expect(try await count(sql, "signup_attempts") == 1, "ida's sign-up, within the hour")
+            #expect(try await count(sql, "access_tokens") == 1, "hugo's live token")
             #expect(try await client.send(.GET, "/users/me/", token: liveToken).status == .ok)
             #expect(try await count(sql, "idempotency_keys") == 1)
             let replay = try await client.send(.POST, "/bookings/", token: liveToken, json: ["resource": room, "purchase_quantity": 1],
@@ -57,20 +58,18 @@ struct HousekeepingTests {
             #expect(replay.headers.first(name: "Idempotent-Replayed") == "true", "a fresh key still replays")
             #expect(try await count(sql, "login_attempts") == 1)
 
-            #expect(try await OperatorContext(app).housekeeping.purgeExpired() == .init(), "nothing left to purge")
+            #expect(try await app.domain.housekeeping.purgeExpired() == .init(), "nothing left to purge")
         }
     }
 
     @Test("a cancelled purge (a server shutting down) stops after the batch in hand", arguments: TestDatabase.allCases)
     func cancellation(db: TestDatabase) async throws {
-        try await withBookingApp(db) { client in
+        let clock = ManualClock()
+        try await withBookingApp(db, clock: clock) { client in
             let sql = client.app.db as! any SQLDatabase
-            try await sql.raw("""
-                INSERT INTO login_attempts (username_key, client_address, attempted_at)
-                WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 2500)
-                SELECT 'someone', '198.51.100.1', \(bind: Date().addingTimeInterval(-3600)) FROM n
-                """).run()
-            let housekeeping = OperatorContext(client.app).housekeeping
+            try await recordFailures(client.app, count: 2500)
+            clock.advance(by: 3600)
+            let housekeeping = client.app.domain.housekeeping
             let purged = try await Task {
                 withUnsafeCurrentTask { $0?.cancel() }
                 return try await housekeeping.purgeExpired()

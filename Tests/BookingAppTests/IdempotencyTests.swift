@@ -3,6 +3,8 @@ import SQLKit
 import Testing
 import Vapor
 @testable import BookingApp
+@testable import BookingDomain
+@testable import BookingPersistence
 
 @Suite("Idempotency-Key on POST /bookings/")
 struct IdempotencyTests {
@@ -97,32 +99,30 @@ struct IdempotencyTests {
 
     @Test("a key abandoned by a dead request is taken over after its lease; an expired key is forgotten", arguments: TestDatabase.allCases)
     func staleAndExpired(db: TestDatabase) async throws {
-        try await withBookingApp(db) { client in
+        let clock = ManualClock()
+        try await withBookingApp(db, clock: clock) { client in
             let id = try await client.createResource("Yacht", total: 10, adminToken: try await client.adminToken())
             let token = try await client.userToken("abel")
             let userID = try #require(try await client.send(.GET, "/users/", token: token).jsonArray.first?["id"] as? Int)
-            let sql = client.app.db as! any SQLDatabase
+            let keys = client.app.domain.storage.idempotencyKeys
 
-            // A request that claimed the key a minute ago and never finished (its server was killed).
-            let body = try await book(client, id, 1, token: token, key: "probe")
-            #expect(body.status == .created)
-            let hash = try #require(try await sql.raw("SELECT request_hash FROM idempotency_keys WHERE idempotency_key = 'probe'")
+            #expect(try await book(client, id, 1, token: token, key: "probe").status == .created)
+            let hash = try #require(try await (client.app.db as! any SQLDatabase)
+                .raw("SELECT request_hash FROM idempotency_keys WHERE idempotency_key = 'probe'")
                 .first()?.decode(column: "request_hash", as: String.self))
-            let minuteAgo = Date().addingTimeInterval(-60)
-            try await sql.raw("""
-                INSERT INTO idempotency_keys (user_id, idempotency_key, request_hash, claim_token, locked_at, created_at)
-                VALUES (\(bind: userID), 'orphan', \(bind: hash), 'dead', \(bind: minuteAgo), \(bind: minuteAgo))
-                """).run()
-            let live = Date()
-            try await sql.raw("""
-                INSERT INTO idempotency_keys (user_id, idempotency_key, request_hash, claim_token, locked_at, created_at)
-                VALUES (\(bind: userID), 'busy', \(bind: hash), 'alive', \(bind: live), \(bind: live))
-                """).run()
-            #expect(try await book(client, id, 1, token: token, key: "busy").status == .conflict)
-            #expect(try await book(client, id, 1, token: token, key: "orphan").status == .created)
+            // Two requests claim their keys and never finish: their servers were killed.
+            for key in ["orphan", "busy"] {
+                let claim = try await keys.claim(userID: userID, key: key, requestHash: hash, now: clock.now(),
+                                                 staleBefore: clock.now(), expiredBefore: clock.now().addingTimeInterval(-86400))
+                guard case .claimed = claim else { Issue.record("\(key): \(claim)"); return }
+            }
+            #expect(try await book(client, id, 1, token: token, key: "orphan").status == .conflict, "its lease is live")
+            clock.advance(by: BookingService.idempotencyLease + 1)
+            #expect(try await book(client, id, 1, token: token, key: "orphan").status == .created, "its lease has lapsed")
+            // A lease is taken over only by the same request: another body under the key is still a misuse.
+            #expect(try await book(client, id, 2, token: token, key: "busy").status == .unprocessableEntity)
 
-            let twoDaysAgo = Date().addingTimeInterval(-2 * 86400)
-            try await sql.raw("UPDATE idempotency_keys SET created_at = \(bind: twoDaysAgo) WHERE idempotency_key = 'probe'").run()
+            clock.advance(by: 2 * 86400)
             let reused = try await book(client, id, 1, token: token, key: "probe")
             #expect(reused.status == .created)
             #expect(reused.headers.first(name: "Idempotent-Replayed") == nil, "after 24 hours the key is new again")

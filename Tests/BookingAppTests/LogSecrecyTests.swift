@@ -5,6 +5,8 @@ import SQLKit
 import Testing
 import Vapor
 @testable import BookingApp
+@testable import BookingDomain
+@testable import BookingPersistence
 
 /// Collects every log line, at every level, with its metadata.
 final class CapturedLogs: Sendable {

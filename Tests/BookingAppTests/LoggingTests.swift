@@ -4,6 +4,8 @@ import NIOConcurrencyHelpers
 import Testing
 import Vapor
 @testable import BookingApp
+@testable import BookingDomain
+@testable import BookingPersistence
 
 @Suite("Logs")
 struct LoggingTests {

@@ -3,6 +3,8 @@ import SQLKit
 import Testing
 import Vapor
 @testable import BookingApp
+@testable import BookingDomain
+@testable import BookingPersistence
 
 @Suite("Prometheus metrics")
 struct MetricsTests {
@@ -42,7 +44,7 @@ struct MetricsTests {
             for _ in 0..<3 { #expect(try await client.send(.GET, "/resources/").status == .ok) }
             #expect(try await client.send(.DELETE, "/bookings/98765/", token: token).status == .notFound)
             #expect(try await client.send(.GET, "/no/such/path/4242").status == .notFound)
-            #expect(try await client.send(HTTPMethod(rawValue: "BREW"), "/resources/").status == .notFound)
+            #expect(try await client.send(HTTPMethod(rawValue: "BREW"), "/resources/").status == .methodNotAllowed)
 
             let samples = try await scrape(client)
             #expect(samples[#"http_requests_total{method="GET",route="/resources",status="200"}"#] == 3)
@@ -52,7 +54,7 @@ struct MetricsTests {
             #expect(sum > 0 && sum < 30)
             #expect(samples[#"http_requests_total{method="DELETE",route="/bookings/:id",status="404"}"#] == 1)
             #expect(samples[#"http_requests_total{method="GET",route="unmatched",status="404"}"#] == 1)
-            #expect(samples[#"http_requests_total{method="other",route="unmatched",status="404"}"#] == 1)
+            #expect(samples[#"http_requests_total{method="other",route="unmatched",status="405"}"#] == 1)
             #expect(samples[#"http_requests_total{method="POST",route="/login",status="200"}"#] == 1)
             #expect(!samples.text.contains("98765") && !samples.text.contains("4242") && !samples.text.contains("BREW"))
         }
@@ -131,8 +133,8 @@ struct MetricsTests {
             #expect(capacity == Double((db == .postgres ? 3 : 1) * System.coreCount))
             #expect(try await inUse() == 0)
 
-            let database = app.databaseHandle(app.db)
-            let duringTransaction = try await database.transaction { _ in try await inUse() }
+            let storage = app.domain.storage
+            let duringTransaction = try await storage.transaction { _ in try await inUse() }
             #expect(duringTransaction == 1)
             #expect(try await inUse() == 0)
 
@@ -140,7 +142,7 @@ struct MetricsTests {
             let slow = db == .postgres
                 ? "SELECT pg_sleep(1)"
                 : "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 3000000) SELECT count(*) FROM n"
-            let running = Task { try await database.sql.raw(SQLQueryString(slow)).run() }
+            let running = Task { try await storage.session.sql.raw(SQLQueryString(slow)).run() }
             var seen = false
             for _ in 0..<100 where !seen {
                 seen = try await inUse() == 1

@@ -5,6 +5,8 @@ import Glibc
 import Testing
 import Vapor
 @testable import BookingApp
+@testable import BookingDomain
+@testable import BookingPersistence
 
 /// Uses a PostgreSQL cluster of its own (`BOOKING_TEST_OUTAGE_POSTGRES_URL`) that it stops and starts,
 /// so the other tests' server is never disturbed.

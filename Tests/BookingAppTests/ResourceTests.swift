@@ -1,6 +1,8 @@
 import Testing
 import Vapor
 @testable import BookingApp
+@testable import BookingDomain
+@testable import BookingPersistence
 
 @Suite("Resources and the admin's stock management")
 struct ResourceTests {

@@ -2,6 +2,8 @@ import Foundation
 import Testing
 import Vapor
 @testable import BookingApp
+@testable import BookingDomain
+@testable import BookingPersistence
 
 @Suite("A client's mistakes get a clear 4xx and change nothing")
 struct RobustnessTests {

@@ -3,6 +3,8 @@ import SQLKit
 import Testing
 import Vapor
 @testable import BookingApp
+@testable import BookingDomain
+@testable import BookingPersistence
 
 @Suite("Login, tokens and logout")
 struct SessionTests {

@@ -1,3 +1,4 @@
+import BookingDomain
 import Vapor
 
 /// `booking create-user USERNAME --email E [--admin]`; the password is read from a prompt or stdin.
@@ -17,9 +18,9 @@ struct CreateUserCommand: AsyncCommand {
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
-        try await prepare(app, with: app.bookingConfig)
+        try await prepare(app)
         let password = readPassword(context, prompt: "Password for \(signature.username): ")
-        let user = try await OperatorContext(app).accounts.create(.init(
+        let user = try await app.domain.accounts.create(.init(
             username: signature.username, email: signature.email, password: password,
             confirmPassword: password, isAdmin: signature.admin))
         context.console.print("Created \(user.isAdmin ? "admin" : "user") \(user.username) (id \(user.id)).")
@@ -37,9 +38,9 @@ struct SetPasswordCommand: AsyncCommand {
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
-        try await prepare(app, with: app.bookingConfig)
+        try await prepare(app)
         let password = readPassword(context, prompt: "New password for \(signature.username): ")
-        let user = try await OperatorContext(app).accounts.resetPassword(username: signature.username, to: password)
+        let user = try await app.domain.accounts.resetPassword(username: signature.username, to: password)
         context.console.print("Password set for \(user.username); their sessions were revoked.")
     }
 }

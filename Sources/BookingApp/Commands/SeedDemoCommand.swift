@@ -1,3 +1,4 @@
+import BookingDomain
 import Vapor
 
 /// `booking seed-demo`: a handful of resources and a demo user, for trying the service out.
@@ -16,8 +17,8 @@ struct SeedDemoCommand: AsyncCommand {
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
-        try await prepare(app, with: app.bookingConfig)
-        let services = OperatorContext(app)
+        try await prepare(app)
+        let services = app.domain
         for resource in Self.resources {
             do {
                 _ = try await services.resources.create(.init(name: resource.name, description: resource.description,
@@ -45,29 +46,13 @@ struct StatsCommand: AsyncCommand {
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
-        try await prepare(app, with: app.bookingConfig)
-        let rows = try await OperatorContext(app).resources.stockReport()
+        try await prepare(app)
+        let rows = try await app.domain.resources.stockReport()
         context.console.print("id\tavailable/total\tactive bookings (units)\tcancelled\tname")
         for row in rows {
-            context.console.print("\(row.resource.id)\t\(row.resource.availableQuantity)/\(row.resource.totalQuantity)\t"
+            context.console.print("\(row.resource.id)\t\(row.resource.stock.available)/\(row.resource.stock.total)\t"
                 + "\(row.activeBookings) (\(row.activeUnits))\t\(row.cancelledBookings)\t\(row.resource.name)")
         }
         context.console.print("\(rows.count) resources, \(rows.reduce(0) { $0 + $1.activeBookings }) active bookings.")
-    }
-}
-
-/// The domain services for commands, outside any request.
-struct OperatorContext {
-    let accounts: AccountService
-    let resources: ResourceService
-    let housekeeping: HousekeepingService
-
-    init(_ app: Application) {
-        let database = app.databaseHandle(app.db)
-        // Operators are not throttled: they run these commands on the server itself.
-        accounts = AccountService(database: database, passwords: BcryptPasswords(hasher: app.password.async, slots: app.bcryptSlots),
-                                  signupsPerHour: 0)
-        resources = ResourceService(database: database)
-        housekeeping = HousekeepingService(database: database)
     }
 }

@@ -1,3 +1,5 @@
+import BookingDomain
+import BookingPersistence
 import Foundation
 
 /// Every setting the service reads, parsed from environment variables in one place.
@@ -71,7 +73,7 @@ public struct AppConfig: Sendable {
         var config = AppConfig()
         let env = Environment(values: environment)
         if let url = env["DATABASE_URL"] {
-            config.database = try DatabaseLocation(url: url)
+            config.database = try Self.parseDatabaseURL(url)
         }
         config.databasePoolSize = try env.integer("DATABASE_POOL_SIZE", in: 1...256) ?? config.databasePoolSize
         if let timeout = env["DATABASE_TIMEOUT"] {
@@ -96,7 +98,7 @@ public struct AppConfig: Sendable {
         }
         if let token = env["METRICS_TOKEN"] {
             // Long enough not to be guessed; visible ASCII so it survives an HTTP header unchanged.
-            guard (16...256).contains(token.utf8.count), token.utf8.allSatisfy({ (0x21...0x7e).contains($0) }) else {
+            guard token.isVisibleASCII(lengths: 16...256) else {
                 throw ConfigurationError(variable: "METRICS_TOKEN", value: "(hidden)",
                                          accepts: "16 to 256 visible ASCII characters, no spaces")
             }
@@ -110,7 +112,7 @@ public struct AppConfig: Sendable {
 
     /// A comma-separated list of origins such as `https://app.example.com`, or `*`.
     static func parseOrigins(_ text: String) throws(ConfigurationError) -> [String] {
-        let origins = text.split(separator: ",").map { String($0).trimmingWhitespace() }.filter { !$0.isEmpty }
+        let origins = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let valid = origins.allSatisfy { origin in
             origin == "*" || ((origin.hasPrefix("http://") || origin.hasPrefix("https://"))
                 && !origin.hasSuffix("/") && URL(string: origin)?.host?.isEmpty == false)
@@ -124,7 +126,7 @@ public struct AppConfig: Sendable {
 
     /// A comma-separated list of addresses or CIDR blocks: `127.0.0.1,10.0.0.0/8,::1`.
     static func parseProxies(_ text: String) throws(ConfigurationError) -> [IPAddressRange] {
-        let items = text.split(separator: ",").map { String($0).trimmingWhitespace() }.filter { !$0.isEmpty }
+        let items = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let ranges = items.compactMap(IPAddressRange.init)
         guard !ranges.isEmpty, ranges.count == items.count else {
             throw ConfigurationError(variable: "TRUSTED_PROXIES", value: text,
@@ -152,30 +154,26 @@ public struct AppConfig: Sendable {
     }
 }
 
-/// Where the data lives: an embedded SQLite file or a PostgreSQL server.
-public enum DatabaseLocation: Sendable, Equatable {
-    case sqlite(path: String)
-    case postgres(url: String)
-
+extension AppConfig {
     /// Parses `DATABASE_URL`: `postgres://…` / `postgresql://…`, or `sqlite:PATH` / `sqlite://PATH`.
-    public init(url: String) throws(ConfigurationError) {
+    static func parseDatabaseURL(_ url: String) throws(ConfigurationError) -> DatabaseLocation {
         let accepts = "postgres://user:password@host:port/database, or sqlite:PATH for an SQLite file"
         if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
             guard let parsed = URL(string: url), parsed.host?.isEmpty == false else {
                 throw ConfigurationError(variable: "DATABASE_URL", value: "(hidden)", accepts: accepts)
             }
-            self = .postgres(url: url)
-        } else if url.hasPrefix("sqlite:") {
+            return .postgres(url: url)
+        }
+        if url.hasPrefix("sqlite:") {
             var path = String(url.dropFirst("sqlite:".count))
             if path.hasPrefix("//") { path.removeFirst(2) }
             guard !path.isEmpty else {
                 throw ConfigurationError(variable: "DATABASE_URL", value: url, accepts: accepts)
             }
-            self = .sqlite(path: path)
-        } else {
-            // The value may hold a password, so it is not echoed back.
-            throw ConfigurationError(variable: "DATABASE_URL", value: "(hidden)", accepts: accepts)
+            return .sqlite(path: path)
         }
+        // The value may hold a password, so it is not echoed back.
+        throw ConfigurationError(variable: "DATABASE_URL", value: "(hidden)", accepts: accepts)
     }
 }
 

@@ -1,5 +1,5 @@
-import FluentPostgresDriver
-import FluentSQLiteDriver
+import BookingDomain
+import BookingPersistence
 
 /// Turns whatever stopped start-up into the one line an operator needs, never a stack trace.
 public enum StartupFailure {
@@ -9,18 +9,8 @@ public enum StartupFailure {
             return error.description
         case let error as AppError:
             return error.reason
-        case let error as PSQLError:
-            if let message = error.serverInfo?[.message] {
-                return "PostgreSQL refused the connection or a statement: \(message)"
-            }
-            if let underlying = error.underlying {
-                return "cannot reach PostgreSQL (check DATABASE_URL): \(underlying)"
-            }
-            return "PostgreSQL failed: \(String(reflecting: error))"
-        case let error as SQLiteError:
-            return "cannot use the SQLite database (check DATABASE_URL): \(error.message)"
         default:
-            return String(describing: error)
+            return StorageFailure.startupDescription(of: error) ?? String(describing: error)
         }
     }
 }

@@ -1,3 +1,4 @@
+import BookingDomain
 import Vapor
 
 /// The single mapping from domain errors to what a client sees: a status, a stable machine-readable
@@ -24,31 +25,31 @@ extension AppError {
         }
     }
 
-    var code: String {
+    var code: ErrorCode {
         switch self {
-        case .invalidField: "invalid_field"
-        case .malformedBody: "malformed_body"
-        case .passwordMismatch: "password_mismatch"
-        case .usernameTaken: "username_taken"
-        case .emailTaken: "email_taken"
-        case .resourceNameTaken: "resource_name_taken"
-        case .insufficientQuantity: "insufficient_quantity"
-        case .resourceNotFound: "resource_not_found"
-        case .bookingNotFound: "booking_not_found"
-        case .bookingAlreadyCancelled: "booking_already_cancelled"
-        case .resourceHasActiveBookings: "resource_has_active_bookings"
-        case .totalBelowBooked: "quantity_below_booked"
-        case .invalidCredentials: "invalid_credentials"
-        case .tooManyLoginAttempts: "too_many_login_attempts"
-        case .tooManySignups: "too_many_signups"
-        case .authenticationRequired: "authentication_required"
-        case .invalidToken: "invalid_token"
-        case .adminRequired: "admin_required"
-        case .userNotFound: "user_not_found"
-        case .lastActiveAdmin: "last_active_admin"
-        case .idempotencyKeyReused: "idempotency_key_reused"
-        case .idempotencyKeyInProgress: "idempotency_key_in_progress"
-        case .metricsTokenRequired: "metrics_token_required"
+        case .invalidField: .invalidField
+        case .malformedBody: .malformedBody
+        case .passwordMismatch: .passwordMismatch
+        case .usernameTaken: .usernameTaken
+        case .emailTaken: .emailTaken
+        case .resourceNameTaken: .resourceNameTaken
+        case .insufficientQuantity: .insufficientQuantity
+        case .resourceNotFound: .resourceNotFound
+        case .bookingNotFound: .bookingNotFound
+        case .bookingAlreadyCancelled: .bookingAlreadyCancelled
+        case .resourceHasActiveBookings: .resourceHasActiveBookings
+        case .totalBelowBooked: .totalBelowBooked
+        case .invalidCredentials: .invalidCredentials
+        case .tooManyLoginAttempts: .tooManyLoginAttempts
+        case .tooManySignups: .tooManySignups
+        case .authenticationRequired: .authenticationRequired
+        case .invalidToken: .invalidToken
+        case .adminRequired: .adminRequired
+        case .userNotFound: .userNotFound
+        case .lastActiveAdmin: .lastActiveAdmin
+        case .idempotencyKeyReused: .idempotencyKeyReused
+        case .idempotencyKeyInProgress: .idempotencyKeyInProgress
+        case .metricsTokenRequired: .metricsTokenRequired
         }
     }
 

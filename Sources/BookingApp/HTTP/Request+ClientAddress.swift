@@ -1,3 +1,4 @@
+import BookingDomain
 import Vapor
 
 /// Who is at the other end of a request, for login throttling and the access log.

@@ -1,3 +1,4 @@
+import BookingDomain
 import CoreMetrics
 import Prometheus
 

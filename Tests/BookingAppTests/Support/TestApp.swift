@@ -3,6 +3,8 @@ import Testing
 import Vapor
 import VaporTesting
 @testable import BookingApp
+@testable import BookingDomain
+@testable import BookingPersistence
 
 /// Admin credentials every test application starts with.
 enum TestAdmin {
@@ -14,16 +16,18 @@ enum TestAdmin {
 func withBookingApp(
     _ database: TestDatabase,
     configure adjust: (inout AppConfig) -> Void = { _ in },
+    clock: any WallClock = SystemClock(),
     logger: Logger? = nil,
     _ test: (TestClient) async throws -> Void
 ) async throws {
-    try await withBookingApp(at: try await database.makeLocation(), configure: adjust, logger: logger, test)
+    try await withBookingApp(at: try await database.makeLocation(), configure: adjust, clock: clock, logger: logger, test)
 }
 
 /// Runs `test` against a freshly migrated application on the given database.
 func withBookingApp(
     at database: (location: DatabaseLocation, cleanUp: @Sendable () async -> Void),
     configure adjust: (inout AppConfig) -> Void = { _ in },
+    clock: any WallClock = SystemClock(),
     logger: Logger? = nil,
     _ test: (TestClient) async throws -> Void
 ) async throws {
@@ -34,8 +38,8 @@ func withBookingApp(
     let app = try await Application.make(.testing)
     if let logger { app.logger = logger }
     do {
-        try configure(app, with: config)
-        try await prepare(app, with: config)
+        try configure(app, with: config, clock: clock)
+        try await prepare(app)
         try await test(TestClient(app: app))
     } catch {
         try? await app.asyncShutdown()
@@ -156,7 +160,7 @@ func withPostgresReplicas(_ count: Int, _ test: ([TestClient]) async throws -> V
             try configure(app, with: config)
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for app in apps { group.addTask { try await prepare(app, with: config) } }
+            for app in apps { group.addTask { try await prepare(app) } }
             try await group.waitForAll()
         }
         try await test(apps.map { TestClient(app: $0) })

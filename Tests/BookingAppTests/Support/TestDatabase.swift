@@ -4,6 +4,8 @@ import FluentPostgresDriver
 import Testing
 import Vapor
 @testable import BookingApp
+@testable import BookingDomain
+@testable import BookingPersistence
 
 /// The databases every behavioural test runs against.
 ///

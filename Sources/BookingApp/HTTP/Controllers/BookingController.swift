@@ -1,16 +1,16 @@
+import BookingDomain
 import Vapor
 
-struct BookingController: RouteCollection {
-    func boot(routes: any RoutesBuilder) throws {
-        let bookings = routes.grouped("bookings")
+struct BookingController: APIController {
+    func boot(routes: APIRoutes) {
+        let bookings = routes.user.grouped("bookings")
         bookings.post(use: create)
         bookings.get(use: index)
         bookings.get(":id", use: show)
         bookings.delete(":id", use: cancel)
     }
 
-    @Sendable func create(req: Request) async throws -> Response {
-        let user = try req.requireUser()
+    @Sendable func create(req: Request, caller: Principal) async throws -> Response {
         let body: BookingRequest
         do {
             body = try req.decodeJSON(BookingRequest.self)
@@ -20,7 +20,7 @@ struct BookingController: RouteCollection {
             throw error
         }
         let outcome = try await req.domain.bookings.book(
-            body.resource?.reference, quantity: body.purchaseQuantity?.value, for: user,
+            body.resource?.reference, quantity: body.purchaseQuantity?.value, for: caller.user,
             idempotencyKey: req.headers.first(name: "Idempotency-Key")
         )
         let response = try await BookingResponse(outcome.booking).encodeResponse(status: .created, for: req)
@@ -31,8 +31,7 @@ struct BookingController: RouteCollection {
     }
 
     /// `?resource=ID&status=active|cancelled|all&limit=1...1000&offset=N`
-    @Sendable func index(req: Request) async throws -> [BookingResponse] {
-        let user = try req.requireUser()
+    @Sendable func index(req: Request, caller: Principal) async throws -> [BookingResponse] {
         var query = BookingService.Query()
         query.resourceID = try req.integerQuery("resource")
         query.limit = try req.integerQuery("limit") ?? query.limit
@@ -43,21 +42,18 @@ struct BookingController: RouteCollection {
             }
             query.status = filter
         }
-        return try await req.domain.bookings.bookings(visibleTo: user, query).map(BookingResponse.init)
+        return try await req.domain.bookings.bookings(visibleTo: caller.user, query).map(BookingResponse.init)
     }
 
     /// One booking of the caller's (an admin: anyone's), in whatever state it is.
-    @Sendable func show(req: Request) async throws -> BookingResponse {
-        let user = try req.requireUser()
-        guard let id = req.parameters.get("id", as: Int.self) else { throw AppError.bookingNotFound }
-        return BookingResponse(try await req.domain.bookings.booking(id: id, visibleTo: user))
+    @Sendable func show(req: Request, caller: Principal) async throws -> BookingResponse {
+        let id = try req.pathID(notFound: .bookingNotFound)
+        return BookingResponse(try await req.domain.bookings.booking(id: id, visibleTo: caller.user))
     }
 
     /// Cancels the booking; its units go back to the resource. Answers with the cancelled booking.
-    @Sendable func cancel(req: Request) async throws -> BookingResponse {
-        let user = try req.requireUser()
-        guard let id = req.parameters.get("id", as: Int.self) else { throw AppError.bookingNotFound }
-        return BookingResponse(try await req.domain.bookings.cancel(bookingID: id, by: user))
+    @Sendable func cancel(req: Request, caller: Principal) async throws -> BookingResponse {
+        let id = try req.pathID(notFound: .bookingNotFound)
+        return BookingResponse(try await req.domain.bookings.cancel(bookingID: id, by: caller.user))
     }
-
 }

@@ -1,18 +1,22 @@
 import Vapor
 
-/// The published contract: `/openapi.json`, and `/docs` showing it with Swagger UI from its public CDN
-/// (the way FastAPI does it; nothing third-party is committed).
-struct DocsController: RouteCollection {
-    func boot(routes: any RoutesBuilder) throws {
-        routes.get("openapi.json", use: document)
-        routes.get("docs", use: page)
+/// The published contract: `/openapi.json` serves `Sources/BookingApp/openapi.json` byte for byte (it is
+/// compiled into the binary), and `/docs` shows it with Swagger UI from its public CDN (the way FastAPI
+/// does it; nothing third-party is committed).
+struct DocsController: APIController {
+    func boot(routes: APIRoutes) {
+        routes.operational.get("openapi.json", use: document)
+        routes.operational.get("docs", use: page)
     }
 
-    @Sendable func document(req: Request) async throws -> Response {
-        Response(status: .ok, headers: ["Content-Type": "application/json; charset=utf-8"], body: .init(string: OpenAPIDocument.json))
+    /// The document's bytes, copied once.
+    static let document = ByteBuffer(bytes: PackageResources.openapi_json)
+
+    @Sendable func document(req: Request, caller: Void) async throws -> Response {
+        Response(status: .ok, headers: ["Content-Type": "application/json; charset=utf-8"], body: .init(buffer: Self.document))
     }
 
-    @Sendable func page(req: Request) async throws -> Response {
+    @Sendable func page(req: Request, caller: Void) async throws -> Response {
         Response(status: .ok, headers: ["Content-Type": "text/html; charset=utf-8"], body: .init(string: Self.html))
     }
 

@@ -1,8 +1,9 @@
+import BookingDomain
 import Vapor
 
 /// `GET /metrics` in the Prometheus text format. Open unless METRICS_TOKEN is set; user tokens play
 /// no part here (a scraper is not a user).
-struct MetricsController: RouteCollection {
+struct MetricsController: APIController {
     let metrics: AppMetrics
     /// METRICS_TOKEN's SHA-256: tokens are compared as digests, so how long a comparison takes says
     /// nothing about the token itself.
@@ -13,11 +14,11 @@ struct MetricsController: RouteCollection {
         self.tokenHash = token?.sha256Hex
     }
 
-    func boot(routes: any RoutesBuilder) throws {
-        routes.get("metrics", use: scrape)
+    func boot(routes: APIRoutes) {
+        routes.operational.get("metrics", use: scrape)
     }
 
-    @Sendable func scrape(req: Request) async throws -> Response {
+    @Sendable func scrape(req: Request, caller: Void) async throws -> Response {
         if let tokenHash {
             let presented = req.headers.bearerAuthorization?.token
             guard presented?.sha256Hex == tokenHash else { throw AppError.metricsTokenRequired }

@@ -1,12 +1,13 @@
+import BookingDomain
 import Vapor
 
-struct SessionController: RouteCollection {
-    func boot(routes: any RoutesBuilder) throws {
-        routes.post("login", use: login)
-        routes.post("logout", use: logout)
+struct SessionController: APIController {
+    func boot(routes: APIRoutes) {
+        routes.anyone.post("login", use: login)
+        routes.user.post("logout", use: logout)
     }
 
-    @Sendable func login(req: Request) async throws -> LoginResponse {
+    @Sendable func login(req: Request, caller: Principal?) async throws -> LoginResponse {
         let body = try req.decodeJSON(LoginRequest.self)
         let session = try await req.domain.sessions.login(username: body.username, password: body.password,
                                                           from: req.clientAddress)
@@ -14,9 +15,8 @@ struct SessionController: RouteCollection {
     }
 
     /// Revokes only the token presented; the user's other sessions stay valid.
-    @Sendable func logout(req: Request) async throws -> HTTPStatus {
-        guard let principal = req.principal else { throw AppError.authenticationRequired }
-        try await req.domain.sessions.logout(principal)
+    @Sendable func logout(req: Request, caller: Principal) async throws -> HTTPStatus {
+        try await req.domain.sessions.logout(caller)
         return .noContent
     }
 }

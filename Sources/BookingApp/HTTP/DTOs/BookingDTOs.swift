@@ -1,3 +1,4 @@
+import BookingDomain
 import Vapor
 
 struct BookingRequest: Decodable {
@@ -19,7 +20,7 @@ struct BookingRequest: Decodable {
                 reference = .id(id.value)
                 return
             }
-            guard let text = try? container.decode(String.self).trimmingWhitespace() else {
+            guard let text = try? container.decode(String.self).trimmingCharacters(in: .whitespacesAndNewlines) else {
                 throw DecodingError.typeMismatch(String.self, .init(
                     codingPath: decoder.codingPath, debugDescription: "Expected a resource id or name."))
             }

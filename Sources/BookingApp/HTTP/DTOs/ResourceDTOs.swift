@@ -1,3 +1,4 @@
+import BookingDomain
 import Vapor
 
 struct ResourceRequest: Decodable {
@@ -46,8 +47,8 @@ struct ResourceResponse: Content {
         id = resource.id
         name = resource.name
         description = resource.description
-        totalQuantity = resource.totalQuantity
-        availableQuantity = resource.availableQuantity
+        totalQuantity = resource.stock.total
+        availableQuantity = resource.stock.available
     }
 }
 

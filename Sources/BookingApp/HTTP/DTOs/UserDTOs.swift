@@ -1,3 +1,4 @@
+import BookingDomain
 import Vapor
 
 struct SignUpRequest: Decodable {
@@ -62,7 +63,7 @@ struct LoginResponse: Content {
         case expiresAt = "expires_at"
     }
 
-    init(_ session: Session) {
+    init(_ session: BookingDomain.Session) {
         token = session.token
         expiresAt = session.expiresAt.wireFormat
         user = UserResponse(session.user)

@@ -1,5 +1,5 @@
-import AsyncKit
-import FluentPostgresDriver
+import BookingDomain
+import BookingPersistence
 import Vapor
 
 /// Turns every error into a JSON body `{"error": true, "reason": "...", "code": "..."}` with its status.
@@ -8,7 +8,7 @@ struct ErrorResponseMiddleware: AsyncMiddleware {
     struct Body: Content {
         var error = true
         let reason: String
-        let code: String
+        let code: ErrorCode
         let field: String?
     }
 
@@ -34,19 +34,32 @@ struct ErrorResponseMiddleware: AsyncMiddleware {
             default:
                 break
             }
+        case is RouteNotFound:
+            // RFC 9110: a path that is served, asked with a method it is not served with, is a 405 that
+            // says which methods it is served with.
+            let allowed = AllowedMethods.forPath(request.url.path, in: request.application.routes.all)
+            if allowed.isEmpty {
+                status = .notFound
+                body = Body(reason: "Not Found", code: .notFound, field: nil)
+            } else {
+                status = .methodNotAllowed
+                headers.replaceOrAdd(name: .allow, value: allowed.joined(separator: ", "))
+                body = Body(reason: "\(request.method.rawValue) is not allowed here; allowed: \(allowed.joined(separator: ", ")).",
+                            code: .methodNotAllowed, field: nil)
+            }
         case let error as any AbortError:
             status = error.status
             headers = error.headers
             body = Body(reason: error.reason, code: code(for: status), field: nil)
-        case _ where isDatabaseUnavailable(error):
+        case _ where StorageFailure.isUnavailable(error):
             request.logger.warning("Database unavailable", metadata: ["error": "\(String(reflecting: error))"])
             status = .serviceUnavailable
             headers.replaceOrAdd(name: .retryAfter, value: "1")
-            body = Body(reason: "The database is unavailable; try again shortly.", code: "database_unavailable", field: nil)
+            body = Body(reason: "The database is unavailable; try again shortly.", code: .databaseUnavailable, field: nil)
         default:
             request.logger.report(error: error)
             status = .internalServerError
-            body = Body(reason: "Something went wrong on our side.", code: "internal_error", field: nil)
+            body = Body(reason: "Something went wrong on our side.", code: .internalError, field: nil)
         }
         if status == .unauthorized {
             // The metrics token is a bearer token; user tokens follow the Django REST convention.
@@ -63,35 +76,15 @@ struct ErrorResponseMiddleware: AsyncMiddleware {
         return response
     }
 
-    /// Errors that mean the database could not be reached in time, as opposed to a fault in a statement.
-    static func isDatabaseUnavailable(_ error: any Error) -> Bool {
-        switch error {
-        case is ConnectionPoolTimeoutError, is ConnectionPoolError:
-            return true
-        case let error as PSQLError:
-            if let state = error.serverInfo?[.sqlState] {
-                // 08: connection exceptions; 57: the server is shutting down or starting (57P01-57P03);
-                // 53300: too many connections.
-                return state.hasPrefix("08") || state.hasPrefix("57P") || state == "53300"
-            }
-            return [.connectionError, .serverClosedConnection, .clientClosedConnection, .poolClosed, .uncleanShutdown]
-                .contains(error.code)
-        default:
-            return false
-        }
-    }
-
-    /// A stable code for errors raised by Vapor itself (no route, body too large, ...).
-    static func code(for status: HTTPResponseStatus) -> String {
+    /// A stable code for errors raised by Vapor itself (body too large, ...).
+    static func code(for status: HTTPResponseStatus) -> ErrorCode {
         switch status {
-        case .notFound: "not_found"
-        case .methodNotAllowed: "method_not_allowed"
-        case .payloadTooLarge: "payload_too_large"
-        case .unsupportedMediaType: "unsupported_media_type"
-        case .badRequest: "bad_request"
-        case .unauthorized: "unauthorized"
-        case .forbidden: "forbidden"
-        default: status.code < 500 ? "client_error" : "server_error"
+        case .notFound: .notFound
+        case .methodNotAllowed: .methodNotAllowed
+        case .payloadTooLarge: .payloadTooLarge
+        case .unsupportedMediaType: .unsupportedMediaType
+        case .badRequest: .badRequest
+        default: status.code < 500 ? .clientError : .serverError
         }
     }
 }

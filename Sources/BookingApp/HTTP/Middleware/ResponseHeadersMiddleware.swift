@@ -1,3 +1,4 @@
+import BookingDomain
 import Foundation
 import Vapor
 
@@ -22,7 +23,7 @@ struct ResponseHeadersMiddleware: AsyncMiddleware {
 
     /// The client's id if it is 1 to 128 visible ASCII characters; otherwise a new UUID.
     static func requestID(from header: String?) -> String {
-        if let header, (1...128).contains(header.utf8.count), header.utf8.allSatisfy({ (0x21...0x7e).contains($0) }) {
+        if let header, header.isVisibleASCII(lengths: 1...128) {
             return header
         }
         return UUID().uuidString

@@ -1,3 +1,4 @@
+import BookingDomain
 import Vapor
 
 /// Reads `Authorization: Token <t>` (the Django REST convention) or `Bearer <t>`.
@@ -34,18 +35,5 @@ extension Request {
     var principal: Principal? {
         get { storage[PrincipalKey.self] }
         set { storage[PrincipalKey.self] = newValue }
-    }
-
-    /// The authenticated user, or a 401.
-    func requireUser() throws -> User {
-        guard let principal else { throw AppError.authenticationRequired }
-        return principal.user
-    }
-
-    /// The authenticated admin: 401 without a token, 403 for anyone else.
-    func requireAdmin() throws -> User {
-        let user = try requireUser()
-        guard user.isAdmin else { throw AppError.adminRequired }
-        return user
     }
 }

@@ -1,0 +1,99 @@
+import AsyncPrimitives
+import BookingDomain
+import BookingPersistence
+import Fluent
+import SQLKit
+import Vapor
+
+/// The composition root: every domain service, built once by `configure(_:with:clock:)` on one storage,
+/// one clock and one password hasher, and shared by requests, commands and background jobs.
+public struct DomainServices: Sendable {
+    public let clock: any WallClock
+    public let storage: SQLStorage
+    public let accounts: AccountService
+    public let sessions: SessionService
+    public let resources: ResourceService
+    public let bookings: BookingService
+    public let housekeeping: HousekeepingService
+    let passwords: BcryptPasswords
+
+    init(app: Application, config: AppConfig, clock: any WallClock, metrics: AppMetrics) {
+        // Captures the registry, the loops and the logger, not the application, so nothing here keeps it alive.
+        let databases = app.databases, loops = app.eventLoopGroup, logger = app.logger
+        let storage = SQLStorage(location: config.database, poolInUse: metrics.databasePoolInUse) {
+            let scope = RequestScope.current
+            return databases.database(logger: scope?.logger ?? logger, on: scope?.eventLoop ?? loops.any()) as? any SQLDatabase
+        }
+        let passwords = BcryptPasswords(hasher: app.password.async, slots: AsyncSemaphore(permits: max(1, System.coreCount - 1)))
+        // The hash checked for unknown usernames, made once in the background so start-up does not wait for it.
+        let decoy = Task { try await passwords.hash(SessionService.makeToken()) }
+        self.clock = clock
+        self.storage = storage
+        self.passwords = passwords
+        accounts = AccountService(storage: storage, passwords: passwords, clock: clock, signupsPerHour: config.signupsPerHour)
+        sessions = SessionService(storage: storage, passwords: passwords, clock: clock, tokenTTL: config.tokenTTL,
+                                  decoyPasswordHash: { try await decoy.value }, metrics: metrics.services)
+        resources = ResourceService(storage: storage, clock: clock)
+        bookings = BookingService(storage: storage, clock: clock, metrics: metrics.services)
+        housekeeping = HousekeepingService(storage: storage, clock: clock)
+    }
+}
+
+/// Vapor's Bcrypt, run on the thread pool so hashing never blocks an event loop, and at most
+/// `slots` hashes at once, so a flood of logins always leaves a core to everything else.
+struct BcryptPasswords: PasswordHashing {
+    let hasher: AsyncPasswordHasher
+    let slots: AsyncSemaphore
+
+    func hash(_ password: String) async throws -> String {
+        try await slots.withPermit { try await hasher.hash(password).get() }
+    }
+
+    func verify(_ password: String, against hash: String) async throws -> Bool {
+        try await slots.withPermit { try await hasher.verify(password, created: hash).get() }
+    }
+}
+
+/// What `configure(_:with:clock:)` sets up once and every request, command and job reads.
+extension Application {
+    private struct DomainKey: StorageKey { typealias Value = DomainServices }
+    private struct ConfigKey: StorageKey { typealias Value = AppConfig }
+    private struct MetricsKey: StorageKey { typealias Value = AppMetrics }
+    private struct CatalogueReadsKey: StorageKey { typealias Value = FreshReadCoalescer<ByteBuffer> }
+
+    /// The domain services.
+    public var domain: DomainServices {
+        get { configured(DomainKey.self) }
+        set { storage[DomainKey.self] = newValue }
+    }
+
+    /// The configuration `configure(_:with:clock:)` was given.
+    public var bookingConfig: AppConfig {
+        get { configured(ConfigKey.self) }
+        set { storage[ConfigKey.self] = newValue }
+    }
+
+    /// What `/metrics` exports.
+    var metrics: AppMetrics {
+        get { configured(MetricsKey.self) }
+        set { storage[MetricsKey.self] = newValue }
+    }
+
+    /// Shares `GET /resources/` reads (and their encoding) among concurrent requests.
+    var catalogueReads: FreshReadCoalescer<ByteBuffer> {
+        get { configured(CatalogueReadsKey.self) }
+        set { storage[CatalogueReadsKey.self] = newValue }
+    }
+
+    /// Reading one of these before `configure(_:with:clock:)` set it is a programming error.
+    private func configured<Key: StorageKey>(_ key: Key.Type) -> Key.Value {
+        guard let value = storage[key] else {
+            fatalError("\(Key.self) is read before configure(_:with:clock:) set it")
+        }
+        return value
+    }
+}
+
+extension Request {
+    var domain: DomainServices { application.domain }
+}

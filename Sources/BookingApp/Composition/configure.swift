@@ -1,0 +1,80 @@
+import AsyncPrimitives
+import BookingDomain
+import BookingPersistence
+import Fluent
+import Vapor
+
+/// Wires the application: database, domain services, middleware, routes and commands. Performs no I/O;
+/// `prepare(_:)` brings the database up to date, and `serve` decides to call it.
+///
+/// `clock` is where every rule reads the time: the system clock in production, one that tests move.
+public func configure(_ app: Application, with config: AppConfig, clock: any WallClock = SystemClock()) throws {
+    app.routes.defaultMaxBodySize = "1mb"
+    if let port = config.port {
+        app.http.server.configuration.port = port
+    }
+    // Sorted keys make every response byte-for-byte predictable for clients, caches and tests.
+    ContentConfiguration.global.use(encoder: JSONEncoder.custom(format: .sortedKeys), for: .json)
+    app.passwords.use(.bcrypt(cost: config.bcryptCost))
+
+    let connectionsPerLoop: Int
+    do {
+        connectionsPerLoop = try config.database.register(
+            on: app.databases, pool: .init(connectionsPerLoop: config.databasePoolSize, timeout: config.databaseTimeout))
+    } catch is InvalidDatabaseURL {
+        throw ConfigurationError(variable: "DATABASE_URL", value: "(hidden)", accepts: "postgres://user:password@host:port/database")
+    }
+    app.migrations.addBookingSchema()
+    app.bookingConfig = config
+    app.metrics = AppMetrics(databasePoolCapacity: connectionsPerLoop * System.coreCount)
+    app.domain = DomainServices(app: app, config: config, clock: clock, metrics: app.metrics)
+    app.catalogueReads = FreshReadCoalescer()
+    // Requests are counted by RequestMetricsMiddleware into this app's registry, not by Vapor into the global one.
+    app.http.server.configuration.reportMetrics = false
+
+    app.asyncCommands.use(ServeCommand(), as: "serve", isDefault: true)
+    app.asyncCommands.use(CreateUserCommand(), as: "create-user")
+    app.asyncCommands.use(SetPasswordCommand(), as: "set-password")
+    app.asyncCommands.use(SeedDemoCommand(), as: "seed-demo")
+    app.asyncCommands.use(StatsCommand(), as: "stats")
+    app.asyncCommands.use(PurgeCommand(), as: "purge")
+
+    // Outermost first: request id and headers, the request's scope for the storage, CORS (answers
+    // preflights itself), the access log line and request metrics, then turn any error into JSON. The API
+    // routes read tokens in their own group (`APIRoutes`).
+    app.middleware = Middlewares()
+    app.middleware.use(ResponseHeadersMiddleware())
+    app.middleware.use(RequestScopeMiddleware())
+    if !config.corsAllowedOrigins.isEmpty {
+        let origins = config.corsAllowedOrigins
+        app.middleware.use(CORSMiddleware(configuration: .init(
+            allowedOrigin: origins == ["*"] ? .all : .any(origins),
+            allowedMethods: [.GET, .POST, .PATCH, .DELETE, .OPTIONS],
+            allowedHeaders: [.accept, .authorization, .contentType, .origin, .xRequestId, "Idempotency-Key"],
+            exposedHeaders: [.xRequestId, .retryAfter, .wwwAuthenticate, "Idempotent-Replayed"]
+        )))
+    }
+    app.middleware.use(AccessLogMiddleware())
+    app.middleware.use(RequestMetricsMiddleware(metrics: app.metrics))
+    app.middleware.use(ErrorResponseMiddleware())
+
+    try routes(app)
+}
+
+/// Brings the database up to date and makes sure an admin exists. Safe to run on every start, on any
+/// number of servers at once.
+public func prepare(_ app: Application) async throws {
+    let config = app.bookingConfig
+    switch config.database {
+    case .sqlite:
+        try await app.domain.storage.enableWriteAheadLog()
+        try await app.autoMigrate()
+    case .postgres(let url):
+        try await MigrationLock.withLock(postgresURL: url, logger: app.logger) {
+            try await app.autoMigrate()
+        }
+    }
+    try await app.domain.accounts.bootstrapAdmin(
+        username: config.adminUsername, password: config.adminPassword,
+        defaultPassword: AppConfig.defaultAdminPassword, logger: app.logger)
+}

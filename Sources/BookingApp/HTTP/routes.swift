@@ -1,0 +1,20 @@
+import Vapor
+
+/// Every route, by controller. Each controller registers on the access groups of `APIRoutes`, so who may
+/// call a route is declared next to it. Every path answers with or without a trailing slash: Vapor's
+/// router ignores empty path components.
+func routes(_ app: Application) throws {
+    let routes = APIRoutes(app: app)
+    let controllers: [any APIController] = [
+        UserController(),
+        SessionController(),
+        ResourceController(),
+        BookingController(),
+        HealthController(),
+        MetricsController(metrics: app.metrics, token: app.bookingConfig.metricsToken),
+        DocsController(),
+    ]
+    for controller in controllers {
+        controller.boot(routes: routes)
+    }
+}

@@ -1,0 +1,23 @@
+import BookingDomain
+import ServiceLifecycle
+import Vapor
+
+/// Every background job `serve` runs beside the HTTP server. A new job is one more entry here: a
+/// ``PeriodicJob`` with its interval, calling a domain service.
+enum BackgroundJobs {
+    static func all(for app: Application) -> [any Service] {
+        let domain = app.domain, logger = app.logger
+        return [
+            // Forgets expired tokens, keys and throttle records every hour. The first purge comes a few
+            // minutes after start-up, at a random moment, so replicas started together do not all purge at once.
+            PeriodicJob(name: "housekeeping", firstDelay: .seconds(Int.random(in: 60...300)), interval: .seconds(3600),
+                        clock: ContinuousClock(), logger: logger) {
+                let purged = try await domain.housekeeping.purgeExpired()
+                logger.info("Housekeeping", metadata: [
+                    "tokens": "\(purged.tokens)", "idempotency_keys": "\(purged.idempotencyKeys)",
+                    "login_attempts": "\(purged.loginAttempts)", "signup_attempts": "\(purged.signupAttempts)",
+                ])
+            },
+        ]
+    }
+}

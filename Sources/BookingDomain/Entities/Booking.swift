@@ -1,0 +1,27 @@
+import Foundation
+
+/// Units of one resource held by one user. A cancelled booking keeps its row for history.
+public struct Booking: Sendable, Equatable {
+    public enum Status: String, Sendable, CaseIterable {
+        case active
+        case cancelled
+    }
+
+    public let id: Int
+    public let resourceID: Int
+    public let resourceName: String
+    public let userID: Int
+    public let purchaseQuantity: Int
+    public let bookingDate: Date
+    public let status: Status
+
+    public init(id: Int, resourceID: Int, resourceName: String, userID: Int, purchaseQuantity: Int, bookingDate: Date, status: Status) {
+        self.id = id
+        self.resourceID = resourceID
+        self.resourceName = resourceName
+        self.userID = userID
+        self.purchaseQuantity = purchaseQuantity
+        self.bookingDate = bookingDate
+        self.status = status
+    }
+}

@@ -1,0 +1,21 @@
+import Foundation
+
+/// A person who can log in. The password hash never leaves the persistence layer inside this type.
+public struct User: Sendable, Equatable {
+    public let id: Int
+    public let username: String
+    public let email: String
+    public let isAdmin: Bool
+    /// A deactivated user cannot log in, and their tokens stop working at once.
+    public let isActive: Bool
+    public let createdAt: Date
+
+    public init(id: Int, username: String, email: String, isAdmin: Bool, isActive: Bool, createdAt: Date) {
+        self.id = id
+        self.username = username
+        self.email = email
+        self.isAdmin = isAdmin
+        self.isActive = isActive
+        self.createdAt = createdAt
+    }
+}

@@ -1,0 +1,25 @@
+import Foundation
+
+/// Idempotency keys for booking requests, per user. A key is first *claimed* (a lease held by one
+/// request), then *completed* in the booking's own transaction, or *released* if the booking failed.
+public protocol IdempotencyStore: Sendable {
+    /// Claims `key` for this request. Keys created before `expiredBefore` are forgotten first; a lease taken
+    /// before `staleBefore` (its holder died) can be taken over, but only by a request with the same body.
+    func claim(userID: Int, key: String, requestHash: String, now: Date, staleBefore: Date, expiredBefore: Date) async throws -> IdempotencyClaim
+    /// Records the booking against the key; false if this request's lease was lost meanwhile.
+    func complete(userID: Int, key: String, token: String, bookingID: Int) async throws -> Bool
+    /// Gives up a key whose booking failed and changed nothing, so a retry runs afresh. A completed key is
+    /// never released.
+    func release(userID: Int, key: String, token: String) async throws
+    /// Deletes up to `limit` keys of anyone created before `expiredBefore`; returns how many.
+    func deleteExpired(before expiredBefore: Date, limit: Int) async throws -> Int
+}
+
+public enum IdempotencyClaim: Sendable, Equatable {
+    /// This request owns the key and must complete or release it with `token`.
+    case claimed(token: String)
+    /// An earlier request with this key created the booking.
+    case completed(bookingID: Int, requestHash: String)
+    /// Another request holds a live lease on the key.
+    case inProgress(requestHash: String)
+}

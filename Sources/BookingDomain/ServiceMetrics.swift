@@ -1,0 +1,79 @@
+import CoreMetrics
+
+/// What the domain services count for `/metrics`: bookings made and cancelled, the units they moved,
+/// bookings refused and why, and logins by outcome.
+///
+/// Every series is created up front, so each is exported from the first scrape at 0 and a `rate()`
+/// over it never starts with a gap.
+public struct ServiceMetrics: Sendable {
+    /// Why a booking was refused.
+    public enum Refusal: String, CaseIterable, Sendable {
+        /// Fewer units are available than were asked for.
+        case insufficient
+        case unknownResource = "unknown_resource"
+        /// The request itself was unusable: malformed body, missing or out-of-range fields.
+        case invalid
+        /// The Idempotency-Key is in use by another request, or was used with a different body.
+        case idempotencyConflict = "idempotency_conflict"
+
+        /// The refusal an error stands for; nil for errors that are not the client's booking being refused
+        /// (a database outage, say, which the request metrics count as a 503).
+        public init?(_ error: any Error) {
+            switch error as? AppError {
+            case .insufficientQuantity: self = .insufficient
+            case .resourceNotFound: self = .unknownResource
+            case .invalidField, .malformedBody: self = .invalid
+            case .idempotencyKeyReused, .idempotencyKeyInProgress: self = .idempotencyConflict
+            default: return nil
+            }
+        }
+    }
+
+    public enum LoginOutcome: String, CaseIterable, Sendable {
+        case success
+        /// Wrong username or password, or a deactivated account.
+        case failure
+        /// Refused without checking the password, after too many failures (429).
+        case throttled
+    }
+
+    private let bookingsCreated: Counter
+    private let bookingsCancelled: Counter
+    private let unitsBooked: Counter
+    private let unitsReleased: Counter
+    private let refusals: [Refusal: Counter]
+    private let logins: [LoginOutcome: Counter]
+
+    public init(factory: any MetricsFactory) {
+        bookingsCreated = Counter(label: "booking_bookings_created_total", factory: factory)
+        bookingsCancelled = Counter(label: "booking_bookings_cancelled_total", factory: factory)
+        unitsBooked = Counter(label: "booking_units_booked_total", factory: factory)
+        unitsReleased = Counter(label: "booking_units_released_total", factory: factory)
+        refusals = Dictionary(uniqueKeysWithValues: Refusal.allCases.map { reason in
+            (reason, Counter(label: "booking_refusals_total", dimensions: [("reason", reason.rawValue)], factory: factory))
+        })
+        logins = Dictionary(uniqueKeysWithValues: LoginOutcome.allCases.map { outcome in
+            (outcome, Counter(label: "booking_logins_total", dimensions: [("outcome", outcome.rawValue)], factory: factory))
+        })
+    }
+
+    public func booked(_ booking: Booking) {
+        bookingsCreated.increment()
+        unitsBooked.increment(by: booking.purchaseQuantity)
+    }
+
+    public func cancelled(_ booking: Booking) {
+        bookingsCancelled.increment()
+        unitsReleased.increment(by: booking.purchaseQuantity)
+    }
+
+    /// Counts `error` if it refuses a booking; other errors are not counted here.
+    public func refusedBooking(_ error: any Error) {
+        guard let reason = Refusal(error) else { return }
+        refusals[reason]?.increment()
+    }
+
+    public func login(_ outcome: LoginOutcome) {
+        logins[outcome]?.increment()
+    }
+}

@@ -1,0 +1,173 @@
+import Foundation
+import Logging
+
+/// Sign-up, listing users, passwords and admin rights, and the bootstrap admin.
+public struct AccountService: Sendable {
+    let storage: any Storage
+    let passwords: any PasswordHashing
+    let clock: any WallClock
+    /// Anonymous sign-ups allowed per client address per hour; 0 for no limit.
+    let signupsPerHour: Int
+    public static let signupWindow = ThrottleWindow(length: 3600)
+
+    public init(storage: any Storage, passwords: any PasswordHashing, clock: any WallClock, signupsPerHour: Int) {
+        self.storage = storage
+        self.passwords = passwords
+        self.clock = clock
+        self.signupsPerHour = signupsPerHour
+    }
+
+    public struct Registration: Sendable {
+        public var username: String?
+        public var email: String?
+        public var password: String?
+        public var confirmPassword: String?
+        public var isAdmin: Bool
+
+        public init(username: String?, email: String?, password: String?, confirmPassword: String?, isAdmin: Bool) {
+            self.username = username
+            self.email = email
+            self.password = password
+            self.confirmPassword = confirmPassword
+            self.isAdmin = isAdmin
+        }
+    }
+
+    /// Creates a user. Only an admin may create another admin; from anyone else `isAdmin` is ignored.
+    ///
+    /// Each sign-up costs a Bcrypt hash, so one not made by an admin is first recorded against the
+    /// client's address and refused (429) once the address has made `signupsPerHour` within the hour.
+    /// Recording before counting means concurrent attempts can never let more than the limit through.
+    public func register(_ registration: Registration, by caller: User?, from address: String) async throws -> User {
+        var registration = registration
+        let byAdmin = caller?.isAdmin == true
+        registration.isAdmin = registration.isAdmin && byAdmin
+        if !byAdmin, signupsPerHour > 0 {
+            let now = clock.now(), window = Self.signupWindow
+            let recent = try await storage.signupAttempts.record(address: address, at: now, windowStart: window.start(at: now))
+            if recent.count > signupsPerHour {
+                throw AppError.tooManySignups(retryAfter: window.retryAfter(oldest: recent.oldest, now: now))
+            }
+        }
+        return try await create(registration)
+    }
+
+    /// An operator's password reset (`booking set-password`): every token of the user is revoked.
+    public func resetPassword(username: String, to password: String) async throws -> User {
+        let password = try Validate.password(password)
+        guard let account = try await storage.users.credentials(username: username) else {
+            throw AppError.userNotFound
+        }
+        let hash = try await passwords.hash(password)
+        let userID = account.user.id
+        try await storage.transaction { tx in
+            try await tx.users.setPasswordHash(hash, userID: userID)
+            try await tx.tokens.deleteAll(userID: userID, keeping: nil)
+        }
+        return account.user
+    }
+
+    /// Creates a user exactly as described, admin or not: for sign-up above and for operators' commands.
+    public func create(_ registration: Registration) async throws -> User {
+        let username = try Validate.username(registration.username)
+        let email = try Validate.email(registration.email)
+        let password = try Validate.password(registration.password)
+        let confirmation = try Validate.required(registration.confirmPassword, field: "confirm_password")
+        guard password == confirmation else { throw AppError.passwordMismatch }
+
+        // Cheap checks first so a taken name costs no Bcrypt; the insert below settles any race.
+        try await ensureAvailable(username: username, email: email)
+        let hash = try await passwords.hash(password)
+        if let user = try await storage.users.insert(username: username, email: email, passwordHash: hash,
+                                                     isAdmin: registration.isAdmin, at: clock.now()) {
+            return user
+        }
+        try await ensureAvailable(username: username, email: email)
+        throw AppError.usernameTaken
+    }
+
+    /// An admin sees every user (optionally filtered by `search` on username or e-mail, a page at a time);
+    /// anyone else a list holding only themself.
+    public func users(visibleTo viewer: User, search: String? = nil, limit: Int = Paging.defaultSize,
+                      offset: Int = 0) async throws -> [User] {
+        guard viewer.isAdmin else { return [viewer] }
+        try Validate.page(limit: limit, offset: offset)
+        if let search {
+            try Validate.noControlCharacters(search, field: "search")
+            guard search.unicodeScalars.count <= Validate.emailMaxLength else {
+                throw AppError.invalidField(field: "search", reason: "search must be at most 254 characters")
+            }
+        }
+        return try await storage.users.list(search: search, limit: limit, offset: offset)
+    }
+
+    /// One user: an admin may read anyone, anyone else only themself; another id is "not found", so ids
+    /// reveal nothing about who exists.
+    public func user(id: Int, visibleTo viewer: User) async throws -> User {
+        guard viewer.isAdmin || viewer.id == id, let user = try await storage.users.find(id: id) else {
+            throw AppError.userNotFound
+        }
+        return user
+    }
+
+    /// Changes the caller's password after checking the current one, and revokes every other session.
+    public func changePassword(of principal: Principal, current: String?, new: String?, confirmation: String?) async throws {
+        let current = try Validate.required(current, field: "old_password")
+        let new = try Validate.password(new, field: "new_password")
+        if let confirmation, confirmation != new { throw AppError.passwordMismatch }
+        let userID = principal.user.id
+        guard let hash = try await storage.users.passwordHash(userID: userID),
+              try await passwords.verify(current, against: hash)
+        else {
+            throw AppError.invalidField(field: "old_password", reason: "old_password is not the current password")
+        }
+        let newHash = try await passwords.hash(new)
+        let kept = principal.tokenHash
+        try await storage.transaction { tx in
+            try await tx.users.setPasswordHash(newHash, userID: userID)
+            try await tx.tokens.deleteAll(userID: userID, keeping: kept)
+        }
+    }
+
+    /// An admin grants or revokes admin rights and (de)activates accounts. Deactivating revokes the user's
+    /// tokens; no change may leave the service without an active admin.
+    public func setFlags(userID: Int, isAdmin: Bool?, isActive: Bool?) async throws -> User {
+        try await storage.transaction { tx in
+            let activeAdmins = try await tx.users.lockActiveAdmins()
+            guard let target = try await tx.users.find(id: userID) else { throw AppError.userNotFound }
+            let staysActiveAdmin = (isAdmin ?? target.isAdmin) && (isActive ?? target.isActive)
+            if activeAdmins == [target.id], !staysActiveAdmin { throw AppError.lastActiveAdmin }
+            guard let updated = try await tx.users.setFlags(userID: userID, isAdmin: isAdmin, isActive: isActive) else {
+                throw AppError.userNotFound
+            }
+            if !updated.isActive { try await tx.tokens.deleteAll(userID: userID, keeping: nil) }
+            return updated
+        }
+    }
+
+    /// Creates the configured admin when no admin exists yet, and warns while the default password works.
+    public func bootstrapAdmin(username: String, password: String, defaultPassword: String, logger: Logger) async throws {
+        let users = storage.users
+        if try await !users.anyAdminExists() {
+            let hash = try await passwords.hash(password)
+            let email = "\(username.uniquenessKey)@localhost.localdomain"
+            if try await users.insert(username: username, email: email, passwordHash: hash, isAdmin: true, at: clock.now()) != nil {
+                logger.notice("Created the admin user", metadata: ["username": .string(username)])
+            } else if try await !users.anyAdminExists() {
+                // A non-admin already holds that name; promoting it silently would hand over the service.
+                logger.error("No admin exists and ADMIN_USERNAME is taken by a regular user; set another ADMIN_USERNAME",
+                             metadata: ["username": .string(username)])
+            }
+        }
+        if let admin = try await users.credentials(username: username), admin.user.isAdmin,
+           try await passwords.verify(defaultPassword, against: admin.passwordHash) {
+            logger.warning("The admin user still has the default password; set ADMIN_PASSWORD or change it",
+                           metadata: ["username": .string(username)])
+        }
+    }
+
+    private func ensureAvailable(username: String, email: String) async throws {
+        if try await storage.users.usernameExists(username) { throw AppError.usernameTaken }
+        if try await storage.users.emailExists(email) { throw AppError.emailTaken }
+    }
+}

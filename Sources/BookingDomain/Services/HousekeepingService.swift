@@ -1,0 +1,53 @@
+import Foundation
+
+/// Forgets what has expired: tokens past their lifetime, Idempotency-Keys older than a day, failed
+/// logins and sign-up attempts outside their throttle windows. Each table is emptied in small batches, so
+/// a purge never holds locks for long, and running it on several servers at once is harmless.
+public struct HousekeepingService: Sendable {
+    let storage: any Storage
+    let clock: any WallClock
+    public static let batchSize = 1000
+
+    public init(storage: any Storage, clock: any WallClock) {
+        self.storage = storage
+        self.clock = clock
+    }
+
+    public struct Purged: Sendable, Equatable {
+        public var tokens = 0
+        public var idempotencyKeys = 0
+        public var loginAttempts = 0
+        public var signupAttempts = 0
+
+        public init(tokens: Int = 0, idempotencyKeys: Int = 0, loginAttempts: Int = 0, signupAttempts: Int = 0) {
+            self.tokens = tokens
+            self.idempotencyKeys = idempotencyKeys
+            self.loginAttempts = loginAttempts
+            self.signupAttempts = signupAttempts
+        }
+    }
+
+    public func purgeExpired() async throws -> Purged {
+        let now = clock.now(), limit = Self.batchSize, storage = self.storage
+        let keysBefore = now.addingTimeInterval(-BookingService.idempotencyKeyLifetime)
+        let attemptsBefore = SessionService.throttleWindow.start(at: now)
+        let signupsBefore = AccountService.signupWindow.start(at: now)
+        var purged = Purged()
+        purged.tokens = try await drain { try await storage.tokens.deleteExpired(at: now, limit: limit) }
+        purged.idempotencyKeys = try await drain { try await storage.idempotencyKeys.deleteExpired(before: keysBefore, limit: limit) }
+        purged.loginAttempts = try await drain { try await storage.loginAttempts.deleteOlder(than: attemptsBefore, limit: limit) }
+        purged.signupAttempts = try await drain { try await storage.signupAttempts.deleteOlder(than: signupsBefore, limit: limit) }
+        return purged
+    }
+
+    /// Runs `batch` until it deletes fewer rows than a full batch, or the task is cancelled (a server
+    /// shutting down does not wait for a long backlog: the next purge goes on); returns the total.
+    private func drain(_ batch: () async throws -> Int) async throws -> Int {
+        var total = 0
+        while true {
+            let deleted = try await batch()
+            total += deleted
+            if deleted < Self.batchSize || Task.isCancelled { return total }
+        }
+    }
+}

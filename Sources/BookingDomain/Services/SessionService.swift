@@ -1,0 +1,101 @@
+import Foundation
+
+/// Logging in and out, and recognising a token on later requests.
+public struct SessionService: Sendable {
+    let storage: any Storage
+    let passwords: any PasswordHashing
+    let clock: any WallClock
+    let tokenTTL: TimeInterval
+    /// A real hash checked when the username is unknown, so a wrong username costs the same time as a
+    /// wrong password and does not reveal which accounts exist.
+    let decoyPasswordHash: @Sendable () async throws -> String
+    let metrics: ServiceMetrics
+
+    /// Failed logins allowed per username, and per client address, within `throttleWindow`.
+    static let maxFailuresPerUsername = 5
+    static let maxFailuresPerAddress = 20
+    public static let throttleWindow = ThrottleWindow(length: 15 * 60)
+
+    public init(storage: any Storage, passwords: any PasswordHashing, clock: any WallClock, tokenTTL: TimeInterval,
+                decoyPasswordHash: @escaping @Sendable () async throws -> String, metrics: ServiceMetrics) {
+        self.storage = storage
+        self.passwords = passwords
+        self.clock = clock
+        self.tokenTTL = tokenTTL
+        self.decoyPasswordHash = decoyPasswordHash
+        self.metrics = metrics
+    }
+
+    /// Checks a username and password. After too many failures for the username or from the address
+    /// it answers 429 without running Bcrypt; the counts live in the database, shared by every replica.
+    /// Attempts already past the check when the limit is reached may each add one more failure.
+    public func login(username: String?, password: String?, from address: String) async throws -> Session {
+        let username = try Validate.required(username, field: "username")
+        let password = try Validate.required(password, field: "password")
+        guard username.unicodeScalars.count <= Validate.usernameLength.upperBound else { throw AppError.invalidCredentials }
+
+        let now = clock.now(), window = Self.throttleWindow
+        let usernameKey = username.uniquenessKey
+        let counts = try await storage.loginAttempts.counts(usernameKey: usernameKey, address: address, since: window.start(at: now))
+        if counts.forUsername >= Self.maxFailuresPerUsername || counts.forAddress >= Self.maxFailuresPerAddress {
+            metrics.login(.throttled)
+            throw AppError.tooManyLoginAttempts(retryAfter: window.retryAfter(oldest: counts.oldest, now: now))
+        }
+        do {
+            let session = try await verify(username: username, password: password)
+            try await storage.loginAttempts.deleteAll(usernameKey: usernameKey)
+            metrics.login(.success)
+            return session
+        } catch AppError.invalidCredentials {
+            metrics.login(.failure)
+            try await storage.loginAttempts.recordFailure(usernameKey: usernameKey, address: address, at: clock.now())
+            throw AppError.invalidCredentials
+        }
+    }
+
+    private func verify(username: String, password: String) async throws -> Session {
+        // A deactivated account gets the same answer as a wrong password.
+        guard let account = try await storage.users.credentials(username: username), account.user.isActive else {
+            _ = try await passwords.verify(password, against: try await decoyPasswordHash())
+            throw AppError.invalidCredentials
+        }
+        guard try await passwords.verify(password, against: account.passwordHash) else {
+            throw AppError.invalidCredentials
+        }
+
+        let token = Self.makeToken()
+        let now = clock.now()
+        let expiresAt = now.addingTimeInterval(tokenTTL)
+        try await storage.tokens.insert(tokenHash: Self.hash(token: token), userID: account.user.id, createdAt: now, expiresAt: expiresAt)
+        return Session(token: token, expiresAt: expiresAt, user: account.user)
+    }
+
+    /// Revokes the token that authenticated this request; the user's other sessions stay valid.
+    public func logout(_ principal: Principal) async throws {
+        try await storage.tokens.delete(tokenHash: principal.tokenHash)
+    }
+
+    /// The principal behind a token, or nil when the token is unknown, revoked or expired.
+    public func authenticate(token: String) async throws -> Principal? {
+        let tokenHash = Self.hash(token: token)
+        guard let user = try await storage.tokens.user(forTokenHash: tokenHash, at: clock.now()) else {
+            return nil
+        }
+        return Principal(user: user, tokenHash: tokenHash)
+    }
+
+    /// 256 bits from the system's secure generator, URL-safe base64 without padding (43 characters).
+    public static func makeToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        return Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    /// What is stored of a token: its SHA-256, so a copy of the database lets nobody log in.
+    public static func hash(token: String) -> String {
+        token.sha256Hex
+    }
+}

@@ -1,0 +1,45 @@
+import AsyncPrimitives
+import SQLKit
+
+/// Where the stores' statements run: on the pool, each statement on its own, or on the one connection of
+/// a transaction.
+///
+/// SQLite allows one writer at a time and SQLiteNIO waits for its lock by spinning on a thread-pool
+/// thread. So on SQLite this process queues its writers on an async gate (a one-permit
+/// ``AsyncSemaphore``) instead: a write never waits on the file lock, no thread is tied up waiting, and
+/// "database is locked" cannot happen. A transaction holds the gate from BEGIN to COMMIT, so the
+/// statements inside it do not take it again. On PostgreSQL there is no gate: row locks and conditional
+/// statements do the work, across any number of processes.
+struct SQLSession: Sendable {
+    enum Dialect: Sendable { case sqlite, postgres }
+
+    let sql: any SQLDatabase
+    let dialect: Dialect
+    /// Taken by every write outside a transaction on SQLite; nil on PostgreSQL and inside a transaction.
+    let writeGate: AsyncSemaphore?
+
+    /// Runs statements that change data. Every write goes through here: the SQLite gate depends on it.
+    func write<T: Sendable>(_ work: (any SQLDatabase) async throws -> T) async throws -> T {
+        guard let writeGate else { return try await work(sql) }
+        return try await writeGate.withPermit { try await work(sql) }
+    }
+
+    /// Deletes up to `limit` rows of `table` that match `condition`, choosing them by their `key` columns;
+    /// returns how many. Housekeeping purges in such batches, so no purge holds its locks for long.
+    func deleteBatch(from table: String, key: [String], where condition: SQLQueryString, limit: Int) async throws -> Int {
+        let columns = SQLList(key.map { SQLIdentifier($0) })
+        return try await write { sql in
+            try await sql.raw("""
+                DELETE FROM \(ident: table) WHERE (\(columns)) IN (
+                    SELECT \(columns) FROM \(ident: table) WHERE \(condition) LIMIT \(bind: limit))
+                RETURNING 1
+                """).all().count
+        }
+    }
+
+    /// ` FOR UPDATE` on PostgreSQL, to lock the rows a transaction reads; nothing on SQLite, where
+    /// `BEGIN IMMEDIATE` already holds the database's write lock.
+    var lockRows: SQLQueryString {
+        dialect == .sqlite ? "" : " FOR UPDATE"
+    }
+}

@@ -1,0 +1,95 @@
+import AsyncPrimitives
+import BookingDomain
+import CoreMetrics
+import SQLKit
+
+/// The domain's ``Storage`` in SQL, on SQLite or PostgreSQL.
+///
+/// On the pool, each store call is atomic on its own (and every write passes the SQLite write gate, see
+/// ``SQLSession``); ``transaction(_:)`` hands `work` a `SQLStorage` bound to one connection inside
+/// BEGIN … COMMIT.
+public struct SQLStorage: Storage {
+    /// The pool, resolved per use so that each request's statements run on its own event loop and log
+    /// with its logger; nil once the databases have been shut down.
+    private let resolvePool: @Sendable () -> (any SQLDatabase)?
+    private let dialect: SQLSession.Dialect
+    private let writeGate: AsyncSemaphore?
+    /// Counts the statements and transactions holding a pooled connection or queued for one.
+    private let poolInUse: Meter
+    /// The connection of the transaction this storage is bound to; nil on the pool.
+    private let transactionConnection: (any SQLDatabase)?
+
+    /// `pool` answers the database to run on; `location` says which kind it is. On SQLite this storage
+    /// queues writers on its own gate, so a process must share one `SQLStorage` among all its writers.
+    public init(location: DatabaseLocation, poolInUse: Meter, pool: @escaping @Sendable () -> (any SQLDatabase)?) {
+        self.resolvePool = pool
+        self.dialect = location.dialect
+        self.writeGate = location.dialect == .sqlite ? AsyncSemaphore(permits: 1) : nil
+        self.poolInUse = poolInUse
+        self.transactionConnection = nil
+    }
+
+    private init(bindingTo connection: any SQLDatabase, of storage: SQLStorage) {
+        self.resolvePool = storage.resolvePool
+        self.dialect = storage.dialect
+        self.writeGate = storage.writeGate
+        self.poolInUse = storage.poolInUse
+        self.transactionConnection = connection
+    }
+
+    private func pool() -> any SQLDatabase {
+        resolvePool() ?? ClosedDatabase(sqlDialect: dialect)
+    }
+
+    /// Where this storage's statements run.
+    var session: SQLSession {
+        if let transactionConnection {
+            return SQLSession(sql: transactionConnection, dialect: dialect, writeGate: nil)
+        }
+        return SQLSession(sql: PoolCountingSQLDatabase(base: pool(), inUse: poolInUse), dialect: dialect, writeGate: writeGate)
+    }
+
+    public var users: any UserStore { SQLUserStore(session: session) }
+    public var tokens: any TokenStore { SQLTokenStore(session: session) }
+    public var loginAttempts: any LoginAttemptStore { SQLLoginAttemptStore(session: session) }
+    public var signupAttempts: any SignupAttemptStore { SQLSignupAttemptStore(session: session) }
+    public var idempotencyKeys: any IdempotencyStore { SQLIdempotencyStore(session: session) }
+    public var resources: any ResourceStore { SQLResourceStore(session: session) }
+    public var bookings: any BookingStore { SQLBookingStore(session: session) }
+    public var inventory: any Inventory { SQLInventory(storage: self) }
+
+    public func transaction<T: Sendable>(_ work: @escaping @Sendable (any Storage) async throws -> T) async throws -> T {
+        try await withTransaction(work)
+    }
+
+    /// Runs `work` on a storage bound to one transaction (this one's, if it is bound already).
+    func withTransaction<T: Sendable>(_ work: @escaping @Sendable (SQLStorage) async throws -> T) async throws -> T {
+        if transactionConnection != nil { return try await work(self) }
+        let gated: () async throws -> T = {
+            try await PoolCountingSQLDatabase(base: pool(), inUse: poolInUse).withSession { connection in
+                // IMMEDIATE takes SQLite's write lock up front, so a transaction never fails half-way to upgrade it.
+                try await connection.raw(dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN").run()
+                do {
+                    let result = try await work(SQLStorage(bindingTo: connection, of: self))
+                    try await connection.raw("COMMIT").run()
+                    return result
+                } catch {
+                    try? await connection.raw("ROLLBACK").run()
+                    throw error
+                }
+            }
+        }
+        guard let writeGate else { return try await gated() }
+        return try await writeGate.withPermit(gated)
+    }
+
+    public func isReady() async throws -> Bool {
+        try await BookingSchema.isReady(session.sql)
+    }
+
+    /// SQLite only: write-ahead logging, so readers proceed while a booking writes. Stored in the file.
+    public func enableWriteAheadLog() async throws {
+        guard dialect == .sqlite else { return }
+        try await session.write { sql in try await sql.raw("PRAGMA journal_mode = WAL").run() }
+    }
+}

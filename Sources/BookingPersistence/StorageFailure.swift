@@ -1,0 +1,43 @@
+import AsyncKit
+import FluentPostgresDriver
+import FluentSQLiteDriver
+
+/// What the edge needs to know about the databases' own errors, without knowing the drivers.
+public enum StorageFailure {
+    /// Whether `error` means the database could not be reached in time (the client gets a 503 and
+    /// retries), as opposed to a fault in a statement.
+    public static func isUnavailable(_ error: any Error) -> Bool {
+        switch error {
+        case is ConnectionPoolTimeoutError, is ConnectionPoolError:
+            return true
+        case let error as PSQLError:
+            if let state = error.serverInfo?[.sqlState] {
+                // 08: connection exceptions; 57: the server is shutting down or starting (57P01-57P03);
+                // 53300: too many connections.
+                return state.hasPrefix("08") || state.hasPrefix("57P") || state == "53300"
+            }
+            return [.connectionError, .serverClosedConnection, .clientClosedConnection, .poolClosed, .uncleanShutdown]
+                .contains(error.code)
+        default:
+            return false
+        }
+    }
+
+    /// The one line an operator needs when the database stopped start-up; nil for other errors.
+    public static func startupDescription(of error: any Error) -> String? {
+        switch error {
+        case let error as PSQLError:
+            if let message = error.serverInfo?[.message] {
+                return "PostgreSQL refused the connection or a statement: \(message)"
+            }
+            if let underlying = error.underlying {
+                return "cannot reach PostgreSQL (check DATABASE_URL): \(underlying)"
+            }
+            return "PostgreSQL failed: \(String(reflecting: error))"
+        case let error as SQLiteError:
+            return "cannot use the SQLite database (check DATABASE_URL): \(error.message)"
+        default:
+            return nil
+        }
+    }
+}

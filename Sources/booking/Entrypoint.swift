@@ -1,0 +1,56 @@
+import BookingApp
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import Vapor
+
+/// The executable: reads the configuration, sets up logging, wires the application and runs the command
+/// (`serve` when none is given; `serve` migrates and runs the server and background jobs).
+@main
+enum Entrypoint {
+    static func main() async {
+        // Run Swift concurrency's tasks on NIO's event loops: a request's handler then resumes on the loop
+        // that owns its connection instead of hopping to another thread pool and back.
+        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+
+        let config: AppConfig
+        do {
+            config = try AppConfig.fromEnvironment()
+        } catch {
+            fail("\(error)", status: 2)
+        }
+
+        let app: Application
+        do {
+            var environment = try Environment.detect()
+            // LOG_LEVEL (or --log) picks the level, LOG_FORMAT text (Vapor's console) or json (one object per
+            // line); either way behind the redactor that keeps bound SQL values out of logs.
+            try LoggingSystem.bootstrap(from: &environment) { level in
+                switch config.logFormat {
+                case .text:
+                    let console = Terminal()
+                    return { label in RedactingLogHandler(wrapping: ConsoleLogger(label: label, console: console, level: level)) }
+                case .json:
+                    return { label in RedactingLogHandler(wrapping: JSONLogHandler(label: label, level: level)) }
+                }
+            }
+            app = try await Application.make(environment)
+        } catch {
+            fail(StartupFailure.describe(error), status: 1)
+        }
+        do {
+            try configure(app, with: config)
+            try await app.execute()
+            try await app.asyncShutdown()
+        } catch {
+            try? await app.asyncShutdown()
+            fail(StartupFailure.describe(error), status: 1)
+        }
+    }
+
+    private static func fail(_ message: String, status: Int32) -> Never {
+        FileHandle.standardError.write(Data("booking: \(message)\n".utf8))
+        exit(status)
+    }
+}
