@@ -47,27 +47,33 @@ struct DocumentationTests {
         #expect(ci.split(separator: "\n").last?.trimmingCharacters(in: .whitespaces) == "scripts/test")
     }
 
-    @Test("the README's API table lists every API route the server has, and nothing it lacks")
+    @Test("the README's API table lists every API route the server has, and nothing it lacks, with who may call it")
     func apiTable() async throws {
         let readme = try String(contentsOf: Self.root.appendingPathComponent("README.md"), encoding: .utf8)
         let section = try #require(readme.components(separatedBy: "## API").dropFirst().first)
-        let documented = Set(section.split(separator: "\n")
-            .drop { !$0.hasPrefix("| method and path") }
-            .prefix { $0.hasPrefix("|") }
-            .compactMap { line -> String? in
-                // | `GET /bookings/{id}/` | ...  ->  GET bookings/:
-                guard line.hasPrefix("| `"), let cell = line.dropFirst(3).split(separator: "`").first else { return nil }
-                let parts = cell.split(separator: " ")
-                guard parts.count == 2 else { return nil }
-                let path = parts[1].split(separator: "/").map { $0.hasPrefix("{") ? ":" : String($0) }.joined(separator: "/")
-                return "\(parts[0]) \(path)"
-            })
+        var documented: [String: String] = [:]
+        for line in section.split(separator: "\n").drop(while: { !$0.hasPrefix("| method and path") }).prefix(while: { $0.hasPrefix("|") }) {
+            // | `GET /bookings/{id}/` | token | ...  ->  GET bookings/: , token
+            let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard cells.count > 2, cells[0].hasPrefix("`") else { continue }
+            let parts = cells[0].trimmingCharacters(in: CharacterSet(charactersIn: "`")).split(separator: " ")
+            guard parts.count == 2 else { continue }
+            let path = parts[1].split(separator: "/").map { $0.hasPrefix("{") ? ":" : String($0) }.joined(separator: "/")
+            documented["\(parts[0]) \(path)"] = cells[1]
+        }
         #expect(documented.count >= 10, "the scan found the table: \(documented)")
         // The operational endpoints are described after the configuration table instead.
         let operational: Set<String> = ["health", "ready", "metrics", "openapi.json", "docs"]
+        let who: [Access: String] = [.anyone: "anyone", .user: "token", .admin: "admin"]
         try await withBookingApp(.sqlite) { client in
             let served = client.app.routeSignatures(excluding: operational)
-            #expect(documented == served, "only in README: \(documented.subtracting(served)); only served: \(served.subtracting(documented))")
+            let listed = Set(documented.keys)
+            #expect(listed == served, "only in README: \(listed.subtracting(served)); only served: \(served.subtracting(listed))")
+            for route in client.app.routes.all {
+                let signature = client.app.signature(of: route)
+                guard let stated = documented[signature], let access = route.access else { continue }
+                #expect(stated == who[access], "\(signature): the README says \(stated), the route is \(access)")
+            }
         }
     }
 }

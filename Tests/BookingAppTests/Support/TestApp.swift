@@ -177,12 +177,17 @@ extension Application {
     /// Every served route as `METHOD path`, parameters written `:` (`GET bookings/:`), leaving out `paths`:
     /// what the documentation tests compare the README and the OpenAPI document with.
     func routeSignatures(excluding paths: Set<String> = []) -> Set<String> {
-        Set(routes.all.compactMap { route -> String? in
-            let path = route.path.map { component -> String in
-                if case .parameter = component { return ":" }
-                return component.description
-            }.joined(separator: "/")
-            return paths.contains(path) ? nil : "\(route.method.rawValue) \(path)"
+        Set(routes.all.compactMap { route in
+            paths.contains(route.path.map(\.description).joined(separator: "/")) ? nil : signature(of: route)
         })
+    }
+
+    /// One route as `METHOD path` (`GET bookings/:`).
+    func signature(of route: Route) -> String {
+        let path = route.path.map { component -> String in
+            if case .parameter = component { return ":" }
+            return component.description
+        }.joined(separator: "/")
+        return "\(route.method.rawValue) \(path)"
     }
 }
