@@ -33,6 +33,35 @@ struct ConcurrencyTests {
         }
     }
 
+    @Test("by id, by name and with Idempotency-Keys, racing together: exactly the stock is sold", arguments: TestDatabase.allCases)
+    func everyWayOfBooking(db: TestDatabase) async throws {
+        try await withBookingApp(db) { client in
+            let total = 7
+            let id = try await client.createResource("Front row", total: total, adminToken: try await client.adminToken())
+            let token = try await client.userToken("every-way")
+            let statuses = try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
+                for attempt in 0..<60 {
+                    group.addTask {
+                        switch attempt % 3 {
+                        case 0: return try await client.book(id, quantity: 1, token: token).status
+                        case 1: return try await client.book("FRONT ROW", quantity: 1, token: token).status
+                        default:
+                            return try await client.send(.POST, "/bookings/", token: token, json: ["resource": id, "purchase_quantity": 1],
+                                                         headers: [("Idempotency-Key", "race-\(attempt)")]).status
+                        }
+                    }
+                }
+                return try await group.reduce(into: [HTTPStatus]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .created }.count == total)
+            #expect(statuses.allSatisfy { $0 == .created || $0 == .badRequest }, "\(statuses)")
+            let booked = try await client.send(.GET, "/bookings/?limit=1000", token: token).jsonArray
+                .compactMap { $0["purchase_quantity"] as? Int }.reduce(0, +)
+            #expect(try await client.available(id) == 0)
+            #expect(booked == total)
+        }
+    }
+
     @Test("mixed quantities racing: stock plus booked units always equals the total", arguments: TestDatabase.allCases)
     func mixedQuantities(db: TestDatabase) async throws {
         try await withBookingApp(db) { client in

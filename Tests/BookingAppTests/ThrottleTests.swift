@@ -27,6 +27,29 @@ struct ThrottleTests {
         }
     }
 
+    @Test("the throttles' windows slide with the clock: Retry-After says when, and then it is open again", arguments: TestDatabase.allCases)
+    func windowsReopen(db: TestDatabase) async throws {
+        let clock = ManualClock()
+        try await withBookingApp(db, configure: { $0.signupsPerHour = 1 }, clock: clock) { client in
+            try await client.signUp("tess")
+            for _ in 0..<5 { _ = try await login(client, "tess", "wrong-password") }
+            let throttled = try await login(client, "tess", "password123")
+            #expect(throttled.headers.first(name: .retryAfter) == "900")
+            clock.advance(by: 899)
+            #expect(try await login(client, "tess", "password123").headers.first(name: .retryAfter) == "1")
+            clock.advance(by: 1)
+            #expect(try await login(client, "tess", "password123").status == .ok)
+
+            let refused = try await signUp(client, "late-signup")
+            #expect(refused.status == .tooManyRequests)
+            #expect(refused.headers.first(name: .retryAfter) == "2700", "an hour after tess signed up")
+            // The refused attempt is recorded too (recording before counting is what holds the limit under
+            // concurrency), so the window is open again an hour after it.
+            clock.advance(by: 3600)
+            #expect(try await signUp(client, "late-signup").status == .created)
+        }
+    }
+
     @Test("a successful login forgives earlier failures", arguments: TestDatabase.allCases)
     func successResets(db: TestDatabase) async throws {
         try await withBookingApp(db) { client in

@@ -9,7 +9,8 @@ public struct ThrottleWindow: Sendable {
         self.length = length
     }
 
-    /// Attempts made before this moment no longer count.
+    /// Attempts made at or before this moment no longer count, so a client that waits its `Retry-After`
+    /// is let in.
     public func start(at now: Date) -> Date {
         now.addingTimeInterval(-length)
     }

@@ -18,11 +18,11 @@ struct SQLLoginAttemptStore: LoginAttemptStore {
         -> (forUsername: Int, forAddress: Int, oldest: Date?) {
         let username = try await session.sql.raw("""
             SELECT COUNT(*) AS n, MIN(attempted_at) AS oldest FROM login_attempts
-            WHERE username_key = \(bind: usernameKey) AND attempted_at >= \(bind: windowStart)
+            WHERE username_key = \(bind: usernameKey) AND attempted_at > \(bind: windowStart)
             """).first()
         let address = try await session.sql.raw("""
             SELECT COUNT(*) AS n, MIN(attempted_at) AS oldest FROM login_attempts
-            WHERE client_address = \(bind: address) AND attempted_at >= \(bind: windowStart)
+            WHERE client_address = \(bind: address) AND attempted_at > \(bind: windowStart)
             """).first()
         let oldest = [try username?.decode(column: "oldest", as: Date?.self), try address?.decode(column: "oldest", as: Date?.self)]
             .compactMap { $0 ?? nil }.min()
@@ -30,7 +30,7 @@ struct SQLLoginAttemptStore: LoginAttemptStore {
     }
 
     func deleteOlder(than windowStart: Date, limit: Int) async throws -> Int {
-        try await session.deleteBatch(from: "login_attempts", key: ["id"], where: "attempted_at < \(bind: windowStart)", limit: limit)
+        try await session.deleteBatch(from: "login_attempts", key: ["id"], where: "attempted_at <= \(bind: windowStart)", limit: limit)
     }
 
     func deleteAll(usernameKey: String) async throws {
@@ -50,13 +50,13 @@ struct SQLSignupAttemptStore: SignupAttemptStore {
                 """).run()
             let row = try await sql.raw("""
                 SELECT COUNT(*) AS n, MIN(attempted_at) AS oldest FROM signup_attempts
-                WHERE client_address = \(bind: address) AND attempted_at >= \(bind: windowStart)
+                WHERE client_address = \(bind: address) AND attempted_at > \(bind: windowStart)
                 """).first()
             return (try row?.decode(column: "n", as: Int.self) ?? 0, try row?.decode(column: "oldest", as: Date?.self))
         }
     }
 
     func deleteOlder(than windowStart: Date, limit: Int) async throws -> Int {
-        try await session.deleteBatch(from: "signup_attempts", key: ["id"], where: "attempted_at < \(bind: windowStart)", limit: limit)
+        try await session.deleteBatch(from: "signup_attempts", key: ["id"], where: "attempted_at <= \(bind: windowStart)", limit: limit)
     }
 }

@@ -7,7 +7,9 @@ import Synchronization
 final class ManualClock: WallClock {
     private let current: Mutex<Date>
 
-    init(_ start: Date = Date()) {
+    /// Starts at `start`, by default the present moment cut to a whole second, so timestamps survive
+    /// SQLite's floating-point storage exactly and differences between them are whole seconds.
+    init(_ start: Date = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))) {
         current = Mutex(start)
     }
 
