@@ -95,9 +95,17 @@ protocol APIController: Sendable {
 }
 
 extension Request {
-    /// An integer path parameter; a path naming no integer id names nothing, so it is `notFound`.
-    func pathID(_ name: String = "id", notFound: AppError) throws -> Int {
-        guard let id = parameters.get(name, as: Int.self) else { throw notFound }
+    /// The `:id` of the path. Every path parameter is an integer id, so a path whose id is not an integer
+    /// names nothing: `notFound`, or 405 when another route serves that path (`GET /users/me/` is served,
+    /// `PATCH /users/me/` is not).
+    func pathID(notFound: AppError) throws -> Int {
+        guard let id = parameters.get("id", as: Int.self) else { throw UnservedPath(notFound: notFound) }
         return id
     }
+}
+
+/// A path id that is not an integer: the route's pattern matched, but the path names nothing it serves.
+struct UnservedPath: Error {
+    /// The answer when no other route serves the path either.
+    let notFound: AppError
 }

@@ -20,8 +20,11 @@ enum AllowedMethods {
             switch part {
             case .catchall:
                 return components.count > index
-            case .anything, .parameter:
+            case .anything:
                 guard index < components.count else { return false }
+            case .parameter:
+                // Every path parameter is an integer id (`Request.pathID()`).
+                guard index < components.count, Int(components[index]) != nil else { return false }
             case .constant(let constant):
                 guard index < components.count, components[index] == constant else { return false }
             }

@@ -34,10 +34,13 @@ struct ErrorResponseMiddleware: AsyncMiddleware {
             default:
                 break
             }
-        case is RouteNotFound:
+        case is RouteNotFound, is UnservedPath:
             // RFC 9110: a path that is served, asked with a method it is not served with, is a 405 that
             // says which methods it is served with.
             let allowed = AllowedMethods.forPath(request.url.path, in: request.application.routes.all)
+            if allowed.isEmpty, let unserved = error as? UnservedPath {
+                return response(for: unserved.notFound, to: request)
+            }
             if allowed.isEmpty {
                 status = .notFound
                 body = Body(reason: "Not Found", code: .notFound, field: nil)
