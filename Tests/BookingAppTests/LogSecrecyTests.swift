@@ -43,7 +43,7 @@ struct LogSecrecyTests {
         let logs = CapturedLogs()
         let password = "correct-horse-battery", newPassword = "staple-staple-staple"
         let secrets = NIOLockedValueBox<[String]>([TestAdmin.password, password, newPassword])
-        // The production handler chain: the redactor in front of the real output (main.swift).
+        // The production handler chain: the redactor in front of the real output (Entrypoint.swift).
         let logger = Logger(label: "test") { label in RedactingLogHandler(wrapping: logs.handler(label: label)) }
         try await withBookingApp(db, logger: logger) { client in
             try await client.signUp("ulla", password: password)
