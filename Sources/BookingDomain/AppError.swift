@@ -17,7 +17,7 @@ public enum AppError: Error, Equatable, Sendable {
     case resourceHasActiveBookings(count: Int)
     case totalBelowBooked(booked: Int)
     case invalidCredentials
-    /// Too many failed logins for this username or from this address; retry after that many seconds.
+    /// Too many password guesses for this account or from this address (`PasswordGuesses`); retry after that many seconds.
     case tooManyLoginAttempts(retryAfter: Int)
     /// Too many anonymous sign-ups from this address; retry after that many seconds.
     case tooManySignups(retryAfter: Int)

@@ -52,6 +52,7 @@ public struct SQLStorage: Storage {
     public var users: any UserStore { SQLUserStore(session: session) }
     public var tokens: any TokenStore { SQLTokenStore(session: session) }
     public var loginAttempts: any LoginAttemptStore { SQLLoginAttemptStore(session: session) }
+    public var loginTrust: any LoginTrustStore { SQLLoginTrustStore(session: session) }
     public var signupAttempts: any SignupAttemptStore { SQLSignupAttemptStore(session: session) }
     public var idempotencyKeys: any IdempotencyStore { SQLIdempotencyStore(session: session) }
     public var resources: any ResourceStore { SQLResourceStore(session: session) }

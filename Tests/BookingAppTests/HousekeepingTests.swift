@@ -12,11 +12,12 @@ struct HousekeepingTests {
         try await sql.raw("SELECT COUNT(*) AS n FROM \(ident: table)").first()?.decode(column: "n", as: Int.self) ?? -1
     }
 
-    /// Records `count` failed logins at the clock's present time, through the store the service uses.
+    /// Records `count` password guesses at the clock's present time, through the store the service uses.
     func recordFailures(_ app: Application, count: Int) async throws {
         let attempts = app.domain.storage.loginAttempts, now = app.domain.clock.now()
         for _ in 0..<count {
-            try await attempts.recordFailure(usernameKey: "someone", address: "198.51.100.1", at: now)
+            _ = try await attempts.record(usernameKey: "someone", address: "198.51.100.1", fromTrustedAddress: false,
+                                          at: now, windowStart: now.addingTimeInterval(-900))
         }
     }
 

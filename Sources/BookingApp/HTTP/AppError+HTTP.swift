@@ -80,7 +80,7 @@ extension AppError {
         case .invalidCredentials:
             "Invalid username or password."
         case .tooManyLoginAttempts(let seconds):
-            "Too many failed logins; try again in \(seconds) seconds."
+            "Too many wrong passwords for this account or from this address; try again in \(seconds) seconds."
         case .tooManySignups(let seconds):
             "Too many sign-ups from this address; try again in \(seconds) seconds."
         case .authenticationRequired:

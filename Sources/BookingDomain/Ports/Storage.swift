@@ -7,6 +7,7 @@ public protocol Storage: Sendable {
     var users: any UserStore { get }
     var tokens: any TokenStore { get }
     var loginAttempts: any LoginAttemptStore { get }
+    var loginTrust: any LoginTrustStore { get }
     var signupAttempts: any SignupAttemptStore { get }
     var idempotencyKeys: any IdempotencyStore { get }
     var resources: any ResourceStore { get }

@@ -46,6 +46,8 @@ public struct AccountService: Sendable {
             let now = clock.now(), window = Self.signupWindow
             let recent = try await storage.signupAttempts.record(address: address, at: now, windowStart: window.start(at: now))
             if recent.count > signupsPerHour {
+                // Refused, it cost nothing and does not count: a client that waits its Retry-After gets in.
+                try await storage.signupAttempts.forget(attemptID: recent.attemptID)
                 throw AppError.tooManySignups(retryAfter: window.retryAfter(oldest: recent.oldest, now: now))
             }
         }
@@ -111,14 +113,20 @@ public struct AccountService: Sendable {
     }
 
     /// Changes the caller's password after checking the current one, and revokes every other session.
-    public func changePassword(of principal: Principal, current: String?, new: String?, confirmation: String?) async throws {
+    /// Checking the current password is a guess at it, so it is limited as logins are (``PasswordGuesses``,
+    /// the same counts): a stolen token gives no more guesses than the login form.
+    public func changePassword(of principal: Principal, current: String?, new: String?, confirmation: String?,
+                               from address: String) async throws {
         let current = try Validate.required(current, field: "old_password")
         let new = try Validate.password(new, field: "new_password")
         if let confirmation, confirmation != new { throw AppError.passwordMismatch }
         let userID = principal.user.id
-        guard let hash = try await storage.users.passwordHash(userID: userID),
-              try await passwords.verify(current, against: hash)
-        else {
+        let guesses = PasswordGuesses(attempts: storage.loginAttempts, trust: storage.loginTrust, clock: clock)
+        let right = try await guesses.check(usernameKey: principal.user.username.uniquenessKey, address: address) {
+            guard let hash = try await storage.users.passwordHash(userID: userID) else { return false }
+            return try await passwords.verify(current, against: hash)
+        }
+        guard right else {
             throw AppError.invalidField(field: "old_password", reason: "old_password is not the current password")
         }
         let newHash = try await passwords.hash(new)

@@ -1,8 +1,9 @@
 import Foundation
 
-/// Forgets what has expired: tokens past their lifetime, Idempotency-Keys older than a day, failed
-/// logins and sign-up attempts outside their throttle windows. Each table is emptied in small batches, so
-/// a purge never holds locks for long, and running it on several servers at once is harmless.
+/// Forgets what has expired: tokens past their lifetime, Idempotency-Keys older than a day, password
+/// guesses and sign-up attempts outside their throttle windows, and usual login addresses unused for 30
+/// days. Each table is emptied in small batches, so a purge never holds locks for long, and running it on
+/// several servers at once is harmless.
 public struct HousekeepingService: Sendable {
     let storage: any Storage
     let clock: any WallClock
@@ -18,25 +19,29 @@ public struct HousekeepingService: Sendable {
         public var idempotencyKeys = 0
         public var loginAttempts = 0
         public var signupAttempts = 0
+        public var loginTrust = 0
 
-        public init(tokens: Int = 0, idempotencyKeys: Int = 0, loginAttempts: Int = 0, signupAttempts: Int = 0) {
+        public init(tokens: Int = 0, idempotencyKeys: Int = 0, loginAttempts: Int = 0, signupAttempts: Int = 0, loginTrust: Int = 0) {
             self.tokens = tokens
             self.idempotencyKeys = idempotencyKeys
             self.loginAttempts = loginAttempts
             self.signupAttempts = signupAttempts
+            self.loginTrust = loginTrust
         }
     }
 
     public func purgeExpired() async throws -> Purged {
         let now = clock.now(), limit = Self.batchSize, storage = self.storage
         let keysBefore = now.addingTimeInterval(-BookingService.idempotencyKeyLifetime)
-        let attemptsBefore = SessionService.throttleWindow.start(at: now)
+        let attemptsBefore = PasswordGuesses.window.start(at: now)
+        let trustBefore = now.addingTimeInterval(-PasswordGuesses.trustLifetime)
         let signupsBefore = AccountService.signupWindow.start(at: now)
         var purged = Purged()
         purged.tokens = try await drain { try await storage.tokens.deleteExpired(at: now, limit: limit) }
         purged.idempotencyKeys = try await drain { try await storage.idempotencyKeys.deleteExpired(before: keysBefore, limit: limit) }
         purged.loginAttempts = try await drain { try await storage.loginAttempts.deleteOlder(than: attemptsBefore, limit: limit) }
         purged.signupAttempts = try await drain { try await storage.signupAttempts.deleteOlder(than: signupsBefore, limit: limit) }
+        purged.loginTrust = try await drain { try await storage.loginTrust.deleteOlder(than: trustBefore, limit: limit) }
         return purged
     }
 

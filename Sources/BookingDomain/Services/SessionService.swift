@@ -11,11 +11,6 @@ public struct SessionService: Sendable {
     let decoyPasswordHash: @Sendable () async throws -> String
     let metrics: ServiceMetrics
 
-    /// Failed logins allowed per username, and per client address, within `throttleWindow`.
-    static let maxFailuresPerUsername = 5
-    static let maxFailuresPerAddress = 20
-    public static let throttleWindow = ThrottleWindow(length: 15 * 60)
-
     public init(storage: any Storage, passwords: any PasswordHashing, clock: any WallClock, tokenTTL: TimeInterval,
                 decoyPasswordHash: @escaping @Sendable () async throws -> String, metrics: ServiceMetrics) {
         self.storage = storage
@@ -26,48 +21,47 @@ public struct SessionService: Sendable {
         self.metrics = metrics
     }
 
-    /// Checks a username and password. After too many failures for the username or from the address
-    /// it answers 429 without running Bcrypt; the counts live in the database, shared by every replica.
-    /// Attempts already past the check when the limit is reached may each add one more failure.
+    var guesses: PasswordGuesses {
+        PasswordGuesses(attempts: storage.loginAttempts, trust: storage.loginTrust, clock: clock)
+    }
+
+    /// Checks a username and password, under the limits of ``PasswordGuesses``: past them it answers 429
+    /// without running Bcrypt, however many requests arrive at once on however many servers.
     public func login(username: String?, password: String?, from address: String) async throws -> Session {
         let username = try Validate.required(username, field: "username")
         let password = try Validate.required(password, field: "password")
         guard username.unicodeScalars.count <= Validate.usernameLength.upperBound else { throw AppError.invalidCredentials }
 
-        let now = clock.now(), window = Self.throttleWindow
-        let usernameKey = username.uniquenessKey
-        let counts = try await storage.loginAttempts.counts(usernameKey: usernameKey, address: address, since: window.start(at: now))
-        if counts.forUsername >= Self.maxFailuresPerUsername || counts.forAddress >= Self.maxFailuresPerAddress {
-            metrics.login(.throttled)
-            throw AppError.tooManyLoginAttempts(retryAfter: window.retryAfter(oldest: counts.oldest, now: now))
-        }
+        var user: User?
         do {
-            let session = try await verify(username: username, password: password)
-            try await storage.loginAttempts.deleteAll(usernameKey: usernameKey)
+            let right = try await guesses.check(usernameKey: username.uniquenessKey, address: address) {
+                user = try await verify(username: username, password: password)
+                return user != nil
+            }
+            guard right, let user else {
+                metrics.login(.failure)
+                throw AppError.invalidCredentials
+            }
+            let token = Self.makeToken()
+            let now = clock.now()
+            let expiresAt = now.addingTimeInterval(tokenTTL)
+            try await storage.tokens.insert(tokenHash: Self.hash(token: token), userID: user.id, createdAt: now, expiresAt: expiresAt)
             metrics.login(.success)
-            return session
-        } catch AppError.invalidCredentials {
-            metrics.login(.failure)
-            try await storage.loginAttempts.recordFailure(usernameKey: usernameKey, address: address, at: clock.now())
-            throw AppError.invalidCredentials
+            return Session(token: token, expiresAt: expiresAt, user: user)
+        } catch AppError.tooManyLoginAttempts(let retryAfter) {
+            metrics.login(.throttled)
+            throw AppError.tooManyLoginAttempts(retryAfter: retryAfter)
         }
     }
 
-    private func verify(username: String, password: String) async throws -> Session {
-        // A deactivated account gets the same answer as a wrong password.
+    /// The active user whose password this is; nil for a wrong password, an unknown username or a
+    /// deactivated account, which cost the same time.
+    private func verify(username: String, password: String) async throws -> User? {
         guard let account = try await storage.users.credentials(username: username), account.user.isActive else {
             _ = try await passwords.verify(password, against: try await decoyPasswordHash())
-            throw AppError.invalidCredentials
+            return nil
         }
-        guard try await passwords.verify(password, against: account.passwordHash) else {
-            throw AppError.invalidCredentials
-        }
-
-        let token = Self.makeToken()
-        let now = clock.now()
-        let expiresAt = now.addingTimeInterval(tokenTTL)
-        try await storage.tokens.insert(tokenHash: Self.hash(token: token), userID: account.user.id, createdAt: now, expiresAt: expiresAt)
-        return Session(token: token, expiresAt: expiresAt, user: account.user)
+        return try await passwords.verify(password, against: account.passwordHash) ? account.user : nil
     }
 
     /// Revokes the token that authenticated this request; the user's other sessions stay valid.

@@ -13,6 +13,7 @@ public enum BookingSchema {
         CreateLoginAttempts(),
         AddAccessTokenExpiryIndex(),
         CreateSignupAttempts(),
+        AddLoginTrust(),
     ]
 
     /// Whether the database answers and every migration above has been applied.

@@ -5,54 +5,109 @@ import SQLKit
 struct SQLLoginAttemptStore: LoginAttemptStore {
     let session: SQLSession
 
-    func recordFailure(usernameKey: String, address: String, at now: Date) async throws {
+    func record(usernameKey: String, address: String, fromTrustedAddress: Bool, at now: Date, windowStart: Date) async throws
+        -> LoginAttemptTally {
         try await session.write { sql in
-            try await sql.raw("""
-                INSERT INTO login_attempts (username_key, client_address, attempted_at)
-                VALUES (\(bind: usernameKey), \(bind: address), \(bind: now))
-                """).run()
+            // Two statements on purpose: the INSERT commits before the count reads, so every concurrent
+            // guess committed earlier is counted (one statement would see neither its own row nor theirs).
+            let inserted = try await sql.raw("""
+                INSERT INTO login_attempts (username_key, client_address, from_trusted, attempted_at)
+                VALUES (\(bind: usernameKey), \(bind: address), \(bind: fromTrustedAddress), \(bind: now))
+                RETURNING id
+                """).first()
+            guard let id = try inserted?.decode(column: "id", as: Int.self) else {
+                throw DatabaseInvariantViolation("INSERT INTO login_attempts returned no id")
+            }
+            let pair: SQLQueryString = "username_key = \(bind: usernameKey) AND client_address = \(bind: address)"
+            let account: SQLQueryString = "username_key = \(bind: usernameKey) AND from_trusted = \(bind: false)"
+            let address: SQLQueryString = "client_address = \(bind: address)"
+            let row = try await sql.raw("""
+                SELECT COUNT(*) FILTER (WHERE \(pair)) AS pair, MIN(attempted_at) FILTER (WHERE \(pair)) AS pair_oldest,
+                       COUNT(*) FILTER (WHERE \(address)) AS address, MIN(attempted_at) FILTER (WHERE \(address)) AS address_oldest,
+                       COUNT(*) FILTER (WHERE \(account)) AS account, MIN(attempted_at) FILTER (WHERE \(account)) AS account_oldest
+                FROM login_attempts
+                WHERE attempted_at > \(bind: windowStart) AND (username_key = \(bind: usernameKey) OR \(address))
+                """).first()
+            guard let row else { throw DatabaseInvariantViolation("an aggregate returned no row") }
+            return LoginAttemptTally(
+                attemptID: id,
+                forPair: try row.decode(column: "pair", as: Int.self),
+                oldestForPair: try row.decode(column: "pair_oldest", as: Date?.self),
+                forAddress: try row.decode(column: "address", as: Int.self),
+                oldestForAddress: try row.decode(column: "address_oldest", as: Date?.self),
+                forAccountFromNewAddresses: try row.decode(column: "account", as: Int.self),
+                oldestForAccountFromNewAddresses: try row.decode(column: "account_oldest", as: Date?.self)
+            )
         }
     }
 
-    func counts(usernameKey: String, address: String, since windowStart: Date) async throws
-        -> (forUsername: Int, forAddress: Int, oldest: Date?) {
-        let username = try await session.sql.raw("""
-            SELECT COUNT(*) AS n, MIN(attempted_at) AS oldest FROM login_attempts
-            WHERE username_key = \(bind: usernameKey) AND attempted_at > \(bind: windowStart)
-            """).first()
-        let address = try await session.sql.raw("""
-            SELECT COUNT(*) AS n, MIN(attempted_at) AS oldest FROM login_attempts
-            WHERE client_address = \(bind: address) AND attempted_at > \(bind: windowStart)
-            """).first()
-        let oldest = [try username?.decode(column: "oldest", as: Date?.self), try address?.decode(column: "oldest", as: Date?.self)]
-            .compactMap { $0 ?? nil }.min()
-        return (try username?.decode(column: "n", as: Int.self) ?? 0, try address?.decode(column: "n", as: Int.self) ?? 0, oldest)
+    func forget(attemptID: Int) async throws {
+        try await session.write { sql in
+            try await sql.raw("DELETE FROM login_attempts WHERE id = \(bind: attemptID)").run()
+        }
+    }
+
+    func forgive(usernameKey: String, address: String) async throws {
+        try await session.write { sql in
+            try await sql.raw("""
+                DELETE FROM login_attempts WHERE username_key = \(bind: usernameKey) AND client_address = \(bind: address)
+                """).run()
+        }
     }
 
     func deleteOlder(than windowStart: Date, limit: Int) async throws -> Int {
         try await session.deleteBatch(from: "login_attempts", key: ["id"], where: "attempted_at <= \(bind: windowStart)", limit: limit)
     }
+}
 
-    func deleteAll(usernameKey: String) async throws {
+struct SQLLoginTrustStore: LoginTrustStore {
+    let session: SQLSession
+
+    func isTrusted(usernameKey: String, address: String, since: Date) async throws -> Bool {
+        try await session.sql.raw("""
+            SELECT 1 AS found FROM login_trust
+            WHERE username_key = \(bind: usernameKey) AND client_address = \(bind: address) AND last_success_at >= \(bind: since)
+            """).first() != nil
+    }
+
+    func remember(usernameKey: String, address: String, at now: Date) async throws {
         try await session.write { sql in
-            try await sql.raw("DELETE FROM login_attempts WHERE username_key = \(bind: usernameKey)").run()
+            try await sql.raw("""
+                INSERT INTO login_trust (username_key, client_address, last_success_at)
+                VALUES (\(bind: usernameKey), \(bind: address), \(bind: now))
+                ON CONFLICT (username_key, client_address) DO UPDATE SET last_success_at = excluded.last_success_at
+                """).run()
         }
+    }
+
+    func deleteOlder(than before: Date, limit: Int) async throws -> Int {
+        try await session.deleteBatch(from: "login_trust", key: ["username_key", "client_address"],
+                                      where: "last_success_at <= \(bind: before)", limit: limit)
     }
 }
 
 struct SQLSignupAttemptStore: SignupAttemptStore {
     let session: SQLSession
 
-    func record(address: String, at now: Date, windowStart: Date) async throws -> (count: Int, oldest: Date?) {
+    func record(address: String, at now: Date, windowStart: Date) async throws -> (attemptID: Int, count: Int, oldest: Date?) {
         try await session.write { sql in
-            try await sql.raw("""
-                INSERT INTO signup_attempts (client_address, attempted_at) VALUES (\(bind: address), \(bind: now))
-                """).run()
+            let inserted = try await sql.raw("""
+                INSERT INTO signup_attempts (client_address, attempted_at) VALUES (\(bind: address), \(bind: now)) RETURNING id
+                """).first()
+            guard let id = try inserted?.decode(column: "id", as: Int.self) else {
+                throw DatabaseInvariantViolation("INSERT INTO signup_attempts returned no id")
+            }
             let row = try await sql.raw("""
                 SELECT COUNT(*) AS n, MIN(attempted_at) AS oldest FROM signup_attempts
                 WHERE client_address = \(bind: address) AND attempted_at > \(bind: windowStart)
                 """).first()
-            return (try row?.decode(column: "n", as: Int.self) ?? 0, try row?.decode(column: "oldest", as: Date?.self))
+            return (id, try row?.decode(column: "n", as: Int.self) ?? 0, try row?.decode(column: "oldest", as: Date?.self))
+        }
+    }
+
+    func forget(attemptID: Int) async throws {
+        try await session.write { sql in
+            try await sql.raw("DELETE FROM signup_attempts WHERE id = \(bind: attemptID)").run()
         }
     }
 

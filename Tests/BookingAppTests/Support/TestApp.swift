@@ -1,4 +1,6 @@
+import AsyncHTTPClient
 import Foundation
+import NIOPosix
 import Testing
 import Vapor
 import VaporTesting
@@ -148,10 +150,13 @@ struct TestClient: Sendable {
 /// Runs `test` against `count` applications sharing one fresh PostgreSQL database, each with its own
 /// connection pool: in-process stand-ins for server replicas behind a load balancer. They start
 /// concurrently, as replicas do, so their migrations race too.
-func withPostgresReplicas(_ count: Int, _ test: ([TestClient]) async throws -> Void) async throws {
+func withPostgresReplicas(
+    _ count: Int, configure adjust: (inout AppConfig) -> Void = { _ in }, _ test: ([TestClient]) async throws -> Void
+) async throws {
     let (location, cleanUp) = try await TestDatabase.postgres.makeLocation()
-    let config = AppConfig(database: location, databasePoolSize: 2,
+    var config = AppConfig(database: location, databasePoolSize: 2,
                            adminUsername: TestAdmin.username, adminPassword: TestAdmin.password, bcryptCost: 4)
+    adjust(&config)
     var apps: [Application] = []
     do {
         for _ in 0..<count {
@@ -190,4 +195,58 @@ extension Application {
         }.joined(separator: "/")
         return "\(route.method.rawValue) \(path)"
     }
+}
+
+/// Real HTTP to a test application over loopback, many requests at once: for what needs a peer address
+/// (limits per client behind a trusted proxy) or real connections. Starts the application's server on a
+/// free port and stops it afterwards.
+struct LoopbackClient: Sendable {
+    let port: Int
+    let http: HTTPClient
+
+    struct Reply: Sendable {
+        let status: HTTPResponseStatus
+        let headers: HTTPHeaders
+        let body: ByteBuffer?
+        var json: [String: Any] {
+            guard let body else { return [:] }
+            return (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] ?? [:]
+        }
+        var code: String? { json["code"] as? String }
+    }
+
+    /// Sends `json` as `from` (an address put in `X-Forwarded-For`, which the app believes from loopback
+    /// when `TRUSTED_PROXIES` includes 127.0.0.1).
+    func send(_ method: HTTPMethod, _ path: String, json: [String: Any]? = nil, token: String? = nil, from address: String? = nil)
+        async throws -> Reply {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+        request.method = .init(rawValue: method.rawValue)
+        if let address { request.headers.add(name: "X-Forwarded-For", value: address) }
+        if let token { request.headers.add(name: "Authorization", value: "Token \(token)") }
+        if let json {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(data: try JSONSerialization.data(withJSONObject: json)))
+        }
+        let response = try await http.execute(request, timeout: .seconds(60))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        return Reply(status: response.status, headers: response.headers, body: body)
+    }
+}
+
+/// Starts `app`'s server on loopback for `test`, with a client allowed as many connections as requests
+/// sent at once.
+func withLoopback(_ app: Application, _ test: (LoopbackClient) async throws -> Void) async throws {
+    try await app.server.start(address: .hostname("127.0.0.1", port: 0))
+    let http = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: .init(
+        connectionPool: .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 512)))
+    do {
+        let port = try #require(app.http.server.shared.localAddress?.port)
+        try await test(LoopbackClient(port: port, http: http))
+    } catch {
+        try? await http.shutdown()
+        await app.server.shutdown()
+        throw error
+    }
+    try await http.shutdown()
+    await app.server.shutdown()
 }

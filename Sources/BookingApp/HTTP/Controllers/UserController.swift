@@ -37,7 +37,8 @@ struct UserController: APIController {
     @Sendable func changePassword(req: Request, caller: Principal) async throws -> HTTPStatus {
         let body = try req.decodeJSON(PasswordChangeRequest.self)
         try await req.domain.accounts.changePassword(
-            of: caller, current: body.oldPassword, new: body.newPassword, confirmation: body.confirmPassword)
+            of: caller, current: body.oldPassword, new: body.newPassword, confirmation: body.confirmPassword,
+            from: req.clientAddress)
         return .noContent
     }
 
