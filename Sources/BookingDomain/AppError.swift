@@ -33,4 +33,6 @@ public enum AppError: Error, Equatable, Sendable {
     case idempotencyKeyInProgress
     /// `/metrics` is protected by METRICS_TOKEN and the request did not carry it.
     case metricsTokenRequired
+    /// Too much work is queued (password hashing in a flood); retry after that many seconds.
+    case overloaded(retryAfter: Int)
 }

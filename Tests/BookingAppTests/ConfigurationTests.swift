@@ -34,6 +34,8 @@ struct ConfigurationTests {
             (["DATABASE_URL": "sqlite:"], "DATABASE_URL"),
             (["TOKEN_TTL": "forever"], "TOKEN_TTL"),
             (["TOKEN_TTL": "0"], "TOKEN_TTL"),
+            (["PASSWORD_QUEUE_MAX_WAIT": "never"], "PASSWORD_QUEUE_MAX_WAIT"),
+            (["PASSWORD_QUEUE_MAX_WAIT": "0"], "PASSWORD_QUEUE_MAX_WAIT"),
             (["BCRYPT_COST": "3"], "BCRYPT_COST"),
             (["DATABASE_POOL_SIZE": "many"], "DATABASE_POOL_SIZE"),
             (["PORT": "0"], "PORT"),

@@ -1,6 +1,7 @@
 import AsyncPrimitives
 import BookingDomain
 import BookingPersistence
+import CoreMetrics
 import Fluent
 import SQLKit
 import Vapor
@@ -24,7 +25,12 @@ public struct DomainServices: Sendable {
             let scope = RequestScope.current
             return databases.database(logger: scope?.logger ?? logger, on: scope?.eventLoop ?? loops.any()) as? any SQLDatabase
         }
-        let passwords = BcryptPasswords(hasher: app.password.async, slots: AsyncSemaphore(permits: max(1, System.coreCount - 1)))
+        // At most one fewer hash than cores at once, so a flood of logins always leaves a core to the rest,
+        // and no longer a queue than PASSWORD_QUEUE_MAX_WAIT: past it, 503 at once.
+        let passwords = BcryptPasswords(
+            hasher: app.password.async,
+            queue: SheddingQueue(permits: max(1, System.coreCount - 1), maxWait: .milliseconds(Int64(config.passwordQueueMaxWait * 1000))),
+            shed: metrics.passwordHashingShed)
         // The hash checked for unknown usernames, made once in the background so start-up does not wait for it.
         let decoy = Task { try await passwords.hash(SessionService.makeToken()) }
         self.clock = clock
@@ -39,18 +45,29 @@ public struct DomainServices: Sendable {
     }
 }
 
-/// Vapor's Bcrypt, run on the thread pool so hashing never blocks an event loop, and at most
-/// `slots` hashes at once, so a flood of logins always leaves a core to everything else.
+/// Vapor's Bcrypt, run on the thread pool so hashing never blocks an event loop, through a queue that
+/// bounds both how many hashes run at once and how long a caller may wait (``SheddingQueue``).
 struct BcryptPasswords: PasswordHashing {
     let hasher: AsyncPasswordHasher
-    let slots: AsyncSemaphore
+    let queue: SheddingQueue
+    /// Counts the hashes refused because the queue was too long.
+    let shed: CoreMetrics.Counter
 
     func hash(_ password: String) async throws -> String {
-        try await slots.withPermit { try await hasher.hash(password).get() }
+        try await queued { try await hasher.hash(password).get() }
     }
 
     func verify(_ password: String, against hash: String) async throws -> Bool {
-        try await slots.withPermit { try await hasher.verify(password, created: hash).get() }
+        try await queued { try await hasher.verify(password, created: hash).get() }
+    }
+
+    private func queued<T: Sendable>(_ work: @Sendable () async throws -> T) async throws -> T {
+        do {
+            return try await queue.run(work)
+        } catch let overloaded as SheddingQueue.Overloaded {
+            shed.increment()
+            throw AppError.overloaded(retryAfter: overloaded.retryAfter)
+        }
     }
 }
 

@@ -28,6 +28,8 @@ public struct AppConfig: Sendable {
     public var trustedProxies: [IPAddressRange]
     /// Sign-ups allowed per client address per hour without an admin's token; 0 for no limit.
     public var signupsPerHour: Int
+    /// The longest a password check may expect to wait for the hashing queue; past it, 503 at once.
+    public var passwordQueueMaxWait: TimeInterval
 
     public enum LogFormat: String, Sendable {
         case text, json
@@ -49,7 +51,8 @@ public struct AppConfig: Sendable {
         port: Int? = nil,
         metricsToken: String? = nil,
         trustedProxies: [IPAddressRange] = [],
-        signupsPerHour: Int = 20
+        signupsPerHour: Int = 20,
+        passwordQueueMaxWait: TimeInterval = 3
     ) {
         self.database = database
         self.databasePoolSize = databasePoolSize
@@ -64,6 +67,7 @@ public struct AppConfig: Sendable {
         self.metricsToken = metricsToken
         self.trustedProxies = trustedProxies
         self.signupsPerHour = signupsPerHour
+        self.passwordQueueMaxWait = passwordQueueMaxWait
     }
 
     /// Reads the configuration from `environment` (the process environment by default).
@@ -87,6 +91,9 @@ public struct AppConfig: Sendable {
         }
         config.bcryptCost = try env.integer("BCRYPT_COST", in: 4...31) ?? config.bcryptCost
         config.signupsPerHour = try env.integer("SIGNUPS_PER_HOUR", in: 0...1_000_000) ?? config.signupsPerHour
+        if let wait = env["PASSWORD_QUEUE_MAX_WAIT"] {
+            config.passwordQueueMaxWait = try Self.parseDuration(wait, variable: "PASSWORD_QUEUE_MAX_WAIT")
+        }
         if let format = env["LOG_FORMAT"] {
             guard let parsed = LogFormat(rawValue: format) else {
                 throw ConfigurationError(variable: "LOG_FORMAT", value: format, accepts: "text or json")

@@ -22,6 +22,8 @@ extension AppError {
             .unprocessableEntity
         case .tooManyLoginAttempts, .tooManySignups:
             .tooManyRequests
+        case .overloaded:
+            .serviceUnavailable
         }
     }
 
@@ -50,6 +52,7 @@ extension AppError {
         case .idempotencyKeyReused: .idempotencyKeyReused
         case .idempotencyKeyInProgress: .idempotencyKeyInProgress
         case .metricsTokenRequired: .metricsTokenRequired
+        case .overloaded: .serverBusy
         }
     }
 
@@ -99,6 +102,8 @@ extension AppError {
             "A request with this Idempotency-Key is still in progress; retry shortly."
         case .metricsTokenRequired:
             "Send the metrics token: Authorization: Bearer <METRICS_TOKEN>."
+        case .overloaded(let seconds):
+            "The server is busy checking passwords; try again in \(seconds) seconds."
         }
     }
 

@@ -27,6 +27,7 @@ enum ErrorCode: String, CaseIterable, Codable, Sendable {
     case idempotencyKeyReused = "idempotency_key_reused"
     case idempotencyKeyInProgress = "idempotency_key_in_progress"
     case metricsTokenRequired = "metrics_token_required"
+    case serverBusy = "server_busy"
     // The edge.
     /// No route serves the path.
     case notFound = "not_found"

@@ -11,6 +11,8 @@ struct AppMetrics: Sendable {
     let services: ServiceMetrics
     /// Statements and transactions holding a pooled database connection, or queued for one.
     let databasePoolInUse: Meter
+    /// Password hashes refused because their queue was too long (`booking_load_shed_total{queue="password_hashing"}`).
+    let passwordHashingShed: CoreMetrics.Counter
     private let process: ProcessMetrics
 
     /// Request latency buckets, from a cached read to the database time-out and beyond.
@@ -32,6 +34,7 @@ struct AppMetrics: Sendable {
         self.factory = factory
         services = ServiceMetrics(factory: factory)
         databasePoolInUse = Meter(label: "booking_database_pool_in_use", factory: factory)
+        passwordHashingShed = Counter(label: "booking_load_shed_total", dimensions: [("queue", "password_hashing")], factory: factory)
         Meter(label: "booking_database_pool_capacity", factory: factory).set(databasePoolCapacity)
         process = ProcessMetrics(factory: factory)
     }

@@ -29,7 +29,7 @@ struct ErrorResponseMiddleware: AsyncMiddleware {
             status = error.status
             body = Body(reason: error.reason, code: error.code, field: error.field)
             switch error {
-            case .tooManyLoginAttempts(let seconds), .tooManySignups(let seconds):
+            case .tooManyLoginAttempts(let seconds), .tooManySignups(let seconds), .overloaded(let seconds):
                 headers.replaceOrAdd(name: .retryAfter, value: String(seconds))
             default:
                 break

@@ -1,0 +1,70 @@
+/// Runs work at most `permits` at a time, first come first served, and refuses at once a caller that
+/// would wait longer than `maxWait`, instead of letting a flood queue without end (load shedding).
+///
+/// The wait is estimated from the callers ahead and how long a run has been taking lately (a moving
+/// average), so the refusal comes before any waiting, and what a refused caller is told to wait
+/// (`Overloaded.retryAfter`) is the same estimate.
+public actor SheddingQueue {
+    /// The queue was too long; try again after about `retryAfter` seconds.
+    public struct Overloaded: Error, Sendable, Equatable {
+        public let retryAfter: Int
+    }
+
+    private let permits: Int
+    private let maxWait: Double
+    private var running = 0
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+    /// Seconds a run has taken lately; nil until one has finished.
+    private var averageRun: Double?
+
+    public init(permits: Int, maxWait: Duration) {
+        precondition(permits > 0, "a queue needs at least one permit")
+        self.permits = permits
+        self.maxWait = Double(maxWait.components.seconds) + Double(maxWait.components.attoseconds) / 1e18
+    }
+
+    /// Runs `work` when a permit is free, or throws ``Overloaded`` at once if that would take longer than
+    /// the queue allows.
+    public nonisolated func run<T: Sendable>(_ work: @Sendable () async throws -> T) async throws -> T {
+        try await enter()
+        let started = ContinuousClock.now
+        do {
+            let result = try await work()
+            await leave(after: ContinuousClock.now - started)
+            return result
+        } catch {
+            await leave(after: ContinuousClock.now - started)
+            throw error
+        }
+    }
+
+    /// How long a caller arriving now would wait, in seconds.
+    public var estimatedWait: Double {
+        guard running >= permits, let averageRun else { return 0 }
+        // Callers ahead of it, served `permits` at a time, each about `averageRun`.
+        return Double(waiters.count / permits + 1) * averageRun
+    }
+
+    private func enter() async throws {
+        if running < permits, waiters.isEmpty {
+            running += 1
+            return
+        }
+        let wait = estimatedWait
+        if wait > maxWait {
+            throw Overloaded(retryAfter: max(1, Int(wait.rounded(.up))))
+        }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    private func leave(after elapsed: Duration) {
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        averageRun = averageRun.map { 0.8 * $0 + 0.2 * seconds } ?? seconds
+        if waiters.isEmpty {
+            running -= 1
+        } else {
+            // The permit passes straight to the next in line.
+            waiters.removeFirst().resume()
+        }
+    }
+}
