@@ -14,13 +14,16 @@ public actor SheddingQueue {
     private let maxWait: Double
     private var running = 0
     private var waiters: [CheckedContinuation<Void, Never>] = []
-    /// Seconds a run has taken lately; nil until one has finished.
-    private var averageRun: Double?
+    /// Seconds a run has taken lately; nil until one has finished (or a first guess was given).
+    private(set) var averageRun: Double?
 
-    public init(permits: Int, maxWait: Duration) {
+    /// - Parameter typicalRun: a first guess at how long a run takes, used until one has finished; without
+    ///   it nobody is refused before the first run ends.
+    public init(permits: Int, maxWait: Duration, typicalRun: Duration? = nil) {
         precondition(permits > 0, "a queue needs at least one permit")
         self.permits = permits
-        self.maxWait = Double(maxWait.components.seconds) + Double(maxWait.components.attoseconds) / 1e18
+        self.maxWait = maxWait.seconds
+        averageRun = typicalRun?.seconds
     }
 
     /// Runs `work` when a permit is free, or throws ``Overloaded`` at once if that would take longer than
@@ -58,7 +61,7 @@ public actor SheddingQueue {
     }
 
     private func leave(after elapsed: Duration) {
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.seconds
         averageRun = averageRun.map { 0.8 * $0 + 0.2 * seconds } ?? seconds
         if waiters.isEmpty {
             running -= 1
@@ -66,5 +69,11 @@ public actor SheddingQueue {
             // The permit passes straight to the next in line.
             waiters.removeFirst().resume()
         }
+    }
+}
+
+extension Duration {
+    fileprivate var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }
