@@ -14,6 +14,19 @@ struct ConfigurationTests {
         #expect(config.adminPassword == "admin")
         #expect(config.tokenTTL == 7 * 86400)
         #expect(config.bcryptCost == 12)
+        #expect(config.httpIdleTimeout == 30)
+        #expect(config.requestBodyTimeout == 10)
+        #expect(config.requestBodyMemory == 32 << 20)
+    }
+
+    @Test("connection and body limits: durations and sizes with units")
+    func connectionLimits() throws {
+        let config = try AppConfig.fromEnvironment(["HTTP_IDLE_TIMEOUT": "2m", "REQUEST_BODY_TIMEOUT": "5", "REQUEST_BODY_MEMORY": "512kb"])
+        #expect(config.httpIdleTimeout == 120)
+        #expect(config.requestBodyTimeout == 5)
+        #expect(config.requestBodyMemory == 512 * 1024)
+        #expect(try AppConfig.fromEnvironment(["REQUEST_BODY_MEMORY": "1GB"]).requestBodyMemory == 1 << 30)
+        #expect(try AppConfig.fromEnvironment(["REQUEST_BODY_MEMORY": "131072"]).requestBodyMemory == 131_072)
     }
 
     @Test("database URLs choose the driver")
@@ -36,6 +49,14 @@ struct ConfigurationTests {
             (["TOKEN_TTL": "0"], "TOKEN_TTL"),
             (["PASSWORD_QUEUE_MAX_WAIT": "never"], "PASSWORD_QUEUE_MAX_WAIT"),
             (["PASSWORD_QUEUE_MAX_WAIT": "0"], "PASSWORD_QUEUE_MAX_WAIT"),
+            (["HTTP_IDLE_TIMEOUT": "0"], "HTTP_IDLE_TIMEOUT"),
+            (["HTTP_IDLE_TIMEOUT": "soon"], "HTTP_IDLE_TIMEOUT"),
+            (["REQUEST_BODY_TIMEOUT": "-1"], "REQUEST_BODY_TIMEOUT"),
+            (["REQUEST_BODY_MEMORY": "lots"], "REQUEST_BODY_MEMORY"),
+            (["REQUEST_BODY_MEMORY": "100"], "REQUEST_BODY_MEMORY"),
+            (["REQUEST_BODY_MEMORY": "127kb"], "REQUEST_BODY_MEMORY"),
+            (["REQUEST_BODY_MEMORY": "17gb"], "REQUEST_BODY_MEMORY"),
+            (["REQUEST_BODY_MEMORY": "0mb"], "REQUEST_BODY_MEMORY"),
             (["BCRYPT_COST": "3"], "BCRYPT_COST"),
             (["DATABASE_POOL_SIZE": "many"], "DATABASE_POOL_SIZE"),
             (["PORT": "0"], "PORT"),

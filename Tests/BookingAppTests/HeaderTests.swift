@@ -30,11 +30,22 @@ struct HeaderTests {
         }
     }
 
+    @Test("the login answer carries a token, so no cache may keep it")
+    func loginNotCached() async throws {
+        try await withBookingApp(.sqlite) { client in
+            let login = try await client.send(.POST, "/login/", json: ["username": TestAdmin.username, "password": TestAdmin.password])
+            #expect(login.status == .ok)
+            #expect(login.json["token"] is String)
+            #expect(login.headers.first(name: .cacheControl) == "no-store")
+        }
+    }
+
     @Test("CORS is off by default")
     func corsOff() async throws {
         try await withBookingApp(.sqlite) { client in
             let reply = try await client.send(.GET, "/resources/", headers: [("Origin", "https://evil.example")])
             #expect(reply.headers.first(name: .accessControlAllowOrigin) == nil)
+            #expect(reply.headers[.vary].isEmpty, "without CORS no answer depends on Origin")
         }
     }
 
@@ -51,6 +62,10 @@ struct HeaderTests {
             #expect(preflight.headers.first(name: .accessControlAllowHeaders)?.lowercased().contains("idempotency-key") == true)
             let other = try await client.send(.GET, "/resources/", headers: [("Origin", "https://evil.example")])
             #expect(other.headers.first(name: .accessControlAllowOrigin) != "https://evil.example")
+            // The answer depends on the Origin it echoes: a shared cache must key it by Origin.
+            #expect(allowed.headers[.vary].contains { $0.lowercased().contains("origin") })
+            #expect(preflight.headers[.vary].contains { $0.lowercased().contains("origin") })
+            #expect(other.headers[.vary].contains { $0.lowercased().contains("origin") }, "a refused origin's answer differs too")
         }
     }
 

@@ -77,6 +77,7 @@ extension Application {
     private struct ConfigKey: StorageKey { typealias Value = AppConfig }
     private struct MetricsKey: StorageKey { typealias Value = AppMetrics }
     private struct CatalogueReadsKey: StorageKey { typealias Value = FreshReadCoalescer<ByteBuffer> }
+    private struct RequestBodiesKey: StorageKey { typealias Value = ByteBudget }
 
     /// The domain services.
     public var domain: DomainServices {
@@ -100,6 +101,12 @@ extension Application {
     var catalogueReads: FreshReadCoalescer<ByteBuffer> {
         get { configured(CatalogueReadsKey.self) }
         set { storage[CatalogueReadsKey.self] = newValue }
+    }
+
+    /// The memory that request bodies being read may take together (`REQUEST_BODY_MEMORY`).
+    var requestBodies: ByteBudget {
+        get { configured(RequestBodiesKey.self) }
+        set { storage[RequestBodiesKey.self] = newValue }
     }
 
     /// Reading one of these before `configure(_:with:clock:)` set it is a programming error.

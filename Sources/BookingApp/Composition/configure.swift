@@ -9,10 +9,16 @@ import Vapor
 ///
 /// `clock` is where every rule reads the time: the system clock in production, one that tests move.
 public func configure(_ app: Application, with config: AppConfig, clock: any WallClock = SystemClock()) throws {
-    app.routes.defaultMaxBodySize = "1mb"
+    // Real request bodies here are well under 1 KB; routes that need more say so where they are declared.
+    app.routes.defaultMaxBodySize = "16kb"
     if let port = config.port {
         app.http.server.configuration.port = port
     }
+    // A connection that neither sends nor receives for this long is closed: idle keep-alives, silent
+    // connections and half-sent requests do not hold a file descriptor for ever.
+    app.http.server.configuration.idleTimeout = .milliseconds(Int64(config.httpIdleTimeout * 1000))
+    // No client sends compressed bodies, and a small compressed body can inflate far past every limit.
+    app.http.server.configuration.requestDecompression = .disabled
     // Sorted keys make every response byte-for-byte predictable for clients, caches and tests.
     ContentConfiguration.global.use(encoder: JSONEncoder.custom(format: .sortedKeys), for: .json)
     app.passwords.use(.bcrypt(cost: config.bcryptCost))
@@ -29,6 +35,7 @@ public func configure(_ app: Application, with config: AppConfig, clock: any Wal
     app.metrics = AppMetrics(databasePoolCapacity: connectionsPerLoop * System.coreCount)
     app.domain = DomainServices(app: app, config: config, clock: clock, metrics: app.metrics)
     app.catalogueReads = FreshReadCoalescer()
+    app.requestBodies = ByteBudget(capacity: config.requestBodyMemory)
     // Requests are counted by RequestMetricsMiddleware into this app's registry, not by Vapor into the global one.
     app.http.server.configuration.reportMetrics = false
 
@@ -43,7 +50,7 @@ public func configure(_ app: Application, with config: AppConfig, clock: any Wal
     // preflights itself), the access log line and request metrics, then turn any error into JSON. The API
     // routes read tokens in their own group (`APIRoutes`).
     app.middleware = Middlewares()
-    app.middleware.use(ResponseHeadersMiddleware())
+    app.middleware.use(ResponseHeadersMiddleware(variesByOrigin: !config.corsAllowedOrigins.isEmpty && config.corsAllowedOrigins != ["*"]))
     app.middleware.use(RequestScopeMiddleware())
     if !config.corsAllowedOrigins.isEmpty {
         let origins = config.corsAllowedOrigins

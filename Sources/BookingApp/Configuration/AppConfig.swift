@@ -30,6 +30,12 @@ public struct AppConfig: Sendable {
     public var signupsPerHour: Int
     /// The longest a password check may expect to wait for the hashing queue; past it, 503 at once.
     public var passwordQueueMaxWait: TimeInterval
+    /// How long a connection may neither send nor receive before it is closed.
+    public var httpIdleTimeout: TimeInterval
+    /// How long a request's body may take to arrive once its head has; past it, 408 and the connection closes.
+    public var requestBodyTimeout: TimeInterval
+    /// The bytes of request bodies being read at once, all requests together; past it, 503 at once.
+    public var requestBodyMemory: Int
 
     public enum LogFormat: String, Sendable {
         case text, json
@@ -52,7 +58,10 @@ public struct AppConfig: Sendable {
         metricsToken: String? = nil,
         trustedProxies: [IPAddressRange] = [],
         signupsPerHour: Int = 20,
-        passwordQueueMaxWait: TimeInterval = 3
+        passwordQueueMaxWait: TimeInterval = 3,
+        httpIdleTimeout: TimeInterval = 30,
+        requestBodyTimeout: TimeInterval = 10,
+        requestBodyMemory: Int = 32 << 20
     ) {
         self.database = database
         self.databasePoolSize = databasePoolSize
@@ -68,6 +77,9 @@ public struct AppConfig: Sendable {
         self.trustedProxies = trustedProxies
         self.signupsPerHour = signupsPerHour
         self.passwordQueueMaxWait = passwordQueueMaxWait
+        self.httpIdleTimeout = httpIdleTimeout
+        self.requestBodyTimeout = requestBodyTimeout
+        self.requestBodyMemory = requestBodyMemory
     }
 
     /// Reads the configuration from `environment` (the process environment by default).
@@ -93,6 +105,16 @@ public struct AppConfig: Sendable {
         config.signupsPerHour = try env.integer("SIGNUPS_PER_HOUR", in: 0...1_000_000) ?? config.signupsPerHour
         if let wait = env["PASSWORD_QUEUE_MAX_WAIT"] {
             config.passwordQueueMaxWait = try Self.parseDuration(wait, variable: "PASSWORD_QUEUE_MAX_WAIT")
+        }
+        if let idle = env["HTTP_IDLE_TIMEOUT"] {
+            config.httpIdleTimeout = try Self.parseDuration(idle, variable: "HTTP_IDLE_TIMEOUT")
+        }
+        if let body = env["REQUEST_BODY_TIMEOUT"] {
+            config.requestBodyTimeout = try Self.parseDuration(body, variable: "REQUEST_BODY_TIMEOUT")
+        }
+        if let memory = env["REQUEST_BODY_MEMORY"] {
+            // At least the largest body a route takes (128 KB), or that route could never be served.
+            config.requestBodyMemory = try Self.parseSize(memory, variable: "REQUEST_BODY_MEMORY", atLeast: 128 << 10)
         }
         if let format = env["LOG_FORMAT"] {
             guard let parsed = LogFormat(rawValue: format) else {
@@ -140,6 +162,19 @@ public struct AppConfig: Sendable {
                                      accepts: "a comma-separated list of IP addresses or CIDR blocks like 127.0.0.1,10.0.0.0/8")
         }
         return ranges
+    }
+
+    /// Accepts a number of bytes, or a number followed by `kb`, `mb` or `gb` (`512kb`, `32mb`), from
+    /// `atLeast` bytes to 16 GB.
+    static func parseSize(_ text: String, variable: String, atLeast minimum: Int) throws(ConfigurationError) -> Int {
+        let units: [(String, Int)] = [("kb", 1 << 10), ("mb", 1 << 20), ("gb", 1 << 30)]
+        let lowered = text.lowercased()
+        let (digits, unit) = units.first { lowered.hasSuffix($0.0) }.map { (String(lowered.dropLast(2)), $0.1) } ?? (lowered, 1)
+        guard let value = Int(digits), value > 0, value <= (16 << 30) / unit, value * unit >= minimum else {
+            throw ConfigurationError(variable: variable, value: text,
+                                     accepts: "a size such as 524288, 512kb or 32mb (\(minimum >> 10)kb to 16gb)")
+        }
+        return value * unit
     }
 
     /// Accepts a number of seconds, or a number followed by `s`, `m`, `h` or `d` (`90m`, `7d`).

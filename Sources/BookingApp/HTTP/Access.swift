@@ -34,13 +34,17 @@ struct GuardedRoutes<Caller: Sendable> {
         GuardedRoutes(builder: builder.grouped(path), access: access, caller: caller)
     }
 
+    /// `maxBody`: the most bytes the route reads as a body (`RequestBodyMiddleware`); the application's
+    /// default (16 KB) when nil.
     @discardableResult
     func on<Answer: AsyncResponseEncodable>(
-        _ method: HTTPMethod, _ path: [PathComponent], use handler: @escaping @Sendable (Request, Caller) async throws -> Answer
+        _ method: HTTPMethod, _ path: [PathComponent], maxBody: ByteCount? = nil,
+        use handler: @escaping @Sendable (Request, Caller) async throws -> Answer
     ) -> Route {
         let caller = self.caller
-        let route = builder.on(method, path) { request in try await handler(request, try caller(request)) }
+        let route = builder.on(method, path, body: .collect(maxSize: maxBody)) { request in try await handler(request, try caller(request)) }
         route.userInfo[Access.routeInfoKey] = access
+        route.bodyLimit = maxBody?.value
         return route
     }
 
@@ -50,13 +54,15 @@ struct GuardedRoutes<Caller: Sendable> {
     }
 
     @discardableResult
-    func post<Answer: AsyncResponseEncodable>(_ path: PathComponent..., use handler: @escaping @Sendable (Request, Caller) async throws -> Answer) -> Route {
-        on(.POST, path, use: handler)
+    func post<Answer: AsyncResponseEncodable>(_ path: PathComponent..., maxBody: ByteCount? = nil,
+                                              use handler: @escaping @Sendable (Request, Caller) async throws -> Answer) -> Route {
+        on(.POST, path, maxBody: maxBody, use: handler)
     }
 
     @discardableResult
-    func patch<Answer: AsyncResponseEncodable>(_ path: PathComponent..., use handler: @escaping @Sendable (Request, Caller) async throws -> Answer) -> Route {
-        on(.PATCH, path, use: handler)
+    func patch<Answer: AsyncResponseEncodable>(_ path: PathComponent..., maxBody: ByteCount? = nil,
+                                               use handler: @escaping @Sendable (Request, Caller) async throws -> Answer) -> Route {
+        on(.PATCH, path, maxBody: maxBody, use: handler)
     }
 
     @discardableResult
@@ -72,20 +78,39 @@ struct APIRoutes {
     let user: GuardedRoutes<Principal>
     let admin: GuardedRoutes<Principal>
 
-    /// The API groups sit behind `TokenAuthMiddleware`, which reads the token; the operational group does not.
-    init(app: Application) {
+    /// The API groups sit behind `TokenAuthMiddleware`, which reads the token, then check the caller's level
+    /// (`RequireAccessMiddleware`) before `RequestBodyMiddleware` reads a byte of the body: a route that
+    /// needs a token answers 401 without reading what an anonymous client sends. The operational group
+    /// reads neither tokens nor bodies.
+    init(app: Application, body: RequestBodyMiddleware) {
         let api = app.grouped(TokenAuthMiddleware())
         operational = GuardedRoutes(builder: app, access: .operational) { _ in }
-        anyone = GuardedRoutes(builder: api, access: .anyone) { $0.principal }
-        user = GuardedRoutes(builder: api, access: .user) { request in
-            guard let principal = request.principal else { throw AppError.authenticationRequired }
-            return principal
+        anyone = GuardedRoutes(builder: api.grouped(body), access: .anyone) { $0.principal }
+        user = GuardedRoutes(builder: api.grouped(RequireAccessMiddleware(access: .user), body), access: .user) { request in
+            try Access.user.caller(of: request)
         }
-        admin = GuardedRoutes(builder: api, access: .admin) { request in
-            guard let principal = request.principal else { throw AppError.authenticationRequired }
-            guard principal.user.isAdmin else { throw AppError.adminRequired }
-            return principal
+        admin = GuardedRoutes(builder: api.grouped(RequireAccessMiddleware(access: .admin), body), access: .admin) { request in
+            try Access.admin.caller(of: request)
         }
+    }
+}
+
+extension Access {
+    /// The principal a user or admin route may serve: 401 without a token, 403 for a non-admin on an admin route.
+    func caller(of request: Request) throws -> Principal {
+        guard let principal = request.principal else { throw AppError.authenticationRequired }
+        if self == .admin, !principal.user.isAdmin { throw AppError.adminRequired }
+        return principal
+    }
+}
+
+/// Refuses a caller below the route group's level before anything else is read.
+struct RequireAccessMiddleware: AsyncMiddleware {
+    let access: Access
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        _ = try access.caller(of: request)
+        return try await next.respond(to: request)
     }
 }
 

@@ -103,7 +103,7 @@ extension AppError {
         case .metricsTokenRequired:
             "Send the metrics token: Authorization: Bearer <METRICS_TOKEN>."
         case .overloaded(let seconds):
-            "The server is busy checking passwords; try again in \(seconds) seconds."
+            "The server is too busy for this request; try again in \(seconds) seconds."
         }
     }
 

@@ -33,8 +33,13 @@ enum ErrorCode: String, CaseIterable, Codable, Sendable {
     case notFound = "not_found"
     /// The path is served, not with this method; `Allow` lists those it is.
     case methodNotAllowed = "method_not_allowed"
-    /// A body over 1 MiB.
+    /// A body over the route's limit (16 KB, 128 KB for a resource), refused before it is read.
     case payloadTooLarge = "payload_too_large"
+    /// The body did not arrive within REQUEST_BODY_TIMEOUT; the connection is closed.
+    case requestTimeout = "request_timeout"
+    /// The client went away before its request was read; never answered (it could not be), logged and
+    /// counted as status 499, the client's doing.
+    case clientClosedRequest = "client_closed_request"
     /// A body Vapor itself refuses to read for its media type.
     case unsupportedMediaType = "unsupported_media_type"
     /// A request HTTP itself rejects.

@@ -4,7 +4,9 @@ import Vapor
 /// call a route is declared next to it. Every path answers with or without a trailing slash: Vapor's
 /// router ignores empty path components.
 func routes(_ app: Application) throws {
-    let routes = APIRoutes(app: app)
+    let body = RequestBodyMiddleware(budget: app.requestBodies,
+                                     timeout: .milliseconds(Int64(app.bookingConfig.requestBodyTimeout * 1000)))
+    let routes = APIRoutes(app: app, body: body)
     let controllers: [any APIController] = [
         UserController(),
         SessionController(),

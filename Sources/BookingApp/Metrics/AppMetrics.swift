@@ -13,6 +13,8 @@ struct AppMetrics: Sendable {
     let databasePoolInUse: Meter
     /// Password hashes refused because their queue was too long (`booking_load_shed_total{queue="password_hashing"}`).
     let passwordHashingShed: CoreMetrics.Counter
+    /// Requests whose client went away before they were read (`booking_client_disconnects_total`).
+    let clientDisconnects: CoreMetrics.Counter
     private let process: ProcessMetrics
 
     /// Request latency buckets, from a cached read to the database time-out and beyond.
@@ -34,6 +36,7 @@ struct AppMetrics: Sendable {
         self.factory = factory
         services = ServiceMetrics(factory: factory)
         databasePoolInUse = Meter(label: "booking_database_pool_in_use", factory: factory)
+        clientDisconnects = Counter(label: "booking_client_disconnects_total", factory: factory)
         passwordHashingShed = Counter(label: "booking_load_shed_total", dimensions: [("queue", "password_hashing")], factory: factory)
         Meter(label: "booking_database_pool_capacity", factory: factory).set(databasePoolCapacity)
         process = ProcessMetrics(factory: factory)

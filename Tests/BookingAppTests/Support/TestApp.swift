@@ -217,8 +217,8 @@ struct LoopbackClient: Sendable {
 
     /// Sends `json` as `from` (an address put in `X-Forwarded-For`, which the app believes from loopback
     /// when `TRUSTED_PROXIES` includes 127.0.0.1).
-    func send(_ method: HTTPMethod, _ path: String, json: [String: Any]? = nil, token: String? = nil, from address: String? = nil)
-        async throws -> Reply {
+    func send(_ method: HTTPMethod, _ path: String, json: [String: Any]? = nil, rawJSON: String? = nil, token: String? = nil,
+              from address: String? = nil) async throws -> Reply {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
         request.method = .init(rawValue: method.rawValue)
         if let address { request.headers.add(name: "X-Forwarded-For", value: address) }
@@ -226,6 +226,9 @@ struct LoopbackClient: Sendable {
         if let json {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(data: try JSONSerialization.data(withJSONObject: json)))
+        } else if let rawJSON {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: rawJSON))
         }
         let response = try await http.execute(request, timeout: .seconds(60))
         let body = try await response.body.collect(upTo: 1 << 20)

@@ -6,8 +6,9 @@ struct ResourceController: APIController {
         let open = routes.anyone.grouped("resources"), admin = routes.admin.grouped("resources")
         open.get(use: index)
         open.get(":id", use: show)
-        admin.post(use: create)
-        admin.patch(":id", use: update)
+        // A description may be 10,000 characters, JSON-escaped: room for it, and no more.
+        admin.post(maxBody: "128kb", use: create)
+        admin.patch(":id", maxBody: "128kb", use: update)
         admin.delete(":id", use: delete)
     }
 

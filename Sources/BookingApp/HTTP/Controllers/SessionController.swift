@@ -7,11 +7,14 @@ struct SessionController: APIController {
         routes.user.post("logout", use: logout)
     }
 
-    @Sendable func login(req: Request, caller: Principal?) async throws -> LoginResponse {
+    @Sendable func login(req: Request, caller: Principal?) async throws -> Response {
         let body = try req.decodeJSON(LoginRequest.self)
         let session = try await req.domain.sessions.login(username: body.username, password: body.password,
                                                           from: req.clientAddress)
-        return LoginResponse(session)
+        let response = try await LoginResponse(session).encodeResponse(for: req)
+        // The answer carries a token: no cache may keep it.
+        response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        return response
     }
 
     /// Revokes only the token presented; the user's other sessions stay valid.

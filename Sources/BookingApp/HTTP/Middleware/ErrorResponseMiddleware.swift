@@ -1,5 +1,6 @@
 import BookingDomain
 import BookingPersistence
+import NIOHTTP1
 import Vapor
 
 /// Turns every error into a JSON body `{"error": true, "reason": "...", "code": "..."}` with its status.
@@ -50,6 +51,16 @@ struct ErrorResponseMiddleware: AsyncMiddleware {
                 body = Body(reason: "\(request.method.rawValue) is not allowed here; allowed: \(allowed.joined(separator: ", ")).",
                             code: .methodNotAllowed, field: nil)
             }
+        case let error as HTTPParserError:
+            if error == .invalidEOFState {
+                // The client went away mid-request: its doing, not ours, and no one is left to answer.
+                request.application.metrics.clientDisconnects.increment()
+                status = Self.clientClosedRequest
+                body = Body(reason: "The client closed the connection before the request was read.", code: .clientClosedRequest, field: nil)
+            } else {
+                status = .badRequest
+                body = Body(reason: "The request is not valid HTTP.", code: .badRequest, field: nil)
+            }
         case let error as any AbortError:
             status = error.status
             headers = error.headers
@@ -79,12 +90,16 @@ struct ErrorResponseMiddleware: AsyncMiddleware {
         return response
     }
 
+    /// nginx's status for a request its client abandoned; it is never sent, only logged and counted.
+    static let clientClosedRequest = HTTPResponseStatus(statusCode: 499, reasonPhrase: "Client Closed Request")
+
     /// A stable code for errors raised by Vapor itself (body too large, ...).
     static func code(for status: HTTPResponseStatus) -> ErrorCode {
         switch status {
         case .notFound: .notFound
         case .methodNotAllowed: .methodNotAllowed
         case .payloadTooLarge: .payloadTooLarge
+        case .requestTimeout: .requestTimeout
         case .unsupportedMediaType: .unsupportedMediaType
         case .badRequest: .badRequest
         default: status.code < 500 ? .clientError : .serverError

@@ -6,6 +6,10 @@ import Vapor
 /// in every log line of that request and in the response, and adds the security headers to every answer,
 /// errors included.
 struct ResponseHeadersMiddleware: AsyncMiddleware {
+    /// Whether answers depend on the request's `Origin` (CORS with a list of origins): then every answer,
+    /// those without `Access-Control-Allow-Origin` too, says so, so a shared cache keys it by origin.
+    var variesByOrigin = false
+
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let requestID = Self.requestID(from: request.headers.first(name: .xRequestId))
         request.logger[metadataKey: "request-id"] = .string(requestID)
@@ -14,6 +18,9 @@ struct ResponseHeadersMiddleware: AsyncMiddleware {
         response.headers.replaceOrAdd(name: .xContentTypeOptions, value: "nosniff")
         response.headers.replaceOrAdd(name: "Referrer-Policy", value: "no-referrer")
         response.headers.replaceOrAdd(name: .xFrameOptions, value: "DENY")
+        if variesByOrigin {
+            response.headers.add(name: .vary, value: "Origin")
+        }
         if request.headers.first(name: .authorization) != nil {
             // An answer for one user must never be kept by a shared cache.
             response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
