@@ -36,7 +36,9 @@ struct ContractRuleTests {
     static let edges: [String] = {
         var values = ["Room", " Room ", "\u{00A0}Room\u{3000}", "R", "a b", "", " ", "\u{200B}", "\u{200B}Room", "Room\u{2028}",
                       "123", " 123 ", "12 3", "1a", "0", "Room\u{0}", "Ro\u{7F}om", "Ro\u{85}om", "Room\n", "\tRoom", "Ro\u{9F}om",
-                      "😀", "e\u{301}", "Zürich ✓", "\u{3000}\u{3000}", "a\u{2003}b"]
+                      "😀", "e\u{301}", "Zürich ✓", "\u{3000}\u{3000}", "a\u{2003}b", "Ro\u{202E}om", "Ro\u{AD}om", "\u{FEFF}Room",
+                      "Room\u{FEFF}", "Ro\u{200D}om", "Ro\u{200C}om", "Ro\u{2028}om", "Room\u{E0041}", "Ro\u{200B}om", "\u{180E}Room",
+                      "\u{200D}", "\u{2066}Room\u{2069}"]
         values += [String(repeating: "x", count: 200), String(repeating: "x", count: 201),
                    "  " + String(repeating: "x", count: 200) + "  ", String(repeating: "😀", count: 200),
                    String(repeating: "😀", count: 201), String(repeating: "e\u{301}", count: 100),
@@ -53,6 +55,25 @@ struct ContractRuleTests {
                 let server = (try? Validate.resourceName(value)) != nil
                 #expect(try Self.satisfies(schema, value) == server, "\(schemaName).name \(value.debugDescription): the server says \(server)")
             }
+        }
+    }
+
+    @Test("a resource name's hidden characters: every format character and separator of Unicode, and their neighbours")
+    func resourceNameHiddenCharacters() throws {
+        let schema = Self.property("ResourceCreate", "name")
+        let hidden: Set<Unicode.GeneralCategory> = [.format, .lineSeparator, .paragraphSeparator]
+        func isHidden(_ value: UInt32) -> Bool {
+            guard let scalar = Unicode.Scalar(value) else { return false }
+            return hidden.contains(scalar.properties.generalCategory)
+        }
+        // Each hidden character, and the characters on either side of it (the edges of each range).
+        let scalars: [Unicode.Scalar] = (UInt32(1)...0x10FFFE).filter { isHidden($0 - 1) || isHidden($0) || isHidden($0 + 1) }
+            .compactMap(Unicode.Scalar.init)
+        #expect(scalars.count > 200)
+        for scalar in scalars {
+            let value = "a\(scalar)b"
+            let server = (try? Validate.resourceName(value)) != nil
+            #expect(try Self.satisfies(schema, value) == server, "U+\(String(scalar.value, radix: 16, uppercase: true)): the server says \(server)")
         }
     }
 

@@ -1,3 +1,5 @@
+import Foundation
+import SQLKit
 import Testing
 import Vapor
 @testable import BookingApp
@@ -159,6 +161,71 @@ struct ResourceTests {
             #expect(try await client.send(.DELETE, "/resources/\(id)/", token: admin).status == .noContent)
             #expect(try await client.send(.GET, "/resources/\(id)/").status == .notFound)
             #expect(try await client.send(.DELETE, "/resources/\(id)/", token: admin).status == .notFound)
+        }
+    }
+
+    @Test("names that look alike are one name: NFC stored, invisible and bidi characters refused, uniqueness on the folded form",
+          arguments: TestDatabase.allCases)
+    func lookAlikeNames(db: TestDatabase) async throws {
+        try await withBookingApp(db) { client in
+            let admin = try await client.adminToken()
+            // Typed as e + combining acute: kept as the one code point é.
+            let cafe = try await client.send(.POST, "/resources/", token: admin, json: ["name": "Cafe\u{301} Room A", "total_quantity": 5])
+            #expect(cafe.status == .created)
+            #expect(cafe.json["name"] as? String == "Caf\u{E9} Room A")
+            #expect((cafe.json["name"] as? String)?.unicodeScalars.count == 11)
+            let hidden = ["Caf\u{E9} Room\u{202E}A", "Caf\u{E9}\u{200B} Room A", "Caf\u{E9} Ro\u{AD}om A", "\u{FEFF}Caf\u{E9} Room A",
+                          "Caf\u{E9} Room\u{2066}A\u{2069}", "Caf\u{E9} Room\u{200E}A", "Caf\u{E9} Room\u{2060}A", "Caf\u{E9} Room\u{180E}A",
+                          "Caf\u{E9} Room\u{61C}A", "Caf\u{E9} Room\u{2028}A", "Caf\u{E9} Room A\u{E0041}"]
+            for name in hidden {
+                let reply = try await client.send(.POST, "/resources/", token: admin, json: ["name": name, "total_quantity": 1])
+                #expect(reply.status == .badRequest, "\(name.debugDescription)")
+                #expect(reply.code == "invalid_field" && reply.json["field"] as? String == "name", "\(name.debugDescription): \(reply.text)")
+            }
+            let twins = ["CAF\u{C9} ROOM A", "Caf\u{E9}\u{A0}Room\u{3000}A", "Caf\u{E9}  Room A", "\u{FF23}af\u{E9} \u{FF32}oom \u{FF21}",
+                         "Caf\u{E9} Roo\u{200D}m A"]
+            for name in twins {
+                let reply = try await client.send(.POST, "/resources/", token: admin, json: ["name": name, "total_quantity": 1])
+                #expect(reply.code == "resource_name_taken", "\(name.debugDescription): \(reply.text)")
+            }
+            // A joiner is allowed where a script or an emoji needs it; its name is its own.
+            let family = try await client.send(.POST, "/resources/", token: admin, json: ["name": "Room \u{1F468}\u{200D}\u{1F469}", "total_quantity": 1])
+            #expect(family.status == .created)
+            // A rename follows the same rules.
+            let id = try #require(family.json["id"] as? Int)
+            let rename = try await client.send(.PATCH, "/resources/\(id)/", token: admin, json: ["name": "caf\u{E9}\u{A0}room a"])
+            #expect(rename.code == "resource_name_taken")
+            // Booking by name finds the resource under any of its look-alike spellings.
+            let user = try await client.userToken("nora")
+            let booked = try await client.book("cafe\u{301}\u{A0}ROOM a", quantity: 2, token: user)
+            #expect(booked.status == .created, "\(booked.text)")
+            #expect(try await client.available(try #require(cafe.json["id"] as? Int)) == 3)
+            #expect((try await client.send(.GET, "/resources/").json["resources"] as? [[String: Any]])?.count == 2)
+        }
+    }
+
+    @Test("the migration re-keys existing names; two that now count as one both keep their names", arguments: TestDatabase.allCases)
+    func rekeyMigration(db: TestDatabase) async throws {
+        try await withBookingApp(db) { client in
+            let sql = client.app.db as! any SQLDatabase
+            // Rows as the old rule (lowercase only) keyed them.
+            for (name, key) in [("Hall\u{A0}One", "hall\u{a0}one"), ("Hall One", "hall one"), ("\u{FB01}eld", "\u{FB01}eld"), ("Barn", "barn")] {
+                try await sql.raw("""
+                    INSERT INTO resources (name, name_key, description, total_quantity, available_quantity, created_at)
+                    VALUES (\(bind: name), \(bind: key), '', 1, 1, \(bind: Date()))
+                    """).run()
+            }
+            try await RekeyResourceNames().prepare(on: client.app.db)
+            let keys = try await sql.raw("SELECT name, name_key FROM resources ORDER BY id").all().map {
+                [try $0.decode(column: "name", as: String.self): try $0.decode(column: "name_key", as: String.self)]
+            }
+            #expect(keys == [["Hall\u{A0}One": "hall\u{a0}one"], ["Hall One": "hall one"], ["\u{FB01}eld": "field"], ["Barn": "barn"]])
+            let admin = try await client.adminToken()
+            #expect(try await client.send(.POST, "/resources/", token: admin, json: ["name": "FIELD", "total_quantity": 1]).code
+                    == "resource_name_taken")
+            try await RekeyResourceNames().revert(on: client.app.db)
+            let reverted = try await sql.raw("SELECT name_key FROM resources WHERE name = \(bind: "\u{FB01}eld")").first()
+            #expect(try reverted?.decode(column: "name_key", as: String.self) == "\u{FB01}eld")
         }
     }
 }

@@ -52,6 +52,9 @@ public enum Validate {
         return password
     }
 
+    /// A name as people will read it: trimmed, 1 to 200 code points as sent, not only digits, nothing
+    /// invisible or reordering in it, and stored in NFC (so `é` is one form whichever way it was typed).
+    /// Which names count as the same is `String.resourceNameKey`.
     public static func resourceName(_ value: String?) throws(AppError) -> String {
         let name = try required(value, field: "name").trimmingCharacters(in: .whitespacesAndNewlines)
         guard resourceNameLength.contains(name.unicodeScalars.count) else {
@@ -61,7 +64,22 @@ public enum Validate {
         guard !name.allSatisfy(\.isASCIIDigit) else {
             throw .invalidField(field: "name", reason: "name cannot be made only of digits")
         }
-        return name
+        guard !name.unicodeScalars.contains(where: isHiddenInName) else {
+            throw .invalidField(field: "name", reason: "name must not contain invisible characters, bidirectional controls or line separators")
+        }
+        return name.precomposedStringWithCanonicalMapping
+    }
+
+    /// Characters that make a name look like another or reorder what follows it: format characters
+    /// (zero-width spaces, the soft hyphen, bidirectional overrides and isolates such as U+202E, the byte
+    /// order mark, invisible operators, tags) and line or paragraph separators. The zero-width joiner and
+    /// non-joiner stay: some scripts and emoji need them to be written at all.
+    static func isHiddenInName(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .format: scalar != "\u{200C}" && scalar != "\u{200D}"
+        case .lineSeparator, .paragraphSeparator: true
+        default: false
+        }
     }
 
     public static func description(_ value: String?) throws(AppError) -> String {

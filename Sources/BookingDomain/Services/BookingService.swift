@@ -125,7 +125,7 @@ public struct BookingService: Sendable {
     private static func fingerprint(_ reference: ResourceReference, _ quantity: Int) -> String {
         switch reference {
         case .id(let id): "id:\(id)|\(quantity)".sha256Hex
-        case .name(let name): "name:\(name.uniquenessKey)|\(quantity)".sha256Hex
+        case .name(let name): "name:\(name.resourceNameKey)|\(quantity)".sha256Hex
         }
     }
 

@@ -16,7 +16,7 @@ struct SQLInventory: Inventory {
         try await session.write { sql in
             try await sql.raw("""
                 INSERT INTO resources (name, name_key, description, total_quantity, available_quantity, created_at)
-                VALUES (\(bind: name), \(bind: name.uniquenessKey), \(bind: description), \(bind: stock.total),
+                VALUES (\(bind: name), \(bind: name.resourceNameKey), \(bind: description), \(bind: stock.total),
                         \(bind: stock.available), \(bind: date))
                 ON CONFLICT DO NOTHING
                 RETURNING \(Resource.columns)

@@ -14,6 +14,7 @@ public enum BookingSchema {
         AddAccessTokenExpiryIndex(),
         CreateSignupAttempts(),
         AddLoginTrust(),
+        RekeyResourceNames(),
     ]
 
     /// Whether the database answers and every migration above has been applied.

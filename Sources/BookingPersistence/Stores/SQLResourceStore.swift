@@ -34,7 +34,7 @@ struct SQLResourceStore: ResourceStore {
 
     func describe(id: Int, name: String?, description: String?) async throws -> Resource? {
         var assignments: [SQLQueryString] = []
-        if let name { assignments += ["name = \(bind: name)", "name_key = \(bind: name.uniquenessKey)"] }
+        if let name { assignments += ["name = \(bind: name)", "name_key = \(bind: name.resourceNameKey)"] }
         if let description { assignments.append("description = \(bind: description)") }
         guard !assignments.isEmpty else { return try await find(.id(id)) }
         do {
@@ -55,7 +55,7 @@ extension Resource {
     static func matching(_ reference: ResourceReference) -> SQLQueryString {
         switch reference {
         case .id(let id): "id = \(bind: id)"
-        case .name(let name): "name_key = \(bind: name.uniquenessKey)"
+        case .name(let name): "name_key = \(bind: name.resourceNameKey)"
         }
     }
 }
