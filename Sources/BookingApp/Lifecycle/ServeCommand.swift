@@ -16,6 +16,9 @@ struct ServeCommand: AsyncCommand {
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
+        if let files = OpenFileLimit.raiseToHardLimit() {
+            app.logger.info("Open-file limit: \(files) (connections and database sockets share it)")
+        }
         try await prepare(app)
         let address: BindAddress? = signature.hostname == nil && signature.port == nil
             ? nil : .hostname(signature.hostname, port: signature.port)
