@@ -4,6 +4,10 @@
 /// The wait is estimated from the callers ahead and how long a run has been taking lately (a moving
 /// average), so the refusal comes before any waiting, and what a refused caller is told to wait
 /// (`Overloaded.retryAfter`) is the same estimate.
+///
+/// A caller may ask to go `first`: it waits only behind the other `first` callers, and ahead of every
+/// ordinary one, so a flood of ordinary work cannot keep it out (the ordinary callers it passes wait
+/// longer; they were admitted on an estimate, not a promise).
 public actor SheddingQueue {
     /// The queue was too long; try again after about `retryAfter` seconds.
     public struct Overloaded: Error, Sendable, Equatable {
@@ -14,6 +18,7 @@ public actor SheddingQueue {
     private let maxWait: Double
     private var running = 0
     private var waiters: [CheckedContinuation<Void, Never>] = []
+    private var firstWaiters: [CheckedContinuation<Void, Never>] = []
     /// Seconds a run has taken lately; nil until one has finished (or a first guess was given).
     private(set) var averageRun: Double?
 
@@ -28,8 +33,8 @@ public actor SheddingQueue {
 
     /// Runs `work` when a permit is free, or throws ``Overloaded`` at once if that would take longer than
     /// the queue allows.
-    public nonisolated func run<T: Sendable>(_ work: @Sendable () async throws -> T) async throws -> T {
-        try await enter()
+    public nonisolated func run<T: Sendable>(first: Bool = false, _ work: @Sendable () async throws -> T) async throws -> T {
+        try await enter(first: first)
         let started = ContinuousClock.now
         do {
             let result = try await work()
@@ -41,33 +46,41 @@ public actor SheddingQueue {
         }
     }
 
+    /// How long an ordinary caller arriving now would wait, in seconds.
+    public var estimatedWait: Double { estimatedWait(first: false) }
+
     /// How long a caller arriving now would wait, in seconds.
-    public var estimatedWait: Double {
+    public func estimatedWait(first: Bool) -> Double {
         guard running >= permits, let averageRun else { return 0 }
         // Callers ahead of it, served `permits` at a time, each about `averageRun`.
-        return Double(waiters.count / permits + 1) * averageRun
+        let ahead = firstWaiters.count + (first ? 0 : waiters.count)
+        return Double(ahead / permits + 1) * averageRun
     }
 
-    private func enter() async throws {
-        if running < permits, waiters.isEmpty {
+    private func enter(first: Bool) async throws {
+        if running < permits, waiters.isEmpty, firstWaiters.isEmpty {
             running += 1
             return
         }
-        let wait = estimatedWait
+        let wait = estimatedWait(first: first)
         if wait > maxWait {
             throw Overloaded(retryAfter: max(1, Int(wait.rounded(.up))))
         }
-        await withCheckedContinuation { waiters.append($0) }
+        await withCheckedContinuation { continuation in
+            if first { firstWaiters.append(continuation) } else { waiters.append(continuation) }
+        }
     }
 
     private func leave(after elapsed: Duration) {
         let seconds = elapsed.seconds
         averageRun = averageRun.map { 0.8 * $0 + 0.2 * seconds } ?? seconds
-        if waiters.isEmpty {
-            running -= 1
-        } else {
-            // The permit passes straight to the next in line.
+        // The permit passes straight to the next in line, those going first before the others.
+        if !firstWaiters.isEmpty {
+            firstWaiters.removeFirst().resume()
+        } else if !waiters.isEmpty {
             waiters.removeFirst().resume()
+        } else {
+            running -= 1
         }
     }
 }

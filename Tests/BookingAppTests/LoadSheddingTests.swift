@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import Vapor
 @testable import AsyncPrimitives
@@ -46,6 +47,30 @@ struct LoadSheddingTests {
         #expect(await queue.estimatedWait == 0)
     }
 
+    @Test("a caller going first waits only behind others going first: a full queue of ordinary work neither refuses nor delays it")
+    func goingFirst() async throws {
+        let queue = SheddingQueue(permits: 1, maxWait: .milliseconds(250), typicalRun: .milliseconds(100))
+        let gate = Gate(), order = Journal()
+        let holder = Task { try await queue.run { await gate.wait() } }
+        while await gate.arrived == 0 { try await Task.sleep(for: .milliseconds(1)) }
+        let first = Task { try await queue.run { await order.add(1) } }
+        while await queue.estimatedWait < 0.15 { try await Task.sleep(for: .milliseconds(1)) }
+        let second = Task { try await queue.run { await order.add(2) } }
+        while await queue.estimatedWait < 0.25 { try await Task.sleep(for: .milliseconds(1)) }
+        // Full for ordinary callers...
+        await #expect(throws: SheddingQueue.Overloaded.self) { try await queue.run { await order.add(0) } }
+        // ...but not for one going first, who is next once the run in hand ends.
+        #expect(await queue.estimatedWait(first: true) == 0.1)
+        let urgent = Task { try await queue.run(first: true) { await order.add(9) } }
+        while await queue.estimatedWait(first: true) < 0.15 { try await Task.sleep(for: .milliseconds(1)) }
+        await gate.open()
+        try await holder.value
+        try await urgent.value
+        try await first.value
+        try await second.value
+        #expect(await order.entries == [9, 1, 2])
+    }
+
     @Test("the estimate follows how long runs take: quick runs bring a slow first guess down")
     func learnsRunTime() async throws {
         let queue = SheddingQueue(permits: 1, maxWait: .seconds(1), typicalRun: .seconds(10))
@@ -61,23 +86,32 @@ struct LoadSheddingTests {
         try await withBookingApp(.sqlite, configure: {
             $0.trustedProxies = [IPAddressRange("127.0.0.1")!]
             $0.bcryptCost = 10
-            $0.passwordQueueMaxWait = 1
+            $0.passwordQueueMaxWait = 0.3
         }) { client in
             try await withLoopback(client.app) { loopback in
                 // One login first, so the queue has timed a hash before the flood (a server has, from the
                 // decoy hash it makes at start-up; a flood arriving before any hash has ended is queued).
                 let first = try await loopback.send(.POST, "/login/", json: ["username": "early", "password": "guess-password"])
                 #expect(first.status == .unauthorized)
-                let replies = try await withThrowingTaskGroup(of: LoopbackClient.Reply.self) { group in
-                    for index in 0..<120 {
+                // 32 clients, each sending guesses one after another until the server sheds one (at most 50
+                // each): however fast connections open, the queue grows past a second of hashing.
+                let stop = Flag()
+                let replies = try await withThrowingTaskGroup(of: [LoopbackClient.Reply].self) { group in
+                    for attacker in 0..<32 {
                         group.addTask {
-                            try await loopback.send(.POST, "/login/", json: ["username": "flood\(index)", "password": "guess-password"],
-                                                    from: "198.19.\(index / 250).\(index % 250 + 1)")
+                            var replies: [LoopbackClient.Reply] = []
+                            for index in 0..<50 where !stop.isSet {
+                                let reply = try await loopback.send(.POST, "/login/", json: ["username": "flood\(attacker)-\(index)", "password": "guess-password"],
+                                                                    from: "198.19.\(attacker).\(index + 1)")
+                                replies.append(reply)
+                                if reply.status.code == 503 { stop.set() }
+                            }
+                            return replies
                         }
                     }
                     // Meanwhile the catalogue answers: it needs no password hashing.
-                    group.addTask { try await loopback.send(.GET, "/resources/") }
-                    return try await group.reduce(into: []) { $0.append($1) }
+                    group.addTask { [try await loopback.send(.GET, "/resources/")] }
+                    return try await group.reduce(into: []) { $0 += $1 }
                 }
                 let shed = replies.filter { $0.status.code == 503 }
                 let refusedLogins = replies.filter { $0.status.code == 401 }.count
@@ -93,4 +127,60 @@ struct LoadSheddingTests {
             }
         }
     }
+
+    @Test("while a flood of guesses from elsewhere is being shed, the real user logging in from their usual address gets in",
+          arguments: TestDatabase.allCases)
+    func realUserDuringFlood(db: TestDatabase) async throws {
+        try await withBookingApp(db, configure: {
+            $0.trustedProxies = [IPAddressRange("127.0.0.1")!]
+            $0.bcryptCost = 10
+            $0.passwordQueueMaxWait = 0.3
+        }) { client in
+            try await client.signUp("owner", password: "owner-password")
+            try await withLoopback(client.app) { loopback in
+                let home = "192.0.2.10"
+                let owner: [String: Any] = ["username": "owner", "password": "owner-password"]
+                #expect(try await loopback.send(.POST, "/login/", json: owner, from: home).status == .ok)
+                let stop = Flag()
+                let flood = Task {
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        for attacker in 0..<24 {
+                            group.addTask {
+                                // A new username from a new address each time: no guess limit stops it.
+                                for index in 0..<400 where !stop.isSet {
+                                    _ = try await loopback.send(.POST, "/login/", json: ["username": "nobody\(attacker)-\(index)", "password": "guess"],
+                                                                from: "198.19.\(attacker).\(index % 250 + 1)")
+                                }
+                            }
+                        }
+                        try await group.waitForAll()
+                    }
+                }
+                // Once the queue is full enough to refuse...
+                func shed() -> Double {
+                    MetricsTests.Samples(String(decoding: client.app.metrics.exposition(), as: UTF8.self))[#"booking_load_shed_total{queue="password_hashing"}"#] ?? 0
+                }
+                let deadline = ContinuousClock.now + .seconds(30)
+                while shed() == 0, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                #expect(shed() > 0, "the flood never filled the queue")
+                // ...the owner, from home, still gets in, each time.
+                var statuses: [UInt] = []
+                for _ in 0..<3 {
+                    statuses.append(try await loopback.send(.POST, "/login/", json: owner, from: home).status.code)
+                }
+                stop.set()
+                try await flood.value
+                #expect(statuses == [200, 200, 200])
+            }
+        }
+    }
+}
+
+/// A flag one task sets and others read.
+final class Flag: Sendable {
+    private let value = Mutex(false)
+    var isSet: Bool { value.withLock { $0 } }
+    func set() { value.withLock { $0 = true } }
 }

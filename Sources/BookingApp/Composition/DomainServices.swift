@@ -54,16 +54,16 @@ struct BcryptPasswords: PasswordHashing {
     let shed: CoreMetrics.Counter
 
     func hash(_ password: String) async throws -> String {
-        try await queued { try await hasher.hash(password).get() }
+        try await queued(first: false) { try await hasher.hash(password).get() }
     }
 
-    func verify(_ password: String, against hash: String) async throws -> Bool {
-        try await queued { try await hasher.verify(password, created: hash).get() }
+    func verify(_ password: String, against hash: String, first: Bool) async throws -> Bool {
+        try await queued(first: first) { try await hasher.verify(password, created: hash).get() }
     }
 
-    private func queued<T: Sendable>(_ work: @Sendable () async throws -> T) async throws -> T {
+    private func queued<T: Sendable>(first: Bool, _ work: @Sendable () async throws -> T) async throws -> T {
         do {
-            return try await queue.run(work)
+            return try await queue.run(first: first, work)
         } catch let overloaded as SheddingQueue.Overloaded {
             shed.increment()
             throw AppError.overloaded(retryAfter: overloaded.retryAfter)

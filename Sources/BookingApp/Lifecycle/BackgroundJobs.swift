@@ -18,6 +18,10 @@ enum BackgroundJobs {
                     "login_attempts": "\(purged.loginAttempts)", "signup_attempts": "\(purged.signupAttempts)",
                 ])
             },
+            // Returns memory freed after a burst (a flood of bodies, say) to the system; a few milliseconds.
+            PeriodicJob(name: "free-memory", firstDelay: .seconds(10), interval: .seconds(10), clock: ContinuousClock(), logger: logger) {
+                FreeMemory.returnToSystem()
+            },
         ]
     }
 }

@@ -32,12 +32,15 @@ public struct PasswordGuesses: Sendable {
     }
 
     /// Checks a password for `usernameKey` from `address` with `verify`, unless a limit is reached.
+    /// `verify` is told whether the address is one the account logs in from, so the check can go ahead of
+    /// others waiting for the hasher: a flood of guesses from elsewhere delays the real user by one hash
+    /// at most, and never gets them refused for a full queue.
     ///
     /// - Returns: what `verify` answered. A right password forgives the account's guesses from that
     ///   address and makes the address a usual one; a wrong one stays counted.
     /// - Throws: ``AppError/tooManyLoginAttempts(retryAfter:)`` without calling `verify`; whatever `verify`
     ///   throws (the guess is then taken back: it was not checked).
-    public func check(usernameKey: String, address: String, _ verify: () async throws -> Bool) async throws -> Bool {
+    public func check(usernameKey: String, address: String, _ verify: (_ fromUsualAddress: Bool) async throws -> Bool) async throws -> Bool {
         let now = clock.now()
         let trusted = try await trust.isTrusted(usernameKey: usernameKey, address: address, since: now.addingTimeInterval(-Self.trustLifetime))
         let tally = try await attempts.record(usernameKey: usernameKey, address: address, fromTrustedAddress: trusted,
@@ -48,7 +51,7 @@ public struct PasswordGuesses: Sendable {
         }
         let right: Bool
         do {
-            right = try await verify()
+            right = try await verify(trusted)
         } catch {
             try? await attempts.forget(attemptID: tally.attemptID)
             throw error

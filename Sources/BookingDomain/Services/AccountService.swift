@@ -122,9 +122,9 @@ public struct AccountService: Sendable {
         if let confirmation, confirmation != new { throw AppError.passwordMismatch }
         let userID = principal.user.id
         let guesses = PasswordGuesses(attempts: storage.loginAttempts, trust: storage.loginTrust, clock: clock)
-        let right = try await guesses.check(usernameKey: principal.user.username.uniquenessKey, address: address) {
+        let right = try await guesses.check(usernameKey: principal.user.username.uniquenessKey, address: address) { usual in
             guard let hash = try await storage.users.passwordHash(userID: userID) else { return false }
-            return try await passwords.verify(current, against: hash)
+            return try await passwords.verify(current, against: hash, first: usual)
         }
         guard right else {
             throw AppError.invalidField(field: "old_password", reason: "old_password is not the current password")

@@ -34,8 +34,8 @@ public struct SessionService: Sendable {
 
         var user: User?
         do {
-            let right = try await guesses.check(usernameKey: username.uniquenessKey, address: address) {
-                user = try await verify(username: username, password: password)
+            let right = try await guesses.check(usernameKey: username.uniquenessKey, address: address) { usual in
+                user = try await verify(username: username, password: password, first: usual)
                 return user != nil
             }
             guard right, let user else {
@@ -56,12 +56,12 @@ public struct SessionService: Sendable {
 
     /// The active user whose password this is; nil for a wrong password, an unknown username or a
     /// deactivated account, which cost the same time.
-    private func verify(username: String, password: String) async throws -> User? {
+    private func verify(username: String, password: String, first: Bool) async throws -> User? {
         guard let account = try await storage.users.credentials(username: username), account.user.isActive else {
-            _ = try await passwords.verify(password, against: try await decoyPasswordHash())
+            _ = try await passwords.verify(password, against: try await decoyPasswordHash(), first: first)
             return nil
         }
-        return try await passwords.verify(password, against: account.passwordHash) ? account.user : nil
+        return try await passwords.verify(password, against: account.passwordHash, first: first) ? account.user : nil
     }
 
     /// Revokes the token that authenticated this request; the user's other sessions stay valid.
