@@ -5,9 +5,10 @@
 /// average), so the refusal comes before any waiting, and what a refused caller is told to wait
 /// (`Overloaded.retryAfter`) is the same estimate.
 ///
-/// A caller may ask to go `first`: it waits only behind the other `first` callers, and ahead of every
-/// ordinary one, so a flood of ordinary work cannot keep it out (the ordinary callers it passes wait
-/// longer; they were admitted on an estimate, not a promise).
+/// A caller may ask to go `first`: it waits only behind the other `first` callers, ahead of every ordinary
+/// one, and is refused only when those going first ahead of it already fill `maxWait` (the runs in hand
+/// it waits for in any case): a flood of ordinary work can neither refuse nor delay it beyond them. The
+/// ordinary callers it passes wait longer; they were admitted on an estimate, not a promise.
 public actor SheddingQueue {
     /// The queue was too long; try again after about `retryAfter` seconds.
     public struct Overloaded: Error, Sendable, Equatable {
@@ -49,12 +50,15 @@ public actor SheddingQueue {
     /// How long an ordinary caller arriving now would wait, in seconds.
     public var estimatedWait: Double { estimatedWait(first: false) }
 
-    /// How long a caller arriving now would wait, in seconds.
+    /// How long a caller arriving now would wait, in seconds: for one going first, only the wait for
+    /// those going first ahead of it.
     public func estimatedWait(first: Bool) -> Double {
         guard running >= permits, let averageRun else { return 0 }
-        // Callers ahead of it, served `permits` at a time, each about `averageRun`.
-        let ahead = firstWaiters.count + (first ? 0 : waiters.count)
-        return Double(ahead / permits + 1) * averageRun
+        if first {
+            return Double(firstWaiters.count / permits) * averageRun
+        }
+        // Callers ahead of it, served `permits` at a time, each about `averageRun`, after the runs in hand.
+        return Double((firstWaiters.count + waiters.count) / permits + 1) * averageRun
     }
 
     private func enter(first: Bool) async throws {
