@@ -20,6 +20,15 @@ struct LifecycleTests {
         }
     }
 
+    /// Waits (bounded) until something sleeps on `clock`: advancing it before the job has gone back to
+    /// sleep would move time past a sleep that then starts from the new time and never ends.
+    func untilSleeping(_ clock: TestClock<Duration>) async throws {
+        for _ in 0..<200 {
+            do { try await clock.checkSuspension() } catch { return }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
     @Test("a periodic job runs after its first delay, then every interval; a failed run is logged and the next still comes; shutdown stops it")
     func periodicJob() async throws {
         let clock = TestClock<Duration>()
@@ -32,14 +41,17 @@ struct LifecycleTests {
         }
         try await testGracefulShutdown { trigger in
             let running = Task { try await job.run() }
+            try await untilSleeping(clock)
             await clock.advance(by: .seconds(4))
             try await Task.sleep(for: .milliseconds(50))
             #expect(runs.withLock { $0 } == 0, "not before its first delay")
             await clock.advance(by: .seconds(1))
             try await eventually { runs.withLock { $0 } == 1 }
             #expect(runs.withLock { $0 } == 1)
+            try await untilSleeping(clock)
             await clock.advance(by: .seconds(60))
             try await eventually { runs.withLock { $0 } == 2 }
+            try await untilSleeping(clock)
             await clock.advance(by: .seconds(60))
             try await eventually { runs.withLock { $0 } == 3 }
             #expect(runs.withLock { $0 } == 3, "the run after a failure still comes")
@@ -66,6 +78,7 @@ struct LifecycleTests {
         }
         try await testGracefulShutdown { trigger in
             let running = Task { try await job.run() }
+            try await untilSleeping(clock)
             await clock.advance(by: .zero)
             try await eventually { started.withLock { $0 } }
             trigger.triggerGracefulShutdown()

@@ -176,8 +176,9 @@ struct RequestLimitTests {
                 // head trickles in (ending that is the proxy's client_header_timeout, docs/deploy.md).
                 let busy = try await RawConnection.open(port: loopback.port)
                 try await busy.send("GET /health HTTP/1.1\r\n")
-                for _ in 0..<3 {
-                    try await Task.sleep(for: .milliseconds(600))
+                // Two seconds in all, a line every 200 ms: past the 1 s time-out, never 1 s silent.
+                for _ in 0..<10 {
+                    try await Task.sleep(for: .milliseconds(200))
                     try await busy.send("X-Keep: talking\r\n")
                 }
                 let stillOpen = try await busy.wait(upTo: .milliseconds(100))
