@@ -83,9 +83,10 @@ struct LoadSheddingTests {
         let queue = SheddingQueue(permits: 1, maxWait: .seconds(1), typicalRun: .seconds(10))
         #expect(await queue.averageRun == 10)
         for _ in 0..<20 { try await queue.run {} }
-        // Each quick run pulls the average a fifth of the way to its own time: 10 s × 0.8^20 is about 0.12 s.
+        // Each quick run pulls the average a fifth of the way to its own time: 10 s × 0.8^20 is about 0.12 s
+        // (plus a share of the runs' own few microseconds; the bound leaves room for a loaded machine).
         let learned = try #require(await queue.averageRun)
-        #expect(learned < 0.2 && learned > 0.1)
+        #expect(learned < 0.5 && learned > 0.1, "\(learned)")
     }
 
     @Test("a flood of logins is answered 503 with Retry-After once the hashing queue is too long, counted in /metrics; reads still answer")
