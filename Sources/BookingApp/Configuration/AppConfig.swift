@@ -30,9 +30,10 @@ public struct AppConfig: Sendable {
     public var signupsPerHour: Int
     /// The longest a password check may expect to wait for the hashing queue; past it, 503 at once.
     public var passwordQueueMaxWait: TimeInterval
-    /// How long a connection may neither send nor receive before it is closed.
+    /// How long a connection may neither send nor receive before it is closed (a request in progress
+    /// included, so it must stay above the longest a request may take).
     public var httpIdleTimeout: TimeInterval
-    /// How long a request's body may take to arrive once its head has; past it, 408 and the connection closes.
+    /// How long a request's body may take to arrive once its head has; past it, 408.
     public var requestBodyTimeout: TimeInterval
     /// The bytes of request bodies being read at once, all requests together; past it, 503 at once.
     public var requestBodyMemory: Int

@@ -35,7 +35,7 @@ enum ErrorCode: String, CaseIterable, Codable, Sendable {
     case methodNotAllowed = "method_not_allowed"
     /// A body over the route's limit (16 KB, 128 KB for a resource), refused before it is read.
     case payloadTooLarge = "payload_too_large"
-    /// The body did not arrive within REQUEST_BODY_TIMEOUT; the connection is closed.
+    /// The body did not arrive within REQUEST_BODY_TIMEOUT.
     case requestTimeout = "request_timeout"
     /// The client went away before its request was read; never answered (it could not be), logged and
     /// counted as status 499, the client's doing.

@@ -25,9 +25,9 @@ public struct PasswordGuesses: Sendable {
     let trust: any LoginTrustStore
     let clock: any WallClock
 
-    public init(attempts: any LoginAttemptStore, trust: any LoginTrustStore, clock: any WallClock) {
-        self.attempts = attempts
-        self.trust = trust
+    public init(storage: any Storage, clock: any WallClock) {
+        attempts = storage.loginAttempts
+        trust = storage.loginTrust
         self.clock = clock
     }
 

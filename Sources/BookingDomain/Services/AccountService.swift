@@ -121,8 +121,7 @@ public struct AccountService: Sendable {
         let new = try Validate.password(new, field: "new_password")
         if let confirmation, confirmation != new { throw AppError.passwordMismatch }
         let userID = principal.user.id
-        let guesses = PasswordGuesses(attempts: storage.loginAttempts, trust: storage.loginTrust, clock: clock)
-        let right = try await guesses.check(usernameKey: principal.user.username.uniquenessKey, address: address) { usual in
+        let right = try await PasswordGuesses(storage: storage, clock: clock).check(usernameKey: principal.user.username.uniquenessKey, address: address) { usual in
             guard let hash = try await storage.users.passwordHash(userID: userID) else { return false }
             return try await passwords.verify(current, against: hash, first: usual)
         }

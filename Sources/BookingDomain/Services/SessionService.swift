@@ -22,7 +22,7 @@ public struct SessionService: Sendable {
     }
 
     var guesses: PasswordGuesses {
-        PasswordGuesses(attempts: storage.loginAttempts, trust: storage.loginTrust, clock: clock)
+        PasswordGuesses(storage: storage, clock: clock)
     }
 
     /// Checks a username and password, under the limits of ``PasswordGuesses``: past them it answers 429
