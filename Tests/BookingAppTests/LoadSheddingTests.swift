@@ -21,42 +21,57 @@ struct LoadSheddingTests {
         func add(_ entry: Int) { entries.append(entry) }
     }
 
+    /// A queue of one permit allowing 250 ms of waiting, with a run in hand (held until `gate` opens) and
+    /// two ordinary callers in line behind it (they add 1 and 2 to `order` when they run): full for the
+    /// next ordinary caller.
+    struct FullQueue {
+        let queue: SheddingQueue
+        let gate: Gate, order: Journal
+        let inLine: [Task<Void, any Error>]
+
+        init() async throws {
+            // A run is taken to last 100 ms (what the queue learns is tested below; here it stays put, since
+            // no run ends before the refusal).
+            let queue = SheddingQueue(permits: 1, maxWait: .milliseconds(250), typicalRun: .milliseconds(100))
+            let gate = Gate(), order = Journal()
+            let holder = Task { try await queue.run { await gate.wait() } }
+            while await gate.arrived == 0 { try await Task.sleep(for: .milliseconds(1)) }
+            // Two fit in 250 ms behind the run in hand (about 100 ms each); the third would wait about 300 ms.
+            let first = Task { try await queue.run { await order.add(1) } }
+            while await queue.estimatedWait < 0.15 { try await Task.sleep(for: .milliseconds(1)) }
+            let second = Task { try await queue.run { await order.add(2) } }
+            while await queue.estimatedWait < 0.25 { try await Task.sleep(for: .milliseconds(1)) }
+            self.queue = queue
+            self.gate = gate
+            self.order = order
+            inLine = [holder, first, second]
+        }
+
+        /// Lets the run in hand end and waits for those in line.
+        func drain() async throws {
+            await gate.open()
+            for task in inLine { try await task.value }
+        }
+    }
+
     @Test("past the longest wait a caller is refused at once with an estimate of the wait; those in line still run, in order")
     func queue() async throws {
-        // A run is taken to last 100 ms (what the queue learns is tested below; here it stays put, since
-        // no run ends before the refusal).
-        let queue = SheddingQueue(permits: 1, maxWait: .milliseconds(250), typicalRun: .milliseconds(100))
-        let gate = Gate(), order = Journal()
-        let holder = Task { try await queue.run { await gate.wait() } }
-        while await gate.arrived == 0 { try await Task.sleep(for: .milliseconds(1)) }
-        // Two fit in 250 ms behind the run in hand (about 100 ms each); the third would wait about 300 ms.
-        let first = Task { try await queue.run { await order.add(1) } }
-        while await queue.estimatedWait < 0.15 { try await Task.sleep(for: .milliseconds(1)) }
-        let second = Task { try await queue.run { await order.add(2) } }
-        while await queue.estimatedWait < 0.25 { try await Task.sleep(for: .milliseconds(1)) }
+        let full = try await FullQueue()
+        let queue = full.queue
         let ran = Journal()
         await #expect(throws: SheddingQueue.Overloaded(retryAfter: 1)) {
             try await queue.run { await ran.add(3) }
         }
         #expect(await ran.entries.isEmpty, "refused work never runs")
-        await gate.open()
-        try await holder.value
-        try await first.value
-        try await second.value
-        #expect(await order.entries == [1, 2])
+        try await full.drain()
+        #expect(await full.order.entries == [1, 2])
         #expect(await queue.estimatedWait == 0)
     }
 
     @Test("a caller going first waits only behind others going first: a full queue of ordinary work neither refuses nor delays it")
     func goingFirst() async throws {
-        let queue = SheddingQueue(permits: 1, maxWait: .milliseconds(250), typicalRun: .milliseconds(100))
-        let gate = Gate(), order = Journal()
-        let holder = Task { try await queue.run { await gate.wait() } }
-        while await gate.arrived == 0 { try await Task.sleep(for: .milliseconds(1)) }
-        let first = Task { try await queue.run { await order.add(1) } }
-        while await queue.estimatedWait < 0.15 { try await Task.sleep(for: .milliseconds(1)) }
-        let second = Task { try await queue.run { await order.add(2) } }
-        while await queue.estimatedWait < 0.25 { try await Task.sleep(for: .milliseconds(1)) }
+        let full = try await FullQueue()
+        let queue = full.queue, order = full.order
         // Full for ordinary callers...
         await #expect(throws: SheddingQueue.Overloaded.self) { try await queue.run { await order.add(0) } }
         // ...but not for one going first, who is next once the run in hand ends.
@@ -67,12 +82,9 @@ struct LoadSheddingTests {
         let more = (0..<2).map { index in Task { try await queue.run(first: true) { await order.add(10 + index) } } }
         while await queue.estimatedWait(first: true) < 0.25 { try await Task.sleep(for: .milliseconds(1)) }
         await #expect(throws: SheddingQueue.Overloaded.self) { try await queue.run(first: true) { await order.add(0) } }
-        await gate.open()
-        try await holder.value
+        try await full.drain()
         try await urgent.value
         for task in more { try await task.value }
-        try await first.value
-        try await second.value
         // The one going first, then the other two going first (in the order they arrived), then the ordinary ones.
         let entries = await order.entries
         #expect(entries.first == 9 && Set(entries.dropFirst().prefix(2)) == [10, 11] && Array(entries.suffix(2)) == [1, 2], "\(entries)")

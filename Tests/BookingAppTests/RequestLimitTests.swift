@@ -31,12 +31,10 @@ struct RequestLimitTests {
                 #expect(client.app.requestBodies.inUse == 0, "nothing was set aside for the body")
                 await anonymous.close()
 
-                let notAdmin = try await RawConnection.open(port: loopback.port)
-                try await notAdmin.send(Self.head("POST", "/resources/", ["Authorization": "Token \(user)", "Content-Length": "100000"]) + "{")
-                let forbidden = try await notAdmin.response()
+                let forbidden = try await RawConnection.answer(
+                    to: Self.head("POST", "/resources/", ["Authorization": "Token \(user)", "Content-Length": "100000"]) + "{", port: loopback.port)
                 #expect(forbidden.status == 403)
                 #expect(forbidden.body?.contains("admin_required") == true)
-                await notAdmin.close()
             }
         }
     }
@@ -47,12 +45,10 @@ struct RequestLimitTests {
             let admin = try await client.adminToken()
             try await withLoopback(client.app) { loopback in
                 // 16 KB for sign-up: one byte more is refused with only the first byte sent.
-                let over = try await RawConnection.open(port: loopback.port)
-                try await over.send(Self.head("POST", "/users/", ["Content-Type": "application/json", "Content-Length": "\(16 * 1024 + 1)"]) + "{")
-                let tooLarge = try await over.response()
+                let tooLarge = try await RawConnection.answer(
+                    to: Self.head("POST", "/users/", ["Content-Type": "application/json", "Content-Length": "\(16 * 1024 + 1)"]) + "{", port: loopback.port)
                 #expect(tooLarge.status == 413)
                 #expect(tooLarge.body?.contains("payload_too_large") == true)
-                await over.close()
 
                 // A resource's description may be 10,000 characters, escaped: 128 KB there.
                 let description = String(repeating: "\\u00e9", count: 10_000)
@@ -94,13 +90,10 @@ struct RequestLimitTests {
                 try await slow.send(head + "{")
                 try await waitUntil { client.app.requestBodies.inUse == length }
 
-                let second = try await RawConnection.open(port: loopback.port)
-                try await second.send(head + "{")
-                let busy = try await second.response()
+                let busy = try await RawConnection.answer(to: head + "{", port: loopback.port)
                 #expect(busy.status == 503)
                 #expect(busy.body?.contains("server_busy") == true)
                 #expect(busy.header("Retry-After") == "1")
-                await second.close()
 
                 try await slow.send(String(padded.dropFirst()))
                 #expect(try await slow.response().status == 201)
@@ -194,13 +187,10 @@ struct RequestLimitTests {
             try await withLoopback(client.app) { loopback in
                 // A valid sign-up of "zipped", gzipped.
                 let gzip = try #require(Data(base64Encoded: "H4sIAAAAAAACA6tWKi1OLcpLzE1VslJQqsosKEhNUdJRUErNTczMiU9MSSlKLS5GSDmkViTmFuSk6iXn54KUFSQWF5fnF6WAVMDYhkbGIKnk/Ly0zKLceFxKagGM+oAYewAAAA=="))
-                let zipped = try await RawConnection.open(port: loopback.port)
-                try await zipped.send(Array(Self.head("POST", "/users/", ["Content-Type": "application/json", "Content-Encoding": "gzip",
-                                                                           "Content-Length": "\(gzip.count)"]).utf8) + Array(gzip))
-                let answer = try await zipped.response()
+                let head = Self.head("POST", "/users/", ["Content-Type": "application/json", "Content-Encoding": "gzip", "Content-Length": "\(gzip.count)"])
+                let answer = try await RawConnection.answer(to: Array(head.utf8) + Array(gzip), port: loopback.port)
                 #expect(answer.status == 415)
                 #expect(answer.body?.contains("unsupported_media_type") == true)
-                await zipped.close()
                 #expect(try await client.send(.POST, "/login/", json: ["username": "zipped", "password": "password123"]).status == .unauthorized)
             }
         }

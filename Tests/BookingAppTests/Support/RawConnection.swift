@@ -88,6 +88,19 @@ final class RawConnection: Sendable {
         }
     }
 
+    /// Opens a connection, sends `bytes`, waits for the first response and closes the connection.
+    static func answer(to bytes: [UInt8], port: Int) async throws -> Received {
+        let connection = try await open(port: port)
+        try await connection.send(bytes)
+        let answer = try await connection.response()
+        await connection.close()
+        return answer
+    }
+
+    static func answer(to text: String, port: Int) async throws -> Received {
+        try await answer(to: Array(text.utf8), port: port)
+    }
+
     func close() async {
         try? await channel.close()
     }
