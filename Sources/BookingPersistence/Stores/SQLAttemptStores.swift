@@ -7,38 +7,53 @@ struct SQLLoginAttemptStore: LoginAttemptStore {
 
     func record(usernameKey: String, address: String, fromTrustedAddress: Bool, at now: Date, windowStart: Date) async throws
         -> LoginAttemptTally {
-        try await session.write { sql in
-            // Two statements on purpose: the INSERT commits before the count reads, so every concurrent
-            // guess committed earlier is counted (one statement would see neither its own row nor theirs).
-            let inserted = try await sql.raw("""
-                INSERT INTO login_attempts (username_key, client_address, from_trusted, attempted_at)
-                VALUES (\(bind: usernameKey), \(bind: address), \(bind: fromTrustedAddress), \(bind: now))
-                RETURNING id
-                """).first()
-            guard let id = try inserted?.decode(column: "id", as: Int.self) else {
-                throw DatabaseInvariantViolation("INSERT INTO login_attempts returned no id")
+        try await session.write { database in
+            // Both statements on one connection, so the count cannot be kept waiting for the pool after the
+            // guess is recorded; should it fail all the same, the record is taken back (a guess that was
+            // never checked must not count).
+            try await database.withSession { sql in
+                // Two statements on purpose: the INSERT commits before the count reads, so every concurrent
+                // guess committed earlier is counted (one statement would see neither its own row nor theirs).
+                let inserted = try await sql.raw("""
+                    INSERT INTO login_attempts (username_key, client_address, from_trusted, attempted_at)
+                    VALUES (\(bind: usernameKey), \(bind: address), \(bind: fromTrustedAddress), \(bind: now))
+                    RETURNING id
+                    """).first()
+                guard let id = try inserted?.decode(column: "id", as: Int.self) else {
+                    throw DatabaseInvariantViolation("INSERT INTO login_attempts returned no id")
+                }
+                do {
+                    return try await Self.tally(attemptID: id, usernameKey: usernameKey, address: address, windowStart: windowStart, on: sql)
+                } catch {
+                    try? await sql.raw("DELETE FROM login_attempts WHERE id = \(bind: id)").run()
+                    throw error
+                }
             }
-            let pair: SQLQueryString = "username_key = \(bind: usernameKey) AND client_address = \(bind: address)"
-            let account: SQLQueryString = "username_key = \(bind: usernameKey) AND from_trusted = \(bind: false)"
-            let address: SQLQueryString = "client_address = \(bind: address)"
-            let row = try await sql.raw("""
-                SELECT COUNT(*) FILTER (WHERE \(pair)) AS pair, MIN(attempted_at) FILTER (WHERE \(pair)) AS pair_oldest,
-                       COUNT(*) FILTER (WHERE \(address)) AS address, MIN(attempted_at) FILTER (WHERE \(address)) AS address_oldest,
-                       COUNT(*) FILTER (WHERE \(account)) AS account, MIN(attempted_at) FILTER (WHERE \(account)) AS account_oldest
-                FROM login_attempts
-                WHERE attempted_at > \(bind: windowStart) AND (username_key = \(bind: usernameKey) OR \(address))
-                """).first()
-            guard let row else { throw DatabaseInvariantViolation("an aggregate returned no row") }
-            return LoginAttemptTally(
-                attemptID: id,
-                forPair: try row.decode(column: "pair", as: Int.self),
-                oldestForPair: try row.decode(column: "pair_oldest", as: Date?.self),
-                forAddress: try row.decode(column: "address", as: Int.self),
-                oldestForAddress: try row.decode(column: "address_oldest", as: Date?.self),
-                forAccountFromNewAddresses: try row.decode(column: "account", as: Int.self),
-                oldestForAccountFromNewAddresses: try row.decode(column: "account_oldest", as: Date?.self)
-            )
         }
+    }
+
+    private static func tally(attemptID id: Int, usernameKey: String, address: String, windowStart: Date, on sql: any SQLDatabase) async throws
+        -> LoginAttemptTally {
+        let pair: SQLQueryString = "username_key = \(bind: usernameKey) AND client_address = \(bind: address)"
+        let account: SQLQueryString = "username_key = \(bind: usernameKey) AND from_trusted = \(bind: false)"
+        let address: SQLQueryString = "client_address = \(bind: address)"
+        let row = try await sql.raw("""
+            SELECT COUNT(*) FILTER (WHERE \(pair)) AS pair, MIN(attempted_at) FILTER (WHERE \(pair)) AS pair_oldest,
+                   COUNT(*) FILTER (WHERE \(address)) AS address, MIN(attempted_at) FILTER (WHERE \(address)) AS address_oldest,
+                   COUNT(*) FILTER (WHERE \(account)) AS account, MIN(attempted_at) FILTER (WHERE \(account)) AS account_oldest
+            FROM login_attempts
+            WHERE attempted_at > \(bind: windowStart) AND (username_key = \(bind: usernameKey) OR \(address))
+            """).first()
+        guard let row else { throw DatabaseInvariantViolation("an aggregate returned no row") }
+        return LoginAttemptTally(
+            attemptID: id,
+            forPair: try row.decode(column: "pair", as: Int.self),
+            oldestForPair: try row.decode(column: "pair_oldest", as: Date?.self),
+            forAddress: try row.decode(column: "address", as: Int.self),
+            oldestForAddress: try row.decode(column: "address_oldest", as: Date?.self),
+            forAccountFromNewAddresses: try row.decode(column: "account", as: Int.self),
+            oldestForAccountFromNewAddresses: try row.decode(column: "account_oldest", as: Date?.self)
+        )
     }
 
     func forget(attemptID: Int) async throws {
