@@ -15,7 +15,8 @@ public enum AppError: Error, Equatable, Sendable {
     case bookingNotFound
     case bookingAlreadyCancelled
     case resourceHasActiveBookings(count: Int)
-    case totalBelowBooked(booked: Int)
+    /// The new total is below the units booked plus held (unexpired).
+    case totalBelowBooked(booked: Int, held: Int)
     case invalidCredentials
     /// Too many password guesses for this account or from this address (`PasswordGuesses`); retry after that many seconds.
     case tooManyLoginAttempts(retryAfter: Int)
@@ -33,6 +34,17 @@ public enum AppError: Error, Equatable, Sendable {
     case idempotencyKeyInProgress
     /// `/metrics` is protected by METRICS_TOKEN and the request did not carry it.
     case metricsTokenRequired
+    case holdNotFound
+    /// The hold was confirmed, released or has expired: it has no units to release.
+    case holdNotActive
+    /// The hold expired and its units could not be taken again.
+    case holdExpired(available: Int)
+    /// A resource with unexpired holds cannot be deleted.
+    case resourceHasActiveHolds(count: Int)
+    /// The user would have more than `max` units of the resource booked plus held; `remaining` may still be taken.
+    case perUserLimit(max: Int, remaining: Int)
+    /// More units in one booking or hold than the resource allows.
+    case perBookingLimit(max: Int)
     /// Too much work is queued (password hashing in a flood); retry after that many seconds.
     case overloaded(retryAfter: Int)
 }

@@ -1,7 +1,7 @@
 import CoreMetrics
 
-/// What the domain services count for `/metrics`: bookings made and cancelled, the units they moved,
-/// bookings refused and why, and logins by outcome.
+/// What the domain services count for `/metrics`: bookings made and cancelled, holds by how they ended,
+/// the units they moved, bookings and holds refused and why, and logins by outcome.
 ///
 /// Every series is created up front, so each is exported from the first scrape at 0 and a `rate()`
 /// over it never starts with a gap.
@@ -15,6 +15,8 @@ public struct ServiceMetrics: Sendable {
         case invalid
         /// The Idempotency-Key is in use by another request, or was used with a different body.
         case idempotencyConflict = "idempotency_conflict"
+        /// The resource's `max_per_user` or `max_per_booking`.
+        case limit
 
         /// The refusal an error stands for; nil for errors that are not the client's booking being refused
         /// (a database outage, say, which the request metrics count as a 503).
@@ -24,6 +26,7 @@ public struct ServiceMetrics: Sendable {
             case .resourceNotFound: self = .unknownResource
             case .invalidField, .malformedBody: self = .invalid
             case .idempotencyKeyReused, .idempotencyKeyInProgress: self = .idempotencyConflict
+            case .perUserLimit, .perBookingLimit: self = .limit
             default: return nil
             }
         }
@@ -42,6 +45,9 @@ public struct ServiceMetrics: Sendable {
     private let unitsBooked: Counter
     private let unitsReleased: Counter
     private let refusals: [Refusal: Counter]
+    private let holdRefusals: [Refusal: Counter]
+    private let holds: [Hold.Status: Counter]
+    private let unitsHeld: Gauge
     private let logins: [LoginOutcome: Counter]
 
     public init(factory: any MetricsFactory) {
@@ -52,6 +58,14 @@ public struct ServiceMetrics: Sendable {
         refusals = Dictionary(uniqueKeysWithValues: Refusal.allCases.map { reason in
             (reason, Counter(label: "booking_refusals_total", dimensions: [("reason", reason.rawValue)], factory: factory))
         })
+        holdRefusals = Dictionary(uniqueKeysWithValues: Refusal.allCases.map { reason in
+            (reason, Counter(label: "booking_hold_refusals_total", dimensions: [("reason", reason.rawValue)], factory: factory))
+        })
+        // By status: `held` counts holds created, the others how many holds ended that way.
+        holds = Dictionary(uniqueKeysWithValues: Hold.Status.allCases.map { status in
+            (status, Counter(label: "booking_holds_total", dimensions: [("status", status.rawValue)], factory: factory))
+        })
+        unitsHeld = Gauge(label: "booking_units_held", factory: factory)
         logins = Dictionary(uniqueKeysWithValues: LoginOutcome.allCases.map { outcome in
             (outcome, Counter(label: "booking_logins_total", dimensions: [("outcome", outcome.rawValue)], factory: factory))
         })
@@ -71,6 +85,38 @@ public struct ServiceMetrics: Sendable {
     public func refusedBooking(_ error: any Error) {
         guard let reason = Refusal(error) else { return }
         refusals[reason]?.increment()
+    }
+
+    public func held(_ hold: Hold) {
+        holds[.held]?.increment()
+    }
+
+    /// A hold confirmed into `booking`: a booking made, too.
+    public func confirmed(_ booking: Booking) {
+        holds[.confirmed]?.increment()
+        booked(booking)
+    }
+
+    public func released(_ hold: Hold) {
+        holds[.released]?.increment()
+    }
+
+    /// Holds whose expiry the inventory has just written down (at a stock movement on their resource, or by
+    /// the expiry job), counted once each.
+    public func expired(holds count: Int) {
+        guard count > 0 else { return }
+        holds[.expired]?.increment(by: count)
+    }
+
+    /// The units held, unexpired, across all resources: the database's figure when last read.
+    public func unitsHeld(_ units: Int) {
+        unitsHeld.record(units)
+    }
+
+    /// Counts `error` if it refuses a hold.
+    public func refusedHold(_ error: any Error) {
+        guard let reason = Refusal(error) else { return }
+        holdRefusals[reason]?.increment()
     }
 
     public func login(_ outcome: LoginOutcome) {

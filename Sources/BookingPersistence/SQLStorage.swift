@@ -2,6 +2,7 @@ import AsyncPrimitives
 import BookingDomain
 import CoreMetrics
 import SQLKit
+import Synchronization
 
 /// The domain's ``Storage`` in SQL, on SQLite or PostgreSQL.
 ///
@@ -18,23 +19,33 @@ public struct SQLStorage: Storage {
     private let poolInUse: Meter
     /// The connection of the transaction this storage is bound to; nil on the pool.
     private let transactionConnection: (any SQLDatabase)?
+    /// What the transaction this storage is bound to has done that is reported once it commits.
+    private let commitReport: CommitReport?
+    /// Told how many holds the inventory expired, once the transaction that did it has committed.
+    private let holdsExpired: @Sendable (Int) -> Void
 
     /// `pool` answers the database to run on; `location` says which kind it is. On SQLite this storage
     /// queues writers on its own gate, so a process must share one `SQLStorage` among all its writers.
-    public init(location: DatabaseLocation, poolInUse: Meter, pool: @escaping @Sendable () -> (any SQLDatabase)?) {
+    /// `holdsExpired` hears of every hold whose expiry the inventory writes down, after it has committed.
+    public init(location: DatabaseLocation, poolInUse: Meter, holdsExpired: @escaping @Sendable (Int) -> Void = { _ in },
+                pool: @escaping @Sendable () -> (any SQLDatabase)?) {
         self.resolvePool = pool
         self.dialect = location.dialect
         self.writeGate = location.dialect == .sqlite ? AsyncSemaphore(permits: 1) : nil
         self.poolInUse = poolInUse
         self.transactionConnection = nil
+        self.commitReport = nil
+        self.holdsExpired = holdsExpired
     }
 
-    private init(bindingTo connection: any SQLDatabase, of storage: SQLStorage) {
+    private init(bindingTo connection: any SQLDatabase, report: CommitReport, of storage: SQLStorage) {
         self.resolvePool = storage.resolvePool
         self.dialect = storage.dialect
         self.writeGate = storage.writeGate
         self.poolInUse = storage.poolInUse
         self.transactionConnection = connection
+        self.commitReport = report
+        self.holdsExpired = storage.holdsExpired
     }
 
     private func pool() -> any SQLDatabase {
@@ -57,6 +68,7 @@ public struct SQLStorage: Storage {
     public var idempotencyKeys: any IdempotencyStore { SQLIdempotencyStore(session: session) }
     public var resources: any ResourceStore { SQLResourceStore(session: session) }
     public var bookings: any BookingStore { SQLBookingStore(session: session) }
+    public var holds: any HoldStore { SQLHoldStore(session: session) }
     public var inventory: any Inventory { SQLInventory(storage: self) }
 
     public func transaction<T: Sendable>(_ work: @escaping @Sendable (any Storage) async throws -> T) async throws -> T {
@@ -70,9 +82,11 @@ public struct SQLStorage: Storage {
             try await PoolCountingSQLDatabase(base: pool(), inUse: poolInUse).withSession { connection in
                 // IMMEDIATE takes SQLite's write lock up front, so a transaction never fails half-way to upgrade it.
                 try await connection.raw(dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN").run()
+                let report = CommitReport()
                 do {
-                    let result = try await work(SQLStorage(bindingTo: connection, of: self))
+                    let result = try await work(SQLStorage(bindingTo: connection, report: report, of: self))
                     try await connection.raw("COMMIT").run()
+                    holdsExpired(report.holdsExpired)
                     return result
                 } catch {
                     try? await connection.raw("ROLLBACK").run()
@@ -84,6 +98,12 @@ public struct SQLStorage: Storage {
         return try await writeGate.withPermit(gated)
     }
 
+    /// Records that this transaction expired `count` holds, to be reported once it commits (at once on the pool).
+    func afterCommit(holdsExpired count: Int) {
+        guard let commitReport else { return holdsExpired(count) }
+        commitReport.add(holdsExpired: count)
+    }
+
     public func isReady() async throws -> Bool {
         try await BookingSchema.isReady(session.sql)
     }
@@ -92,5 +112,16 @@ public struct SQLStorage: Storage {
     public func enableWriteAheadLog() async throws {
         guard dialect == .sqlite else { return }
         try await session.write { sql in try await sql.raw("PRAGMA journal_mode = WAL").run() }
+    }
+}
+
+/// What one transaction did that is reported only if it commits.
+private final class CommitReport: Sendable {
+    private let expired = Mutex(0)
+
+    var holdsExpired: Int { expired.withLock { $0 } }
+
+    func add(holdsExpired count: Int) {
+        expired.withLock { $0 += count }
     }
 }

@@ -23,7 +23,10 @@ struct ResourceTests {
             let outOfStock = try #require(reply.json["out of stock resources"] as? [[String: Any]])
             #expect(inStock.compactMap { $0["id"] as? Int } == [a, c])
             #expect(outOfStock.compactMap { $0["id"] as? Int } == [b])
-            #expect(Set(inStock[0].keys) == ["id", "name", "description", "total_quantity", "available_quantity"])
+            // The seed's keys, and the stock held and the per-user limits (null when unset).
+            #expect(Set(inStock[0].keys) == ["id", "name", "description", "total_quantity", "available_quantity",
+                                             "held_quantity", "max_per_user", "max_per_booking"])
+            #expect(inStock[0]["max_per_user"] is NSNull)
         }
     }
 

@@ -15,13 +15,16 @@ public struct DomainServices: Sendable {
     public let sessions: SessionService
     public let resources: ResourceService
     public let bookings: BookingService
+    public let holds: HoldService
     public let housekeeping: HousekeepingService
     let passwords: BcryptPasswords
 
     init(app: Application, config: AppConfig, clock: any WallClock, metrics: AppMetrics) {
         // Captures the registry, the loops and the logger, not the application, so nothing here keeps it alive.
         let databases = app.databases, loops = app.eventLoopGroup, logger = app.logger
-        let storage = SQLStorage(location: config.database, poolInUse: metrics.databasePoolInUse) {
+        let services = metrics.services
+        let storage = SQLStorage(location: config.database, poolInUse: metrics.databasePoolInUse,
+                                 holdsExpired: { services.expired(holds: $0) }) {
             let scope = RequestScope.current
             return databases.database(logger: scope?.logger ?? logger, on: scope?.eventLoop ?? loops.any()) as? any SQLDatabase
         }
@@ -41,6 +44,7 @@ public struct DomainServices: Sendable {
                                   decoyPasswordHash: { try await decoy.value }, metrics: metrics.services)
         resources = ResourceService(storage: storage, clock: clock)
         bookings = BookingService(storage: storage, clock: clock, metrics: metrics.services)
+        holds = HoldService(storage: storage, clock: clock, metrics: metrics.services, maximumTTL: config.holdTTL)
         housekeeping = HousekeepingService(storage: storage, clock: clock)
     }
 }

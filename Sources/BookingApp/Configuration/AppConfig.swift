@@ -37,6 +37,8 @@ public struct AppConfig: Sendable {
     public var requestBodyTimeout: TimeInterval
     /// The bytes of request bodies being read at once, all requests together; past it, 503 at once.
     public var requestBodyMemory: Int
+    /// How long a hold lasts, and the longest a request may ask for (`ttl_seconds`): 30 s to 24 h.
+    public var holdTTL: TimeInterval
 
     public enum LogFormat: String, Sendable {
         case text, json
@@ -62,7 +64,8 @@ public struct AppConfig: Sendable {
         passwordQueueMaxWait: TimeInterval = 3,
         httpIdleTimeout: TimeInterval = 30,
         requestBodyTimeout: TimeInterval = 10,
-        requestBodyMemory: Int = 32 << 20
+        requestBodyMemory: Int = 32 << 20,
+        holdTTL: TimeInterval = 600
     ) {
         self.database = database
         self.databasePoolSize = databasePoolSize
@@ -81,6 +84,7 @@ public struct AppConfig: Sendable {
         self.httpIdleTimeout = httpIdleTimeout
         self.requestBodyTimeout = requestBodyTimeout
         self.requestBodyMemory = requestBodyMemory
+        self.holdTTL = holdTTL
     }
 
     /// Reads the configuration from `environment` (the process environment by default).
@@ -116,6 +120,12 @@ public struct AppConfig: Sendable {
         if let memory = env["REQUEST_BODY_MEMORY"] {
             // At least the largest body a route takes (128 KB), or that route could never be served.
             config.requestBodyMemory = try Self.parseSize(memory, variable: "REQUEST_BODY_MEMORY", atLeast: 128 << 10)
+        }
+        if let ttl = env["HOLD_TTL"] {
+            config.holdTTL = try Self.parseDuration(ttl, variable: "HOLD_TTL")
+            guard HoldService.ttlBounds.contains(config.holdTTL) else {
+                throw ConfigurationError(variable: "HOLD_TTL", value: ttl, accepts: "a duration from 30s to 24h, such as 600, 10m or 1h")
+            }
         }
         if let format = env["LOG_FORMAT"] {
             guard let parsed = LogFormat(rawValue: format) else {

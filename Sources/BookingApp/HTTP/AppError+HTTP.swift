@@ -7,16 +7,16 @@ extension AppError {
     var status: HTTPResponseStatus {
         switch self {
         case .invalidField, .malformedBody, .passwordMismatch, .usernameTaken, .emailTaken, .resourceNameTaken,
-             .insufficientQuantity:
+             .insufficientQuantity, .perBookingLimit:
             .badRequest
         case .invalidCredentials, .authenticationRequired, .invalidToken, .metricsTokenRequired:
             .unauthorized
         case .adminRequired:
             .forbidden
-        case .resourceNotFound, .bookingNotFound, .userNotFound:
+        case .resourceNotFound, .bookingNotFound, .userNotFound, .holdNotFound:
             .notFound
         case .bookingAlreadyCancelled, .resourceHasActiveBookings, .totalBelowBooked, .idempotencyKeyInProgress,
-             .lastActiveAdmin:
+             .lastActiveAdmin, .holdNotActive, .holdExpired, .resourceHasActiveHolds, .perUserLimit:
             .conflict
         case .idempotencyKeyReused:
             .unprocessableEntity
@@ -52,6 +52,12 @@ extension AppError {
         case .idempotencyKeyReused: .idempotencyKeyReused
         case .idempotencyKeyInProgress: .idempotencyKeyInProgress
         case .metricsTokenRequired: .metricsTokenRequired
+        case .holdNotFound: .holdNotFound
+        case .holdNotActive: .holdNotActive
+        case .holdExpired: .holdExpired
+        case .resourceHasActiveHolds: .resourceHasActiveHolds
+        case .perUserLimit: .perUserLimit
+        case .perBookingLimit: .perBookingLimit
         case .overloaded: .serverBusy
         }
     }
@@ -78,8 +84,8 @@ extension AppError {
             "This booking is already cancelled."
         case .resourceHasActiveBookings(let count):
             "The resource has \(count) active booking(s); cancel them before deleting it."
-        case .totalBelowBooked(let booked):
-            "total_quantity cannot go below the \(booked) unit(s) currently booked."
+        case .totalBelowBooked(let booked, let held):
+            "total_quantity cannot go below the \(booked + held) unit(s) currently booked (\(booked)) or held (\(held))."
         case .invalidCredentials:
             "Invalid username or password."
         case .tooManyLoginAttempts(let seconds):
@@ -102,6 +108,18 @@ extension AppError {
             "A request with this Idempotency-Key is still in progress; retry shortly."
         case .metricsTokenRequired:
             "Send the metrics token: Authorization: Bearer <METRICS_TOKEN>."
+        case .holdNotFound:
+            "Hold not found."
+        case .holdNotActive:
+            "This hold is no longer active: it was confirmed, released or has expired."
+        case .holdExpired(let available):
+            "This hold has expired and its units could not be taken again: only \(available) left."
+        case .resourceHasActiveHolds(let count):
+            "The resource has \(count) active hold(s); wait for them to end or release them before deleting it."
+        case .perUserLimit(let max, let remaining):
+            "Each user may have at most \(max) unit(s) of this resource booked or held; you may take \(remaining) more."
+        case .perBookingLimit(let max):
+            "At most \(max) unit(s) of this resource may be booked or held at once."
         case .overloaded(let seconds):
             "The server is too busy for this request; try again in \(seconds) seconds."
         }

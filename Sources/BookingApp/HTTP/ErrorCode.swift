@@ -27,6 +27,12 @@ enum ErrorCode: String, CaseIterable, Codable, Sendable {
     case idempotencyKeyReused = "idempotency_key_reused"
     case idempotencyKeyInProgress = "idempotency_key_in_progress"
     case metricsTokenRequired = "metrics_token_required"
+    case holdNotFound = "hold_not_found"
+    case holdNotActive = "hold_not_active"
+    case holdExpired = "hold_expired"
+    case resourceHasActiveHolds = "resource_has_active_holds"
+    case perUserLimit = "per_user_limit"
+    case perBookingLimit = "per_booking_limit"
     case serverBusy = "server_busy"
     // The edge.
     /// No route serves the path.

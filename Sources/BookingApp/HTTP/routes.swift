@@ -12,6 +12,7 @@ func routes(_ app: Application) throws {
         SessionController(),
         ResourceController(),
         BookingController(),
+        HoldController(),
         HealthController(),
         MetricsController(metrics: app.metrics, token: app.bookingConfig.metricsToken),
         DocsController(),

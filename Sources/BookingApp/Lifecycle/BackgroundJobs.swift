@@ -18,6 +18,13 @@ enum BackgroundJobs {
                     "login_attempts": "\(purged.loginAttempts)", "signup_attempts": "\(purged.signupAttempts)",
                 ])
             },
+            // Writes down expired holds (status, units back to available) and reads the units held for the
+            // gauge. Tidying only: every read already counts an expired hold's units as available.
+            PeriodicJob(name: "hold-expiry", firstDelay: .seconds(Int.random(in: 1...5)), interval: .seconds(5),
+                        clock: ContinuousClock(), logger: logger) {
+                let expired = try await domain.holds.tidy()
+                if expired > 0 { logger.debug("Holds expired", metadata: ["holds": "\(expired)"]) }
+            },
             // Returns memory freed after a burst (a flood of bodies, say) to the system; a few milliseconds.
             PeriodicJob(name: "free-memory", firstDelay: .seconds(10), interval: .seconds(10), clock: ContinuousClock(), logger: logger) {
                 FreeMemory.returnToSystem()

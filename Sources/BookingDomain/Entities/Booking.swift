@@ -14,8 +14,11 @@ public struct Booking: Sendable, Equatable {
     public let purchaseQuantity: Int
     public let bookingDate: Date
     public let status: Status
+    /// The hold this booking confirmed; nil for a booking made directly.
+    public let holdID: Int?
 
-    public init(id: Int, resourceID: Int, resourceName: String, userID: Int, purchaseQuantity: Int, bookingDate: Date, status: Status) {
+    public init(id: Int, resourceID: Int, resourceName: String, userID: Int, purchaseQuantity: Int, bookingDate: Date, status: Status,
+                holdID: Int? = nil) {
         self.id = id
         self.resourceID = resourceID
         self.resourceName = resourceName
@@ -23,5 +26,6 @@ public struct Booking: Sendable, Equatable {
         self.purchaseQuantity = purchaseQuantity
         self.bookingDate = bookingDate
         self.status = status
+        self.holdID = holdID
     }
 }

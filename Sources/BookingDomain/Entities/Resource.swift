@@ -4,32 +4,66 @@ public struct Resource: Sendable, Equatable {
     public let name: String
     public let description: String
     public let stock: Stock
+    public let limits: UserLimits
 
-    public init(id: Int, name: String, description: String, stock: Stock) {
+    public init(id: Int, name: String, description: String, stock: Stock, limits: UserLimits = UserLimits()) {
         self.id = id
         self.name = name
         self.description = description
         self.stock = stock
+        self.limits = limits
     }
 
     public var isInStock: Bool { stock.available > 0 }
 }
 
-/// How many units of a resource exist and how many are free to take. Only the ``Inventory`` changes it.
+/// How many units of a resource exist, how many are free to take and how many are held. Only the
+/// ``Inventory`` changes it.
 ///
-/// Invariant, kept by the inventory's conditional statements and by CHECK constraints in the schema:
-/// `0 <= available <= total`. Units that are not available are booked.
+/// Invariant, kept by the inventory and by CHECK constraints in the schema: `available >= 0`,
+/// `held >= 0`, `available + held <= total`. The units that are neither available nor held are booked.
+/// A stock read for a client counts the units of holds past their `expires_at` as available, whether or
+/// not anything has reclaimed them yet (``Hold``).
 public struct Stock: Sendable, Equatable {
     public let total: Int
     public let available: Int
+    public let held: Int
 
-    public init(total: Int, available: Int) {
+    public init(total: Int, available: Int, held: Int = 0) {
         self.total = total
         self.available = available
+        self.held = held
     }
 
-    /// Units held by active bookings.
-    public var booked: Int { total - available }
+    /// Units taken by active bookings.
+    public var booked: Int { total - available - held }
+}
+
+/// What one user may take of a resource; nil means no limit.
+public struct UserLimits: Sendable, Equatable {
+    /// Units one user may have booked plus held at once.
+    public var maxPerUser: Int?
+    /// Units in one booking or hold.
+    public var maxPerBooking: Int?
+
+    public init(maxPerUser: Int? = nil, maxPerBooking: Int? = nil) {
+        self.maxPerUser = maxPerUser
+        self.maxPerBooking = maxPerBooking
+    }
+
+    public var isUnlimited: Bool { maxPerUser == nil && maxPerBooking == nil }
+
+    /// Whether a user who has `owned` units (booked plus held, unexpired) may take `quantity` more.
+    ///
+    /// - Throws: ``AppError/perBookingLimit(max:)`` first, then ``AppError/perUserLimit(max:remaining:)``.
+    public func check(taking quantity: Int, owned: Int) throws(AppError) {
+        if let maxPerBooking, quantity > maxPerBooking {
+            throw .perBookingLimit(max: maxPerBooking)
+        }
+        if let maxPerUser, owned + quantity > maxPerUser {
+            throw .perUserLimit(max: maxPerUser, remaining: max(0, maxPerUser - owned))
+        }
+    }
 }
 
 /// How a client names a resource: by id, or by its (case-insensitive) name.
@@ -44,11 +78,14 @@ public struct ResourceStock: Sendable {
     public let activeBookings: Int
     public let activeUnits: Int
     public let cancelledBookings: Int
+    /// Holds not yet confirmed, released or expired.
+    public let activeHolds: Int
 
-    public init(resource: Resource, activeBookings: Int, activeUnits: Int, cancelledBookings: Int) {
+    public init(resource: Resource, activeBookings: Int, activeUnits: Int, cancelledBookings: Int, activeHolds: Int) {
         self.resource = resource
         self.activeBookings = activeBookings
         self.activeUnits = activeUnits
         self.cancelledBookings = cancelledBookings
+        self.activeHolds = activeHolds
     }
 }

@@ -1,14 +1,15 @@
 import Foundation
 
-/// Idempotency keys for booking requests, per user. A key is first *claimed* (a lease held by one
-/// request), then *completed* in the booking's own transaction, or *released* if the booking failed.
+/// Idempotency keys for requests that create a booking or a hold, per user. A key is first *claimed* (a
+/// lease held by one request), then *completed* in the same transaction that creates the record, or
+/// *released* if the request failed.
 public protocol IdempotencyStore: Sendable {
     /// Claims `key` for this request. Keys created before `expiredBefore` are forgotten first; a lease taken
     /// before `staleBefore` (its holder died) can be taken over, but only by a request with the same body.
     func claim(userID: Int, key: String, requestHash: String, now: Date, staleBefore: Date, expiredBefore: Date) async throws -> IdempotencyClaim
-    /// Records the booking against the key; false if this request's lease was lost meanwhile.
-    func complete(userID: Int, key: String, token: String, bookingID: Int) async throws -> Bool
-    /// Gives up a key whose booking failed and changed nothing, so a retry runs afresh. A completed key is
+    /// Records what the request created against the key; false if this request's lease was lost meanwhile.
+    func complete(userID: Int, key: String, token: String, record: IdempotentRecord) async throws -> Bool
+    /// Gives up a key whose request failed and changed nothing, so a retry runs afresh. A completed key is
     /// never released.
     func release(userID: Int, key: String, token: String) async throws
     /// Deletes up to `limit` keys of anyone created before `expiredBefore`; returns how many.
@@ -18,8 +19,15 @@ public protocol IdempotencyStore: Sendable {
 public enum IdempotencyClaim: Sendable, Equatable {
     /// This request owns the key and must complete or release it with `token`.
     case claimed(token: String)
-    /// An earlier request with this key created the booking.
-    case completed(bookingID: Int, requestHash: String)
+    /// An earlier request with this key created the record with this id (a booking or a hold: the request
+    /// hash says which kind of request it was).
+    case completed(recordID: Int, requestHash: String)
     /// Another request holds a live lease on the key.
     case inProgress(requestHash: String)
+}
+
+/// What a request under an Idempotency-Key created.
+public enum IdempotentRecord: Sendable, Equatable {
+    case booking(Int)
+    case hold(Int)
 }

@@ -1,13 +1,16 @@
+import Foundation
+
 /// The catalogue: reading resources, and their names and descriptions. Their stock changes only through
 /// the ``Inventory``.
 public protocol ResourceStore: Sendable {
-    /// Every resource, by id.
-    func all() async throws -> [Resource]
-    func find(_ reference: ResourceReference) async throws -> Resource?
-    /// Each resource with its bookings counted.
-    func stockReport() async throws -> [ResourceStock]
-    /// Changes the name and/or description; nil when the resource does not exist.
+    /// Every resource, by id, with its stock as at `now` (units of holds expired by then are available).
+    func all(at now: Date) async throws -> [Resource]
+    func find(_ reference: ResourceReference, at now: Date) async throws -> Resource?
+    /// Each resource with its bookings and holds counted, as at `now`.
+    func stockReport(at now: Date) async throws -> [ResourceStock]
+    /// Changes the name, description and/or limits (a limit of `.some(nil)` is removed); false when the
+    /// resource does not exist.
     ///
     /// - Throws: ``AppError/resourceNameTaken`` when another resource has the name (regardless of case).
-    func describe(id: Int, name: String?, description: String?) async throws -> Resource?
+    func describe(id: Int, name: String?, description: String?, maxPerUser: Int??, maxPerBooking: Int??) async throws -> Bool
 }

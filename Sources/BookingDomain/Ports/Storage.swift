@@ -12,6 +12,7 @@ public protocol Storage: Sendable {
     var idempotencyKeys: any IdempotencyStore { get }
     var resources: any ResourceStore { get }
     var bookings: any BookingStore { get }
+    var holds: any HoldStore { get }
     var inventory: any Inventory { get }
 
     /// Runs `work` in one transaction: it commits if `work` returns and rolls back if it throws. Called on

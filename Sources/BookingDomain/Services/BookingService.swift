@@ -8,10 +8,9 @@ public struct BookingService: Sendable {
     let metrics: ServiceMetrics
 
     /// How long an Idempotency-Key is remembered.
-    public static let idempotencyKeyLifetime: TimeInterval = 24 * 3600
+    public static let idempotencyKeyLifetime = IdempotentRequests.keyLifetime
     /// How long a claimed key stays locked before a retry may take it over (its holder presumably died).
-    public static let idempotencyLease: TimeInterval = 10
-    static let idempotencyKeyLength = 1...255
+    public static let idempotencyLease = IdempotentRequests.lease
 
     public init(storage: any Storage, clock: any WallClock, metrics: ServiceMetrics) {
         self.storage = storage
@@ -67,49 +66,20 @@ public struct BookingService: Sendable {
         _ reference: ResourceReference?, quantity: Int?, for user: User, idempotencyKey: String?
     ) async throws -> Outcome {
         let (reference, quantity) = try Self.validate(reference, quantity)
-        guard let idempotencyKey else {
-            let booking = try await storage.inventory.book(quantity, of: reference, for: user.id, at: clock.now())
-            return Outcome(booking: booking, replayed: false)
-        }
-        guard idempotencyKey.isVisibleASCII(lengths: Self.idempotencyKeyLength) else {
-            throw AppError.invalidField(field: "Idempotency-Key", reason: "Idempotency-Key must be 1 to 255 visible ASCII characters")
-        }
-
-        let requestHash = Self.fingerprint(reference, quantity)
         let now = clock.now()
-        let claim = try await storage.idempotencyKeys.claim(
-            userID: user.id, key: idempotencyKey, requestHash: requestHash, now: now,
-            staleBefore: now.addingTimeInterval(-Self.idempotencyLease),
-            expiredBefore: now.addingTimeInterval(-Self.idempotencyKeyLifetime)
-        )
-        switch claim {
-        case .completed(let bookingID, let storedHash):
-            guard storedHash == requestHash else { throw AppError.idempotencyKeyReused }
-            guard let booking = try await storage.bookings.find(id: bookingID) else { throw AppError.bookingNotFound }
-            return Outcome(booking: booking, replayed: true)
-        case .inProgress(let storedHash):
-            throw storedHash == requestHash ? AppError.idempotencyKeyInProgress : AppError.idempotencyKeyReused
-        case .claimed(let token):
-            do {
-                let booking = try await storage.transaction { tx in
-                    let booking = try await tx.inventory.book(quantity, of: reference, for: user.id, at: now)
-                    guard try await tx.idempotencyKeys.complete(userID: user.id, key: idempotencyKey, token: token, bookingID: booking.id) else {
-                        // Our lease expired and another request took the key over: let that one do the booking.
-                        throw AppError.idempotencyKeyInProgress
-                    }
-                    return booking
-                }
-                return Outcome(booking: booking, replayed: false)
-            } catch {
-                // Free the key so that a retry runs afresh. Should the booking have committed after all
-                // (a failure while committing), the release matches no row: a completed key is never freed.
-                try? await storage.idempotencyKeys.release(userID: user.id, key: idempotencyKey, token: token)
-                throw error
+        let outcome = try await IdempotentRequests(storage: storage, clock: clock).run(
+            key: idempotencyKey, userID: user.id, requestHash: Self.fingerprint(reference, quantity),
+            create: { storage in try await storage.inventory.book(quantity, of: reference, for: user.id, at: now) },
+            record: { .booking($0.id) },
+            replay: { id in
+                guard let booking = try await storage.bookings.find(id: id) else { throw AppError.bookingNotFound }
+                return booking
             }
-        }
+        )
+        return Outcome(booking: outcome.record, replayed: outcome.replayed)
     }
 
-    private static func validate(_ reference: ResourceReference?, _ quantity: Int?) throws(AppError) -> (ResourceReference, Int) {
+    static func validate(_ reference: ResourceReference?, _ quantity: Int?, field: String = "purchase_quantity") throws(AppError) -> (ResourceReference, Int) {
         guard let reference else {
             throw AppError.invalidField(field: "resource", reason: "resource is required (an id or a name)")
         }
@@ -118,11 +88,11 @@ public struct BookingService: Sendable {
             // No resource has a longer name, so there is nothing to find.
             guard name.unicodeScalars.count <= Validate.resourceNameLength.upperBound else { throw AppError.resourceNotFound }
         }
-        return (reference, try Validate.positiveQuantity(quantity, field: "purchase_quantity"))
+        return (reference, try Validate.positiveQuantity(quantity, field: field))
     }
 
-    /// What makes two requests under one Idempotency-Key "the same": the resource as referenced and the quantity.
-    private static func fingerprint(_ reference: ResourceReference, _ quantity: Int) -> String {
+    /// What makes two bookings under one Idempotency-Key "the same": the resource as referenced and the quantity.
+    static func fingerprint(_ reference: ResourceReference, _ quantity: Int) -> String {
         switch reference {
         case .id(let id): "id:\(id)|\(quantity)".sha256Hex
         case .name(let name): "name:\(name.resourceNameKey)|\(quantity)".sha256Hex

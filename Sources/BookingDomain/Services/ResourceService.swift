@@ -15,12 +15,17 @@ public struct ResourceService: Sendable {
         public var description: String?
         public var totalQuantity: Int?
         public var availableQuantity: Int?
+        public var maxPerUser: Int?
+        public var maxPerBooking: Int?
 
-        public init(name: String?, description: String?, totalQuantity: Int?, availableQuantity: Int?) {
+        public init(name: String?, description: String?, totalQuantity: Int?, availableQuantity: Int?,
+                    maxPerUser: Int? = nil, maxPerBooking: Int? = nil) {
             self.name = name
             self.description = description
             self.totalQuantity = totalQuantity
             self.availableQuantity = availableQuantity
+            self.maxPerUser = maxPerUser
+            self.maxPerBooking = maxPerBooking
         }
     }
 
@@ -28,27 +33,32 @@ public struct ResourceService: Sendable {
         public var name: String?
         public var description: String?
         public var totalQuantity: Int?
+        /// nil: unchanged; `.some(nil)`: no limit from now on.
+        public var maxPerUser: Int??
+        public var maxPerBooking: Int??
 
-        public init(name: String?, description: String?, totalQuantity: Int?) {
+        public init(name: String?, description: String?, totalQuantity: Int?, maxPerUser: Int?? = nil, maxPerBooking: Int?? = nil) {
             self.name = name
             self.description = description
             self.totalQuantity = totalQuantity
+            self.maxPerUser = maxPerUser
+            self.maxPerBooking = maxPerBooking
         }
     }
 
     /// Every resource by id, split into those with units left and those without.
     public func catalogue() async throws -> (inStock: [Resource], outOfStock: [Resource]) {
-        let all = try await storage.resources.all()
+        let all = try await storage.resources.all(at: clock.now())
         return (all.filter(\.isInStock), all.filter { !$0.isInStock })
     }
 
-    /// Each resource with its booking counts, for the operator's `stats` command.
+    /// Each resource with its booking and hold counts, for the operator's `stats` command.
     public func stockReport() async throws -> [ResourceStock] {
-        try await storage.resources.stockReport()
+        try await storage.resources.stockReport(at: clock.now())
     }
 
     public func resource(id: Int) async throws -> Resource {
-        guard let resource = try await storage.resources.find(.id(id)) else {
+        guard let resource = try await storage.resources.find(.id(id), at: clock.now()) else {
             throw AppError.resourceNotFound
         }
         return resource
@@ -66,45 +76,56 @@ public struct ResourceService: Sendable {
             throw AppError.invalidField(field: "available_quantity", reason: "available_quantity cannot exceed total_quantity")
         }
         let stock = Stock(total: total, available: available)
-        guard let resource = try await storage.inventory.add(name: name, description: description, stock: stock, at: clock.now()) else {
+        let limits = UserLimits(maxPerUser: try Self.limit(draft.maxPerUser, field: "max_per_user"),
+                                maxPerBooking: try Self.limit(draft.maxPerBooking, field: "max_per_booking"))
+        guard let resource = try await storage.inventory.add(name: name, description: description, stock: stock, limits: limits, at: clock.now()) else {
             throw AppError.resourceNameTaken
         }
         return resource
     }
 
-    /// Renames, describes or resizes a resource, all or nothing. Resizing moves the available units by the
-    /// same delta and is refused while that would take them below zero, because those units are booked.
+    /// A limit is a positive number of units, or nil for none.
+    static func limit(_ value: Int?, field: String) throws(AppError) -> Int? {
+        guard let value else { return nil }
+        return try Validate.positiveQuantity(value, field: field)
+    }
+
+    /// Renames, describes, resizes or limits a resource, all or nothing. Resizing moves the available units
+    /// by the same delta and is refused while that would take them below zero, because those units are
+    /// booked or held. A lower `max_per_user` takes nothing from anyone: it stops users above it taking more.
     public func update(id: Int, _ changes: Changes) async throws -> Resource {
         let name = try changes.name.map { name throws(AppError) in try Validate.resourceName(name) }
         let description = try changes.description.map { text throws(AppError) in try Validate.description(text) }
         let total = try changes.totalQuantity.map { total throws(AppError) in try Validate.quantity(total, field: "total_quantity") }
+        let maxPerUser = try changes.maxPerUser.map { value throws(AppError) in try Self.limit(value, field: "max_per_user") }
+        let maxPerBooking = try changes.maxPerBooking.map { value throws(AppError) in try Self.limit(value, field: "max_per_booking") }
+        let describes = name != nil || description != nil || maxPerUser != nil || maxPerBooking != nil
 
-        if let name, let holder = try await storage.resources.find(.name(name)), holder.id != id {
+        let now = clock.now()
+        if let name, let holder = try await storage.resources.find(.name(name), at: now), holder.id != id {
             throw AppError.resourceNameTaken
         }
         let change: @Sendable (any Storage) async throws -> Resource = { storage in
-            var resource: Resource?
-            if name != nil || description != nil {
-                resource = try await storage.resources.describe(id: id, name: name, description: description)
-                guard resource != nil else { throw AppError.resourceNotFound }
+            if describes {
+                guard try await storage.resources.describe(
+                    id: id, name: name, description: description, maxPerUser: maxPerUser, maxPerBooking: maxPerBooking
+                ) else { throw AppError.resourceNotFound }
             }
             if let total {
-                resource = try await storage.inventory.resize(resourceID: id, total: total)
+                return try await storage.inventory.resize(resourceID: id, total: total, at: now)
             }
-            if let resource { return resource }
-            // Nothing to change: the resource as it is.
-            guard let current = try await storage.resources.find(.id(id)) else { throw AppError.resourceNotFound }
+            guard let current = try await storage.resources.find(.id(id), at: now) else { throw AppError.resourceNotFound }
             return current
         }
-        // Both kinds of change together are one transaction; either alone is one statement.
-        if (name != nil || description != nil) && total != nil {
+        // A description and a resize together are one transaction.
+        if describes && total != nil {
             return try await storage.transaction(change)
         }
         return try await change(storage)
     }
 
-    /// Deletes a resource and its cancelled bookings; refused while any booking on it is active.
+    /// Deletes a resource and its history; refused while any booking on it is active or any hold unexpired.
     public func delete(id: Int) async throws {
-        try await storage.inventory.remove(resourceID: id)
+        try await storage.inventory.remove(resourceID: id, at: clock.now())
     }
 }

@@ -37,6 +37,13 @@ struct SQLSession: Sendable {
         }
     }
 
+    /// Runs an `INSERT` of one row and returns the new row's `id`.
+    func insertReturningID(_ insert: SQLQueryString) async throws -> Int {
+        let row = try await write { sql in try await sql.raw("\(insert) RETURNING id").first() }
+        guard let row else { throw DatabaseInvariantViolation("an INSERT returned no row") }
+        return try row.decode(column: "id", as: Int.self)
+    }
+
     /// ` FOR UPDATE` on PostgreSQL, to lock the rows a transaction reads; nothing on SQLite, where
     /// `BEGIN IMMEDIATE` already holds the database's write lock.
     var lockRows: SQLQueryString {

@@ -2,100 +2,288 @@ import BookingDomain
 import Foundation
 import SQLKit
 
-/// The ``Inventory`` in SQL: every statement that changes `resources.available_quantity` or
-/// `total_quantity` is in this file. Each is one conditional statement, so no interleaving of requests,
-/// on any number of servers, can take stock that is not there; the schema's CHECK constraints
-/// (`0 <= available_quantity <= total_quantity`) refuse to commit anything else even if a statement
-/// here were wrong.
+/// The ``Inventory`` in SQL: every statement that changes a resource's stock, a hold's status or a
+/// booking's existence is in this file.
+///
+/// Every movement that depends on more than the resource row itself (limits, holds, expiry) runs in one
+/// transaction that first locks the resource row (``locked(_:at:in:)``), so movements on one resource are
+/// serialized on every server, and reads the user's units and the holds only after it has the lock. The
+/// lock also reclaims the resource's lapsed holds, so the stock it returns is exact. On PostgreSQL a
+/// booking of a resource without limits first tries one conditional statement on the pool (the hot path,
+/// one round trip); it falls back to the locked transaction only when that statement cannot decide. The
+/// schema's CHECK constraints (`0 <= available`, `0 <= held`, `available + held <= total`) refuse to
+/// commit anything else even if a statement here were wrong.
 struct SQLInventory: Inventory {
     /// The storage this inventory came from: on the pool, or bound to a transaction.
     let storage: SQLStorage
     private var session: SQLSession { storage.session }
 
-    func add(name: String, description: String, stock: Stock, at date: Date) async throws -> Resource? {
+    func add(name: String, description: String, stock: Stock, limits: UserLimits, at date: Date) async throws -> Resource? {
         try await session.write { sql in
             try await sql.raw("""
-                INSERT INTO resources (name, name_key, description, total_quantity, available_quantity, created_at)
+                INSERT INTO resources (name, name_key, description, total_quantity, available_quantity, held_quantity,
+                                       max_per_user, max_per_booking, created_at)
                 VALUES (\(bind: name), \(bind: name.resourceNameKey), \(bind: description), \(bind: stock.total),
-                        \(bind: stock.available), \(bind: date))
+                        \(bind: stock.available), 0, \(bind: limits.maxPerUser), \(bind: limits.maxPerBooking), \(bind: date))
                 ON CONFLICT DO NOTHING
                 RETURNING \(Resource.columns)
                 """).first().map(Resource.init(row:))
         }
     }
 
-    func book(_ quantity: Int, of reference: ResourceReference, for userID: Int, at date: Date) async throws -> Booking {
-        let booked: Booking?
-        switch session.dialect {
-        case .postgres:
-            // One statement, atomic on its own: on the pool a booking costs one round trip instead of
-            // BEGIN, UPDATE, INSERT and COMMIT, and the row lock is held for no longer than the statement.
-            // Inside a caller's transaction (an Idempotency-Key) it is simply one statement of it.
-            booked = try await session.write { sql in
-                try await sql.raw("""
-                    WITH taken AS (
-                        \(Self.take(quantity, from: reference)) RETURNING id, name
-                    ), booked AS (
-                        INSERT INTO bookings (resource_id, user_id, purchase_quantity, status, booking_date)
-                        SELECT id, \(bind: userID), \(bind: quantity), \(bind: Booking.Status.active.rawValue), \(bind: date) FROM taken
-                        RETURNING id, resource_id
-                    )
-                    SELECT booked.id, booked.resource_id, taken.name AS resource_name FROM booked, taken
-                    """).first().map { try Self.booking(from: $0, userID: userID, quantity: quantity, date: date) }
-            }
-        case .sqlite:
-            // SQLite has no data-changing CTEs: the same conditional UPDATE, then the INSERT, in one
-            // transaction (the caller's, or one of its own).
-            booked = try await storage.withTransaction { tx in
-                try await tx.session.write { sql in
-                    guard let taken = try await sql.raw("\(Self.take(quantity, from: reference)) RETURNING id, name").first() else {
-                        return nil
-                    }
-                    let resourceID = try taken.decode(column: "id", as: Int.self)
-                    let inserted = try await sql.raw("""
-                        INSERT INTO bookings (resource_id, user_id, purchase_quantity, status, booking_date)
-                        VALUES (\(bind: resourceID), \(bind: userID), \(bind: quantity), \(bind: Booking.Status.active.rawValue), \(bind: date))
-                        RETURNING id
-                        """).first()
-                    guard let inserted else { throw DatabaseInvariantViolation("INSERT INTO bookings returned no row") }
-                    return Booking(
-                        id: try inserted.decode(column: "id", as: Int.self), resourceID: resourceID,
-                        resourceName: try taken.decode(column: "name", as: String.self),
-                        userID: userID, purchaseQuantity: quantity, bookingDate: date, status: .active
-                    )
-                }
+    // MARK: Taking units
+
+    func book(_ quantity: Int, of reference: ResourceReference, for userID: Int, at now: Date) async throws -> Booking {
+        if session.dialect == .postgres {
+            if let booked = try await bookInOneStatement(quantity, of: reference, for: userID, at: now) { return booked }
+            // Nothing was taken. Without limits, and without lapsed holds whose units would make it fit, the
+            // answer is no, and it needs no lock: say why from the resource as it is now.
+            guard let current = try await SQLResourceStore(session: session).find(reference, at: now) else { throw AppError.resourceNotFound }
+            if current.limits.isUnlimited, current.stock.available < quantity {
+                throw AppError.insufficientQuantity(requested: quantity, available: current.stock.available)
             }
         }
-        if let booked { return booked }
-        // Nothing was taken: say why, from the resource as it is now.
-        guard let current = try await SQLResourceStore(session: session).find(reference) else { throw AppError.resourceNotFound }
-        throw AppError.insufficientQuantity(requested: quantity, available: current.stock.available)
+        return try await take(quantity, of: reference, for: userID, at: now) { tx, resource in
+            try await tx.sql.raw("""
+                UPDATE resources SET available_quantity = available_quantity - \(bind: quantity) WHERE id = \(bind: resource.id)
+                """).run()
+            return try await Self.insertBooking(of: resource, quantity: quantity, for: userID, hold: nil, at: now, in: tx)
+        }
     }
 
-    /// The one conditional UPDATE that takes stock: it changes the row only if enough units are available.
-    private static func take(_ quantity: Int, from reference: ResourceReference) -> SQLQueryString {
-        """
-        UPDATE resources SET available_quantity = available_quantity - \(bind: quantity)
-        WHERE \(Resource.matching(reference)) AND available_quantity >= \(bind: quantity)
-        """
+    /// PostgreSQL's hot path: the conditional UPDATE and the INSERT in one statement, atomic on its own,
+    /// for a resource without limits. On the pool a booking costs one round trip, and the row lock is held
+    /// for no longer than the statement. nil when it took nothing (too few units, limits, no such resource).
+    private func bookInOneStatement(_ quantity: Int, of reference: ResourceReference, for userID: Int, at now: Date) async throws -> Booking? {
+        try await session.write { sql in
+            try await sql.raw("""
+                WITH taken AS (
+                    UPDATE resources SET available_quantity = available_quantity - \(bind: quantity)
+                    WHERE \(Resource.matching(reference)) AND available_quantity >= \(bind: quantity)
+                      AND max_per_user IS NULL AND max_per_booking IS NULL
+                    RETURNING id, name
+                ), booked AS (
+                    INSERT INTO bookings (resource_id, user_id, purchase_quantity, status, booking_date)
+                    SELECT id, \(bind: userID), \(bind: quantity), \(bind: Booking.Status.active.rawValue), \(bind: now) FROM taken
+                    RETURNING id, resource_id
+                )
+                SELECT booked.id, booked.resource_id, taken.name AS resource_name FROM booked, taken
+                """).first().map { row in
+                Booking(
+                    id: try row.decode(column: "id", as: Int.self), resourceID: try row.decode(column: "resource_id", as: Int.self),
+                    resourceName: try row.decode(column: "resource_name", as: String.self),
+                    userID: userID, purchaseQuantity: quantity, bookingDate: now, status: .active
+                )
+            }
+        }
     }
 
-    private static func booking(from row: any SQLRow, userID: Int, quantity: Int, date: Date) throws -> Booking {
-        Booking(
-            id: try row.decode(column: "id", as: Int.self), resourceID: try row.decode(column: "resource_id", as: Int.self),
-            resourceName: try row.decode(column: "resource_name", as: String.self),
-            userID: userID, purchaseQuantity: quantity, bookingDate: date, status: .active
-        )
+    func hold(_ quantity: Int, of reference: ResourceReference, for userID: Int, until expiresAt: Date, at now: Date) async throws -> Hold {
+        try await take(quantity, of: reference, for: userID, at: now) { tx, resource in
+            try await tx.sql.raw("""
+                UPDATE resources SET available_quantity = available_quantity - \(bind: quantity),
+                    held_quantity = held_quantity + \(bind: quantity)
+                WHERE id = \(bind: resource.id)
+                """).run()
+            let id = try await tx.insertReturningID("""
+                INSERT INTO holds (resource_id, user_id, quantity, status, created_at, expires_at)
+                VALUES (\(bind: resource.id), \(bind: userID), \(bind: quantity), \(bind: Hold.Status.held.rawValue), \(bind: now), \(bind: expiresAt))
+                """)
+            return Hold(id: id, resourceID: resource.id, resourceName: resource.name,
+                        userID: userID, quantity: quantity, storedStatus: .held, createdAt: now, expiresAt: expiresAt, bookingID: nil)
+        }
     }
 
-    func cancel(bookingID: Int, ownerID: Int?, at date: Date) async throws -> Booking {
+    /// Takes `quantity` units for `userID` in a transaction that locks the resource: checks the limits and
+    /// the units available, then lets `record` move them and write the booking or hold. A refusal commits
+    /// the reclaimed holds and throws after the commit: a refusal decided inside a transaction is returned
+    /// as a `Result`, not thrown, so the transaction keeps what it did on the way.
+    private func take<T: Sendable>(
+        _ quantity: Int, of reference: ResourceReference, for userID: Int, at now: Date,
+        record: @escaping @Sendable (SQLSession, Resource) async throws -> T
+    ) async throws -> T {
+        try await storage.withTransaction { tx -> Result<T, AppError> in
+            let session = tx.session
+            guard let resource = try await Self.locked(reference, at: now, in: tx) else { return .failure(.resourceNotFound) }
+            if let refusal = try await Self.refusal(taking: quantity, of: resource, for: userID, in: session) {
+                return .failure(refusal)
+            }
+            guard resource.stock.available >= quantity else {
+                return .failure(.insufficientQuantity(requested: quantity, available: resource.stock.available))
+            }
+            return .success(try await record(session, resource))
+        }.get()
+    }
+
+    /// Why `userID` may not take `quantity` more units of the locked `resource`; nil if they may.
+    private static func refusal(taking quantity: Int, of resource: Resource, for userID: Int, in session: SQLSession) async throws -> AppError? {
+        let owned = resource.limits.maxPerUser == nil ? 0 : try await units(of: userID, in: resource.id, session: session)
+        do {
+            try resource.limits.check(taking: quantity, owned: owned)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    /// The units `userID` has of a locked resource: booked (active) plus held. Exact under the lock, which
+    /// every movement that adds units to a user takes, and after the lock reclaimed the lapsed holds.
+    private static func units(of userID: Int, in resourceID: Int, session: SQLSession) async throws -> Int {
+        try await session.sql.raw("""
+            SELECT CAST((SELECT COALESCE(SUM(purchase_quantity), 0) FROM bookings
+                         WHERE resource_id = \(bind: resourceID) AND user_id = \(bind: userID) AND status = \(bind: Booking.Status.active.rawValue))
+                      + (SELECT COALESCE(SUM(quantity), 0) FROM holds
+                         WHERE resource_id = \(bind: resourceID) AND user_id = \(bind: userID) AND status = \(bind: Hold.Status.held.rawValue))
+                   AS BIGINT) AS units
+            """).first()?.decode(column: "units", as: Int.self) ?? 0
+    }
+
+    private static func insertBooking(
+        of resource: Resource, quantity: Int, for userID: Int, hold: Int?, at now: Date, in session: SQLSession
+    ) async throws -> Booking {
+        let id = try await session.insertReturningID("""
+            INSERT INTO bookings (resource_id, user_id, purchase_quantity, status, booking_date, hold_id)
+            VALUES (\(bind: resource.id), \(bind: userID), \(bind: quantity), \(bind: Booking.Status.active.rawValue), \(bind: now), \(bind: hold))
+            """)
+        return Booking(id: id, resourceID: resource.id, resourceName: resource.name,
+                       userID: userID, purchaseQuantity: quantity, bookingDate: now, status: .active, holdID: hold)
+    }
+
+    // MARK: Holds
+
+    func confirm(holdID: Int, ownerID: Int?, at now: Date) async throws -> (booking: Booking, created: Bool) {
+        try await storage.withTransaction { tx -> Result<(booking: Booking, created: Bool), AppError> in
+            let session = tx.session
+            guard let owner = try await Self.holdOwner(holdID, ownerID: ownerID, in: session),
+                  let resource = try await Self.locked(.id(owner.resourceID), at: now, in: tx),
+                  let hold = try await SQLHoldStore(session: session).find(id: holdID)
+            else { return .failure(.holdNotFound) }
+            let resourceID = resource.id
+            switch hold.storedStatus {
+            case .confirmed:
+                guard let bookingID = hold.bookingID, let booking = try await SQLBookingStore(session: session).find(id: bookingID) else {
+                    throw DatabaseInvariantViolation("confirmed hold \(holdID) has no booking")
+                }
+                return .success((booking, false))
+            case .released:
+                return .failure(.holdNotActive)
+            case .held:
+                // Unexpired (the lock reclaimed it otherwise): its units move from held to booked.
+                try await session.sql.raw("""
+                    UPDATE resources SET held_quantity = held_quantity - \(bind: hold.quantity) WHERE id = \(bind: resourceID)
+                    """).run()
+            case .expired:
+                // Its units went back; confirm only if they can be taken again now, within the owner's limits.
+                if let refusal = try await Self.refusal(taking: hold.quantity, of: resource, for: hold.userID, in: session) {
+                    return .failure(refusal)
+                }
+                guard resource.stock.available >= hold.quantity else { return .failure(.holdExpired(available: resource.stock.available)) }
+                try await session.sql.raw("""
+                    UPDATE resources SET available_quantity = available_quantity - \(bind: hold.quantity) WHERE id = \(bind: resourceID)
+                    """).run()
+            }
+            try await session.sql.raw("""
+                UPDATE holds SET status = \(bind: Hold.Status.confirmed.rawValue), ended_at = \(bind: now) WHERE id = \(bind: holdID)
+                """).run()
+            let booking = try await Self.insertBooking(of: resource, quantity: hold.quantity, for: hold.userID, hold: holdID, at: now, in: session)
+            return .success((booking, true))
+        }.get()
+    }
+
+    func release(holdID: Int, ownerID: Int?, at now: Date) async throws -> Hold {
+        try await storage.withTransaction { tx -> Result<Hold, AppError> in
+            let session = tx.session
+            guard let owner = try await Self.holdOwner(holdID, ownerID: ownerID, in: session),
+                  try await Self.locked(.id(owner.resourceID), at: now, in: tx) != nil
+            else { return .failure(.holdNotFound) }
+            let resourceID = owner.resourceID
+            // Compare-and-swap on the status: of racing releases (and confirms) only one ends the hold.
+            let released = try await session.sql.raw("""
+                UPDATE holds SET status = \(bind: Hold.Status.released.rawValue), ended_at = \(bind: now)
+                WHERE id = \(bind: holdID) AND status = \(bind: Hold.Status.held.rawValue)
+                RETURNING quantity
+                """).first()
+            guard let released else { return .failure(.holdNotActive) }
+            let quantity = try released.decode(column: "quantity", as: Int.self)
+            try await session.sql.raw("""
+                UPDATE resources SET available_quantity = available_quantity + \(bind: quantity), held_quantity = held_quantity - \(bind: quantity)
+                WHERE id = \(bind: resourceID)
+                """).run()
+            guard let hold = try await SQLHoldStore(session: session).find(id: holdID) else { return .failure(.holdNotFound) }
+            return .success(hold)
+        }.get()
+    }
+
+    /// The resource and owner of a hold visible to `ownerID` (nil: any). Both never change, so this read
+    /// needs no lock.
+    private static func holdOwner(_ holdID: Int, ownerID: Int?, in session: SQLSession) async throws -> (resourceID: Int, userID: Int)? {
+        guard let row = try await session.sql.raw("SELECT resource_id, user_id FROM holds WHERE id = \(bind: holdID)").first() else {
+            return nil
+        }
+        let userID = try row.decode(column: "user_id", as: Int.self)
+        guard ownerID == nil || ownerID == userID else { return nil }
+        return (try row.decode(column: "resource_id", as: Int.self), userID)
+    }
+
+    func reclaimLapsedHolds(at now: Date, limit: Int) async throws -> Int {
+        let resourceIDs = try await session.sql.raw("""
+            SELECT resource_id FROM holds WHERE status = \(bind: Hold.Status.held.rawValue) AND \(Hold.lapsed(at: now))
+            ORDER BY expires_at LIMIT \(bind: limit)
+            """).all().map { try $0.decode(column: "resource_id", as: Int.self) }
+        var reclaimed = 0
+        for resourceID in Set(resourceIDs) {
+            reclaimed += try await storage.withTransaction { tx in
+                try await Self.lock(.id(resourceID), at: now, in: tx)?.reclaimed ?? 0
+            }
+        }
+        return reclaimed
+    }
+
+    // MARK: The lock
+
+    /// Locks the resource's row for the rest of the transaction and reclaims its lapsed holds (status
+    /// `expired`, units back to available); returns the resource, whose stored stock is now exact. nil
+    /// when there is no such resource.
+    ///
+    /// Every movement of units to or from holds, and every take that checks limits, starts here, so they
+    /// are serialized per resource, and the lock order is always the resource row first.
+    private static func locked(_ reference: ResourceReference, at now: Date, in tx: SQLStorage) async throws -> Resource? {
+        try await lock(reference, at: now, in: tx)?.resource
+    }
+
+    private static func lock(_ reference: ResourceReference, at now: Date, in tx: SQLStorage) async throws -> (resource: Resource, reclaimed: Int)? {
+        let session = tx.session
+        guard let row = try await session.sql.raw("""
+            SELECT \(Resource.columns) FROM resources WHERE \(Resource.matching(reference))\(session.lockRows)
+            """).first() else { return nil }
+        let resource = try Resource(row: row)
+        let lapsed = try await session.sql.raw("""
+            UPDATE holds SET status = \(bind: Hold.Status.expired.rawValue), ended_at = expires_at
+            WHERE resource_id = \(bind: resource.id) AND status = \(bind: Hold.Status.held.rawValue) AND \(Hold.lapsed(at: now))
+            RETURNING quantity
+            """).all().map { try $0.decode(column: "quantity", as: Int.self) }
+        guard !lapsed.isEmpty else { return (resource, 0) }
+        let units = lapsed.reduce(0, +)
+        let updated = try await session.sql.raw("""
+            UPDATE resources SET available_quantity = available_quantity + \(bind: units), held_quantity = held_quantity - \(bind: units)
+            WHERE id = \(bind: resource.id)
+            RETURNING \(Resource.columns)
+            """).first()
+        guard let updated else { throw DatabaseInvariantViolation("locked resource \(resource.id) vanished") }
+        tx.afterCommit(holdsExpired: lapsed.count)
+        return (try Resource(row: updated), lapsed.count)
+    }
+
+    // MARK: Bookings and the resource itself
+
+    func cancel(bookingID: Int, ownerID: Int?, at now: Date) async throws -> Booking {
         try await storage.withTransaction { tx in
             let session = tx.session, bookings = SQLBookingStore(session: session)
             // Compare-and-swap on the status: of racing cancels only one flips it, and only that one gives back.
             var condition: SQLQueryString = "id = \(bind: bookingID) AND status = \(bind: Booking.Status.active.rawValue)"
             if let ownerID { condition += " AND user_id = \(bind: ownerID)" }
             let released = try await session.sql.raw("""
-                UPDATE bookings SET status = \(bind: Booking.Status.cancelled.rawValue), cancelled_at = \(bind: date)
+                UPDATE bookings SET status = \(bind: Booking.Status.cancelled.rawValue), cancelled_at = \(bind: now)
                 WHERE \(condition)
                 RETURNING resource_id, purchase_quantity
                 """).first()
@@ -114,34 +302,42 @@ struct SQLInventory: Inventory {
         }
     }
 
-    func resize(resourceID: Int, total: Int) async throws -> Resource {
-        // On the right of SET every column still has its old value, on both databases.
-        let resized = try await session.write { sql in
-            try await sql.raw("""
-                UPDATE resources SET total_quantity = \(bind: total),
-                    available_quantity = available_quantity + (\(bind: total) - total_quantity)
-                WHERE id = \(bind: resourceID) AND available_quantity + (\(bind: total) - total_quantity) >= 0
+    func resize(resourceID: Int, total: Int, at now: Date) async throws -> Resource {
+        try await storage.withTransaction { tx -> Result<Resource, AppError> in
+            guard let resource = try await Self.locked(.id(resourceID), at: now, in: tx) else { return .failure(.resourceNotFound) }
+            let available = resource.stock.available + (total - resource.stock.total)
+            guard available >= 0 else { return .failure(.totalBelowBooked(booked: resource.stock.booked, held: resource.stock.held)) }
+            let resized = try await tx.session.sql.raw("""
+                UPDATE resources SET total_quantity = \(bind: total), available_quantity = \(bind: available)
+                WHERE id = \(bind: resourceID)
                 RETURNING \(Resource.columns)
-                """).first().map(Resource.init(row:))
-        }
-        if let resized { return resized }
-        guard let current = try await SQLResourceStore(session: session).find(.id(resourceID)) else { throw AppError.resourceNotFound }
-        throw AppError.totalBelowBooked(booked: current.stock.booked)
+                """).first()
+            guard let resized else { throw DatabaseInvariantViolation("locked resource \(resourceID) vanished") }
+            return .success(try Resource(row: resized))
+        }.get()
     }
 
-    func remove(resourceID: Int) async throws {
-        try await storage.withTransaction { tx in
+    func remove(resourceID: Int, at now: Date) async throws {
+        try await storage.withTransaction { tx -> Result<Void, AppError> in
             let session = tx.session
-            // Locks the row until the transaction ends, so no booking can start on the resource meanwhile.
-            guard try await session.sql.raw("SELECT id FROM resources WHERE id = \(bind: resourceID)\(session.lockRows)").first() != nil else {
-                throw AppError.resourceNotFound
-            }
-            let active = try await session.sql.raw("""
-                SELECT COUNT(*) AS n FROM bookings WHERE resource_id = \(bind: resourceID) AND status = \(bind: Booking.Status.active.rawValue)
-                """).first()?.decode(column: "n", as: Int.self) ?? 0
-            guard active == 0 else { throw AppError.resourceHasActiveBookings(count: active) }
+            // The lock keeps any booking or hold from starting on the resource meanwhile.
+            guard try await Self.locked(.id(resourceID), at: now, in: tx) != nil else { return .failure(.resourceNotFound) }
+            let active = try await Self.count(
+                "SELECT COUNT(*) AS n FROM bookings WHERE resource_id = \(bind: resourceID) AND status = \(bind: Booking.Status.active.rawValue)",
+                in: session)
+            guard active == 0 else { return .failure(.resourceHasActiveBookings(count: active)) }
+            let held = try await Self.count(
+                "SELECT COUNT(*) AS n FROM holds WHERE resource_id = \(bind: resourceID) AND status = \(bind: Hold.Status.held.rawValue)",
+                in: session)
+            guard held == 0 else { return .failure(.resourceHasActiveHolds(count: held)) }
             try await session.sql.raw("DELETE FROM bookings WHERE resource_id = \(bind: resourceID)").run()
+            try await session.sql.raw("DELETE FROM holds WHERE resource_id = \(bind: resourceID)").run()
             try await session.sql.raw("DELETE FROM resources WHERE id = \(bind: resourceID)").run()
-        }
+            return .success(())
+        }.get()
+    }
+
+    private static func count(_ query: SQLQueryString, in session: SQLSession) async throws -> Int {
+        try await session.sql.raw(query).first()?.decode(column: "n", as: Int.self) ?? 0
     }
 }

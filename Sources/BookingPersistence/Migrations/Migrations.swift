@@ -15,6 +15,7 @@ public enum BookingSchema {
         CreateSignupAttempts(),
         AddLoginTrust(),
         RekeyResourceNames(),
+        AddHolds(),
     ]
 
     /// Whether the database answers and every migration above has been applied.

@@ -26,7 +26,23 @@ extension User {
 }
 
 extension Resource {
-    static let columns: SQLQueryString = "id, name, description, total_quantity, available_quantity"
+    /// The columns as stored. Stored stock is exact only where the row is locked and its lapsed holds
+    /// reclaimed (``SQLInventory``); elsewhere select from ``current(at:)``.
+    static let columns: SQLQueryString = "id, name, description, total_quantity, available_quantity, held_quantity, max_per_user, max_per_booking"
+
+    /// The resources with their stock as at `now`, to select from as `r`: the units of holds that lapsed
+    /// by then but are still stored as held count as available.
+    static func current(at now: Date) -> SQLQueryString {
+        """
+        (SELECT res.id, res.name, res.name_key, res.description, res.total_quantity,
+                res.available_quantity + COALESCE(lapsed.units, 0) AS available_quantity,
+                res.held_quantity - COALESCE(lapsed.units, 0) AS held_quantity, res.max_per_user, res.max_per_booking
+         FROM resources res LEFT JOIN (
+             SELECT resource_id, CAST(SUM(quantity) AS BIGINT) AS units FROM holds
+             WHERE status = 'held' AND \(Hold.lapsed(at: now)) GROUP BY resource_id
+         ) lapsed ON lapsed.resource_id = res.id) r
+        """
+    }
 
     init(row: any SQLRow) throws {
         self.init(
@@ -35,15 +51,50 @@ extension Resource {
             description: try row.decode(column: "description", as: String.self),
             stock: Stock(
                 total: try row.decode(column: "total_quantity", as: Int.self),
-                available: try row.decode(column: "available_quantity", as: Int.self)
+                available: try row.decode(column: "available_quantity", as: Int.self),
+                held: try row.decode(column: "held_quantity", as: Int.self)
+            ),
+            limits: UserLimits(
+                maxPerUser: try row.decode(column: "max_per_user", as: Int?.self),
+                maxPerBooking: try row.decode(column: "max_per_booking", as: Int?.self)
             )
+        )
+    }
+}
+
+extension Hold {
+    /// The SQL of ``Hold/hasLapsed(expiresAt:at:)``, on the `expires_at` column in scope.
+    static func lapsed(at now: Date) -> SQLQueryString {
+        "expires_at <= \(bind: now)"
+    }
+
+    /// Read from `holds h JOIN resources r ON r.id = h.resource_id LEFT JOIN bookings b ON b.hold_id = h.id`.
+    static let columns: SQLQueryString = """
+        h.id, h.resource_id, r.name AS resource_name, h.user_id, h.quantity, h.status, h.created_at, h.expires_at, b.id AS booking_id
+        """
+
+    init(row: any SQLRow) throws {
+        let status = try row.decode(column: "status", as: String.self)
+        guard let status = Status(rawValue: status) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "unknown hold status \(status)"))
+        }
+        self.init(
+            id: try row.decode(column: "id", as: Int.self),
+            resourceID: try row.decode(column: "resource_id", as: Int.self),
+            resourceName: try row.decode(column: "resource_name", as: String.self),
+            userID: try row.decode(column: "user_id", as: Int.self),
+            quantity: try row.decode(column: "quantity", as: Int.self),
+            storedStatus: status,
+            createdAt: try row.decode(column: "created_at", as: Date.self),
+            expiresAt: try row.decode(column: "expires_at", as: Date.self),
+            bookingID: try row.decode(column: "booking_id", as: Int?.self)
         )
     }
 }
 
 extension Booking {
     static let columns: SQLQueryString = """
-        b.id, b.resource_id, r.name AS resource_name, b.user_id, b.purchase_quantity, b.booking_date, b.status
+        b.id, b.resource_id, r.name AS resource_name, b.user_id, b.purchase_quantity, b.booking_date, b.status, b.hold_id
         """
 
     init(row: any SQLRow) throws {
@@ -58,7 +109,8 @@ extension Booking {
             userID: try row.decode(column: "user_id", as: Int.self),
             purchaseQuantity: try row.decode(column: "purchase_quantity", as: Int.self),
             bookingDate: try row.decode(column: "booking_date", as: Date.self),
-            status: status
+            status: status,
+            holdID: try row.decode(column: "hold_id", as: Int?.self)
         )
     }
 }

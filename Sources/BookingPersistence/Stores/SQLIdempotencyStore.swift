@@ -21,14 +21,14 @@ struct SQLIdempotencyStore: IdempotencyStore {
 
             let takenOver = try await sql.raw("""
                 UPDATE idempotency_keys SET claim_token = \(bind: token), locked_at = \(bind: now)
-                WHERE user_id = \(bind: userID) AND idempotency_key = \(bind: key) AND booking_id IS NULL
+                WHERE user_id = \(bind: userID) AND idempotency_key = \(bind: key) AND booking_id IS NULL AND hold_id IS NULL
                   AND request_hash = \(bind: requestHash) AND locked_at < \(bind: staleBefore)
                 RETURNING claim_token
                 """).first()
             if takenOver != nil { return .claimed(token: token) }
 
             guard let row = try await sql.raw("""
-                SELECT request_hash, booking_id FROM idempotency_keys
+                SELECT request_hash, COALESCE(booking_id, hold_id) AS record_id FROM idempotency_keys
                 WHERE user_id = \(bind: userID) AND idempotency_key = \(bind: key)
                 """).first()
             else {
@@ -36,20 +36,24 @@ struct SQLIdempotencyStore: IdempotencyStore {
                 return .inProgress(requestHash: requestHash)
             }
             let storedHash = try row.decode(column: "request_hash", as: String.self)
-            if let bookingID = try row.decode(column: "booking_id", as: Int?.self) {
-                return .completed(bookingID: bookingID, requestHash: storedHash)
+            if let recordID = try row.decode(column: "record_id", as: Int?.self) {
+                return .completed(recordID: recordID, requestHash: storedHash)
             }
             return .inProgress(requestHash: storedHash)
         }
     }
 
-    func complete(userID: Int, key: String, token: String, bookingID: Int) async throws -> Bool {
-        try await session.write { sql in
+    func complete(userID: Int, key: String, token: String, record: IdempotentRecord) async throws -> Bool {
+        let assignment: SQLQueryString = switch record {
+        case .booking(let id): "booking_id = \(bind: id)"
+        case .hold(let id): "hold_id = \(bind: id)"
+        }
+        return try await session.write { sql in
             try await sql.raw("""
-                UPDATE idempotency_keys SET booking_id = \(bind: bookingID)
+                UPDATE idempotency_keys SET \(assignment)
                 WHERE user_id = \(bind: userID) AND idempotency_key = \(bind: key) AND claim_token = \(bind: token)
-                  AND booking_id IS NULL
-                RETURNING booking_id
+                  AND booking_id IS NULL AND hold_id IS NULL
+                RETURNING user_id
                 """).first() != nil
         }
     }
@@ -59,7 +63,7 @@ struct SQLIdempotencyStore: IdempotencyStore {
             try await sql.raw("""
                 DELETE FROM idempotency_keys
                 WHERE user_id = \(bind: userID) AND idempotency_key = \(bind: key) AND claim_token = \(bind: token)
-                  AND booking_id IS NULL
+                  AND booking_id IS NULL AND hold_id IS NULL
                 """).run()
         }
     }

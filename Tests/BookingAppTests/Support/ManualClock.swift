@@ -17,6 +17,11 @@ final class ManualClock: WallClock {
         current.withLock { $0 }
     }
 
+    /// Moves the clock to `date` exactly (advancing by a difference can miss it by a rounding error).
+    func set(_ date: Date) {
+        current.withLock { $0 = date }
+    }
+
     func advance(by seconds: TimeInterval) {
         current.withLock { $0 = $0.addingTimeInterval(seconds) }
     }

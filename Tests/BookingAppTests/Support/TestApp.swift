@@ -52,6 +52,13 @@ func withBookingApp(
     await cleanUp()
 }
 
+/// For races: requests wait for a pooled connection as long as they need on a loaded machine (the whole
+/// suite runs at once), since what a race tests is the outcome, not when a request is shed with a 503
+/// (OutageTests test that).
+func patientPool(_ config: inout AppConfig) {
+    config.databaseTimeout = 60
+}
+
 /// A thin JSON client over the in-memory application, with the sign-up and login steps tests repeat.
 struct TestClient: Sendable {
     let app: Application
@@ -145,13 +152,27 @@ struct TestClient: Sendable {
     func book(_ resource: Any, quantity: Any, token: String) async throws -> Reply {
         try await send(.POST, "/bookings/", token: token, json: ["resource": resource, "purchase_quantity": quantity])
     }
+
+    func hold(_ resource: Any, quantity: Any, ttl: Int? = nil, token: String) async throws -> Reply {
+        var body: [String: Any] = ["resource": resource, "quantity": quantity]
+        if let ttl { body["ttl_seconds"] = ttl }
+        return try await send(.POST, "/holds/", token: token, json: body)
+    }
+
+    /// A resource's listed stock: (available, held, total).
+    func stock(_ id: Int) async throws -> (available: Int, held: Int, total: Int) {
+        let item = try await resource(id)
+        return (try #require(item["available_quantity"] as? Int), try #require(item["held_quantity"] as? Int),
+                try #require(item["total_quantity"] as? Int))
+    }
 }
 
 /// Runs `test` against `count` applications sharing one fresh PostgreSQL database, each with its own
 /// connection pool: in-process stand-ins for server replicas behind a load balancer. They start
 /// concurrently, as replicas do, so their migrations race too.
 func withPostgresReplicas(
-    _ count: Int, configure adjust: (inout AppConfig) -> Void = { _ in }, _ test: ([TestClient]) async throws -> Void
+    _ count: Int, configure adjust: (inout AppConfig) -> Void = { _ in }, clock: any WallClock = SystemClock(),
+    _ test: ([TestClient]) async throws -> Void
 ) async throws {
     let (location, cleanUp) = try await TestDatabase.postgres.makeLocation()
     var config = AppConfig(database: location, databasePoolSize: 2,
@@ -162,7 +183,7 @@ func withPostgresReplicas(
         for _ in 0..<count {
             let app = try await Application.make(.testing)
             apps.append(app)
-            try configure(app, with: config)
+            try configure(app, with: config, clock: clock)
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for app in apps { group.addTask { try await prepare(app) } }

@@ -23,11 +23,7 @@ struct BookingController: APIController {
             body.resource?.reference, quantity: body.purchaseQuantity?.value, for: caller.user,
             idempotencyKey: req.headers.first(name: "Idempotency-Key")
         )
-        let response = try await BookingResponse(outcome.booking).encodeResponse(status: .created, for: req)
-        if outcome.replayed {
-            response.headers.replaceOrAdd(name: "Idempotent-Replayed", value: "true")
-        }
-        return response
+        return try await BookingResponse(outcome.booking).encodeResponse(status: .created, for: req).markReplayed(outcome.replayed)
     }
 
     /// `?resource=ID&status=active|cancelled|all&limit=1...1000&offset=N`
@@ -36,12 +32,7 @@ struct BookingController: APIController {
         query.resourceID = try req.integerQuery("resource")
         query.limit = try req.integerQuery("limit") ?? query.limit
         query.offset = try req.integerQuery("offset") ?? query.offset
-        if let status = req.query[String.self, at: "status"] {
-            guard let filter = BookingService.StatusFilter(rawValue: status) else {
-                throw AppError.invalidField(field: "status", reason: "status must be one of active, cancelled, all")
-            }
-            query.status = filter
-        }
+        query.status = try req.statusQuery(BookingService.StatusFilter.self) ?? query.status
         return try await req.domain.bookings.bookings(visibleTo: caller.user, query).map(BookingResponse.init)
     }
 

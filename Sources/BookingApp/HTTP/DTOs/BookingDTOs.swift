@@ -42,9 +42,11 @@ struct BookingResponse: Content {
     let purchaseQuantity: Int
     let bookingDate: String
     let status: String
+    /// The hold this booking confirmed; null for a direct booking.
+    let hold: Nullable<Int>
 
     enum CodingKeys: String, CodingKey {
-        case id, resource, user, status
+        case id, resource, user, status, hold
         case resourceName = "resource_name"
         case purchaseQuantity = "purchase_quantity"
         case bookingDate = "booking_date"
@@ -58,5 +60,6 @@ struct BookingResponse: Content {
         purchaseQuantity = booking.purchaseQuantity
         bookingDate = booking.bookingDate.wireFormat
         status = booking.status.rawValue
+        hold = Nullable(booking.holdID)
     }
 }

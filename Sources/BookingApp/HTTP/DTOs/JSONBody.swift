@@ -72,3 +72,44 @@ struct WholeNumber: Decodable {
         ))
     }
 }
+
+/// An optional field that is written as `null` when absent, so every object of a kind has the same keys
+/// (a synthesized `Encodable` leaves a nil optional out).
+struct Nullable<Value: Codable & Sendable>: Codable, Sendable {
+    let value: Value?
+
+    init(_ value: Value?) {
+        self.value = value
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        value = container.decodeNil() ? nil : try container.decode(Value.self)
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(value)
+    }
+}
+
+extension Response {
+    /// Marks an answer replayed from an earlier request with the same Idempotency-Key.
+    func markReplayed(_ replayed: Bool) -> Response {
+        if replayed { headers.replaceOrAdd(name: "Idempotent-Replayed", value: "true") }
+        return self
+    }
+}
+
+extension Request {
+    /// A listing's `status` query parameter, one of `Filter`'s raw values; nil when absent, a 400 listing
+    /// them otherwise.
+    func statusQuery<Filter: RawRepresentable & CaseIterable>(_ type: Filter.Type) throws -> Filter? where Filter.RawValue == String {
+        guard let text = query[String.self, at: "status"] else { return nil }
+        guard let filter = Filter(rawValue: text) else {
+            let names = Filter.allCases.map(\.rawValue).joined(separator: ", ")
+            throw AppError.invalidField(field: "status", reason: "status must be one of \(names)")
+        }
+        return filter
+    }
+}

@@ -6,16 +6,37 @@ struct ResourceRequest: Decodable {
     var description: String?
     var totalQuantity: WholeNumber?
     var availableQuantity: WholeNumber?
+    /// Absent: unchanged (nil); `null`: no limit (`.some(nil)`); a number: the limit.
+    var maxPerUser: Int??
+    var maxPerBooking: Int??
 
     enum CodingKeys: String, CodingKey {
         case name, description
         case totalQuantity = "total_quantity"
         case availableQuantity = "available_quantity"
+        case maxPerUser = "max_per_user"
+        case maxPerBooking = "max_per_booking"
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decodeIfPresent(String.self, forKey: .name)
+        description = try container.decodeIfPresent(String.self, forKey: .description)
+        totalQuantity = try container.decodeIfPresent(WholeNumber.self, forKey: .totalQuantity)
+        availableQuantity = try container.decodeIfPresent(WholeNumber.self, forKey: .availableQuantity)
+        maxPerUser = try Self.limit(.maxPerUser, in: container)
+        maxPerBooking = try Self.limit(.maxPerBooking, in: container)
+    }
+
+    private static func limit(_ key: CodingKeys, in container: KeyedDecodingContainer<CodingKeys>) throws -> Int?? {
+        guard container.contains(key) else { return nil }
+        if try container.decodeNil(forKey: key) { return .some(nil) }
+        return .some(try container.decode(WholeNumber.self, forKey: key).value)
     }
 
     var draft: ResourceService.Draft {
         .init(name: name, description: description, totalQuantity: totalQuantity?.value,
-              availableQuantity: availableQuantity?.value)
+              availableQuantity: availableQuantity?.value, maxPerUser: maxPerUser ?? nil, maxPerBooking: maxPerBooking ?? nil)
     }
 
     /// For PATCH: available stock follows total_quantity and bookings, so it cannot be set directly.
@@ -26,7 +47,8 @@ struct ResourceRequest: Decodable {
                 reason: "available_quantity cannot be set directly; change total_quantity and it moves by the same amount"
             )
         }
-        return .init(name: name, description: description, totalQuantity: totalQuantity?.value)
+        return .init(name: name, description: description, totalQuantity: totalQuantity?.value,
+                     maxPerUser: maxPerUser, maxPerBooking: maxPerBooking)
     }
 }
 
@@ -36,11 +58,18 @@ struct ResourceResponse: Content {
     let description: String
     let totalQuantity: Int
     let availableQuantity: Int
+    let heldQuantity: Int
+    /// null when unset, so every item has the same keys.
+    let maxPerUser: Nullable<Int>
+    let maxPerBooking: Nullable<Int>
 
     enum CodingKeys: String, CodingKey {
         case id, name, description
         case totalQuantity = "total_quantity"
         case availableQuantity = "available_quantity"
+        case heldQuantity = "held_quantity"
+        case maxPerUser = "max_per_user"
+        case maxPerBooking = "max_per_booking"
     }
 
     init(_ resource: Resource) {
@@ -49,6 +78,9 @@ struct ResourceResponse: Content {
         description = resource.description
         totalQuantity = resource.stock.total
         availableQuantity = resource.stock.available
+        heldQuantity = resource.stock.held
+        maxPerUser = Nullable(resource.limits.maxPerUser)
+        maxPerBooking = Nullable(resource.limits.maxPerBooking)
     }
 }
 

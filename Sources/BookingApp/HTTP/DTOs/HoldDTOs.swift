@@ -1,0 +1,47 @@
+import BookingDomain
+import Vapor
+
+struct HoldRequest: Decodable {
+    var resource: BookingRequest.ResourceField?
+    var quantity: WholeNumber?
+    var ttlSeconds: WholeNumber?
+
+    enum CodingKeys: String, CodingKey {
+        case resource, quantity
+        case ttlSeconds = "ttl_seconds"
+    }
+}
+
+struct HoldResponse: Content {
+    let id: Int
+    let resource: Int
+    let resourceName: String
+    let user: Int
+    let quantity: Int
+    /// As at the moment of the answer: a hold past its `expires_at` is `expired` whether or not anything
+    /// has written that down.
+    let status: String
+    let createdAt: String
+    let expiresAt: String
+    /// The booking a confirmed hold became; null otherwise.
+    let booking: Nullable<Int>
+
+    enum CodingKeys: String, CodingKey {
+        case id, resource, user, quantity, status, booking
+        case resourceName = "resource_name"
+        case createdAt = "created_at"
+        case expiresAt = "expires_at"
+    }
+
+    init(_ hold: Hold, status: Hold.Status) {
+        id = hold.id
+        resource = hold.resourceID
+        resourceName = hold.resourceName
+        user = hold.userID
+        quantity = hold.quantity
+        self.status = status.rawValue
+        createdAt = hold.createdAt.wireFormat
+        expiresAt = hold.expiresAt.wireFormat
+        booking = Nullable(hold.bookingID)
+    }
+}
