@@ -1,7 +1,7 @@
 import Foundation
 
 /// Where every rule that depends on the time reads it: token lifetimes, throttle windows, Idempotency-Key
-/// leases and lifetimes, housekeeping (and, next, hold expiry).
+/// leases and lifetimes, housekeeping, and hold expiry.
 ///
 /// The app's clock is authoritative, not the database's. Every timestamp a rule compares was written by
 /// the same kind of clock (a replica's `now()`), so tests can move time by moving this clock instead of
@@ -10,6 +10,12 @@ import Foundation
 /// seconds early. Every time rule here has a margin far above NTP's milliseconds (the shortest is the
 /// 10-second Idempotency-Key lease), and no invariant about stock depends on time at all: a skewed clock
 /// can end a window early or late, never book a unit twice.
+///
+/// Holds follow the same rule rather than PostgreSQL's `now()`: whether a hold has lapsed is decided with
+/// this clock, but always under the resource's row lock and written down there (status `expired`), so
+/// replicas whose clocks differ by `d` can disagree only about *when* in a window of `d` a hold lapsed,
+/// never about whether its units are held or free once one of them has decided. Tests set the clock to a
+/// hold's `expires_at` minus 1 ms and to `expires_at` exactly, on both databases.
 public protocol WallClock: Sendable {
     func now() -> Date
 }
