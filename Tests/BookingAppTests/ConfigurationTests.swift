@@ -29,6 +29,14 @@ struct ConfigurationTests {
         #expect(try AppConfig.fromEnvironment(["REQUEST_BODY_MEMORY": "131072"]).requestBodyMemory == 131_072)
     }
 
+    @Test("HOLD_TTL: ten minutes by default, from 30 seconds to 24 hours")
+    func holdTTL() throws {
+        #expect(try AppConfig.fromEnvironment([:]).holdTTL == 600)
+        #expect(try AppConfig.fromEnvironment(["HOLD_TTL": "30s"]).holdTTL == 30)
+        #expect(try AppConfig.fromEnvironment(["HOLD_TTL": "24h"]).holdTTL == 86_400)
+        #expect(try AppConfig.fromEnvironment(["HOLD_TTL": "5m"]).holdTTL == 300)
+    }
+
     @Test("database URLs choose the driver")
     func databaseURLs() throws {
         #expect(try AppConfig.fromEnvironment(["DATABASE_URL": "postgres://u:p@db:5432/booking"]).database
@@ -53,6 +61,9 @@ struct ConfigurationTests {
             (["HTTP_IDLE_TIMEOUT": "soon"], "HTTP_IDLE_TIMEOUT"),
             (["REQUEST_BODY_TIMEOUT": "-1"], "REQUEST_BODY_TIMEOUT"),
             (["REQUEST_BODY_MEMORY": "lots"], "REQUEST_BODY_MEMORY"),
+            (["HOLD_TTL": "29"], "HOLD_TTL"),
+            (["HOLD_TTL": "25h"], "HOLD_TTL"),
+            (["HOLD_TTL": "soon"], "HOLD_TTL"),
             (["REQUEST_BODY_MEMORY": "100"], "REQUEST_BODY_MEMORY"),
             (["REQUEST_BODY_MEMORY": "127kb"], "REQUEST_BODY_MEMORY"),
             (["REQUEST_BODY_MEMORY": "17gb"], "REQUEST_BODY_MEMORY"),

@@ -150,6 +150,9 @@ struct HoldTests {
             let id = try await client.createResource("Bikes", total: 6, adminToken: try await client.adminToken())
             let token = try await client.userToken("cyclist")
             for _ in 0..<3 { #expect(try await client.hold(id, quantity: 2, ttl: 40, token: token).status == .created) }
+            #expect(try await client.app.domain.holds.tidy() == 0)
+            let before = MetricsTests.Samples(try await client.send(.GET, "/metrics").text)
+            #expect(before["booking_units_held"] == 6)
             clock.advance(by: 40)
             #expect(try await client.app.domain.holds.tidy(batch: 2) == 3)
             #expect(try await client.app.domain.holds.tidy() == 0)

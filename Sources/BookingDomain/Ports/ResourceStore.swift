@@ -6,6 +6,8 @@ public protocol ResourceStore: Sendable {
     /// Every resource, by id, with its stock as at `now` (units of holds expired by then are available).
     func all(at now: Date) async throws -> [Resource]
     func find(_ reference: ResourceReference, at now: Date) async throws -> Resource?
+    /// The units held, unexpired at `now`, across all resources.
+    func unitsHeld(at now: Date) async throws -> Int
     /// Each resource with its bookings and holds counted, as at `now`.
     func stockReport(at now: Date) async throws -> [ResourceStock]
     /// Changes the name, description and/or limits (a limit of `.some(nil)` is removed); false when the

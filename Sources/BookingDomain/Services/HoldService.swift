@@ -131,8 +131,7 @@ public struct HoldService: Sendable {
             total += reclaimed
             if reclaimed < batch { break }
         }
-        let resources = try await storage.resources.all(at: clock.now())
-        metrics.unitsHeld(resources.reduce(0) { $0 + $1.stock.held })
+        metrics.unitsHeld(try await storage.resources.unitsHeld(at: clock.now()))
         return total
     }
 
