@@ -43,7 +43,7 @@ struct BookingResponse: Content {
     let bookingDate: String
     let status: String
     /// The hold this booking confirmed; null for a direct booking.
-    let hold: Nullable<Int>
+    let hold: Int?
 
     enum CodingKeys: String, CodingKey {
         case id, resource, user, status, hold
@@ -60,6 +60,18 @@ struct BookingResponse: Content {
         purchaseQuantity = booking.purchaseQuantity
         bookingDate = booking.bookingDate.wireFormat
         status = booking.status.rawValue
-        hold = Nullable(booking.holdID)
+        hold = booking.holdID
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(resource, forKey: .resource)
+        try container.encode(resourceName, forKey: .resourceName)
+        try container.encode(user, forKey: .user)
+        try container.encode(purchaseQuantity, forKey: .purchaseQuantity)
+        try container.encode(bookingDate, forKey: .bookingDate)
+        try container.encode(status, forKey: .status)
+        try container.encodeOrNull(hold, forKey: .hold)
     }
 }

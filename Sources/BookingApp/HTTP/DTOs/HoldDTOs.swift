@@ -24,7 +24,7 @@ struct HoldResponse: Content {
     let createdAt: String
     let expiresAt: String
     /// The booking a confirmed hold became; null otherwise.
-    let booking: Nullable<Int>
+    let booking: Int?
 
     enum CodingKeys: String, CodingKey {
         case id, resource, user, quantity, status, booking
@@ -42,6 +42,19 @@ struct HoldResponse: Content {
         self.status = status.rawValue
         createdAt = hold.createdAt.wireFormat
         expiresAt = hold.expiresAt.wireFormat
-        booking = Nullable(hold.bookingID)
+        booking = hold.bookingID
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(resource, forKey: .resource)
+        try container.encode(resourceName, forKey: .resourceName)
+        try container.encode(user, forKey: .user)
+        try container.encode(quantity, forKey: .quantity)
+        try container.encode(status, forKey: .status)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(expiresAt, forKey: .expiresAt)
+        try container.encodeOrNull(booking, forKey: .booking)
     }
 }

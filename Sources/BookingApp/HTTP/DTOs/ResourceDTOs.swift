@@ -60,8 +60,8 @@ struct ResourceResponse: Content {
     let availableQuantity: Int
     let heldQuantity: Int
     /// null when unset, so every item has the same keys.
-    let maxPerUser: Nullable<Int>
-    let maxPerBooking: Nullable<Int>
+    let maxPerUser: Int?
+    let maxPerBooking: Int?
 
     enum CodingKeys: String, CodingKey {
         case id, name, description
@@ -79,8 +79,20 @@ struct ResourceResponse: Content {
         totalQuantity = resource.stock.total
         availableQuantity = resource.stock.available
         heldQuantity = resource.stock.held
-        maxPerUser = Nullable(resource.limits.maxPerUser)
-        maxPerBooking = Nullable(resource.limits.maxPerBooking)
+        maxPerUser = resource.limits.maxPerUser
+        maxPerBooking = resource.limits.maxPerBooking
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(name, forKey: .name)
+        try container.encode(description, forKey: .description)
+        try container.encode(totalQuantity, forKey: .totalQuantity)
+        try container.encode(availableQuantity, forKey: .availableQuantity)
+        try container.encode(heldQuantity, forKey: .heldQuantity)
+        try container.encodeOrNull(maxPerUser, forKey: .maxPerUser)
+        try container.encodeOrNull(maxPerBooking, forKey: .maxPerBooking)
     }
 }
 
