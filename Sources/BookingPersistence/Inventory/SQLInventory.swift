@@ -9,8 +9,9 @@ import SQLKit
 /// transaction that first locks the resource row (``locked(_:at:in:)``), so movements on one resource are
 /// serialized on every server, and reads the user's units and the holds only after it has the lock. The
 /// lock also reclaims the resource's lapsed holds, so the stock it returns is exact. On PostgreSQL a
-/// booking of a resource without limits first tries one conditional statement on the pool (the hot path,
-/// one round trip); it falls back to the locked transaction only when that statement cannot decide. The
+/// booking or a hold of a resource without limits first tries one conditional statement on the pool (the
+/// hot path, one round trip); it falls back to the locked transaction only when that statement cannot
+/// decide. The
 /// schema's CHECK constraints (`0 <= available`, `0 <= held`, `available + held <= total`) refuse to
 /// commit anything else even if a statement here were wrong.
 struct SQLInventory: Inventory {
@@ -36,18 +37,23 @@ struct SQLInventory: Inventory {
     func book(_ quantity: Int, of reference: ResourceReference, for userID: Int, at now: Date) async throws -> Booking {
         if session.dialect == .postgres {
             if let booked = try await bookInOneStatement(quantity, of: reference, for: userID, at: now) { return booked }
-            // Nothing was taken. Without limits, and without lapsed holds whose units would make it fit, the
-            // answer is no, and it needs no lock: say why from the resource as it is now.
-            guard let current = try await SQLResourceStore(session: session).find(reference, at: now) else { throw AppError.resourceNotFound }
-            if current.limits.isUnlimited, current.stock.available < quantity {
-                throw AppError.insufficientQuantity(requested: quantity, available: current.stock.available)
-            }
+            try await refuseWithoutLockIfPlain(quantity, of: reference, at: now)
         }
         return try await take(quantity, of: reference, for: userID, at: now) { tx, resource in
             try await tx.sql.raw("""
                 UPDATE resources SET available_quantity = available_quantity - \(bind: quantity) WHERE id = \(bind: resource.id)
                 """).run()
             return try await Self.insertBooking(of: resource, quantity: quantity, for: userID, hold: nil, at: now, in: tx)
+        }
+    }
+
+    /// After PostgreSQL's one statement took nothing: without limits, and without lapsed holds whose units
+    /// would make the request fit, the answer is no, and it needs no lock; say why from the resource as it
+    /// is now. Otherwise return, and the locked transaction decides.
+    private func refuseWithoutLockIfPlain(_ quantity: Int, of reference: ResourceReference, at now: Date) async throws {
+        guard let current = try await SQLResourceStore(session: session).find(reference, at: now) else { throw AppError.resourceNotFound }
+        if current.limits.isUnlimited, current.stock.available < quantity {
+            throw AppError.insufficientQuantity(requested: quantity, available: current.stock.available)
         }
     }
 
@@ -79,7 +85,11 @@ struct SQLInventory: Inventory {
     }
 
     func hold(_ quantity: Int, of reference: ResourceReference, for userID: Int, until expiresAt: Date, at now: Date) async throws -> Hold {
-        try await take(quantity, of: reference, for: userID, at: now) { tx, resource in
+        if session.dialect == .postgres {
+            if let held = try await holdInOneStatement(quantity, of: reference, for: userID, until: expiresAt, at: now) { return held }
+            try await refuseWithoutLockIfPlain(quantity, of: reference, at: now)
+        }
+        return try await take(quantity, of: reference, for: userID, at: now) { tx, resource in
             try await tx.sql.raw("""
                 UPDATE resources SET available_quantity = available_quantity - \(bind: quantity),
                     held_quantity = held_quantity + \(bind: quantity)
@@ -91,6 +101,34 @@ struct SQLInventory: Inventory {
                 """)
             return Hold(id: id, resourceID: resource.id, resourceName: resource.name,
                         userID: userID, quantity: quantity, storedStatus: .held, createdAt: now, expiresAt: expiresAt, bookingID: nil)
+        }
+    }
+
+    /// The hold's counterpart of ``bookInOneStatement(_:of:for:at:)``: for a resource without limits, the
+    /// conditional UPDATE (available to held) and the hold's INSERT in one statement. It locks only the
+    /// resource row, like the locked path, so the lock order stays the resource row first.
+    private func holdInOneStatement(
+        _ quantity: Int, of reference: ResourceReference, for userID: Int, until expiresAt: Date, at now: Date
+    ) async throws -> Hold? {
+        try await session.write { sql in
+            try await sql.raw("""
+                WITH taken AS (
+                    UPDATE resources SET available_quantity = available_quantity - \(bind: quantity),
+                        held_quantity = held_quantity + \(bind: quantity)
+                    WHERE \(Resource.matching(reference)) AND available_quantity >= \(bind: quantity)
+                      AND max_per_user IS NULL AND max_per_booking IS NULL
+                    RETURNING id, name
+                ), held AS (
+                    INSERT INTO holds (resource_id, user_id, quantity, status, created_at, expires_at)
+                    SELECT id, \(bind: userID), \(bind: quantity), \(bind: Hold.Status.held.rawValue), \(bind: now), \(bind: expiresAt) FROM taken
+                    RETURNING id, resource_id
+                )
+                SELECT held.id, held.resource_id, taken.name AS resource_name FROM held, taken
+                """).first().map { row in
+                Hold(id: try row.decode(column: "id", as: Int.self), resourceID: try row.decode(column: "resource_id", as: Int.self),
+                     resourceName: try row.decode(column: "resource_name", as: String.self), userID: userID, quantity: quantity,
+                     storedStatus: .held, createdAt: now, expiresAt: expiresAt, bookingID: nil)
+            }
         }
     }
 
