@@ -52,11 +52,12 @@ func withBookingApp(
     await cleanUp()
 }
 
-/// For races: requests wait for a pooled connection as long as they need on a loaded machine (the whole
-/// suite runs at once), since what a race tests is the outcome, not when a request is shed with a 503
-/// (OutageTests test that).
+/// For races: requests wait for a pooled connection and for the password hasher as long as they need on a
+/// loaded machine (the whole suite runs at once), since what a race tests is the outcome, not when a
+/// request is shed with a 503 (OutageTests and LoadSheddingTests test that).
 func patientPool(_ config: inout AppConfig) {
     config.databaseTimeout = 60
+    config.passwordQueueMaxWait = 60
 }
 
 /// A thin JSON client over the in-memory application, with the sign-up and login steps tests repeat.
