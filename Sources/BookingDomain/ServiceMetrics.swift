@@ -55,19 +55,20 @@ public struct ServiceMetrics: Sendable {
         bookingsCancelled = Counter(label: "booking_bookings_cancelled_total", factory: factory)
         unitsBooked = Counter(label: "booking_units_booked_total", factory: factory)
         unitsReleased = Counter(label: "booking_units_released_total", factory: factory)
-        refusals = Dictionary(uniqueKeysWithValues: Refusal.allCases.map { reason in
-            (reason, Counter(label: "booking_refusals_total", dimensions: [("reason", reason.rawValue)], factory: factory))
-        })
-        holdRefusals = Dictionary(uniqueKeysWithValues: Refusal.allCases.map { reason in
-            (reason, Counter(label: "booking_hold_refusals_total", dimensions: [("reason", reason.rawValue)], factory: factory))
-        })
+        refusals = Self.counters("booking_refusals_total", by: "reason", factory: factory)
+        holdRefusals = Self.counters("booking_hold_refusals_total", by: "reason", factory: factory)
         // By status: `held` counts holds created, the others how many holds ended that way.
-        holds = Dictionary(uniqueKeysWithValues: Hold.Status.allCases.map { status in
-            (status, Counter(label: "booking_holds_total", dimensions: [("status", status.rawValue)], factory: factory))
-        })
+        holds = Self.counters("booking_holds_total", by: "status", factory: factory)
         unitsHeld = Gauge(label: "booking_units_held", factory: factory)
-        logins = Dictionary(uniqueKeysWithValues: LoginOutcome.allCases.map { outcome in
-            (outcome, Counter(label: "booking_logins_total", dimensions: [("outcome", outcome.rawValue)], factory: factory))
+        logins = Self.counters("booking_logins_total", by: "outcome", factory: factory)
+    }
+
+    /// One series of `label` per case of `Key`, told apart by the dimension `dimension`.
+    private static func counters<Key: RawRepresentable & CaseIterable & Hashable>(
+        _ label: String, by dimension: String, factory: any MetricsFactory
+    ) -> [Key: Counter] where Key.RawValue == String {
+        Dictionary(uniqueKeysWithValues: Key.allCases.map { key in
+            (key, Counter(label: label, dimensions: [(dimension, key.rawValue)], factory: factory))
         })
     }
 

@@ -19,3 +19,14 @@ public struct User: Sendable, Equatable {
         self.createdAt = createdAt
     }
 }
+
+extension User {
+    /// Whose bookings and holds this user may see and act on: their own (their id), or, for an admin,
+    /// everyone's (nil). Someone else's record is "not found", so ids reveal nothing.
+    public var ownerScope: Int? { isAdmin ? nil : id }
+
+    /// Whether a record owned by `ownerID` is within ``ownerScope``.
+    public func mayAccess(ownerID: Int) -> Bool {
+        ownerScope.map { $0 == ownerID } ?? true
+    }
+}

@@ -106,7 +106,7 @@ public struct AccountService: Sendable {
     /// One user: an admin may read anyone, anyone else only themself; another id is "not found", so ids
     /// reveal nothing about who exists.
     public func user(id: Int, visibleTo viewer: User) async throws -> User {
-        guard viewer.isAdmin || viewer.id == id, let user = try await storage.users.find(id: id) else {
+        guard viewer.mayAccess(ownerID: id), let user = try await storage.users.find(id: id) else {
             throw AppError.userNotFound
         }
         return user

@@ -101,14 +101,14 @@ public struct BookingService: Sendable {
 
     /// Cancels a booking and returns its units, exactly once. Someone else's booking is "not found".
     public func cancel(bookingID: Int, by user: User) async throws -> Booking {
-        let cancelled = try await storage.inventory.cancel(bookingID: bookingID, ownerID: user.isAdmin ? nil : user.id, at: clock.now())
+        let cancelled = try await storage.inventory.cancel(bookingID: bookingID, ownerID: user.ownerScope, at: clock.now())
         metrics.cancelled(cancelled)
         return cancelled
     }
 
     /// One booking, if it is the caller's or the caller is an admin; someone else's is "not found".
     public func booking(id: Int, visibleTo user: User) async throws -> Booking {
-        guard let booking = try await storage.bookings.find(id: id), user.isAdmin || booking.userID == user.id else {
+        guard let booking = try await storage.bookings.find(id: id), user.mayAccess(ownerID: booking.userID) else {
             throw AppError.bookingNotFound
         }
         return booking
@@ -123,7 +123,7 @@ public struct BookingService: Sendable {
         case .all: nil
         }
         return try await storage.bookings.list(BookingFilter(
-            userID: user.isAdmin ? nil : user.id, resourceID: query.resourceID, status: status,
+            userID: user.ownerScope, resourceID: query.resourceID, status: status,
             limit: query.limit, offset: query.offset
         ))
     }

@@ -92,21 +92,21 @@ public struct HoldService: Sendable {
 
     /// Confirms a hold of the caller's (an admin: anyone's) into a booking, exactly once.
     public func confirm(holdID: Int, by user: User) async throws -> Confirmation {
-        let confirmed = try await storage.inventory.confirm(holdID: holdID, ownerID: user.isAdmin ? nil : user.id, at: clock.now())
+        let confirmed = try await storage.inventory.confirm(holdID: holdID, ownerID: user.ownerScope, at: clock.now())
         if confirmed.created { metrics.confirmed(confirmed.booking) }
         return Confirmation(booking: confirmed.booking, created: confirmed.created)
     }
 
     /// Releases a held hold's units, exactly once.
     public func release(holdID: Int, by user: User) async throws -> Hold {
-        let released = try await storage.inventory.release(holdID: holdID, ownerID: user.isAdmin ? nil : user.id, at: clock.now())
+        let released = try await storage.inventory.release(holdID: holdID, ownerID: user.ownerScope, at: clock.now())
         metrics.released(released)
         return released
     }
 
     /// One hold, if it is the caller's or the caller is an admin; someone else's is "not found".
     public func hold(id: Int, visibleTo user: User) async throws -> Hold {
-        guard let hold = try await storage.holds.find(id: id), user.isAdmin || hold.userID == user.id else {
+        guard let hold = try await storage.holds.find(id: id), user.mayAccess(ownerID: hold.userID) else {
             throw AppError.holdNotFound
         }
         return hold
@@ -116,7 +116,7 @@ public struct HoldService: Sendable {
     public func holds(visibleTo user: User, _ query: Query) async throws -> [Hold] {
         try Validate.page(limit: query.limit, offset: query.offset)
         return try await storage.holds.list(HoldFilter(
-            userID: user.isAdmin ? nil : user.id, resourceID: query.resourceID, status: Hold.Status(rawValue: query.status.rawValue),
+            userID: user.ownerScope, resourceID: query.resourceID, status: Hold.Status(rawValue: query.status.rawValue),
             limit: query.limit, offset: query.offset
         ), at: clock.now())
     }

@@ -11,8 +11,7 @@ import SQLKit
 /// lock also reclaims the resource's lapsed holds, so the stock it returns is exact. On PostgreSQL a
 /// booking or a hold of a resource without limits first tries one conditional statement on the pool (the
 /// hot path, one round trip); it falls back to the locked transaction only when that statement cannot
-/// decide. The
-/// schema's CHECK constraints (`0 <= available`, `0 <= held`, `available + held <= total`) refuse to
+/// decide. The schema's CHECK constraints (`0 <= available`, `0 <= held`, `available + held <= total`) refuse to
 /// commit anything else even if a statement here were wrong.
 struct SQLInventory: Inventory {
     /// The storage this inventory came from: on the pool, or bound to a transaction.
@@ -57,29 +56,42 @@ struct SQLInventory: Inventory {
         }
     }
 
-    /// PostgreSQL's hot path: the conditional UPDATE and the INSERT in one statement, atomic on its own,
-    /// for a resource without limits. On the pool a booking costs one round trip, and the row lock is held
-    /// for no longer than the statement. nil when it took nothing (too few units, limits, no such resource).
+    /// PostgreSQL's hot path: a booking's conditional UPDATE and INSERT in one statement (``takeInOneStatement``).
     private func bookInOneStatement(_ quantity: Int, of reference: ResourceReference, for userID: Int, at now: Date) async throws -> Booking? {
-        try await session.write { sql in
+        try await takeInOneStatement(quantity, of: reference, holding: false, insert: """
+            INSERT INTO bookings (resource_id, user_id, purchase_quantity, status, booking_date)
+            SELECT id, \(bind: userID), \(bind: quantity), \(bind: Booking.Status.active.rawValue), \(bind: now) FROM taken
+            """).map { taken in
+            Booking(id: taken.id, resourceID: taken.resourceID, resourceName: taken.resourceName,
+                    userID: userID, purchaseQuantity: quantity, bookingDate: now, status: .active)
+        }
+    }
+
+    /// For a resource without limits, the conditional UPDATE that takes `quantity` available units (to
+    /// held when `holding`) and the INSERT of the record that gets them (`insert`, selecting from `taken`),
+    /// in one statement, atomic on its own: on the pool it costs one round trip, and it locks only the
+    /// resource row, for no longer than the statement, so the lock order stays the resource row first.
+    /// The new record's id with its resource's id and name; nil when it took nothing (too few units,
+    /// limits, no such resource).
+    private func takeInOneStatement(
+        _ quantity: Int, of reference: ResourceReference, holding: Bool, insert: SQLQueryString
+    ) async throws -> (id: Int, resourceID: Int, resourceName: String)? {
+        let toHeld: SQLQueryString = holding ? ", held_quantity = held_quantity + \(bind: quantity)" : ""
+        return try await session.write { sql in
             try await sql.raw("""
                 WITH taken AS (
-                    UPDATE resources SET available_quantity = available_quantity - \(bind: quantity)
+                    UPDATE resources SET available_quantity = available_quantity - \(bind: quantity)\(toHeld)
                     WHERE \(Resource.matching(reference)) AND available_quantity >= \(bind: quantity)
                       AND max_per_user IS NULL AND max_per_booking IS NULL
                     RETURNING id, name
-                ), booked AS (
-                    INSERT INTO bookings (resource_id, user_id, purchase_quantity, status, booking_date)
-                    SELECT id, \(bind: userID), \(bind: quantity), \(bind: Booking.Status.active.rawValue), \(bind: now) FROM taken
+                ), made AS (
+                    \(insert)
                     RETURNING id, resource_id
                 )
-                SELECT booked.id, booked.resource_id, taken.name AS resource_name FROM booked, taken
+                SELECT made.id, made.resource_id, taken.name AS resource_name FROM made, taken
                 """).first().map { row in
-                Booking(
-                    id: try row.decode(column: "id", as: Int.self), resourceID: try row.decode(column: "resource_id", as: Int.self),
-                    resourceName: try row.decode(column: "resource_name", as: String.self),
-                    userID: userID, purchaseQuantity: quantity, bookingDate: now, status: .active
-                )
+                (try row.decode(column: "id", as: Int.self), try row.decode(column: "resource_id", as: Int.self),
+                 try row.decode(column: "resource_name", as: String.self))
             }
         }
     }
@@ -104,31 +116,16 @@ struct SQLInventory: Inventory {
         }
     }
 
-    /// The hold's counterpart of ``bookInOneStatement(_:of:for:at:)``: for a resource without limits, the
-    /// conditional UPDATE (available to held) and the hold's INSERT in one statement. It locks only the
-    /// resource row, like the locked path, so the lock order stays the resource row first.
+    /// The hold's counterpart of ``bookInOneStatement(_:of:for:at:)``: available to held, and the hold's INSERT.
     private func holdInOneStatement(
         _ quantity: Int, of reference: ResourceReference, for userID: Int, until expiresAt: Date, at now: Date
     ) async throws -> Hold? {
-        try await session.write { sql in
-            try await sql.raw("""
-                WITH taken AS (
-                    UPDATE resources SET available_quantity = available_quantity - \(bind: quantity),
-                        held_quantity = held_quantity + \(bind: quantity)
-                    WHERE \(Resource.matching(reference)) AND available_quantity >= \(bind: quantity)
-                      AND max_per_user IS NULL AND max_per_booking IS NULL
-                    RETURNING id, name
-                ), held AS (
-                    INSERT INTO holds (resource_id, user_id, quantity, status, created_at, expires_at)
-                    SELECT id, \(bind: userID), \(bind: quantity), \(bind: Hold.Status.held.rawValue), \(bind: now), \(bind: expiresAt) FROM taken
-                    RETURNING id, resource_id
-                )
-                SELECT held.id, held.resource_id, taken.name AS resource_name FROM held, taken
-                """).first().map { row in
-                Hold(id: try row.decode(column: "id", as: Int.self), resourceID: try row.decode(column: "resource_id", as: Int.self),
-                     resourceName: try row.decode(column: "resource_name", as: String.self), userID: userID, quantity: quantity,
-                     storedStatus: .held, createdAt: now, expiresAt: expiresAt, bookingID: nil)
-            }
+        try await takeInOneStatement(quantity, of: reference, holding: true, insert: """
+            INSERT INTO holds (resource_id, user_id, quantity, status, created_at, expires_at)
+            SELECT id, \(bind: userID), \(bind: quantity), \(bind: Hold.Status.held.rawValue), \(bind: now), \(bind: expiresAt) FROM taken
+            """).map { taken in
+            Hold(id: taken.id, resourceID: taken.resourceID, resourceName: taken.resourceName, userID: userID, quantity: quantity,
+                 storedStatus: .held, createdAt: now, expiresAt: expiresAt, bookingID: nil)
         }
     }
 
