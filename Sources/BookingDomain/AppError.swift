@@ -45,6 +45,17 @@ public enum AppError: Error, Equatable, Sendable {
     case perUserLimit(max: Int, remaining: Int)
     /// More units in one booking or hold than the resource allows.
     case perBookingLimit(max: Int)
+    /// The user already has an open entry (waiting or offered) in this resource's waiting list.
+    case alreadyWaiting
+    case waitlistEntryNotFound
+    /// The entry has no offer pending: it is still waiting, or its offer was accepted, declined or has lapsed.
+    case noPendingOffer
+    /// The entry has left the list already (accepted, declined, expired, left or removed).
+    case waitlistEntryEnded
+    /// The units asked for are free but kept for the `waiting` entries of the resource's waiting list.
+    case reservedForWaitlist(available: Int, waiting: Int)
+    /// A resource with entries waiting cannot be deleted.
+    case resourceHasWaitingList(count: Int)
     /// Too much work is queued (password hashing in a flood); retry after that many seconds.
     case overloaded(retryAfter: Int)
 }

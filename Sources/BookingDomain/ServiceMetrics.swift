@@ -1,7 +1,7 @@
 import CoreMetrics
 
 /// What the domain services count for `/metrics`: bookings made and cancelled, holds by how they ended,
-/// the units they moved, bookings and holds refused and why, and logins by outcome.
+/// the units they moved, bookings and holds refused and why, waiting lists and their offers, and logins by outcome.
 ///
 /// Every series is created up front, so each is exported from the first scrape at 0 and a `rate()`
 /// over it never starts with a gap.
@@ -32,6 +32,16 @@ public struct ServiceMetrics: Sendable {
         }
     }
 
+    /// How entries join and leave waiting lists on their own (offers are counted by ``OfferOutcome``).
+    public enum WaitlistChange: String, CaseIterable, Sendable {
+        case joined, left, removed
+    }
+
+    /// Offers made to waiting-list entries, and how they ended.
+    public enum OfferOutcome: String, CaseIterable, Sendable {
+        case made, accepted, declined, expired
+    }
+
     public enum LoginOutcome: String, CaseIterable, Sendable {
         case success
         /// Wrong username or password, or a deactivated account.
@@ -49,6 +59,9 @@ public struct ServiceMetrics: Sendable {
     private let holds: [Hold.Status: Counter]
     private let unitsHeld: Gauge
     private let logins: [LoginOutcome: Counter]
+    private let waitlistChanges: [WaitlistChange: Counter]
+    private let offers: [OfferOutcome: Counter]
+    private let entriesWaiting: Gauge
 
     public init(factory: any MetricsFactory) {
         bookingsCreated = Counter(label: "booking_bookings_created_total", factory: factory)
@@ -61,6 +74,9 @@ public struct ServiceMetrics: Sendable {
         holds = Self.counters("booking_holds_total", by: "status", factory: factory)
         unitsHeld = Gauge(label: "booking_units_held", factory: factory)
         logins = Self.counters("booking_logins_total", by: "outcome", factory: factory)
+        waitlistChanges = Self.counters("booking_waitlist_entries_total", by: "change", factory: factory)
+        offers = Self.counters("booking_waitlist_offers_total", by: "outcome", factory: factory)
+        entriesWaiting = Gauge(label: "booking_waitlist_waiting", factory: factory)
     }
 
     /// One series of `label` per case of `Key`, told apart by the dimension `dimension`.
@@ -102,11 +118,24 @@ public struct ServiceMetrics: Sendable {
         holds[.released]?.increment()
     }
 
-    /// Holds whose expiry the inventory has just written down (at a stock movement on their resource, or by
-    /// the expiry job), counted once each.
-    public func expired(holds count: Int) {
-        guard count > 0 else { return }
-        holds[.expired]?.increment(by: count)
+    /// What a committed inventory transaction did on its own account: holds whose expiry it wrote down (at
+    /// a stock movement on their resource, or in the expiry job) and offers, counted once each.
+    public func record(_ events: StockEvents) {
+        guard !events.isEmpty else { return }
+        if events.holdsExpired > 0 { holds[.expired]?.increment(by: events.holdsExpired) }
+        for (outcome, count) in [(OfferOutcome.made, events.offersMade), (.accepted, events.offersAccepted),
+                                 (.declined, events.offersDeclined), (.expired, events.offersExpired)] where count > 0 {
+            offers[outcome]?.increment(by: count)
+        }
+    }
+
+    public func waitlist(_ change: WaitlistChange) {
+        waitlistChanges[change]?.increment()
+    }
+
+    /// The entries waiting across all waiting lists: the database's figure when last read.
+    public func entriesWaiting(_ count: Int) {
+        entriesWaiting.record(count)
     }
 
     /// The units held, unexpired, across all resources: the database's figure when last read.

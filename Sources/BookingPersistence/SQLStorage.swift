@@ -1,6 +1,7 @@
 import AsyncPrimitives
 import BookingDomain
 import CoreMetrics
+import Foundation
 import SQLKit
 import Synchronization
 
@@ -21,13 +22,17 @@ public struct SQLStorage: Storage {
     private let transactionConnection: (any SQLDatabase)?
     /// What the transaction this storage is bound to has done that is reported once it commits.
     private let commitReport: CommitReport?
-    /// Told how many holds the inventory expired, once the transaction that did it has committed.
-    private let holdsExpired: @Sendable (Int) -> Void
+    /// Told what the inventory did on its own account (``StockEvents``), once the transaction that did it has committed.
+    private let committed: @Sendable (StockEvents) -> Void
+    /// How long an offer to a waiting-list entry lasts (`WAITLIST_OFFER_TTL`).
+    let offerTTL: TimeInterval
 
     /// `pool` answers the database to run on; `location` says which kind it is. On SQLite this storage
     /// queues writers on its own gate, so a process must share one `SQLStorage` among all its writers.
-    /// `holdsExpired` hears of every hold whose expiry the inventory writes down, after it has committed.
-    public init(location: DatabaseLocation, poolInUse: Meter, holdsExpired: @escaping @Sendable (Int) -> Void = { _ in },
+    /// `committed` hears of every hold whose expiry the inventory writes down and every offer it makes or
+    /// ends, after it has committed. The inventory's offers last `offerTTL`.
+    public init(location: DatabaseLocation, poolInUse: Meter, offerTTL: TimeInterval = 1800,
+                committed: @escaping @Sendable (StockEvents) -> Void = { _ in },
                 pool: @escaping @Sendable () -> (any SQLDatabase)?) {
         self.resolvePool = pool
         self.dialect = location.dialect
@@ -35,7 +40,8 @@ public struct SQLStorage: Storage {
         self.poolInUse = poolInUse
         self.transactionConnection = nil
         self.commitReport = nil
-        self.holdsExpired = holdsExpired
+        self.committed = committed
+        self.offerTTL = offerTTL
     }
 
     private init(bindingTo connection: any SQLDatabase, report: CommitReport, of storage: SQLStorage) {
@@ -45,7 +51,8 @@ public struct SQLStorage: Storage {
         self.poolInUse = storage.poolInUse
         self.transactionConnection = connection
         self.commitReport = report
-        self.holdsExpired = storage.holdsExpired
+        self.committed = storage.committed
+        self.offerTTL = storage.offerTTL
     }
 
     private func pool() -> any SQLDatabase {
@@ -69,6 +76,7 @@ public struct SQLStorage: Storage {
     public var resources: any ResourceStore { SQLResourceStore(session: session) }
     public var bookings: any BookingStore { SQLBookingStore(session: session) }
     public var holds: any HoldStore { SQLHoldStore(session: session) }
+    public var waitlist: any WaitlistStore { SQLWaitlistStore(session: session) }
     public var inventory: any Inventory { SQLInventory(storage: self) }
 
     public func transaction<T: Sendable>(_ work: @escaping @Sendable (any Storage) async throws -> T) async throws -> T {
@@ -86,7 +94,8 @@ public struct SQLStorage: Storage {
                 do {
                     let result = try await work(SQLStorage(bindingTo: connection, report: report, of: self))
                     try await connection.raw("COMMIT").run()
-                    holdsExpired(report.holdsExpired)
+                    let events = report.events
+                    if !events.isEmpty { committed(events) }
                     return result
                 } catch {
                     try? await connection.raw("ROLLBACK").run()
@@ -98,10 +107,14 @@ public struct SQLStorage: Storage {
         return try await writeGate.withPermit(gated)
     }
 
-    /// Records that this transaction expired `count` holds, to be reported once it commits (at once on the pool).
-    func afterCommit(holdsExpired count: Int) {
-        guard let commitReport else { return holdsExpired(count) }
-        commitReport.add(holdsExpired: count)
+    /// Records what this transaction did on its own account, to be reported once it commits (at once on the pool).
+    func afterCommit(_ record: (inout StockEvents) -> Void) {
+        guard let commitReport else {
+            var events = StockEvents()
+            record(&events)
+            return committed(events)
+        }
+        commitReport.add(record)
     }
 
     public func isReady() async throws -> Bool {
@@ -117,11 +130,11 @@ public struct SQLStorage: Storage {
 
 /// What one transaction did that is reported only if it commits.
 private final class CommitReport: Sendable {
-    private let expired = Mutex(0)
+    private let recorded = Mutex(StockEvents())
 
-    var holdsExpired: Int { expired.withLock { $0 } }
+    var events: StockEvents { recorded.withLock { $0 } }
 
-    func add(holdsExpired count: Int) {
-        expired.withLock { $0 += count }
+    func add(_ record: (inout StockEvents) -> Void) {
+        recorded.withLock { record(&$0) }
     }
 }

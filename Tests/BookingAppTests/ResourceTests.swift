@@ -23,9 +23,10 @@ struct ResourceTests {
             let outOfStock = try #require(reply.json["out of stock resources"] as? [[String: Any]])
             #expect(inStock.compactMap { $0["id"] as? Int } == [a, c])
             #expect(outOfStock.compactMap { $0["id"] as? Int } == [b])
-            // The seed's keys, and the stock held and the per-user limits (null when unset).
+            // The seed's keys, and the stock held, the per-user limits (null when unset) and the waiting list.
             #expect(Set(inStock[0].keys) == ["id", "name", "description", "total_quantity", "available_quantity",
-                                             "held_quantity", "max_per_user", "max_per_booking"])
+                                             "held_quantity", "max_per_user", "max_per_booking", "waiting_count"])
+            #expect(inStock[0]["waiting_count"] as? Int == 0)
             #expect(inStock[0]["max_per_user"] is NSNull)
         }
     }

@@ -38,23 +38,26 @@ struct SeedDemoCommand: AsyncCommand {
     }
 }
 
-/// `booking stats`: each resource's stock, bookings and holds.
+/// `booking stats`: each resource's stock, bookings, holds and waiting list.
 struct StatsCommand: AsyncCommand {
     struct Signature: CommandSignature {}
 
-    var help: String { "Prints every resource's stock (available, held, total), its active and cancelled bookings and its active holds." }
+    var help: String {
+        "Prints every resource's stock (available, held, total), its active and cancelled bookings, its active holds and the entries waiting on its list."
+    }
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
         try await prepare(app)
         let rows = try await app.domain.resources.stockReport()
-        context.console.print("id\tavailable/held/total\tactive bookings (units)\tcancelled\tholds (units)\tname")
+        context.console.print("id\tavailable/held/total\tactive bookings (units)\tcancelled\tholds (units)\twaiting\tname")
         for row in rows {
             let stock = row.resource.stock
             context.console.print("\(row.resource.id)\t\(stock.available)/\(stock.held)/\(stock.total)\t"
-                + "\(row.activeBookings) (\(row.activeUnits))\t\(row.cancelledBookings)\t\(row.activeHolds) (\(stock.held))\t\(row.resource.name)")
+                + "\(row.activeBookings) (\(row.activeUnits))\t\(row.cancelledBookings)\t\(row.activeHolds) (\(stock.held))\t\(row.resource.waitingEntries)\t\(row.resource.name)")
         }
         context.console.print("\(rows.count) resources, \(rows.reduce(0) { $0 + $1.activeBookings }) active bookings, "
-            + "\(rows.reduce(0) { $0 + $1.activeHolds }) active holds (\(rows.reduce(0) { $0 + $1.resource.stock.held }) units held).")
+            + "\(rows.reduce(0) { $0 + $1.activeHolds }) active holds (\(rows.reduce(0) { $0 + $1.resource.stock.held }) units held), "
+            + "\(rows.reduce(0) { $0 + $1.resource.waitingEntries }) waiting-list entries waiting.")
     }
 }

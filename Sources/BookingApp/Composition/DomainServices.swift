@@ -16,6 +16,7 @@ public struct DomainServices: Sendable {
     public let resources: ResourceService
     public let bookings: BookingService
     public let holds: HoldService
+    public let waitlist: WaitlistService
     public let housekeeping: HousekeepingService
     let passwords: BcryptPasswords
 
@@ -23,8 +24,8 @@ public struct DomainServices: Sendable {
         // Captures the registry, the loops and the logger, not the application, so nothing here keeps it alive.
         let databases = app.databases, loops = app.eventLoopGroup, logger = app.logger
         let services = metrics.services
-        let storage = SQLStorage(location: config.database, poolInUse: metrics.databasePoolInUse,
-                                 holdsExpired: { services.expired(holds: $0) }) {
+        let storage = SQLStorage(location: config.database, poolInUse: metrics.databasePoolInUse, offerTTL: config.waitlistOfferTTL,
+                                 committed: { services.record($0) }) {
             let scope = RequestScope.current
             return databases.database(logger: scope?.logger ?? logger, on: scope?.eventLoop ?? loops.any()) as? any SQLDatabase
         }
@@ -45,6 +46,7 @@ public struct DomainServices: Sendable {
         resources = ResourceService(storage: storage, clock: clock)
         bookings = BookingService(storage: storage, clock: clock, metrics: metrics.services)
         holds = HoldService(storage: storage, clock: clock, metrics: metrics.services, maximumTTL: config.holdTTL)
+        waitlist = WaitlistService(storage: storage, clock: clock, metrics: metrics.services)
         housekeeping = HousekeepingService(storage: storage, clock: clock)
     }
 }

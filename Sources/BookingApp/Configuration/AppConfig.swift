@@ -39,6 +39,8 @@ public struct AppConfig: Sendable {
     public var requestBodyMemory: Int
     /// How long a hold lasts, and the longest a request may ask for (`ttl_seconds`): 30 s to 24 h.
     public var holdTTL: TimeInterval
+    /// How long an offer to a waiting-list entry lasts before its units pass on: 30 s to 7 days.
+    public var waitlistOfferTTL: TimeInterval
 
     public enum LogFormat: String, Sendable {
         case text, json
@@ -65,7 +67,8 @@ public struct AppConfig: Sendable {
         httpIdleTimeout: TimeInterval = 30,
         requestBodyTimeout: TimeInterval = 10,
         requestBodyMemory: Int = 32 << 20,
-        holdTTL: TimeInterval = 600
+        holdTTL: TimeInterval = 600,
+        waitlistOfferTTL: TimeInterval = 1800
     ) {
         self.database = database
         self.databasePoolSize = databasePoolSize
@@ -85,6 +88,7 @@ public struct AppConfig: Sendable {
         self.requestBodyTimeout = requestBodyTimeout
         self.requestBodyMemory = requestBodyMemory
         self.holdTTL = holdTTL
+        self.waitlistOfferTTL = waitlistOfferTTL
     }
 
     /// Reads the configuration from `environment` (the process environment by default).
@@ -122,10 +126,12 @@ public struct AppConfig: Sendable {
             config.requestBodyMemory = try Self.parseSize(memory, variable: "REQUEST_BODY_MEMORY", atLeast: 128 << 10)
         }
         if let ttl = env["HOLD_TTL"] {
-            config.holdTTL = try Self.parseDuration(ttl, variable: "HOLD_TTL")
-            guard HoldService.ttlBounds.contains(config.holdTTL) else {
-                throw ConfigurationError(variable: "HOLD_TTL", value: ttl, accepts: "a duration from 30s to 24h, such as 600, 10m or 1h")
-            }
+            config.holdTTL = try Self.parseDuration(ttl, variable: "HOLD_TTL", in: HoldService.ttlBounds,
+                                                    accepts: "a duration from 30s to 24h, such as 600, 10m or 1h")
+        }
+        if let ttl = env["WAITLIST_OFFER_TTL"] {
+            config.waitlistOfferTTL = try Self.parseDuration(ttl, variable: "WAITLIST_OFFER_TTL", in: WaitlistService.offerTTLBounds,
+                                                             accepts: "a duration from 30s to 7 days, such as 1800, 30m or 2h")
         }
         if let format = env["LOG_FORMAT"] {
             guard let parsed = LogFormat(rawValue: format) else {
@@ -204,6 +210,14 @@ public struct AppConfig: Sendable {
             )
         }
         return TimeInterval(value) * unit
+    }
+
+    /// A duration (``parseDuration(_:variable:)``) that must lie in `bounds`.
+    static func parseDuration(_ text: String, variable: String, in bounds: ClosedRange<TimeInterval>,
+                              accepts: String) throws(ConfigurationError) -> TimeInterval {
+        let duration = try parseDuration(text, variable: variable)
+        guard bounds.contains(duration) else { throw ConfigurationError(variable: variable, value: text, accepts: accepts) }
+        return duration
     }
 }
 

@@ -13,10 +13,11 @@ extension AppError {
             .unauthorized
         case .adminRequired:
             .forbidden
-        case .resourceNotFound, .bookingNotFound, .userNotFound, .holdNotFound:
+        case .resourceNotFound, .bookingNotFound, .userNotFound, .holdNotFound, .waitlistEntryNotFound:
             .notFound
         case .bookingAlreadyCancelled, .resourceHasActiveBookings, .totalBelowBooked, .idempotencyKeyInProgress,
-             .lastActiveAdmin, .holdNotActive, .holdExpired, .resourceHasActiveHolds, .perUserLimit:
+             .lastActiveAdmin, .holdNotActive, .holdExpired, .resourceHasActiveHolds, .perUserLimit, .alreadyWaiting,
+             .noPendingOffer, .waitlistEntryEnded, .reservedForWaitlist, .resourceHasWaitingList:
             .conflict
         case .idempotencyKeyReused:
             .unprocessableEntity
@@ -58,6 +59,12 @@ extension AppError {
         case .resourceHasActiveHolds: .resourceHasActiveHolds
         case .perUserLimit: .perUserLimit
         case .perBookingLimit: .perBookingLimit
+        case .alreadyWaiting: .alreadyWaiting
+        case .waitlistEntryNotFound: .waitlistEntryNotFound
+        case .noPendingOffer: .noPendingOffer
+        case .waitlistEntryEnded: .waitlistEntryEnded
+        case .reservedForWaitlist: .reservedForWaitlist
+        case .resourceHasWaitingList: .resourceHasWaitingList
         case .overloaded: .serverBusy
         }
     }
@@ -120,6 +127,18 @@ extension AppError {
             "Each user may have at most \(max) unit(s) of this resource booked or held; you may take \(remaining) more."
         case .perBookingLimit(let max):
             "At most \(max) unit(s) of this resource may be booked or held at once."
+        case .alreadyWaiting:
+            "You are already on this resource's waiting list."
+        case .waitlistEntryNotFound:
+            "Waiting-list entry not found."
+        case .noPendingOffer:
+            "This entry has no pending offer: it is still waiting, or its offer was accepted, declined or has lapsed."
+        case .waitlistEntryEnded:
+            "This entry is no longer on the waiting list."
+        case .reservedForWaitlist(let available, let waiting):
+            "The \(available) free unit(s) are kept for the \(waiting) people on the waiting list; join it to get an offer."
+        case .resourceHasWaitingList(let count):
+            "The resource has \(count) waiting-list entr\(count == 1 ? "y" : "ies") waiting; remove them before deleting it."
         case .overloaded(let seconds):
             "The server is too busy for this request; try again in \(seconds) seconds."
         }

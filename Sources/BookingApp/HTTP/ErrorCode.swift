@@ -33,6 +33,12 @@ enum ErrorCode: String, CaseIterable, Codable, Sendable {
     case resourceHasActiveHolds = "resource_has_active_holds"
     case perUserLimit = "per_user_limit"
     case perBookingLimit = "per_booking_limit"
+    case alreadyWaiting = "already_waiting"
+    case waitlistEntryNotFound = "waitlist_entry_not_found"
+    case noPendingOffer = "no_pending_offer"
+    case waitlistEntryEnded = "waitlist_entry_ended"
+    case reservedForWaitlist = "reserved_for_waitlist"
+    case resourceHasWaitingList = "resource_has_waiting_list"
     case serverBusy = "server_busy"
     // The edge.
     /// No route serves the path.

@@ -13,6 +13,7 @@ func routes(_ app: Application) throws {
         ResourceController(),
         BookingController(),
         HoldController(),
+        WaitlistController(),
         HealthController(),
         MetricsController(metrics: app.metrics, token: app.bookingConfig.metricsToken),
         DocsController(),

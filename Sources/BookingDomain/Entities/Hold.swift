@@ -24,9 +24,11 @@ public struct Hold: Sendable, Equatable {
     public let expiresAt: Date
     /// The booking a confirmed hold became.
     public let bookingID: Int?
+    /// The waiting-list entry this hold is the offer of; nil for a hold the user asked for.
+    public let waitlistEntryID: Int?
 
     public init(id: Int, resourceID: Int, resourceName: String, userID: Int, quantity: Int, storedStatus: Status,
-                createdAt: Date, expiresAt: Date, bookingID: Int?) {
+                createdAt: Date, expiresAt: Date, bookingID: Int?, waitlistEntryID: Int? = nil) {
         self.id = id
         self.resourceID = resourceID
         self.resourceName = resourceName
@@ -36,6 +38,7 @@ public struct Hold: Sendable, Equatable {
         self.createdAt = createdAt
         self.expiresAt = expiresAt
         self.bookingID = bookingID
+        self.waitlistEntryID = waitlistEntryID
     }
 
     /// The status at `now`: a hold still stored as held is expired from `expiresAt` on.

@@ -5,13 +5,16 @@ public struct Resource: Sendable, Equatable {
     public let description: String
     public let stock: Stock
     public let limits: UserLimits
+    /// Entries of its waiting list still waiting for an offer.
+    public let waitingEntries: Int
 
-    public init(id: Int, name: String, description: String, stock: Stock, limits: UserLimits = UserLimits()) {
+    public init(id: Int, name: String, description: String, stock: Stock, limits: UserLimits = UserLimits(), waitingEntries: Int = 0) {
         self.id = id
         self.name = name
         self.description = description
         self.stock = stock
         self.limits = limits
+        self.waitingEntries = waitingEntries
     }
 
     public var isInStock: Bool { stock.available > 0 }

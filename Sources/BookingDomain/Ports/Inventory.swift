@@ -11,6 +11,12 @@ import Foundation
 /// available units by the same delta. Expired holds are reclaimed (held → available, status `expired`) by
 /// whichever movement on their resource comes first, or by ``reclaimLapsedHolds(at:limit:)``; until then
 /// every read counts their units as available, so nothing depends on when that happens.
+///
+/// A resource's waiting list is part of its stock: whenever units come back (a cancellation, a released
+/// or lapsed hold, a declined or lapsed offer, a larger total) or the list or the limits change, the same
+/// transaction serves the list (``WaitlistServing``): each entry that gets units gets an offer, a hold
+/// reserved for its user. While an entry the resource could serve is waiting, bookings and holds cannot
+/// take the free units (``AppError/reservedForWaitlist(available:waiting:)``): the list cannot be jumped.
 public protocol Inventory: Sendable {
     /// Stocks a new resource; nil when its name is taken (regardless of case).
     func add(name: String, description: String, stock: Stock, limits: UserLimits, at date: Date) async throws -> Resource?
@@ -33,7 +39,7 @@ public protocol Inventory: Sendable {
     ///   released hold; ``AppError/holdExpired(available:)``; ``AppError/perUserLimit(max:remaining:)``.
     func confirm(holdID: Int, ownerID: Int?, at now: Date) async throws -> (booking: Booking, created: Bool)
 
-    /// Releases a held hold's units, exactly once.
+    /// Releases a held hold's units, exactly once. Releasing an offer declines it.
     ///
     /// - Throws: ``AppError/holdNotFound``; ``AppError/holdNotActive`` for a confirmed, released or expired hold.
     func release(holdID: Int, ownerID: Int?, at now: Date) async throws -> Hold
@@ -54,10 +60,46 @@ public protocol Inventory: Sendable {
     /// Removes a resource and its history. No booking or hold can start on it meanwhile.
     ///
     /// - Throws: ``AppError/resourceNotFound``; ``AppError/resourceHasActiveBookings(count:)``;
-    ///   ``AppError/resourceHasActiveHolds(count:)``.
+    ///   ``AppError/resourceHasActiveHolds(count:)``; ``AppError/resourceHasWaitingList(count:)``.
     func remove(resourceID: Int, at now: Date) async throws
+
+    // MARK: Waiting lists
+
+    /// Puts `userID` at the end of the resource's waiting list for `quantity` units, then serves the list
+    /// in the same transaction: if the units are free for it now, the entry answers `offered`.
+    ///
+    /// - Throws: ``AppError/resourceNotFound``; ``AppError/alreadyWaiting``; ``AppError/invalidField(field:reason:)``
+    ///   when the resource could never serve it (more than its total); ``AppError/perBookingLimit(max:)``;
+    ///   ``AppError/perUserLimit(max:remaining:)``.
+    func join(_ quantity: Int, of resourceID: Int, for userID: Int, at now: Date) async throws -> WaitlistEntry
+
+    /// Takes an open entry off the list, exactly once: `left` when `removal` is nil, else `removed` with
+    /// its reason. A pending offer is released, and its units pass on in the same transaction.
+    ///
+    /// - Throws: ``AppError/waitlistEntryNotFound`` (also for someone else's); ``AppError/waitlistEntryEnded``.
+    func leave(entryID: Int, ownerID: Int?, removal: WaitlistRemoval?, at now: Date) async throws -> WaitlistEntry
+
+    /// Declines an entry's pending offer, exactly once: its units pass on in the same transaction.
+    ///
+    /// - Throws: ``AppError/waitlistEntryNotFound``; ``AppError/noPendingOffer``.
+    func decline(entryID: Int, ownerID: Int?, at now: Date) async throws -> WaitlistEntry
+
+    /// Serves the resource's waiting list (after its limits changed, say).
+    func serveWaitlist(resourceID: Int, at now: Date) async throws
 
     /// Reclaims the units of up to `limit` holds that expired by `now` and are still stored as held;
     /// returns how many. Tidying only: reads count those units as available already.
-    func reclaimLapsedHolds(at now: Date, limit: Int) async throws -> Int
+    /// `offersOnly`: only offers, whose units the waiting list is owed at once (cheap to call before a read).
+    func reclaimLapsedHolds(at now: Date, limit: Int, offersOnly: Bool) async throws -> Int
+}
+
+/// An admin's removal of a waiting-list entry.
+public struct WaitlistRemoval: Sendable, Equatable {
+    public let reason: String
+    public let adminID: Int
+
+    public init(reason: String, adminID: Int) {
+        self.reason = reason
+        self.adminID = adminID
+    }
 }

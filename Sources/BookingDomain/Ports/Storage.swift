@@ -13,6 +13,7 @@ public protocol Storage: Sendable {
     var resources: any ResourceStore { get }
     var bookings: any BookingStore { get }
     var holds: any HoldStore { get }
+    var waitlist: any WaitlistStore { get }
     var inventory: any Inventory { get }
 
     /// Runs `work` in one transaction: it commits if `work` returns and rolls back if it throws. Called on

@@ -106,6 +106,7 @@ public struct HoldService: Sendable {
 
     /// One hold, if it is the caller's or the caller is an admin; someone else's is "not found".
     public func hold(id: Int, visibleTo user: User) async throws -> Hold {
+        try await settleLapsedOffers()
         guard let hold = try await storage.holds.find(id: id), user.mayAccess(ownerID: hold.userID) else {
             throw AppError.holdNotFound
         }
@@ -115,6 +116,7 @@ public struct HoldService: Sendable {
     /// The caller's holds, newest first; an admin sees everyone's.
     public func holds(visibleTo user: User, _ query: Query) async throws -> [Hold] {
         try Validate.page(limit: query.limit, offset: query.offset)
+        try await settleLapsedOffers()
         return try await storage.holds.list(HoldFilter(
             userID: user.ownerScope, resourceID: query.resourceID, status: Hold.Status(rawValue: query.status.rawValue),
             limit: query.limit, offset: query.offset
@@ -127,12 +129,19 @@ public struct HoldService: Sendable {
     public func tidy(batch: Int = 500) async throws -> Int {
         var total = 0
         while !Task.isCancelled {
-            let reclaimed = try await storage.inventory.reclaimLapsedHolds(at: clock.now(), limit: batch)
+            let reclaimed = try await storage.inventory.reclaimLapsedHolds(at: clock.now(), limit: batch, offersOnly: false)
             total += reclaimed
             if reclaimed < batch { break }
         }
         metrics.unitsHeld(try await storage.resources.unitsHeld(at: clock.now()))
+        metrics.entriesWaiting(try await storage.waitlist.waitingCount())
         return total
+    }
+
+    /// Offers that lapsed pass their units on before a read, so the next entry's offer shows from the
+    /// lapsed one's `expires_at` on (``WaitlistService``).
+    private func settleLapsedOffers() async throws {
+        try await WaitlistService(storage: storage, clock: clock, metrics: metrics).settleLapsedOffers(at: clock.now())
     }
 
     /// What a client sees of `hold` now.

@@ -114,17 +114,20 @@ public struct ResourceService: Sendable {
             if let total {
                 return try await storage.inventory.resize(resourceID: id, total: total, at: now)
             }
+            // Higher limits may let waiting entries be served.
+            if maxPerUser != nil || maxPerBooking != nil { try await storage.inventory.serveWaitlist(resourceID: id, at: now) }
             guard let current = try await storage.resources.find(.id(id), at: now) else { throw AppError.resourceNotFound }
             return current
         }
-        // A description and a resize together are one transaction.
-        if describes && total != nil {
+        // A description and a resize (or the waiting list served under the new limits) are one transaction.
+        if describes && (total != nil || maxPerUser != nil || maxPerBooking != nil) {
             return try await storage.transaction(change)
         }
         return try await change(storage)
     }
 
-    /// Deletes a resource and its history; refused while any booking on it is active or any hold unexpired.
+    /// Deletes a resource and its history; refused while any booking on it is active, any hold unexpired
+    /// or any waiting-list entry waiting.
     public func delete(id: Int) async throws {
         try await storage.inventory.remove(resourceID: id, at: clock.now())
     }

@@ -46,12 +46,12 @@ struct SQLInventory: Inventory {
         }
     }
 
-    /// After PostgreSQL's one statement took nothing: without limits, and without lapsed holds whose units
-    /// would make the request fit, the answer is no, and it needs no lock; say why from the resource as it
-    /// is now. Otherwise return, and the locked transaction decides.
+    /// After PostgreSQL's one statement took nothing: without limits or a waiting list, and without lapsed
+    /// holds whose units would make the request fit, the answer is no, and it needs no lock; say why from
+    /// the resource as it is now. Otherwise return, and the locked transaction decides.
     private func refuseWithoutLockIfPlain(_ quantity: Int, of reference: ResourceReference, at now: Date) async throws {
         guard let current = try await SQLResourceStore(session: session).find(reference, at: now) else { throw AppError.resourceNotFound }
-        if current.limits.isUnlimited, current.stock.available < quantity {
+        if current.limits.isUnlimited, current.waitingEntries == 0, current.stock.available < quantity {
             throw AppError.insufficientQuantity(requested: quantity, available: current.stock.available)
         }
     }
@@ -67,12 +67,12 @@ struct SQLInventory: Inventory {
         }
     }
 
-    /// For a resource without limits, the conditional UPDATE that takes `quantity` available units (to
+    /// For a resource without limits or entries waiting, the conditional UPDATE that takes `quantity` available units (to
     /// held when `holding`) and the INSERT of the record that gets them (`insert`, selecting from `taken`),
     /// in one statement, atomic on its own: on the pool it costs one round trip, and it locks only the
     /// resource row, for no longer than the statement, so the lock order stays the resource row first.
     /// The new record's id with its resource's id and name; nil when it took nothing (too few units,
-    /// limits, no such resource).
+    /// limits, a waiting list, no such resource).
     private func takeInOneStatement(
         _ quantity: Int, of reference: ResourceReference, holding: Bool, insert: SQLQueryString
     ) async throws -> (id: Int, resourceID: Int, resourceName: String)? {
@@ -82,7 +82,7 @@ struct SQLInventory: Inventory {
                 WITH taken AS (
                     UPDATE resources SET available_quantity = available_quantity - \(bind: quantity)\(toHeld)
                     WHERE \(Resource.matching(reference)) AND available_quantity >= \(bind: quantity)
-                      AND max_per_user IS NULL AND max_per_booking IS NULL
+                      AND max_per_user IS NULL AND max_per_booking IS NULL AND waiting_count = 0
                     RETURNING id, name
                 ), made AS (
                     \(insert)
@@ -129,8 +129,8 @@ struct SQLInventory: Inventory {
         }
     }
 
-    /// Takes `quantity` units for `userID` in a transaction that locks the resource: checks the limits and
-    /// the units available, then lets `record` move them and write the booking or hold. A refusal commits
+    /// Takes `quantity` units for `userID` in a transaction that locks the resource: checks the limits, the
+    /// waiting list and the units available, then lets `record` move them and write the booking or hold. A refusal commits
     /// the reclaimed holds and throws after the commit: a refusal decided inside a transaction is returned
     /// as a `Result`, not thrown, so the transaction keeps what it did on the way.
     private func take<T: Sendable>(
@@ -143,6 +143,7 @@ struct SQLInventory: Inventory {
             if let refusal = try await Self.refusal(taking: quantity, of: resource, for: userID, in: session) {
                 return .failure(refusal)
             }
+            if let refusal = try await Self.waitlistRefusal(of: resource, in: session) { return .failure(refusal) }
             guard resource.stock.available >= quantity else {
                 return .failure(.insufficientQuantity(requested: quantity, available: resource.stock.available))
             }
@@ -151,7 +152,7 @@ struct SQLInventory: Inventory {
     }
 
     /// Why `userID` may not take `quantity` more units of the locked `resource`; nil if they may.
-    private static func refusal(taking quantity: Int, of resource: Resource, for userID: Int, in session: SQLSession) async throws -> AppError? {
+    static func refusal(taking quantity: Int, of resource: Resource, for userID: Int, in session: SQLSession) async throws -> AppError? {
         let owned = resource.limits.maxPerUser == nil ? 0 : try await units(of: userID, in: resource.id, session: session)
         do {
             try resource.limits.check(taking: quantity, owned: owned)
@@ -163,7 +164,7 @@ struct SQLInventory: Inventory {
 
     /// The units `userID` has of a locked resource: booked (active) plus held. Exact under the lock, which
     /// every movement that adds units to a user takes, and after the lock reclaimed the lapsed holds.
-    private static func units(of userID: Int, in resourceID: Int, session: SQLSession) async throws -> Int {
+    static func units(of userID: Int, in resourceID: Int, session: SQLSession) async throws -> Int {
         try await session.sql.raw("""
             SELECT CAST((SELECT COALESCE(SUM(purchase_quantity), 0) FROM bookings
                          WHERE resource_id = \(bind: resourceID) AND user_id = \(bind: userID) AND status = \(bind: Booking.Status.active.rawValue))
@@ -207,8 +208,16 @@ struct SQLInventory: Inventory {
                 try await session.sql.raw("""
                     UPDATE resources SET held_quantity = held_quantity - \(bind: hold.quantity) WHERE id = \(bind: resourceID)
                     """).run()
+                if let entryID = hold.waitlistEntryID {
+                    try await Self.endEntry(entryID, as: .accepted, at: now, in: session)
+                    tx.afterCommit { $0.offersAccepted += 1 }
+                }
             case .expired:
-                // Its units went back; confirm only if they can be taken again now, within the owner's limits.
+                // A lapsed offer's units went on down the list: it is over.
+                guard hold.waitlistEntryID == nil else { return .failure(.holdExpired(available: resource.stock.available)) }
+                // Its units went back; confirm only if they can be taken again now, within the owner's limits,
+                // and nobody on the waiting list is owed them.
+                if let refusal = try await Self.waitlistRefusal(of: resource, in: session) { return .failure(refusal) }
                 if let refusal = try await Self.refusal(taking: hold.quantity, of: resource, for: hold.userID, in: session) {
                     return .failure(refusal)
                 }
@@ -236,14 +245,16 @@ struct SQLInventory: Inventory {
             let released = try await session.sql.raw("""
                 UPDATE holds SET status = \(bind: Hold.Status.released.rawValue), ended_at = \(bind: now)
                 WHERE id = \(bind: holdID) AND status = \(bind: Hold.Status.held.rawValue)
-                RETURNING quantity
+                RETURNING quantity, waitlist_entry_id
                 """).first()
             guard let released else { return .failure(.holdNotActive) }
             let quantity = try released.decode(column: "quantity", as: Int.self)
-            try await session.sql.raw("""
-                UPDATE resources SET available_quantity = available_quantity + \(bind: quantity), held_quantity = held_quantity - \(bind: quantity)
-                WHERE id = \(bind: resourceID)
-                """).run()
+            // Releasing an offer declines it.
+            if let entryID = try released.decode(column: "waitlist_entry_id", as: Int?.self) {
+                try await Self.endEntry(entryID, as: .declined, at: now, in: session)
+                tx.afterCommit { $0.offersDeclined += 1 }
+            }
+            try await Self.giveBack(heldUnits: quantity, to: resourceID, at: now, in: tx)
             guard let hold = try await SQLHoldStore(session: session).find(id: holdID) else { return .failure(.holdNotFound) }
             return .success(hold)
         }.get()
@@ -260,9 +271,10 @@ struct SQLInventory: Inventory {
         return (try row.decode(column: "resource_id", as: Int.self), userID)
     }
 
-    func reclaimLapsedHolds(at now: Date, limit: Int) async throws -> Int {
+    func reclaimLapsedHolds(at now: Date, limit: Int, offersOnly: Bool) async throws -> Int {
+        let offers: SQLQueryString = offersOnly ? " AND waitlist_entry_id IS NOT NULL" : ""
         let resourceIDs = try await session.sql.raw("""
-            SELECT resource_id FROM holds WHERE status = \(bind: Hold.Status.held.rawValue) AND \(Hold.lapsed(at: now))
+            SELECT resource_id FROM holds WHERE status = \(bind: Hold.Status.held.rawValue) AND \(Hold.lapsed(at: now))\(offers)
             ORDER BY expires_at LIMIT \(bind: limit)
             """).all().map { try $0.decode(column: "resource_id", as: Int.self) }
         var reclaimed = 0
@@ -276,37 +288,67 @@ struct SQLInventory: Inventory {
 
     // MARK: The lock
 
-    /// Locks the resource's row for the rest of the transaction and reclaims its lapsed holds (status
-    /// `expired`, units back to available); returns the resource, whose stored stock is now exact. nil
-    /// when there is no such resource.
+    /// Locks the resource's row for the rest of the transaction, reclaims its lapsed holds (status
+    /// `expired`, units back to available; a lapsed offer's entry `expired`) and serves its waiting list;
+    /// returns the resource, whose stored stock is now exact. nil when there is no such resource.
     ///
-    /// Every movement of units to or from holds, and every take that checks limits, starts here, so they
-    /// are serialized per resource, and the lock order is always the resource row first.
-    private static func locked(_ reference: ResourceReference, at now: Date, in tx: SQLStorage) async throws -> Resource? {
+    /// Every movement of units to or from holds, every take that checks limits or meets a waiting list,
+    /// and every change to a waiting list starts here, so they are serialized per resource, and the lock
+    /// order is always the resource row first.
+    static func locked(_ reference: ResourceReference, at now: Date, in tx: SQLStorage) async throws -> Resource? {
         try await lock(reference, at: now, in: tx)?.resource
     }
 
     private static func lock(_ reference: ResourceReference, at now: Date, in tx: SQLStorage) async throws -> (resource: Resource, reclaimed: Int)? {
-        let session = tx.session
-        guard let row = try await session.sql.raw("""
-            SELECT \(Resource.columns) FROM resources WHERE \(Resource.matching(reference))\(session.lockRows)
+        guard let row = try await tx.session.sql.raw("""
+            SELECT \(Resource.columns) FROM resources WHERE \(Resource.matching(reference))\(tx.session.lockRows)
             """).first() else { return nil }
-        let resource = try Resource(row: row)
+        return try await settle(try Resource(row: row), at: now, in: tx)
+    }
+
+    /// For a resource whose row this transaction has locked: reclaims its lapsed holds, then serves its
+    /// waiting list. The resource as it is after, and how many holds it expired.
+    static func settle(_ resource: Resource, at now: Date, in tx: SQLStorage) async throws -> (resource: Resource, reclaimed: Int) {
+        let session = tx.session
         let lapsed = try await session.sql.raw("""
             UPDATE holds SET status = \(bind: Hold.Status.expired.rawValue), ended_at = expires_at
             WHERE resource_id = \(bind: resource.id) AND status = \(bind: Hold.Status.held.rawValue) AND \(Hold.lapsed(at: now))
-            RETURNING quantity
-            """).all().map { try $0.decode(column: "quantity", as: Int.self) }
-        guard !lapsed.isEmpty else { return (resource, 0) }
-        let units = lapsed.reduce(0, +)
+            RETURNING quantity, waitlist_entry_id
+            """).all().map { (try $0.decode(column: "quantity", as: Int.self), try $0.decode(column: "waitlist_entry_id", as: Int?.self)) }
+        guard !lapsed.isEmpty else { return (try await serve(resource, at: now, in: tx), 0) }
+        let units = lapsed.reduce(0) { $0 + $1.0 }
+        let offers = lapsed.compactMap(\.1)
+        if !offers.isEmpty {
+            // A lapsed offer's entry ends when the offer did.
+            try await session.sql.raw("""
+                UPDATE waitlist_entries SET status = \(bind: WaitlistEntry.Status.expired.rawValue),
+                    ended_at = (SELECT h.expires_at FROM holds h WHERE h.waitlist_entry_id = waitlist_entries.id)
+                WHERE id IN (\(offers.map { "\(bind: $0)" as SQLQueryString }.joined(separator: ", "))) AND status = 'offered'
+                """).run()
+        }
         let updated = try await session.sql.raw("""
             UPDATE resources SET available_quantity = available_quantity + \(bind: units), held_quantity = held_quantity - \(bind: units)
             WHERE id = \(bind: resource.id)
             RETURNING \(Resource.columns)
             """).first()
         guard let updated else { throw DatabaseInvariantViolation("locked resource \(resource.id) vanished") }
-        tx.afterCommit(holdsExpired: lapsed.count)
-        return (try Resource(row: updated), lapsed.count)
+        tx.afterCommit {
+            $0.holdsExpired += lapsed.count
+            $0.offersExpired += offers.count
+        }
+        return (try await serve(try Resource(row: updated), at: now, in: tx), lapsed.count)
+    }
+
+    /// Held units of the locked resource go back to available (a hold released or an offer declined), and
+    /// the waiting list is served.
+    static func giveBack(heldUnits units: Int, to resourceID: Int, at now: Date, in tx: SQLStorage) async throws {
+        let updated = try await tx.session.sql.raw("""
+            UPDATE resources SET available_quantity = available_quantity + \(bind: units), held_quantity = held_quantity - \(bind: units)
+            WHERE id = \(bind: resourceID)
+            RETURNING \(Resource.columns)
+            """).first()
+        guard let updated else { throw DatabaseInvariantViolation("locked resource \(resourceID) vanished") }
+        _ = try await serve(try Resource(row: updated), at: now, in: tx)
     }
 
     // MARK: Bookings and the resource itself
@@ -328,10 +370,15 @@ struct SQLInventory: Inventory {
                 }
                 throw AppError.bookingAlreadyCancelled
             }
-            try await session.sql.raw("""
+            // This UPDATE locks the resource row for the rest of the transaction: a waiting list is served under it.
+            let returned = try await session.sql.raw("""
                 UPDATE resources SET available_quantity = available_quantity + \(bind: try released.decode(column: "purchase_quantity", as: Int.self))
                 WHERE id = \(bind: try released.decode(column: "resource_id", as: Int.self))
-                """).run()
+                RETURNING \(Resource.columns)
+                """).first()
+            guard let returned else { throw DatabaseInvariantViolation("booking \(bookingID) has no resource") }
+            let resource = try Resource(row: returned)
+            if resource.waitingEntries > 0 { _ = try await Self.settle(resource, at: now, in: tx) }
             guard let cancelled = try await bookings.find(id: bookingID) else { throw AppError.bookingNotFound }
             return cancelled
         }
@@ -348,15 +395,15 @@ struct SQLInventory: Inventory {
                 RETURNING \(Resource.columns)
                 """).first()
             guard let resized else { throw DatabaseInvariantViolation("locked resource \(resourceID) vanished") }
-            return .success(try Resource(row: resized))
+            return .success(try await Self.serve(try Resource(row: resized), at: now, in: tx))
         }.get()
     }
 
     func remove(resourceID: Int, at now: Date) async throws {
         try await storage.withTransaction { tx -> Result<Void, AppError> in
             let session = tx.session
-            // The lock keeps any booking or hold from starting on the resource meanwhile.
-            guard try await Self.locked(.id(resourceID), at: now, in: tx) != nil else { return .failure(.resourceNotFound) }
+            // The lock keeps any booking, hold or waiting-list entry from starting on the resource meanwhile.
+            guard let resource = try await Self.locked(.id(resourceID), at: now, in: tx) else { return .failure(.resourceNotFound) }
             let active = try await Self.count(
                 "SELECT COUNT(*) AS n FROM bookings WHERE resource_id = \(bind: resourceID) AND status = \(bind: Booking.Status.active.rawValue)",
                 in: session)
@@ -365,8 +412,10 @@ struct SQLInventory: Inventory {
                 "SELECT COUNT(*) AS n FROM holds WHERE resource_id = \(bind: resourceID) AND status = \(bind: Hold.Status.held.rawValue)",
                 in: session)
             guard held == 0 else { return .failure(.resourceHasActiveHolds(count: held)) }
+            guard resource.waitingEntries == 0 else { return .failure(.resourceHasWaitingList(count: resource.waitingEntries)) }
             try await session.sql.raw("DELETE FROM bookings WHERE resource_id = \(bind: resourceID)").run()
             try await session.sql.raw("DELETE FROM holds WHERE resource_id = \(bind: resourceID)").run()
+            try await session.sql.raw("DELETE FROM waitlist_entries WHERE resource_id = \(bind: resourceID)").run()
             try await session.sql.raw("DELETE FROM resources WHERE id = \(bind: resourceID)").run()
             return .success(())
         }.get()

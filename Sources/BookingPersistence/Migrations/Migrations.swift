@@ -16,6 +16,7 @@ public enum BookingSchema {
         AddLoginTrust(),
         RekeyResourceNames(),
         AddHolds(),
+        AddWaitlist(),
     ]
 
     /// Whether the database answers and every migration above has been applied.

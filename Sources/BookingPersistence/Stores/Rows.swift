@@ -28,7 +28,9 @@ extension User {
 extension Resource {
     /// The columns as stored. Stored stock is exact only where the row is locked and its lapsed holds
     /// reclaimed (``SQLInventory``); elsewhere select from ``current(at:)``.
-    static let columns: SQLQueryString = "id, name, description, total_quantity, available_quantity, held_quantity, max_per_user, max_per_booking"
+    static let columns: SQLQueryString = """
+        id, name, description, total_quantity, available_quantity, held_quantity, max_per_user, max_per_booking, waiting_count
+        """
 
     /// The resources with their stock as at `now`, to select from as `r`: the units of holds that lapsed
     /// by then but are still stored as held count as available.
@@ -36,7 +38,8 @@ extension Resource {
         """
         (SELECT res.id, res.name, res.name_key, res.description, res.total_quantity,
                 res.available_quantity + COALESCE(lapsed.units, 0) AS available_quantity,
-                res.held_quantity - COALESCE(lapsed.units, 0) AS held_quantity, res.max_per_user, res.max_per_booking
+                res.held_quantity - COALESCE(lapsed.units, 0) AS held_quantity, res.max_per_user, res.max_per_booking,
+                res.waiting_count
          FROM resources res LEFT JOIN (
              SELECT resource_id, CAST(SUM(quantity) AS BIGINT) AS units FROM holds
              WHERE status = 'held' AND \(Hold.lapsed(at: now)) GROUP BY resource_id
@@ -57,7 +60,8 @@ extension Resource {
             limits: UserLimits(
                 maxPerUser: try row.decode(column: "max_per_user", as: Int?.self),
                 maxPerBooking: try row.decode(column: "max_per_booking", as: Int?.self)
-            )
+            ),
+            waitingEntries: try row.decode(column: "waiting_count", as: Int.self)
         )
     }
 }
@@ -70,7 +74,8 @@ extension Hold {
 
     /// Read from `holds h JOIN resources r ON r.id = h.resource_id LEFT JOIN bookings b ON b.hold_id = h.id`.
     static let columns: SQLQueryString = """
-        h.id, h.resource_id, r.name AS resource_name, h.user_id, h.quantity, h.status, h.created_at, h.expires_at, b.id AS booking_id
+        h.id, h.resource_id, r.name AS resource_name, h.user_id, h.quantity, h.status, h.created_at, h.expires_at, b.id AS booking_id,
+        h.waitlist_entry_id
         """
 
     init(row: any SQLRow) throws {
@@ -87,9 +92,52 @@ extension Hold {
             storedStatus: status,
             createdAt: try row.decode(column: "created_at", as: Date.self),
             expiresAt: try row.decode(column: "expires_at", as: Date.self),
-            bookingID: try row.decode(column: "booking_id", as: Int?.self)
+            bookingID: try row.decode(column: "booking_id", as: Int?.self),
+            waitlistEntryID: try row.decode(column: "waitlist_entry_id", as: Int?.self)
         )
     }
+}
+
+extension WaitlistEntry {
+    /// Entries with their resource's name and their offer, if any, to select ``columns`` from.
+    static let from: SQLQueryString = """
+        waitlist_entries e JOIN resources r ON r.id = e.resource_id LEFT JOIN holds h ON h.waitlist_entry_id = e.id
+        """
+
+    /// Read from ``from``. A waiting entry's position counts the entries waiting up to it.
+    static let columns: SQLQueryString = """
+        e.id, e.resource_id, r.name AS resource_name, e.user_id, e.quantity, e.status, e.created_at, e.ended_at,
+        e.removed_reason, h.id AS offer_hold_id, h.expires_at AS offer_expires_at,
+        CASE WHEN e.status = 'waiting' THEN (SELECT COUNT(*) FROM waitlist_entries w
+            WHERE w.resource_id = e.resource_id AND w.status = 'waiting' AND w.id <= e.id) END AS position
+        """
+
+    init(row: any SQLRow) throws {
+        let status = try row.decode(column: "status", as: String.self)
+        guard let status = Status(rawValue: status) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "unknown waiting-list status \(status)"))
+        }
+        let holdID = try row.decode(column: "offer_hold_id", as: Int?.self)
+        let expiresAt = try row.decode(column: "offer_expires_at", as: Date?.self)
+        self.init(
+            id: try row.decode(column: "id", as: Int.self),
+            resourceID: try row.decode(column: "resource_id", as: Int.self),
+            resourceName: try row.decode(column: "resource_name", as: String.self),
+            userID: try row.decode(column: "user_id", as: Int.self),
+            quantity: try row.decode(column: "quantity", as: Int.self),
+            storedStatus: status,
+            position: try row.decode(column: "position", as: Int?.self),
+            createdAt: try row.decode(column: "created_at", as: Date.self),
+            offer: zip(holdID, expiresAt).map { Offer(holdID: $0, expiresAt: $1) },
+            endedAt: try row.decode(column: "ended_at", as: Date?.self),
+            removedReason: try row.decode(column: "removed_reason", as: String?.self)
+        )
+    }
+}
+
+private func zip<A, B>(_ a: A?, _ b: B?) -> (A, B)? {
+    guard let a, let b else { return nil }
+    return (a, b)
 }
 
 extension Booking {

@@ -34,7 +34,7 @@ struct SQLResourceStore: ResourceStore {
     func stockReport(at now: Date) async throws -> [ResourceStock] {
         let active = Booking.Status.active.rawValue, cancelled = Booking.Status.cancelled.rawValue
         return try await session.sql.raw("""
-            SELECT r.id, r.name, r.description, r.total_quantity, r.available_quantity, r.held_quantity, r.max_per_user, r.max_per_booking,
+            SELECT r.id, r.name, r.description, r.total_quantity, r.available_quantity, r.held_quantity, r.max_per_user, r.max_per_booking, r.waiting_count,
                    (SELECT COUNT(*) FROM bookings b WHERE b.resource_id = r.id AND b.status = \(bind: active)) AS active_bookings,
                    (SELECT CAST(COALESCE(SUM(b.purchase_quantity), 0) AS BIGINT) FROM bookings b
                     WHERE b.resource_id = r.id AND b.status = \(bind: active)) AS active_units,

@@ -25,9 +25,12 @@ struct HoldResponse: Content {
     let expiresAt: String
     /// The booking a confirmed hold became; null otherwise.
     let booking: Int?
+    /// The waiting-list entry a hold is the offer of; null for a hold asked for.
+    let waitlistEntry: Int?
 
     enum CodingKeys: String, CodingKey {
         case id, resource, user, quantity, status, booking
+        case waitlistEntry = "waitlist_entry"
         case resourceName = "resource_name"
         case createdAt = "created_at"
         case expiresAt = "expires_at"
@@ -43,6 +46,7 @@ struct HoldResponse: Content {
         createdAt = hold.createdAt.wireFormat
         expiresAt = hold.expiresAt.wireFormat
         booking = hold.bookingID
+        waitlistEntry = hold.waitlistEntryID
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -56,5 +60,6 @@ struct HoldResponse: Content {
         try container.encode(createdAt, forKey: .createdAt)
         try container.encode(expiresAt, forKey: .expiresAt)
         try container.encodeOrNull(booking, forKey: .booking)
+        try container.encodeOrNull(waitlistEntry, forKey: .waitlistEntry)
     }
 }

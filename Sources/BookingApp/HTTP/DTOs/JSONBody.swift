@@ -77,7 +77,7 @@ extension KeyedEncodingContainer {
     /// Writes `null` for nil, where a synthesized `Encodable` would leave the key out: every object of a
     /// kind then has the same keys. (A wrapper type with its own `encode(to:)` does the same at several
     /// times the cost per value, which a listing of 100 items pays 100 times.)
-    mutating func encodeOrNull(_ value: Int?, forKey key: Key) throws {
+    mutating func encodeOrNull<Value: Encodable>(_ value: Value?, forKey key: Key) throws {
         if let value { try encode(value, forKey: key) } else { try encodeNil(forKey: key) }
     }
 }

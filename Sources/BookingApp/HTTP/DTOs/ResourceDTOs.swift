@@ -62,6 +62,8 @@ struct ResourceResponse: Content {
     /// null when unset, so every item has the same keys.
     let maxPerUser: Int?
     let maxPerBooking: Int?
+    /// Entries of its waiting list waiting for an offer.
+    let waitingCount: Int
 
     enum CodingKeys: String, CodingKey {
         case id, name, description
@@ -70,6 +72,7 @@ struct ResourceResponse: Content {
         case heldQuantity = "held_quantity"
         case maxPerUser = "max_per_user"
         case maxPerBooking = "max_per_booking"
+        case waitingCount = "waiting_count"
     }
 
     init(_ resource: Resource) {
@@ -81,6 +84,7 @@ struct ResourceResponse: Content {
         heldQuantity = resource.stock.held
         maxPerUser = resource.limits.maxPerUser
         maxPerBooking = resource.limits.maxPerBooking
+        waitingCount = resource.waitingEntries
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -93,6 +97,7 @@ struct ResourceResponse: Content {
         try container.encode(heldQuantity, forKey: .heldQuantity)
         try container.encodeOrNull(maxPerUser, forKey: .maxPerUser)
         try container.encodeOrNull(maxPerBooking, forKey: .maxPerBooking)
+        try container.encode(waitingCount, forKey: .waitingCount)
     }
 }
 

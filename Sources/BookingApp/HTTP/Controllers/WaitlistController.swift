@@ -1,0 +1,67 @@
+import BookingDomain
+import Vapor
+
+struct WaitlistController: APIController {
+    func boot(routes: APIRoutes) {
+        routes.user.grouped("resources").post(":id", "waitlist", use: join)
+        routes.admin.grouped("resources").get(":id", "waitlist", use: line)
+        let waitlist = routes.user.grouped("waitlist")
+        waitlist.get(use: index)
+        waitlist.get(":id", use: show)
+        waitlist.delete(":id", use: leave)
+        waitlist.post(":id", "decline", use: decline)
+    }
+
+    /// 201 with the entry: `waiting` with its position, or `offered` when units were free for it at once.
+    @Sendable func join(req: Request, caller: Principal) async throws -> Response {
+        let resourceID = try req.pathID(notFound: .resourceNotFound)
+        let body = try req.decodeJSON(WaitlistJoinRequest.self)
+        let waitlist = req.domain.waitlist
+        let entry = try await waitlist.join(resourceID: resourceID, quantity: body.quantity?.value, for: caller.user)
+        return try await WaitlistEntryResponse(entry, status: waitlist.status(of: entry)).encodeResponse(status: .created, for: req)
+    }
+
+    /// A resource's list in the order it is served: `?status=` (default `open`), `limit`, `offset`.
+    @Sendable func line(req: Request, caller: Principal) async throws -> [WaitlistEntryResponse] {
+        let resourceID = try req.pathID(notFound: .resourceNotFound)
+        let waitlist = req.domain.waitlist
+        return try await waitlist.line(resourceID: resourceID, try Self.query(req, defaultStatus: .open))
+            .map { WaitlistEntryResponse($0, status: waitlist.status(of: $0)) }
+    }
+
+    /// `?resource=ID&status=...&limit=1...1000&offset=N`, newest first.
+    @Sendable func index(req: Request, caller: Principal) async throws -> [WaitlistEntryResponse] {
+        var query = try Self.query(req, defaultStatus: .all)
+        query.resourceID = try req.integerQuery("resource")
+        let waitlist = req.domain.waitlist
+        return try await waitlist.entries(visibleTo: caller.user, query).map { WaitlistEntryResponse($0, status: waitlist.status(of: $0)) }
+    }
+
+    private static func query(_ req: Request, defaultStatus: WaitlistService.StatusFilter) throws -> WaitlistService.Query {
+        var query = WaitlistService.Query(status: defaultStatus)
+        query.limit = try req.integerQuery("limit") ?? query.limit
+        query.offset = try req.integerQuery("offset") ?? query.offset
+        query.status = try req.statusQuery(WaitlistService.StatusFilter.self) ?? query.status
+        return query
+    }
+
+    @Sendable func show(req: Request, caller: Principal) async throws -> WaitlistEntryResponse {
+        let waitlist = req.domain.waitlist
+        let entry = try await waitlist.entry(id: try req.pathID(notFound: .waitlistEntryNotFound), visibleTo: caller.user)
+        return WaitlistEntryResponse(entry, status: waitlist.status(of: entry))
+    }
+
+    /// The owner leaves (`left`); an admin removes someone else's entry with `?reason=` (`removed`).
+    @Sendable func leave(req: Request, caller: Principal) async throws -> WaitlistEntryResponse {
+        let waitlist = req.domain.waitlist
+        let entry = try await waitlist.leave(entryID: try req.pathID(notFound: .waitlistEntryNotFound), by: caller.user,
+                                             reason: req.query[String.self, at: "reason"])
+        return WaitlistEntryResponse(entry, status: waitlist.status(of: entry))
+    }
+
+    @Sendable func decline(req: Request, caller: Principal) async throws -> WaitlistEntryResponse {
+        let waitlist = req.domain.waitlist
+        let entry = try await waitlist.decline(entryID: try req.pathID(notFound: .waitlistEntryNotFound), by: caller.user)
+        return WaitlistEntryResponse(entry, status: waitlist.status(of: entry))
+    }
+}

@@ -1,0 +1,210 @@
+import BookingDomain
+import Foundation
+import SQLKit
+
+/// The waiting lists of ``SQLInventory``: joining and leaving them, and serving them. Every change to a
+/// list runs under its resource's row lock (``SQLInventory/locked(_:at:in:)``), so entries, offers and
+/// the stock change together, in one order on every server.
+extension SQLInventory {
+    func join(_ quantity: Int, of resourceID: Int, for userID: Int, at now: Date) async throws -> WaitlistEntry {
+        try await storage.withTransaction { tx -> Result<WaitlistEntry, AppError> in
+            let session = tx.session
+            guard let resource = try await Self.locked(.id(resourceID), at: now, in: tx) else { return .failure(.resourceNotFound) }
+            if let refusal = try await Self.refusal(taking: quantity, of: resource, for: userID, in: session) { return .failure(refusal) }
+            guard WaitlistServing.canServe(quantity: quantity, of: resource) else {
+                return .failure(.invalidField(field: "quantity",
+                                              reason: "quantity cannot exceed the resource's total of \(resource.stock.total) unit(s)"))
+            }
+            // Under the lock, so the partial unique index below only backs this up.
+            let open = try await session.sql.raw("""
+                SELECT id FROM waitlist_entries
+                WHERE resource_id = \(bind: resourceID) AND user_id = \(bind: userID) AND status IN ('waiting', 'offered')
+                """).first()
+            guard open == nil else { return .failure(.alreadyWaiting) }
+            let id = try await session.insertReturningID("""
+                INSERT INTO waitlist_entries (resource_id, user_id, quantity, status, passed_units, created_at)
+                VALUES (\(bind: resourceID), \(bind: userID), \(bind: quantity), \(bind: WaitlistEntry.Status.waiting.rawValue), 0, \(bind: now))
+                """)
+            let joined = try await session.sql.raw("""
+                UPDATE resources SET waiting_count = waiting_count + 1 WHERE id = \(bind: resourceID) RETURNING \(Resource.columns)
+                """).first()
+            guard let joined else { throw DatabaseInvariantViolation("locked resource \(resourceID) vanished") }
+            _ = try await Self.serve(try Resource(row: joined), at: now, in: tx)
+            return .success(try await Self.entry(id, in: session))
+        }.get()
+    }
+
+    func leave(entryID: Int, ownerID: Int?, removal: WaitlistRemoval?, at now: Date) async throws -> WaitlistEntry {
+        try await storage.withTransaction { tx -> Result<WaitlistEntry, AppError> in
+            let session = tx.session
+            guard let (resourceID, status) = try await Self.lockedEntry(entryID, ownerID: ownerID, at: now, in: tx) else {
+                return .failure(.waitlistEntryNotFound)
+            }
+            guard status.isOpen else { return .failure(.waitlistEntryEnded) }
+            try await session.sql.raw("""
+                UPDATE waitlist_entries SET status = \(bind: (removal == nil ? WaitlistEntry.Status.left : .removed).rawValue),
+                    ended_at = \(bind: now), removed_reason = \(bind: removal?.reason), removed_by = \(bind: removal?.adminID)
+                WHERE id = \(bind: entryID)
+                """).run()
+            if status == .waiting {
+                let left = try await session.sql.raw("""
+                    UPDATE resources SET waiting_count = waiting_count - 1 WHERE id = \(bind: resourceID) RETURNING \(Resource.columns)
+                    """).first()
+                guard let left else { throw DatabaseInvariantViolation("locked resource \(resourceID) vanished") }
+                // It may have been the barrier the entries behind it were waiting on.
+                _ = try await Self.serve(try Resource(row: left), at: now, in: tx)
+            } else {
+                try await Self.withdrawOffer(of: entryID, from: resourceID, at: now, in: tx)
+            }
+            return .success(try await Self.entry(entryID, in: session))
+        }.get()
+    }
+
+    func decline(entryID: Int, ownerID: Int?, at now: Date) async throws -> WaitlistEntry {
+        try await storage.withTransaction { tx -> Result<WaitlistEntry, AppError> in
+            guard let (resourceID, status) = try await Self.lockedEntry(entryID, ownerID: ownerID, at: now, in: tx) else {
+                return .failure(.waitlistEntryNotFound)
+            }
+            guard status == .offered else { return .failure(.noPendingOffer) }
+            try await Self.endEntry(entryID, as: .declined, at: now, in: tx.session)
+            try await Self.withdrawOffer(of: entryID, from: resourceID, at: now, in: tx)
+            return .success(try await Self.entry(entryID, in: tx.session))
+        }.get()
+    }
+
+    func serveWaitlist(resourceID: Int, at now: Date) async throws {
+        try await storage.withTransaction { tx in
+            _ = try await Self.locked(.id(resourceID), at: now, in: tx)
+        }
+    }
+
+    /// Locks the resource of an entry visible to `ownerID` (nil: any), settling it, and reads the entry's
+    /// status under the lock: every change to an entry happens under its resource's lock, so the status
+    /// stays as read until this transaction ends. nil when there is no such entry.
+    private static func lockedEntry(
+        _ entryID: Int, ownerID: Int?, at now: Date, in tx: SQLStorage
+    ) async throws -> (resourceID: Int, status: WaitlistEntry.Status)? {
+        let session = tx.session
+        // The resource and owner of an entry never change, so this read needs no lock.
+        guard let row = try await session.sql.raw("SELECT resource_id, user_id FROM waitlist_entries WHERE id = \(bind: entryID)").first()
+        else { return nil }
+        let userID = try row.decode(column: "user_id", as: Int.self)
+        guard ownerID == nil || ownerID == userID else { return nil }
+        let resourceID = try row.decode(column: "resource_id", as: Int.self)
+        guard try await locked(.id(resourceID), at: now, in: tx) != nil else { return nil }
+        let status = try await session.sql.raw("SELECT status FROM waitlist_entries WHERE id = \(bind: entryID)").first()?
+            .decode(column: "status", as: String.self)
+        guard let status, let known = WaitlistEntry.Status(rawValue: status) else { return nil }
+        return (resourceID, known)
+    }
+
+    /// Releases the pending offer of an entry that has just ended (declined, left or removed); its units
+    /// pass on down the list.
+    private static func withdrawOffer(of entryID: Int, from resourceID: Int, at now: Date, in tx: SQLStorage) async throws {
+        let released = try await tx.session.sql.raw("""
+            UPDATE holds SET status = \(bind: Hold.Status.released.rawValue), ended_at = \(bind: now)
+            WHERE waitlist_entry_id = \(bind: entryID) AND status = \(bind: Hold.Status.held.rawValue)
+            RETURNING quantity
+            """).first()
+        guard let released else { throw DatabaseInvariantViolation("offered entry \(entryID) has no held offer") }
+        tx.afterCommit { $0.offersDeclined += 1 }
+        try await giveBack(heldUnits: try released.decode(column: "quantity", as: Int.self), to: resourceID, at: now, in: tx)
+    }
+
+    /// Ends an offered entry as its offer ends (accepted or declined).
+    static func endEntry(_ entryID: Int, as status: WaitlistEntry.Status, at now: Date, in session: SQLSession) async throws {
+        try await session.sql.raw("""
+            UPDATE waitlist_entries SET status = \(bind: status.rawValue), ended_at = \(bind: now)
+            WHERE id = \(bind: entryID) AND status = 'offered'
+            """).run()
+    }
+
+    private static func entry(_ id: Int, in session: SQLSession) async throws -> WaitlistEntry {
+        guard let entry = try await SQLWaitlistStore(session: session).find(id: id) else {
+            throw DatabaseInvariantViolation("waiting-list entry \(id) vanished")
+        }
+        return entry
+    }
+
+    /// Why a booking or hold may not take the locked resource's free units: an entry the resource could
+    /// serve is waiting for them (``WaitlistServing/blocksPublic(quantity:of:)``). nil if none is.
+    static func waitlistRefusal(of resource: Resource, in session: SQLSession) async throws -> AppError? {
+        guard resource.waitingEntries > 0 else { return nil }
+        let blocking = try await session.sql.raw("""
+            SELECT id FROM waitlist_entries
+            WHERE resource_id = \(bind: resource.id) AND status = 'waiting' AND quantity <= \(bind: resource.stock.total)
+              AND quantity <= \(bind: resource.limits.maxPerBooking ?? resource.stock.total)
+            LIMIT 1
+            """).first()
+        guard blocking != nil else { return nil }
+        return .reservedForWaitlist(available: resource.stock.available, waiting: resource.waitingEntries)
+    }
+
+    /// Serves the locked resource's waiting list by ``WaitlistServing``: walks the entries waiting, in
+    /// the order they joined, offering each that gets units a hold for `offerTTL`, until the free units
+    /// run out or a barrier stops it. Returns the resource as it is after.
+    ///
+    /// Only entries that could get an offer or stop the walk are read (their quantity fits what is left,
+    /// or they have been overtaken by their quantity already), a page at a time.
+    static func serve(_ resource: Resource, at now: Date, in tx: SQLStorage) async throws -> Resource {
+        guard resource.waitingEntries > 0, resource.stock.available > 0 else { return resource }
+        let session = tx.session
+        var free = resource.stock.available, after = 0, offers = 0
+        walk: while free > 0 {
+            let page = try await session.sql.raw("""
+                SELECT id, user_id, quantity, passed_units FROM waitlist_entries
+                WHERE resource_id = \(bind: resource.id) AND status = 'waiting' AND id > \(bind: after)
+                  AND (quantity <= \(bind: free) OR passed_units >= quantity)
+                ORDER BY id LIMIT 50
+                """).all()
+            guard !page.isEmpty else { break }
+            for row in page {
+                let id = try row.decode(column: "id", as: Int.self), userID = try row.decode(column: "user_id", as: Int.self)
+                let quantity = try row.decode(column: "quantity", as: Int.self)
+                after = id
+                let mayTake = try await refusal(taking: quantity, of: resource, for: userID, in: session) == nil
+                switch WaitlistServing.decide(quantity: quantity, passedUnits: try row.decode(column: "passed_units", as: Int.self),
+                                              free: free, of: resource, mayTake: mayTake) {
+                case .skip:
+                    continue
+                case .stop:
+                    break walk
+                case .offer:
+                    try await offer(quantity, of: resource.id, to: id, of: userID, at: now, in: tx)
+                    free -= quantity
+                    offers += 1
+                    if free == 0 { break walk }
+                }
+            }
+        }
+        guard offers > 0 else { return resource }
+        let offered = resource.stock.available - free
+        let served = try await session.sql.raw("""
+            UPDATE resources SET available_quantity = available_quantity - \(bind: offered), held_quantity = held_quantity + \(bind: offered),
+                waiting_count = waiting_count - \(bind: offers)
+            WHERE id = \(bind: resource.id)
+            RETURNING \(Resource.columns)
+            """).first()
+        guard let served else { throw DatabaseInvariantViolation("locked resource \(resource.id) vanished") }
+        tx.afterCommit { $0.offersMade += offers }
+        return try Resource(row: served)
+    }
+
+    /// An entry's offer: a hold of its units for its user, for `offerTTL`; every entry still waiting ahead
+    /// of it has been overtaken by that many units.
+    private static func offer(_ quantity: Int, of resourceID: Int, to entryID: Int, of userID: Int, at now: Date, in tx: SQLStorage) async throws {
+        let session = tx.session
+        _ = try await session.insertReturningID("""
+            INSERT INTO holds (resource_id, user_id, quantity, status, created_at, expires_at, waitlist_entry_id)
+            VALUES (\(bind: resourceID), \(bind: userID), \(bind: quantity), \(bind: Hold.Status.held.rawValue), \(bind: now),
+                    \(bind: now.addingTimeInterval(tx.offerTTL)), \(bind: entryID))
+            """)
+        try await session.sql.raw("""
+            UPDATE waitlist_entries SET status = \(bind: WaitlistEntry.Status.offered.rawValue), offered_at = \(bind: now) WHERE id = \(bind: entryID)
+            """).run()
+        try await session.sql.raw("""
+            UPDATE waitlist_entries SET passed_units = passed_units + \(bind: quantity)
+            WHERE resource_id = \(bind: resourceID) AND status = 'waiting' AND id < \(bind: entryID)
+            """).run()
+    }
+}
