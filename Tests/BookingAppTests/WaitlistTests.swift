@@ -269,6 +269,35 @@ struct WaitlistTests {
         }
     }
 
+    @Test("units nobody waiting can use may be booked, until they have overtaken an entry by its quantity; then they gather for it",
+          arguments: TestDatabase.allCases)
+    func publicOvertakesBoundedly(db: TestDatabase) async throws {
+        try await withBookingApp(db) { client in
+            let admin = try await client.adminToken()
+            let (id, bookings, holder) = try await client.soldOut("Pair", total: 3, admin: admin)
+            let big = try await client.userToken("wants-two")
+            let entry = try #require(try await client.join(id, quantity: 2, token: big).json["id"] as? Int)
+            let outsider = try await client.userToken("outsider")
+            #expect(try await client.send(.DELETE, "/bookings/\(bookings[0])/", token: holder).status == .ok)
+            // One unit free, the entry wants two: the unit may go to someone else (overtaken by 1).
+            #expect(try await client.book(id, quantity: 1, token: outsider).status == .created)
+            #expect(try await client.send(.DELETE, "/bookings/\(bookings[1])/", token: holder).status == .ok)
+            #expect(try await client.hold(id, quantity: 1, token: outsider).status == .created)  // overtaken by 2
+            #expect(try await client.send(.DELETE, "/bookings/\(bookings[2])/", token: holder).status == .ok)
+            // Overtaken by its quantity: the free unit now waits for it.
+            let refused = try await client.book(id, quantity: 1, token: outsider)
+            #expect(refused.status == .conflict)
+            #expect(refused.code == "reserved_for_waitlist")
+            #expect(try await client.hold(id, quantity: 1, token: try await client.userToken("another")).code == "reserved_for_waitlist")
+            #expect(try await client.stock(id) == (1, 1, 3))
+            let outsiderHold = try #require(try await client.send(.GET, "/holds/", token: outsider).jsonArray.first?["id"] as? Int)
+            #expect(try await client.send(.DELETE, "/holds/\(outsiderHold)/", token: outsider).status == .ok)
+            let served = try await client.entry(entry, token: big)
+            #expect(served["status"] as? String == "offered")
+            #expect(try await client.stock(id) == (0, 2, 3))
+        }
+    }
+
     @Test("admins see a resource's list in order and remove an entry with a reason; others may not", arguments: TestDatabase.allCases)
     func adminLine(db: TestDatabase) async throws {
         try await withBookingApp(db) { client in
@@ -386,7 +415,10 @@ struct WaitlistServingTests {
         // Above max_per_booking or the total: never a barrier, however often it was passed.
         #expect(WaitlistServing.decide(quantity: 5, passedUnits: 9, free: 1, of: resource, mayTake: true) == .skip)
         #expect(WaitlistServing.decide(quantity: 6, passedUnits: 9, free: 6, of: resource, mayTake: true) == .skip)
-        #expect(WaitlistServing.blocksPublic(quantity: 4, of: resource))
-        #expect(!WaitlistServing.blocksPublic(quantity: 5, of: resource))
+        // Only a barrier keeps the free units from bookings and holds, and only one the resource can serve.
+        #expect(WaitlistServing.blocksPublic(quantity: 4, passedUnits: 4, of: resource, mayTake: true))
+        #expect(!WaitlistServing.blocksPublic(quantity: 4, passedUnits: 3, of: resource, mayTake: true))
+        #expect(!WaitlistServing.blocksPublic(quantity: 4, passedUnits: 4, of: resource, mayTake: false))
+        #expect(!WaitlistServing.blocksPublic(quantity: 5, passedUnits: 9, of: resource, mayTake: true))
     }
 }

@@ -15,8 +15,10 @@ import Foundation
 /// A resource's waiting list is part of its stock: whenever units come back (a cancellation, a released
 /// or lapsed hold, a declined or lapsed offer, a larger total) or the list or the limits change, the same
 /// transaction serves the list (``WaitlistServing``): each entry that gets units gets an offer, a hold
-/// reserved for its user. While an entry the resource could serve is waiting, bookings and holds cannot
-/// take the free units (``AppError/reservedForWaitlist(available:waiting:)``): the list cannot be jumped.
+/// reserved for its user, before the transaction commits: units that fit an entry never reach anyone
+/// else first. Units that fit nobody waiting may be booked, but no entry is overtaken by more than its own
+/// quantity; after that, the free units gather for it and bookings and holds are refused
+/// (``AppError/reservedForWaitlist(available:waiting:)``).
 public protocol Inventory: Sendable {
     /// Stocks a new resource; nil when its name is taken (regardless of case).
     func add(name: String, description: String, stock: Stock, limits: UserLimits, at date: Date) async throws -> Resource?

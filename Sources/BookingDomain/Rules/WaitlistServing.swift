@@ -3,11 +3,15 @@
 ///
 /// Entries are considered in the order they joined. An entry whose quantity fits in the units not yet
 /// offered gets an offer. One that does not fit keeps its place and is skipped for now, and the units go
-/// on to entries behind it that fit; but each entry can be overtaken by at most its own quantity: once
-/// entries behind it have been offered that many units while it waited (`passedUnits`), it becomes a
-/// barrier, and nobody behind it gets an offer until it has been served. Every unit that comes back then
-/// stays free for it (the public cannot take it either, see ``blocksPublic(quantity:of:)``), so it gets
-/// its offer as soon as enough units have come back: it cannot starve.
+/// on to entries behind it that fit, or to a booking or hold by someone not on the list; but each entry
+/// can be overtaken by at most its own quantity: once that many units have gone past it while it waited
+/// (`passedUnits`: offers to entries behind it, and bookings and holds), it becomes a barrier, and
+/// nobody behind it and nobody off the list gets units until it has been served. Every unit that comes
+/// back then stays free for it (``blocksPublic(quantity:passedUnits:of:mayTake:)``), so it gets its
+/// offer as soon as enough units have come back: it cannot starve.
+///
+/// Units that fit an entry are always offered to the list before anyone else can take them (every
+/// transaction that frees units serves the list before it commits), so the list cannot be jumped.
 ///
 /// An entry that cannot be served by the resource as it is now (its quantity above the total or above
 /// `max_per_booking`, after an admin lowered them) is skipped and is never a barrier, so it cannot block
@@ -35,10 +39,11 @@ public enum WaitlistServing {
         quantity <= resource.stock.total && quantity <= (resource.limits.maxPerBooking ?? quantity)
     }
 
-    /// Whether a waiting entry of `quantity` units keeps the resource's free units from the public: it
-    /// does while the resource could ever serve it, so the list cannot be jumped.
-    public static func blocksPublic(quantity: Int, of resource: Resource) -> Bool {
-        canServe(quantity: quantity, of: resource)
+    /// Whether a waiting entry keeps the resource's free units from bookings and holds: a barrier does
+    /// (it has been overtaken by its quantity already, and the units are gathering for it). An entry that
+    /// fits the free units has been offered them before anyone could ask, so only barriers are left to check.
+    public static func blocksPublic(quantity: Int, passedUnits: Int, of resource: Resource, mayTake: Bool) -> Bool {
+        canServe(quantity: quantity, of: resource) && mayTake && passedUnits >= quantity
     }
 }
 

@@ -126,18 +126,35 @@ extension SQLInventory {
         return entry
     }
 
-    /// Why a booking or hold may not take the locked resource's free units: an entry the resource could
-    /// serve is waiting for them (``WaitlistServing/blocksPublic(quantity:of:)``). nil if none is.
+    /// Why a booking or hold may not take the locked resource's free units: they are gathering for a
+    /// waiting entry that has been overtaken by its quantity already (``WaitlistServing/blocksPublic(quantity:passedUnits:of:mayTake:)``).
+    /// nil if none is; the locked transaction served the list already, so no entry fits the free units.
     static func waitlistRefusal(of resource: Resource, in session: SQLSession) async throws -> AppError? {
         guard resource.waitingEntries > 0 else { return nil }
-        let blocking = try await session.sql.raw("""
-            SELECT id FROM waitlist_entries
-            WHERE resource_id = \(bind: resource.id) AND status = 'waiting' AND quantity <= \(bind: resource.stock.total)
-              AND quantity <= \(bind: resource.limits.maxPerBooking ?? resource.stock.total)
-            LIMIT 1
-            """).first()
-        guard blocking != nil else { return nil }
-        return .reservedForWaitlist(available: resource.stock.available, waiting: resource.waitingEntries)
+        let barriers = try await session.sql.raw("""
+            SELECT user_id, quantity, passed_units FROM waitlist_entries
+            WHERE resource_id = \(bind: resource.id) AND status = 'waiting' AND passed_units >= quantity
+            ORDER BY id LIMIT 20
+            """).all()
+        for row in barriers {
+            let quantity = try row.decode(column: "quantity", as: Int.self)
+            let mayTake = try await refusal(taking: quantity, of: resource, for: try row.decode(column: "user_id", as: Int.self), in: session) == nil
+            if WaitlistServing.blocksPublic(quantity: quantity, passedUnits: try row.decode(column: "passed_units", as: Int.self),
+                                            of: resource, mayTake: mayTake) {
+                return .reservedForWaitlist(available: resource.stock.available, waiting: resource.waitingEntries)
+            }
+        }
+        return nil
+    }
+
+    /// Units a booking or hold took past the entries waiting on the locked resource count against the
+    /// bound on how far each may be overtaken.
+    static func overtake(_ resource: Resource, by quantity: Int, in session: SQLSession) async throws {
+        guard resource.waitingEntries > 0 else { return }
+        try await session.sql.raw("""
+            UPDATE waitlist_entries SET passed_units = passed_units + \(bind: quantity)
+            WHERE resource_id = \(bind: resource.id) AND status = 'waiting'
+            """).run()
     }
 
     /// Serves the locked resource's waiting list by ``WaitlistServing``: walks the entries waiting, in

@@ -147,6 +147,7 @@ struct SQLInventory: Inventory {
             guard resource.stock.available >= quantity else {
                 return .failure(.insufficientQuantity(requested: quantity, available: resource.stock.available))
             }
+            try await Self.overtake(resource, by: quantity, in: session)
             return .success(try await record(session, resource))
         }.get()
     }
@@ -216,12 +217,13 @@ struct SQLInventory: Inventory {
                 // A lapsed offer's units went on down the list: it is over.
                 guard hold.waitlistEntryID == nil else { return .failure(.holdExpired(available: resource.stock.available)) }
                 // Its units went back; confirm only if they can be taken again now, within the owner's limits,
-                // and nobody on the waiting list is owed them.
+                // and not gathering for someone on the waiting list.
                 if let refusal = try await Self.waitlistRefusal(of: resource, in: session) { return .failure(refusal) }
                 if let refusal = try await Self.refusal(taking: hold.quantity, of: resource, for: hold.userID, in: session) {
                     return .failure(refusal)
                 }
                 guard resource.stock.available >= hold.quantity else { return .failure(.holdExpired(available: resource.stock.available)) }
+                try await Self.overtake(resource, by: hold.quantity, in: session)
                 try await session.sql.raw("""
                     UPDATE resources SET available_quantity = available_quantity - \(bind: hold.quantity) WHERE id = \(bind: resourceID)
                     """).run()
