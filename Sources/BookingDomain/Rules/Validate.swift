@@ -153,3 +153,19 @@ public enum Paging {
     public static let sizes = 1...1000
     public static let defaultSize = 100
 }
+
+/// What a listing by resource and status asks for (bookings, holds, waiting-list entries): nil
+/// `resourceID` for every resource, and a page.
+public struct ListQuery<Status: Sendable>: Sendable {
+    public var resourceID: Int?
+    public var status: Status
+    public var limit: Int
+    public var offset: Int
+
+    public init(resourceID: Int? = nil, status: Status, limit: Int = Paging.defaultSize, offset: Int = 0) {
+        self.resourceID = resourceID
+        self.status = status
+        self.limit = limit
+        self.offset = offset
+    }
+}

@@ -29,19 +29,7 @@ public struct BookingService: Sendable {
         case active, cancelled, all
     }
 
-    public struct Query: Sendable {
-        public var resourceID: Int?
-        public var status: StatusFilter
-        public var limit: Int
-        public var offset: Int
-
-        public init(resourceID: Int? = nil, status: StatusFilter = .active, limit: Int = Paging.defaultSize, offset: Int = 0) {
-            self.resourceID = resourceID
-            self.status = status
-            self.limit = limit
-            self.offset = offset
-        }
-    }
+    public typealias Query = ListQuery<StatusFilter>
 
     /// Books `quantity` units for `user`: the inventory takes the stock and records the booking in one
     /// atomic step, so concurrent bookings can never take more than there is.

@@ -39,19 +39,7 @@ public struct HoldService: Sendable {
         case held, confirmed, released, expired, all
     }
 
-    public struct Query: Sendable {
-        public var resourceID: Int?
-        public var status: StatusFilter
-        public var limit: Int
-        public var offset: Int
-
-        public init(resourceID: Int? = nil, status: StatusFilter = .all, limit: Int = Paging.defaultSize, offset: Int = 0) {
-            self.resourceID = resourceID
-            self.status = status
-            self.limit = limit
-            self.offset = offset
-        }
-    }
+    public typealias Query = ListQuery<StatusFilter>
 
     /// Holds `quantity` units for `user` for `ttlSeconds` (at most, and by default, `HOLD_TTL`).
     public func hold(

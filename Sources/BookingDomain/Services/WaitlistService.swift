@@ -33,19 +33,7 @@ public struct WaitlistService: Sendable {
         }
     }
 
-    public struct Query: Sendable {
-        public var resourceID: Int?
-        public var status: StatusFilter
-        public var limit: Int
-        public var offset: Int
-
-        public init(resourceID: Int? = nil, status: StatusFilter = .all, limit: Int = Paging.defaultSize, offset: Int = 0) {
-            self.resourceID = resourceID
-            self.status = status
-            self.limit = limit
-            self.offset = offset
-        }
-    }
+    public typealias Query = ListQuery<StatusFilter>
 
     /// Puts `user` on the resource's waiting list for `quantity` units. If units are free for the entry
     /// right now (nobody ahead of it can use them), it gets its offer at once and answers `offered`.

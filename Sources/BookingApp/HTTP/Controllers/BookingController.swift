@@ -28,11 +28,7 @@ struct BookingController: APIController {
 
     /// `?resource=ID&status=active|cancelled|all&limit=1...1000&offset=N`
     @Sendable func index(req: Request, caller: Principal) async throws -> [BookingResponse] {
-        var query = BookingService.Query()
-        query.resourceID = try req.integerQuery("resource")
-        query.limit = try req.integerQuery("limit") ?? query.limit
-        query.offset = try req.integerQuery("offset") ?? query.offset
-        query.status = try req.statusQuery(BookingService.StatusFilter.self) ?? query.status
+        let query: BookingService.Query = try req.listQuery(defaultStatus: .active)
         return try await req.domain.bookings.bookings(visibleTo: caller.user, query).map(BookingResponse.init)
     }
 

@@ -31,11 +31,7 @@ struct HoldController: APIController {
 
     /// `?resource=ID&status=held|confirmed|released|expired|all&limit=1...1000&offset=N`
     @Sendable func index(req: Request, caller: Principal) async throws -> [HoldResponse] {
-        var query = HoldService.Query()
-        query.resourceID = try req.integerQuery("resource")
-        query.limit = try req.integerQuery("limit") ?? query.limit
-        query.offset = try req.integerQuery("offset") ?? query.offset
-        query.status = try req.statusQuery(HoldService.StatusFilter.self) ?? query.status
+        let query: HoldService.Query = try req.listQuery(defaultStatus: .all)
         let holds = req.domain.holds
         return try await holds.holds(visibleTo: caller.user, query).map { HoldResponse($0, status: holds.status(of: $0)) }
     }

@@ -25,24 +25,16 @@ struct WaitlistController: APIController {
     @Sendable func line(req: Request, caller: Principal) async throws -> [WaitlistEntryResponse] {
         let resourceID = try req.pathID(notFound: .resourceNotFound)
         let waitlist = req.domain.waitlist
-        return try await waitlist.line(resourceID: resourceID, try Self.query(req, defaultStatus: .open))
+        // The path names the resource: a `resource` parameter is read and ignored.
+        return try await waitlist.line(resourceID: resourceID, try req.listQuery(defaultStatus: .open))
             .map { WaitlistEntryResponse($0, status: waitlist.status(of: $0)) }
     }
 
     /// `?resource=ID&status=...&limit=1...1000&offset=N`, newest first.
     @Sendable func index(req: Request, caller: Principal) async throws -> [WaitlistEntryResponse] {
-        var query = try Self.query(req, defaultStatus: .all)
-        query.resourceID = try req.integerQuery("resource")
+        let query: WaitlistService.Query = try req.listQuery(defaultStatus: .all)
         let waitlist = req.domain.waitlist
         return try await waitlist.entries(visibleTo: caller.user, query).map { WaitlistEntryResponse($0, status: waitlist.status(of: $0)) }
-    }
-
-    private static func query(_ req: Request, defaultStatus: WaitlistService.StatusFilter) throws -> WaitlistService.Query {
-        var query = WaitlistService.Query(status: defaultStatus)
-        query.limit = try req.integerQuery("limit") ?? query.limit
-        query.offset = try req.integerQuery("offset") ?? query.offset
-        query.status = try req.statusQuery(WaitlistService.StatusFilter.self) ?? query.status
-        return query
     }
 
     @Sendable func show(req: Request, caller: Principal) async throws -> WaitlistEntryResponse {

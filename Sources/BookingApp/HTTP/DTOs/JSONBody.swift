@@ -101,4 +101,16 @@ extension Request {
         }
         return filter
     }
+
+    /// A listing's `resource`, `status`, `limit` and `offset` query parameters; `status` defaults to `defaultStatus`.
+    func listQuery<Filter: RawRepresentable & CaseIterable & Sendable>(
+        defaultStatus: Filter
+    ) throws -> ListQuery<Filter> where Filter.RawValue == String {
+        var query = ListQuery(status: defaultStatus)
+        query.resourceID = try integerQuery("resource")
+        query.limit = try integerQuery("limit") ?? query.limit
+        query.offset = try integerQuery("offset") ?? query.offset
+        query.status = try statusQuery(Filter.self) ?? query.status
+        return query
+    }
 }
