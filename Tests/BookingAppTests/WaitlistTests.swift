@@ -298,6 +298,29 @@ struct WaitlistTests {
         }
     }
 
+    @Test("a deactivated user's entry keeps its place but is passed over, and is served again once reactivated",
+          arguments: TestDatabase.allCases)
+    func deactivatedUser(db: TestDatabase) async throws {
+        try await withBookingApp(db) { client in
+            let admin = try await client.adminToken()
+            let (id, bookings, holder) = try await client.soldOut("Desk", total: 2, admin: admin)
+            let gone = try await client.userToken("gone-away"), next = try await client.userToken("next-one")
+            let goneID = try #require(try await client.send(.GET, "/users/me/", token: gone).json["id"] as? Int)
+            let goneEntry = try #require(try await client.join(id, quantity: 1, token: gone).json["id"] as? Int)
+            let nextEntry = try #require(try await client.join(id, quantity: 1, token: next).json["id"] as? Int)
+            #expect(try await client.send(.PATCH, "/users/\(goneID)/", token: admin, json: ["is_active": false]).status == .ok)
+            #expect(try await client.send(.DELETE, "/bookings/\(bookings[0])/", token: holder).status == .ok)
+            #expect(try await client.entry(nextEntry, token: next)["status"] as? String == "offered")
+            let line = try await client.send(.GET, "/resources/\(id)/waitlist/", token: admin).jsonArray
+            #expect(line.first?["id"] as? Int == goneEntry)
+            #expect(line.first?["status"] as? String == "waiting")
+            #expect(try await client.send(.PATCH, "/users/\(goneID)/", token: admin, json: ["is_active": true]).status == .ok)
+            #expect(try await client.send(.DELETE, "/bookings/\(bookings[1])/", token: holder).status == .ok)
+            let back = try await client.login("gone-away")
+            #expect(try await client.entry(goneEntry, token: back)["status"] as? String == "offered")
+        }
+    }
+
     @Test("admins see a resource's list in order and remove an entry with a reason; others may not", arguments: TestDatabase.allCases)
     func adminLine(db: TestDatabase) async throws {
         try await withBookingApp(db) { client in

@@ -133,7 +133,7 @@ extension SQLInventory {
         guard resource.waitingEntries > 0 else { return nil }
         let barriers = try await session.sql.raw("""
             SELECT user_id, quantity, passed_units FROM waitlist_entries
-            WHERE resource_id = \(bind: resource.id) AND status = 'waiting' AND passed_units >= quantity
+            WHERE resource_id = \(bind: resource.id) AND status = 'waiting' AND passed_units >= quantity AND \(Self.activeOwner)
             ORDER BY id LIMIT 20
             """).all()
         for row in barriers {
@@ -171,7 +171,7 @@ extension SQLInventory {
             let page = try await session.sql.raw("""
                 SELECT id, user_id, quantity, passed_units FROM waitlist_entries
                 WHERE resource_id = \(bind: resource.id) AND status = 'waiting' AND id > \(bind: after)
-                  AND (quantity <= \(bind: free) OR passed_units >= quantity)
+                  AND (quantity <= \(bind: free) OR passed_units >= quantity) AND \(Self.activeOwner)
                 ORDER BY id LIMIT 50
                 """).all()
             guard !page.isEmpty else { break }
@@ -206,6 +206,10 @@ extension SQLInventory {
         tx.afterCommit { $0.offersMade += offers }
         return try Resource(row: served)
     }
+
+    /// The entry's user is active: a deactivated user's entries keep their place but are passed over (an
+    /// offer they could not take would only hold the line up), and are served again if they are reactivated.
+    private static let activeOwner: SQLQueryString = "EXISTS (SELECT 1 FROM users u WHERE u.id = waitlist_entries.user_id AND u.is_active = \(bind: true))"
 
     /// An entry's offer: a hold of its units for its user, for `offerTTL`; every entry still waiting ahead
     /// of it has been overtaken by that many units.
