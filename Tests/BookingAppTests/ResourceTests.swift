@@ -31,6 +31,47 @@ struct ResourceTests {
         }
     }
 
+    @Test("search, in_stock, limit and offset page the catalogue, in stock first, in the same shape; bad values are 400",
+          arguments: TestDatabase.allCases)
+    func cataloguePages(db: TestDatabase) async throws {
+        try await withBookingApp(db) { client in
+            let admin = try await client.adminToken()
+            let alpha = try await client.createResource("Alpha Room", total: 2, adminToken: admin)
+            let gone = try await client.createResource("Sold-out room", total: 1, available: 0, adminToken: admin)
+            let beta = try await client.createResource("Beta ROOM", total: 2, adminToken: admin)
+            let sale = try await client.createResource("50% off", total: 2, adminToken: admin)
+            let under = try await client.createResource("a_b", total: 2, adminToken: admin)
+            func ids(_ query: String) async throws -> (inStock: [Int], outOfStock: [Int]) {
+                let reply = try await client.send(.GET, "/resources/?\(query)")
+                #expect(reply.status == .ok, "\(query): \(reply.text)")
+                #expect(reply.json["message"] as? String == "Resources fetched successfully")
+                let inStock = try #require(reply.json["resources"] as? [[String: Any]]).compactMap { $0["id"] as? Int }
+                let outOfStock = try #require(reply.json["out of stock resources"] as? [[String: Any]]).compactMap { $0["id"] as? Int }
+                return (inStock, outOfStock)
+            }
+            let rooms = try await ids("search=room")
+            #expect(rooms.inStock == [alpha, beta])
+            #expect(rooms.outOfStock == [gone])
+            #expect(try await ids("search=%25").inStock == [sale], "a % in the search is a percent sign, not a wildcard")
+            #expect(try await ids("search=_").inStock == [under])
+            #expect(try await ids("search=%20%20alpha%20%20ROOM").inStock == [alpha], "spaces and case as names compare")
+            #expect(try await ids("in_stock=true").inStock == [alpha, beta, sale, under])
+            #expect(try await ids("in_stock=true").outOfStock.isEmpty)
+            #expect(try await ids("in_stock=false").outOfStock == [gone])
+            // In stock first, then by id, across pages.
+            let first = try await ids("limit=3"), second = try await ids("limit=3&offset=3")
+            #expect(first.inStock == [alpha, beta, sale])
+            #expect(second.inStock == [under])
+            #expect(second.outOfStock == [gone])
+            for bad in ["in_stock=yes", "limit=0", "limit=1001", "offset=-1", "limit=x", "search=%01"] {
+                #expect(try await client.send(.GET, "/resources/?\(bad)").status == .badRequest, "\(bad)")
+            }
+            // Without any of them, the seed's whole list.
+            let whole = try await client.send(.GET, "/resources/").json
+            #expect((whole["resources"] as? [[String: Any]])?.count == 4)
+        }
+    }
+
     @Test("one resource by id; unknown or non-numeric ids are 404", arguments: TestDatabase.allCases)
     func show(db: TestDatabase) async throws {
         try await withBookingApp(db) { client in

@@ -1,10 +1,29 @@
 import Foundation
 
+/// Which resources a page of the catalogue shows: nil fields do not filter.
+public struct CatalogueFilter: Sendable, Equatable {
+    /// Part of the name, compared as names are (``String/resourceNameKey``: case, Unicode forms, spaces).
+    public var search: String?
+    /// true: only resources with units available; false: only those without.
+    public var inStock: Bool?
+    public var limit: Int
+    public var offset: Int
+
+    public init(search: String? = nil, inStock: Bool? = nil, limit: Int = Paging.defaultSize, offset: Int = 0) {
+        self.search = search
+        self.inStock = inStock
+        self.limit = limit
+        self.offset = offset
+    }
+}
+
 /// The catalogue: reading resources, and their names and descriptions. Their stock changes only through
 /// the ``Inventory``.
 public protocol ResourceStore: Sendable {
     /// Every resource, by id, with its stock as at `now` (units of holds expired by then are available).
     func all(at now: Date) async throws -> [Resource]
+    /// One page of the catalogue: in stock first, then by id; filtered by `filter`, with stock as at `now`.
+    func page(_ filter: CatalogueFilter, at now: Date) async throws -> [Resource]
     func find(_ reference: ResourceReference, at now: Date) async throws -> Resource?
     /// The units held, unexpired at `now`, across all resources.
     func unitsHeld(at now: Date) async throws -> Int

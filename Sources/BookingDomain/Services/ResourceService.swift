@@ -52,6 +52,19 @@ public struct ResourceService: Sendable {
         return (all.filter(\.isInStock), all.filter { !$0.isInStock })
     }
 
+    /// One page of the catalogue, in stock first, then by id, split as ``catalogue()`` splits it.
+    public func catalogue(_ filter: CatalogueFilter) async throws -> (inStock: [Resource], outOfStock: [Resource]) {
+        try Validate.page(limit: filter.limit, offset: filter.offset)
+        if let search = filter.search {
+            try Validate.noControlCharacters(search, field: "search")
+            guard search.unicodeScalars.count <= Validate.resourceNameLength.upperBound else {
+                throw AppError.invalidField(field: "search", reason: "search must be at most \(Validate.resourceNameLength.upperBound) characters")
+            }
+        }
+        let page = try await storage.resources.page(filter, at: clock.now())
+        return (page.filter(\.isInStock), page.filter { !$0.isInStock })
+    }
+
     /// Each resource with its booking and hold counts, for the operator's `stats` command.
     public func stockReport() async throws -> [ResourceStock] {
         try await storage.resources.stockReport(at: clock.now())

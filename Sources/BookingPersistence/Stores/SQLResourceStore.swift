@@ -16,6 +16,23 @@ struct SQLResourceStore: ResourceStore {
         return try await session.sql.raw("SELECT \(Resource.columns) FROM \(Resource.current(at: now)) ORDER BY id").all().map(Resource.init(row:))
     }
 
+    func page(_ filter: CatalogueFilter, at now: Date) async throws -> [Resource] {
+        var conditions: [SQLQueryString] = []
+        if let search = filter.search, !search.resourceNameKey.isEmpty {
+            // A LIKE pattern of the search's key, its own wildcards escaped: names are compared by their keys.
+            let escaped = search.resourceNameKey.replacingOccurrences(of: "\\", with: "\\\\")
+                .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+            conditions.append("r.name_key LIKE \(bind: "%" + escaped + "%") ESCAPE '\\'")
+        }
+        if let inStock = filter.inStock { conditions.append(inStock ? "r.available_quantity > 0" : "r.available_quantity <= 0") }
+        let whereClause: SQLQueryString = conditions.isEmpty ? "" : " WHERE \(conditions.joined(separator: " AND "))"
+        return try await session.sql.raw("""
+            SELECT \(Resource.columns) FROM \(Resource.current(at: now))\(whereClause)
+            ORDER BY CASE WHEN r.available_quantity > 0 THEN 0 ELSE 1 END, r.id
+            LIMIT \(bind: filter.limit) OFFSET \(bind: filter.offset)
+            """).all().map(Resource.init(row:))
+    }
+
     func find(_ reference: ResourceReference, at now: Date) async throws -> Resource? {
         let stored = try await session.sql.raw("SELECT \(Resource.columns) FROM resources WHERE \(Resource.matching(reference))")
             .first().map(Resource.init(row:))

@@ -14,8 +14,15 @@ struct ResourceController: APIController {
 
     /// The catalogue is the same for every caller, so concurrent requests share one query and one JSON
     /// encoding; each still gets a read that began after it arrived (see ``FreshReadCoalescer``).
+    /// With `search`, `in_stock`, `limit` or `offset`, one page of it (in stock first, then by id).
     @Sendable func index(req: Request, caller: Principal?) async throws -> Response {
         let resources = req.domain.resources
+        if let filter = try Self.catalogueFilter(req) {
+            let page = try await resources.catalogue(filter)
+            return try await ResourceCatalogueResponse(resources: page.inStock.map(ResourceResponse.init),
+                                                       outOfStockResources: page.outOfStock.map(ResourceResponse.init))
+                .encodeResponse(for: req)
+        }
         let body = try await req.application.catalogueReads.value {
             let catalogue = try await resources.catalogue()
             let response = ResourceCatalogueResponse(
@@ -28,6 +35,18 @@ struct ResourceController: APIController {
             return buffer
         }
         return Response(status: .ok, headers: ["Content-Type": "application/json; charset=utf-8"], body: .init(buffer: body))
+    }
+
+    /// The page a request asks for; nil when it names none of the parameters (the seed's whole list).
+    private static func catalogueFilter(_ req: Request) throws -> CatalogueFilter? {
+        let search = req.query[String.self, at: "search"]
+        let inStock = try req.query[String.self, at: "in_stock"].map { text in
+            guard let value = Bool(text) else { throw AppError.invalidField(field: "in_stock", reason: "in_stock must be true or false") }
+            return value
+        }
+        let limit = try req.integerQuery("limit"), offset = try req.integerQuery("offset")
+        guard search != nil || inStock != nil || limit != nil || offset != nil else { return nil }
+        return CatalogueFilter(search: search, inStock: inStock, limit: limit ?? Paging.defaultSize, offset: offset ?? 0)
     }
 
     @Sendable func show(req: Request, caller: Principal?) async throws -> ResourceResponse {
