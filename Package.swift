@@ -31,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-openapi-generator.git", from: "1.14.3"),
         .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.13.4"),
         .package(url: "https://github.com/swift-server/swift-openapi-async-http-client.git", from: "1.5.0"),
+        .package(url: "https://github.com/vapor/leaf.git", from: "4.5.2"),
     ],
     targets: [
         // Small concurrency primitives with no knowledge of bookings: the async semaphore (SQLite write
@@ -67,8 +68,11 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Leaf", package: "leaf"),
             ],
-            resources: [.embedInCode("openapi.json")]
+            // The contract, the pages' templates and their assets are compiled into the binary, so it finds
+            // them wherever it runs (`swift run`, a release binary copied anywhere, the Docker image).
+            resources: [.embedInCode("openapi.json"), .embedInCode("Web/Views"), .embedInCode("Web/Assets")]
         ),
         .executableTarget(
             name: "booking",

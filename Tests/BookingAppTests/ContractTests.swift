@@ -24,14 +24,19 @@ struct ContractTests {
         }
     }
 
-    @Test("/docs is a Swagger UI page pointing at the document")
+    @Test("/docs is the API reference drawn from the document, every operation on it, with nothing from elsewhere")
     func docsPage() async throws {
         try await withBookingApp(.sqlite) { client in
             let reply = try await client.send(.GET, "/docs")
             #expect(reply.status == .ok)
             #expect(reply.headers.contentType?.subType == "html")
-            #expect(reply.text.contains("SwaggerUIBundle"))
             #expect(reply.text.contains("/openapi.json"))
+            let served = client.app.routeSignatures(excluding: ["openapi.json"])
+            let sections = reply.text.components(separatedBy: "<section").count - 1
+            #expect(sections == served.count, "one section per operation: \(sections) of \(served.count)")
+            #expect(reply.text.contains("<code>POST /resources/{id}/waitlist/</code>"))
+            #expect(!reply.text.contains("https://"), "no asset from the internet")
+            #expect(!reply.text.contains("<script>"), "no inline script")
         }
     }
 

@@ -42,7 +42,10 @@ struct RouteAccessTests {
             for route in routes {
                 let signature = client.app.signature(of: route)
                 let access = try #require(route.access, "\(signature) was registered without an access level")
-                if ["GET openapi.json", "GET docs"].contains(signature) {
+                if route.isWebPage {
+                    // The pages are not the API: WebPageTests hold them to their levels.
+                    #expect(access.isPage || signature == "GET assets/:", "\(signature) is a page or an asset")
+                } else if signature == "GET openapi.json" {
                     #expect(access == .operational, "\(signature): the contract itself is for everyone")
                 } else {
                     #expect(documented[signature] == access, "\(signature) is \(access) in code, \(String(describing: documented[signature])) in openapi.json")
@@ -67,6 +70,13 @@ struct RouteAccessTests {
                 let asUser = try await client.send(route.method, path, token: user)
                 let withStaleToken = try await client.send(route.method, path, headers: [("Authorization", stale)])
                 switch try #require(route.access) {
+                case .page:
+                    // A token is no session: a page ignores it, and never answers JSON.
+                    #expect(withStaleToken.headers.contentType?.subType != "json", "\(route.method) \(path)")
+                case .pageUser, .pageAdmin:
+                    #expect(anonymous.status == .seeOther, "\(route.method) \(path): \(anonymous.status)")
+                    #expect(anonymous.headers.first(name: .location)?.hasPrefix("/account/login") == true, "\(route.method) \(path)")
+                    #expect(asUser.status == .seeOther, "\(route.method) \(path): an API token is no browser session")
                 case .operational:
                     #expect(withStaleToken.status != .unauthorized || anonymous.status == .unauthorized, "\(route.method) \(path) read the token")
                 case .anyone:

@@ -64,6 +64,7 @@ public func configure(_ app: Application, with config: AppConfig, clock: any Wal
     app.middleware.use(AccessLogMiddleware())
     app.middleware.use(RequestMetricsMiddleware(metrics: app.metrics))
     app.middleware.use(ErrorResponseMiddleware())
+    app.middleware.use(PageNotFoundMiddleware())
 
     try routes(app)
 }

@@ -41,6 +41,8 @@ public struct AppConfig: Sendable {
     public var holdTTL: TimeInterval
     /// How long an offer to a waiting-list entry lasts before its units pass on: 30 s to 7 days.
     public var waitlistOfferTTL: TimeInterval
+    /// Whether the web pages' cookies are marked `Secure` (sent over HTTPS only): set it behind TLS.
+    public var cookieSecure: Bool
 
     public enum LogFormat: String, Sendable {
         case text, json
@@ -68,7 +70,8 @@ public struct AppConfig: Sendable {
         requestBodyTimeout: TimeInterval = 10,
         requestBodyMemory: Int = 32 << 20,
         holdTTL: TimeInterval = 600,
-        waitlistOfferTTL: TimeInterval = 1800
+        waitlistOfferTTL: TimeInterval = 1800,
+        cookieSecure: Bool = false
     ) {
         self.database = database
         self.databasePoolSize = databasePoolSize
@@ -89,6 +92,7 @@ public struct AppConfig: Sendable {
         self.requestBodyMemory = requestBodyMemory
         self.holdTTL = holdTTL
         self.waitlistOfferTTL = waitlistOfferTTL
+        self.cookieSecure = cookieSecure
     }
 
     /// Reads the configuration from `environment` (the process environment by default).
@@ -132,6 +136,12 @@ public struct AppConfig: Sendable {
         if let ttl = env["WAITLIST_OFFER_TTL"] {
             config.waitlistOfferTTL = try Self.parseDuration(ttl, variable: "WAITLIST_OFFER_TTL", in: WaitlistService.offerTTLBounds,
                                                              accepts: "a duration from 30s to 7 days, such as 1800, 30m or 2h")
+        }
+        if let secure = env["COOKIE_SECURE"] {
+            guard let parsed = Bool(secure.lowercased()) else {
+                throw ConfigurationError(variable: "COOKIE_SECURE", value: secure, accepts: "true or false")
+            }
+            config.cookieSecure = parsed
         }
         if let format = env["LOG_FORMAT"] {
             guard let parsed = LogFormat(rawValue: format) else {

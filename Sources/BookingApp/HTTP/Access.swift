@@ -13,6 +13,15 @@ enum Access: String, Sendable, CaseIterable {
     case user
     /// A valid token of an admin: 401 without a token, 403 for anyone else.
     case admin
+    /// A web page anyone may open; a session cookie, if valid, says who is looking (`PageRoutes`).
+    case page
+    /// A web page for a signed-in browser: without a session, a redirect to the login page.
+    case pageUser
+    /// A web page for an admin's browser: a 403 page for anyone else.
+    case pageAdmin
+
+    /// The web pages' levels, which the OpenAPI document does not describe.
+    var isPage: Bool { self == .page || self == .pageUser || self == .pageAdmin }
 
     /// Where a route records its access level (`Route.userInfo`).
     static let routeInfoKey = "booking.access"

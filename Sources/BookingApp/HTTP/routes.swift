@@ -21,4 +21,5 @@ func routes(_ app: Application) throws {
     for controller in controllers {
         controller.boot(routes: routes)
     }
+    try SitePages.boot(app, routes: routes, body: body)
 }

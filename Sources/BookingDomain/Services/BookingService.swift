@@ -102,8 +102,9 @@ public struct BookingService: Sendable {
         return booking
     }
 
-    /// The caller's bookings, newest first; an admin sees everyone's.
-    public func bookings(visibleTo user: User, _ query: Query) async throws -> [Booking] {
+    /// The caller's bookings, newest first; an admin sees everyone's, or those of `owner`. (A user asking
+    /// for someone else's sees their own.)
+    public func bookings(visibleTo user: User, _ query: Query, owner: Int? = nil) async throws -> [Booking] {
         try Validate.page(limit: query.limit, offset: query.offset)
         let status: Booking.Status? = switch query.status {
         case .active: .active
@@ -111,7 +112,7 @@ public struct BookingService: Sendable {
         case .all: nil
         }
         return try await storage.bookings.list(BookingFilter(
-            userID: user.ownerScope, resourceID: query.resourceID, status: status,
+            userID: user.isAdmin ? owner : user.id, resourceID: query.resourceID, status: status,
             limit: query.limit, offset: query.offset
         ))
     }

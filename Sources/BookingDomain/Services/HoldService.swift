@@ -101,12 +101,12 @@ public struct HoldService: Sendable {
         return hold
     }
 
-    /// The caller's holds, newest first; an admin sees everyone's.
-    public func holds(visibleTo user: User, _ query: Query) async throws -> [Hold] {
+    /// The caller's holds, newest first; an admin sees everyone's, or those of `owner`.
+    public func holds(visibleTo user: User, _ query: Query, owner: Int? = nil) async throws -> [Hold] {
         try Validate.page(limit: query.limit, offset: query.offset)
         try await settleLapsedOffers()
         return try await storage.holds.list(HoldFilter(
-            userID: user.ownerScope, resourceID: query.resourceID, status: Hold.Status(rawValue: query.status.rawValue),
+            userID: user.isAdmin ? owner : user.id, resourceID: query.resourceID, status: Hold.Status(rawValue: query.status.rawValue),
             limit: query.limit, offset: query.offset
         ), at: clock.now())
     }

@@ -27,7 +27,7 @@ public struct SessionService: Sendable {
 
     /// Checks a username and password, under the limits of ``PasswordGuesses``: past them it answers 429
     /// without running Bcrypt, however many requests arrive at once on however many servers.
-    public func login(username: String?, password: String?, from address: String) async throws -> Session {
+    public func login(username: String?, password: String?, from address: String, kind: Session.Kind = .api) async throws -> Session {
         let username = try Validate.required(username, field: "username")
         let password = try Validate.required(password, field: "password")
         guard username.unicodeScalars.count <= Validate.usernameLength.upperBound else { throw AppError.invalidCredentials }
@@ -45,7 +45,7 @@ public struct SessionService: Sendable {
             let token = Self.makeToken()
             let now = clock.now()
             let expiresAt = now.addingTimeInterval(tokenTTL)
-            try await storage.tokens.insert(tokenHash: Self.hash(token: token), userID: user.id, createdAt: now, expiresAt: expiresAt)
+            try await storage.tokens.insert(tokenHash: Self.hash(token: token), kind: kind, userID: user.id, createdAt: now, expiresAt: expiresAt)
             metrics.login(.success)
             return Session(token: token, expiresAt: expiresAt, user: user)
         } catch AppError.tooManyLoginAttempts(let retryAfter) {
@@ -69,10 +69,10 @@ public struct SessionService: Sendable {
         try await storage.tokens.delete(tokenHash: principal.tokenHash)
     }
 
-    /// The principal behind a token, or nil when the token is unknown, revoked or expired.
-    public func authenticate(token: String) async throws -> Principal? {
+    /// The principal behind a token of `kind`, or nil when the token is unknown, revoked, expired or of the other kind.
+    public func authenticate(token: String, kind: Session.Kind = .api) async throws -> Principal? {
         let tokenHash = Self.hash(token: token)
-        guard let user = try await storage.tokens.user(forTokenHash: tokenHash, at: clock.now()) else {
+        guard let user = try await storage.tokens.user(forTokenHash: tokenHash, kind: kind, at: clock.now()) else {
             return nil
         }
         return Principal(user: user, tokenHash: tokenHash)

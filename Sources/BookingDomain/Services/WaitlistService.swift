@@ -85,9 +85,9 @@ public struct WaitlistService: Sendable {
         return entry
     }
 
-    /// The caller's entries, newest first; an admin sees everyone's.
-    public func entries(visibleTo user: User, _ query: Query) async throws -> [WaitlistEntry] {
-        try await list(query, userID: user.ownerScope, order: .newestFirst)
+    /// The caller's entries, newest first; an admin sees everyone's, or those of `owner`.
+    public func entries(visibleTo user: User, _ query: Query, owner: Int? = nil) async throws -> [WaitlistEntry] {
+        try await list(query, userID: user.isAdmin ? owner : user.id, order: .newestFirst)
     }
 
     /// A resource's list in the order it is served (an admin's view): by default the open entries.

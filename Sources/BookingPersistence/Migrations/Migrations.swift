@@ -17,6 +17,7 @@ public enum BookingSchema {
         RekeyResourceNames(),
         AddHolds(),
         AddWaitlist(),
+        AddTokenKind(),
     ]
 
     /// Whether the database answers and every migration above has been applied.

@@ -200,12 +200,21 @@ func withPostgresReplicas(
     await cleanUp()
 }
 
+extension Route {
+    /// A web page (its access level is a page's) or one of the pages' assets: not part of the API.
+    var isWebPage: Bool {
+        access?.isPage == true || path.first?.description == "assets"
+    }
+}
+
 extension Application {
-    /// Every served route as `METHOD path`, parameters written `:` (`GET bookings/:`), leaving out `paths`:
-    /// what the documentation tests compare the README and the OpenAPI document with.
+    /// Every served API route as `METHOD path`, parameters written `:` (`GET bookings/:`), leaving out
+    /// `paths`, the web pages and their assets: what the documentation tests compare the README and the
+    /// OpenAPI document with.
     func routeSignatures(excluding paths: Set<String> = []) -> Set<String> {
         Set(routes.all.compactMap { route in
-            paths.contains(route.path.map(\.description).joined(separator: "/")) ? nil : signature(of: route)
+            if route.isWebPage { return nil }
+            return paths.contains(route.path.map(\.description).joined(separator: "/")) ? nil : signature(of: route)
         })
     }
 

@@ -1,0 +1,200 @@
+import BookingDomain
+import Vapor
+
+/// The admin's pages: resources (create, edit, resize, limits, delete, the waiting list) and users. The
+/// same services as the API; the service's refusals are shown as messages.
+struct AdminPages {
+    static let pageSize = 50
+
+    func boot(_ pages: PageRoutes) {
+        pages.admin.get("admin", "resources", use: resources)
+        pages.admin.post("admin", "resources", use: create)
+        pages.admin.get("admin", "resources", ":id", use: resource)
+        pages.admin.post("admin", "resources", ":id", use: update)
+        pages.admin.post("admin", "resources", ":id", "delete", use: delete)
+        pages.admin.post("admin", "waitlist", ":id", "remove", use: removeEntry)
+        pages.admin.get("admin", "users", use: users)
+        pages.admin.post("admin", "users", ":id", use: changeUser)
+    }
+
+    struct ResourcesContext: Encodable, Sendable {
+        let page: PageContext
+        let resources: [ResourceView]
+        let previous: String?
+        let next: String?
+    }
+
+    private func renderResources(_ req: Request, error: AppError? = nil) async throws -> Response {
+        let number = max(1, ((try? req.integerQuery("page")) ?? nil) ?? 1)
+        let page = try await req.domain.resources.catalogue(CatalogueFilter(limit: Self.pageSize + 1, offset: (number - 1) * Self.pageSize))
+        let all = (page.inStock + page.outOfStock).sorted { $0.id < $1.id }
+        let context = ResourcesContext(page: PageContext(req, title: "Resources", error: error?.reason),
+                                       resources: all.prefix(Self.pageSize).map(ResourceView.init),
+                                       previous: number > 1 ? "/admin/resources?page=\(number - 1)" : nil,
+                                       next: all.count > Self.pageSize ? "/admin/resources?page=\(number + 1)" : nil)
+        return try await Page.render("admin-resources", context, status: error?.status ?? .ok, for: req)
+    }
+
+    @Sendable func resources(req: Request, session: WebSession) async throws -> Response {
+        try await renderResources(req)
+    }
+
+    struct ResourceForm: Content {
+        var name: String?
+        var description: String?
+        var total_quantity: String?
+        var max_per_user: String?
+        var max_per_booking: String?
+
+        /// A number field: empty is none; anything else but a whole number is the field's 400.
+        static func number(_ text: String?, field: String) throws(AppError) -> Int? {
+            guard let text = text?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+            guard let value = Int(text) else { throw .invalidField(field: field, reason: "\(field) must be a whole number") }
+            return value
+        }
+    }
+
+    @Sendable func create(req: Request, session: WebSession) async throws -> Response {
+        do {
+            let form = try req.content.decode(ResourceForm.self)
+            let created = try await req.domain.resources.create(.init(
+                name: form.name, description: form.description ?? "",
+                totalQuantity: try ResourceForm.number(form.total_quantity, field: "total_quantity"), availableQuantity: nil,
+                maxPerUser: try ResourceForm.number(form.max_per_user, field: "max_per_user"),
+                maxPerBooking: try ResourceForm.number(form.max_per_booking, field: "max_per_booking")))
+            return Page.redirect("/admin/resources/\(created.id)", done: "created", for: req)
+        } catch let error as AppError {
+            return try await renderResources(req, error: error)
+        }
+    }
+
+    struct EntryView: Encodable, Sendable {
+        let id: Int
+        let userID: Int
+        let quantity: Int
+        let status: String
+        let position: String
+    }
+
+    struct ResourceContext: Encodable, Sendable {
+        let page: PageContext
+        let r: ResourceView
+        let entries: [EntryView]
+        let hasEntries: Bool
+    }
+
+    private func renderResource(_ req: Request, id: Int, error: AppError? = nil) async throws -> Response {
+        let resource = try await req.domain.resources.resource(id: id)
+        let waitlist = req.domain.waitlist
+        let line = try await waitlist.line(resourceID: id, WaitlistService.Query(status: .open, limit: 200))
+        let entries = line.map { EntryView(id: $0.id, userID: $0.userID, quantity: $0.quantity, status: waitlist.status(of: $0).rawValue,
+                                           position: $0.position.map(String.init) ?? "offered") }
+        let context = ResourceContext(page: PageContext(req, title: resource.name, error: error?.reason), r: ResourceView(resource),
+                                      entries: entries, hasEntries: !entries.isEmpty)
+        return try await Page.render("admin-resource", context, status: error?.status ?? .ok, for: req)
+    }
+
+    @Sendable func resource(req: Request, session: WebSession) async throws -> Response {
+        try await renderResource(req, id: try req.pathID(notFound: .resourceNotFound))
+    }
+
+    @Sendable func update(req: Request, session: WebSession) async throws -> Response {
+        let id = try req.pathID(notFound: .resourceNotFound)
+        do {
+            let form = try req.content.decode(ResourceForm.self)
+            _ = try await req.domain.resources.update(id: id, .init(
+                name: form.name, description: form.description,
+                totalQuantity: try ResourceForm.number(form.total_quantity, field: "total_quantity"),
+                maxPerUser: .some(try ResourceForm.number(form.max_per_user, field: "max_per_user")),
+                maxPerBooking: .some(try ResourceForm.number(form.max_per_booking, field: "max_per_booking"))))
+            return Page.redirect("/admin/resources/\(id)", done: "saved", for: req)
+        } catch let error as AppError where error.status != .notFound {
+            return try await renderResource(req, id: id, error: error)
+        }
+    }
+
+    @Sendable func delete(req: Request, session: WebSession) async throws -> Response {
+        let id = try req.pathID(notFound: .resourceNotFound)
+        do {
+            try await req.domain.resources.delete(id: id)
+            return Page.redirect("/admin/resources", done: "deleted", for: req)
+        } catch let error as AppError where error.status != .notFound {
+            return try await renderResource(req, id: id, error: error)
+        }
+    }
+
+    struct RemovalForm: Content {
+        var reason: String?
+        var resource: String?
+    }
+
+    @Sendable func removeEntry(req: Request, session: WebSession) async throws -> Response {
+        let id = try req.pathID(notFound: .waitlistEntryNotFound)
+        let form = try req.content.decode(RemovalForm.self)
+        let resourceID = form.resource.flatMap { Int($0) }
+        do {
+            let entry = try await req.domain.waitlist.leave(entryID: id, by: session.user, reason: form.reason)
+            return Page.redirect("/admin/resources/\(entry.resourceID)", done: "removed", for: req)
+        } catch let error as AppError where error.status != .notFound {
+            guard let resourceID else { throw error }
+            return try await renderResource(req, id: resourceID, error: error)
+        }
+    }
+
+    struct UserView: Encodable, Sendable {
+        let id: Int
+        let username: String
+        let email: String
+        let isAdmin: Bool
+        let isActive: Bool
+    }
+
+    struct UsersContext: Encodable, Sendable {
+        let page: PageContext
+        let search: String
+        let users: [UserView]
+    }
+
+    private func renderUsers(_ req: Request, session: WebSession, error: AppError? = nil) async throws -> Response {
+        let search = req.query[String.self, at: "search"] ?? ""
+        var message = error
+        var found: [User] = []
+        do {
+            found = try await req.domain.accounts.users(visibleTo: session.user, search: search.isEmpty ? nil : search, limit: 200)
+        } catch let refusal as AppError {
+            message = refusal
+        }
+        let context = UsersContext(page: PageContext(req, title: "Users", error: message?.reason), search: search,
+                                   users: found.map { UserView(id: $0.id, username: $0.username, email: $0.email, isAdmin: $0.isAdmin, isActive: $0.isActive) })
+        return try await Page.render("admin-users", context, status: message?.status ?? .ok, for: req)
+    }
+
+    @Sendable func users(req: Request, session: WebSession) async throws -> Response {
+        try await renderUsers(req, session: session)
+    }
+
+    struct UserChange: Content {
+        var change: String?
+    }
+
+    @Sendable func changeUser(req: Request, session: WebSession) async throws -> Response {
+        let id = try req.pathID(notFound: .userNotFound)
+        let change = try req.content.decode(UserChange.self).change
+        let flags: (isAdmin: Bool?, isActive: Bool?) = switch change {
+        case "activate": (nil, true)
+        case "deactivate": (nil, false)
+        case "promote": (true, nil)
+        case "demote": (false, nil)
+        default: (nil, nil)
+        }
+        do {
+            guard flags.isAdmin != nil || flags.isActive != nil else {
+                throw AppError.invalidField(field: "change", reason: "change must be activate, deactivate, promote or demote")
+            }
+            _ = try await req.domain.accounts.setFlags(userID: id, isAdmin: flags.isAdmin, isActive: flags.isActive)
+            return Page.redirect("/admin/users", done: "user", for: req)
+        } catch let error as AppError where error.status != .notFound {
+            return try await renderUsers(req, session: session, error: error)
+        }
+    }
+}

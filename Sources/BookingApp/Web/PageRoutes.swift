@@ -1,0 +1,145 @@
+import BookingDomain
+import BookingPersistence
+import Leaf
+import Vapor
+
+/// The web pages' routes, by who may open them, as `APIRoutes` declares the API's: each page is
+/// registered on the group of its level, which is recorded on the route. Every page answers in HTML,
+/// errors included: a refused form re-renders with a message or becomes a styled error page, never JSON.
+struct PageRoutes {
+    let open: PageGroup<WebSession?>
+    let user: PageGroup<WebSession>
+    let admin: PageGroup<WebSession>
+
+    init(app: Application, body: RequestBodyMiddleware) {
+        let pages = app.grouped(WebSessionMiddleware(), body)
+        open = PageGroup(builder: pages, access: .page) { $0.webSession }
+        user = PageGroup(builder: pages, access: .pageUser) { request in
+            guard let session = request.webSession else { throw PageError.signInRequired(next: request.url.path) }
+            return session
+        }
+        admin = PageGroup(builder: pages, access: .pageAdmin) { request in
+            guard let session = request.webSession else { throw PageError.signInRequired(next: request.url.path) }
+            guard session.user.isAdmin else { throw PageError.adminRequired }
+            return session
+        }
+    }
+}
+
+struct PageGroup<Caller: Sendable> {
+    let builder: any RoutesBuilder
+    let access: Access
+    let caller: @Sendable (Request) throws -> Caller
+
+    @discardableResult
+    func get(_ path: PathComponent..., use handler: @escaping @Sendable (Request, Caller) async throws -> Response) -> Route {
+        on(.GET, path, use: handler)
+    }
+
+    /// A form's target: its CSRF token is checked before the handler runs.
+    @discardableResult
+    func post(_ path: PathComponent..., use handler: @escaping @Sendable (Request, Caller) async throws -> Response) -> Route {
+        on(.POST, path) { request, caller in
+            try request.checkCSRF(try? request.content.get(String.self, at: WebSessionMiddleware.csrfField))
+            return try await handler(request, caller)
+        }
+    }
+
+    private func on(_ method: HTTPMethod, _ path: [PathComponent],
+                    use handler: @escaping @Sendable (Request, Caller) async throws -> Response) -> Route {
+        let caller = self.caller
+        let route = builder.on(method, path, body: .collect(maxSize: "128kb")) { request in
+            do {
+                return try await handler(request, try caller(request))
+            } catch {
+                return try await Page.errorResponse(for: error, to: request)
+            }
+        }
+        route.userInfo[Access.routeInfoKey] = access
+        route.bodyLimit = 128 << 10
+        return route
+    }
+}
+
+/// What every page's layout shows: the title, who is signed in, the form token, a message.
+struct PageContext: Encodable {
+    let title: String
+    let signedIn: Bool
+    let isAdmin: Bool
+    let username: String
+    let csrf: String
+    var error: String?
+    var notice: String?
+
+    init(_ request: Request, title: String, error: String? = nil) {
+        self.title = title
+        let user = request.webSession?.user
+        signedIn = user != nil
+        isAdmin = user?.isAdmin ?? false
+        username = user?.username ?? ""
+        csrf = request.csrfToken
+        self.error = error
+        notice = request.query[String.self, at: "done"].flatMap { Page.notices[$0] }
+    }
+}
+
+enum Page {
+    /// What a page says after a form succeeded and redirected (`?done=`): fixed texts, so a link cannot
+    /// make the page say anything else.
+    static let notices: [String: String] = [
+        "booked": "Booked.", "held": "Held. Confirm it before the time runs out.", "joined": "You are on the waiting list.",
+        "cancelled": "Cancelled; the units are back.", "confirmed": "Confirmed: it is booked.", "released": "Released.",
+        "declined": "Offer declined; it passes to the next in line.", "left": "You have left the waiting list.",
+        "signedup": "Account created. Log in.", "password": "Password changed.", "created": "Resource created.",
+        "saved": "Saved.", "deleted": "Resource deleted.", "removed": "Entry removed.", "user": "User updated.",
+        "offered": "Units were free: an offer is waiting for you below.",
+    ]
+
+    /// Renders `template` with `context` as an HTML answer with `status`.
+    static func render(_ template: String, _ context: some Encodable & Sendable, status: HTTPStatus = .ok, for request: Request) async throws -> Response {
+        let view = try await request.view.render(template, context)
+        let response = try await view.encodeResponse(status: status, for: request)
+        response.headers.replaceOrAdd(name: .contentType, value: "text/html; charset=utf-8")
+        response.headers.replaceOrAdd(name: "Content-Security-Policy", value: contentSecurityPolicy)
+        return response
+    }
+
+    /// Only this server's own scripts, styles and forms; no framing.
+    static let contentSecurityPolicy =
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+
+    /// After a form: back to `path` with a notice, as a 303 so a reload does not post again.
+    static func redirect(_ path: String, done: String? = nil, for request: Request) -> Response {
+        let target = done.map { path + (path.contains("?") ? "&" : "?") + "done=\($0)" } ?? path
+        return request.redirect(to: target, redirectType: .normal)
+    }
+
+    struct ErrorContext: Encodable, Sendable {
+        let page: PageContext
+        let reason: String
+    }
+
+    /// A styled error page for what a page could not do: the service's reason for its refusals, a login
+    /// redirect where a session is needed, and nothing revealing for our own faults.
+    static func errorResponse(for error: any Error, to request: Request) async throws -> Response {
+        let status: HTTPStatus, title: String, reason: String
+        switch error {
+        case PageError.signInRequired(let next):
+            return request.redirect(to: "/account/login?next=\(next.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(["/"])) ?? "/")")
+        case PageError.csrf:
+            (status, title, reason) = (.forbidden, "Form expired", "This form has expired or did not come from this site. Reload the page and try again.")
+        case PageError.adminRequired:
+            (status, title, reason) = (.forbidden, "Not allowed", "Only an admin can open this page.")
+        case PageError.notFound, is UnservedPath:
+            (status, title, reason) = (.notFound, "Not found", "There is no such page.")
+        case let error as AppError:
+            (status, title, reason) = (error.status, error.status == .notFound ? "Not found" : "Not possible", error.reason)
+        case _ where StorageFailure.isUnavailable(error):
+            (status, title, reason) = (.serviceUnavailable, "Try again", "The service is briefly unavailable; try again in a moment.")
+        default:
+            request.logger.report(error: error)
+            (status, title, reason) = (.internalServerError, "Something went wrong", "Something went wrong on our side.")
+        }
+        return try await render("error", ErrorContext(page: PageContext(request, title: title), reason: reason), status: status, for: request)
+    }
+}

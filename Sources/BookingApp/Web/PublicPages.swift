@@ -1,0 +1,279 @@
+import BookingDomain
+import Vapor
+
+/// A resource as the pages show it.
+struct ResourceView: Encodable, Sendable {
+    let id: Int
+    let name: String
+    let description: String
+    let hasDescription: Bool
+    let available: Int
+    let held: Int
+    let booked: Int
+    let total: Int
+    let waiting: Int
+    let hasWaiting: Bool
+    let soldOut: Bool
+    /// The bar's widths, in percent of the total.
+    let availablePercent: Int
+    let heldPercent: Int
+    let limits: String?
+    let maxPerUser: String
+    let maxPerBooking: String
+
+    init(_ resource: Resource) {
+        let stock = resource.stock
+        id = resource.id
+        name = resource.name
+        description = resource.description
+        hasDescription = !resource.description.isEmpty
+        available = stock.available
+        held = stock.held
+        booked = stock.booked
+        total = stock.total
+        waiting = resource.waitingEntries
+        hasWaiting = resource.waitingEntries > 0
+        soldOut = !resource.isInStock
+        availablePercent = stock.total == 0 ? 0 : stock.available * 100 / stock.total
+        heldPercent = stock.total == 0 ? 0 : stock.held * 100 / stock.total
+        let parts = [resource.limits.maxPerUser.map { "at most \($0) per person" },
+                     resource.limits.maxPerBooking.map { "at most \($0) per booking" }].compactMap { $0 }
+        limits = parts.isEmpty ? nil : parts.joined(separator: ", ")
+        maxPerUser = resource.limits.maxPerUser.map(String.init) ?? ""
+        maxPerBooking = resource.limits.maxPerBooking.map(String.init) ?? ""
+    }
+}
+
+/// The catalogue, a resource's page, and signing up, in and out.
+struct PublicPages {
+    static let pageSize = 24
+
+    func boot(_ pages: PageRoutes) {
+        pages.open.get(use: catalogue)
+        pages.open.get("resource", ":id", use: resource)
+        pages.user.post("resource", ":id", "book", use: book)
+        pages.user.post("resource", ":id", "hold", use: hold)
+        pages.user.post("resource", ":id", "waitlist", use: join)
+        pages.open.get("account", "login", use: loginForm)
+        pages.open.post("account", "login", use: login)
+        pages.open.get("account", "signup", use: signupForm)
+        pages.open.post("account", "signup", use: signup)
+        pages.user.post("account", "logout", use: logout)
+        pages.user.get("account", "password", use: passwordForm)
+        pages.user.post("account", "password", use: changePassword)
+    }
+
+    struct CatalogueContext: Encodable, Sendable {
+        let page: PageContext
+        let q: String
+        let inStockOnly: Bool
+        let resources: [ResourceView]
+        let empty: Bool
+        let previous: String?
+        let next: String?
+    }
+
+    @Sendable func catalogue(req: Request, session: WebSession?) async throws -> Response {
+        let q = req.query[String.self, at: "q"] ?? ""
+        let inStockOnly = req.query[String.self, at: "in_stock"] == "true"
+        let number = max(1, ((try? req.integerQuery("page")) ?? nil) ?? 1)
+        var context = CatalogueContext(page: PageContext(req, title: "Catalogue"), q: q, inStockOnly: inStockOnly, resources: [],
+                                       empty: true, previous: nil, next: nil)
+        do {
+            let page = try await req.domain.resources.catalogue(CatalogueFilter(
+                search: q.isEmpty ? nil : q, inStock: inStockOnly ? true : nil, limit: Self.pageSize + 1, offset: (number - 1) * Self.pageSize))
+            let all = page.inStock + page.outOfStock
+            func link(_ n: Int) -> String {
+                var items = ["page=\(n)"]
+                if !q.isEmpty { items.append("q=\(q.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")") }
+                if inStockOnly { items.append("in_stock=true") }
+                return "/?" + items.joined(separator: "&")
+            }
+            context = CatalogueContext(page: context.page, q: q, inStockOnly: inStockOnly, resources: all.prefix(Self.pageSize).map(ResourceView.init),
+                                       empty: all.isEmpty, previous: number > 1 ? link(number - 1) : nil,
+                                       next: all.count > Self.pageSize ? link(number + 1) : nil)
+        } catch let error as AppError {
+            context = CatalogueContext(page: PageContext(req, title: "Catalogue", error: error.reason), q: q, inStockOnly: inStockOnly,
+                                       resources: [], empty: true, previous: nil, next: nil)
+            return try await Page.render("catalogue", context, status: error.status, for: req)
+        }
+        return try await Page.render("catalogue", context, for: req)
+    }
+
+    struct ResourceContext: Encodable, Sendable {
+        let page: PageContext
+        let r: ResourceView
+        let holdMinutes: Int
+        let entry: EntryView?
+    }
+
+    struct EntryView: Encodable, Sendable {
+        let id: Int
+        let quantity: Int
+        let waiting: Bool
+        let position: Int?
+    }
+
+    /// The resource's page; `error` re-renders it after a refused form, with the service's reason.
+    func renderResource(_ req: Request, id: Int, error: AppError? = nil) async throws -> Response {
+        let resource = try await req.domain.resources.resource(id: id)
+        var entry: EntryView?
+        if let user = req.webSession?.user {
+            let open = try await req.domain.waitlist.entries(
+                visibleTo: user, WaitlistService.Query(resourceID: id, status: .open, limit: 1), owner: user.id)
+            entry = open.first.map { EntryView(id: $0.id, quantity: $0.quantity, waiting: $0.storedStatus == .waiting, position: $0.position) }
+        }
+        let context = ResourceContext(page: PageContext(req, title: resource.name, error: error?.reason), r: ResourceView(resource),
+                                      holdMinutes: Int(req.application.bookingConfig.holdTTL / 60), entry: entry)
+        return try await Page.render("resource", context, status: error?.status ?? .ok, for: req)
+    }
+
+    @Sendable func resource(req: Request, session: WebSession?) async throws -> Response {
+        try await renderResource(req, id: try req.pathID(notFound: .resourceNotFound))
+    }
+
+    struct QuantityForm: Content {
+        var quantity: String?
+    }
+
+    /// A form's quantity: a whole number, else the service's own refusal (nil reaches its validation).
+    private func quantity(_ req: Request) -> Int? {
+        (try? req.content.decode(QuantityForm.self))?.quantity.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+    }
+
+    /// Runs a resource form's action; a refusal re-renders the resource's page with the reason.
+    private func act(_ req: Request, _ action: (Int) async throws -> String) async throws -> Response {
+        let id = try req.pathID(notFound: .resourceNotFound)
+        do {
+            let done = try await action(id)
+            return Page.redirect(done == "held" ? "/my/holds" : done == "booked" ? "/my/bookings" : "/resource/\(id)", done: done, for: req)
+        } catch let error as AppError where error.status != .notFound {
+            return try await renderResource(req, id: id, error: error)
+        }
+    }
+
+    @Sendable func book(req: Request, session: WebSession) async throws -> Response {
+        try await act(req) { id in
+            _ = try await req.domain.bookings.book(.id(id), quantity: quantity(req), for: session.user)
+            return "booked"
+        }
+    }
+
+    @Sendable func hold(req: Request, session: WebSession) async throws -> Response {
+        try await act(req) { id in
+            _ = try await req.domain.holds.hold(.id(id), quantity: quantity(req), ttlSeconds: nil, for: session.user)
+            return "held"
+        }
+    }
+
+    @Sendable func join(req: Request, session: WebSession) async throws -> Response {
+        try await act(req) { id in
+            let entry = try await req.domain.waitlist.join(resourceID: id, quantity: quantity(req), for: session.user)
+            return entry.storedStatus == .offered ? "offered" : "joined"
+        }
+    }
+
+    struct LoginContext: Encodable, Sendable {
+        let page: PageContext
+        let next: String
+        let username: String
+    }
+
+    struct LoginForm: Content {
+        var username: String?
+        var password: String?
+        var next: String?
+    }
+
+    /// Only a path of this site: never another host (`//evil`), so the form cannot redirect away.
+    static func localPath(_ next: String?) -> String {
+        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\"), next.count <= 500 else { return "/" }
+        return next
+    }
+
+    @Sendable func loginForm(req: Request, session: WebSession?) async throws -> Response {
+        try await Page.render("login", LoginContext(page: PageContext(req, title: "Log in"),
+                                                    next: Self.localPath(req.query[String.self, at: "next"]), username: ""), for: req)
+    }
+
+    @Sendable func login(req: Request, session: WebSession?) async throws -> Response {
+        let form = try req.content.decode(LoginForm.self)
+        let next = Self.localPath(form.next)
+        do {
+            let created = try await req.domain.sessions.login(username: form.username, password: form.password,
+                                                              from: req.clientAddress, kind: .web)
+            if let old = session { try? await req.domain.sessions.logout(old.principal) }
+            let response = req.redirect(to: next, redirectType: .normal)
+            let ttl = Int(created.expiresAt.timeIntervalSince(req.domain.clock.now()))
+            response.cookies[WebSessionMiddleware.sessionCookie] = WebSessionMiddleware.cookie(
+                created.token, secure: req.application.bookingConfig.cookieSecure, maxAge: ttl)
+            return response
+        } catch let error as AppError {
+            let context = LoginContext(page: PageContext(req, title: "Log in", error: error.reason), next: next, username: form.username ?? "")
+            let response = try await Page.render("login", context, status: error.status, for: req)
+            if case .tooManyLoginAttempts(let seconds) = error { response.headers.replaceOrAdd(name: .retryAfter, value: String(seconds)) }
+            return response
+        }
+    }
+
+    @Sendable func logout(req: Request, session: WebSession) async throws -> Response {
+        try await req.domain.sessions.logout(session.principal)
+        let response = Page.redirect("/", for: req)
+        response.cookies[WebSessionMiddleware.sessionCookie] = WebSessionMiddleware.cookie(
+            "", secure: req.application.bookingConfig.cookieSecure, maxAge: 0)
+        return response
+    }
+
+    struct SignupContext: Encodable, Sendable {
+        let page: PageContext
+        let username: String
+        let email: String
+    }
+
+    struct SignupForm: Content {
+        var username: String?
+        var email: String?
+        var password: String?
+        var confirm_password: String?
+    }
+
+    @Sendable func signupForm(req: Request, session: WebSession?) async throws -> Response {
+        try await Page.render("signup", SignupContext(page: PageContext(req, title: "Sign up"), username: "", email: ""), for: req)
+    }
+
+    @Sendable func signup(req: Request, session: WebSession?) async throws -> Response {
+        let form = try req.content.decode(SignupForm.self)
+        do {
+            _ = try await req.domain.accounts.register(
+                .init(username: form.username, email: form.email, password: form.password, confirmPassword: form.confirm_password, isAdmin: false),
+                by: nil, from: req.clientAddress)
+            return Page.redirect("/account/login", done: "signedup", for: req)
+        } catch let error as AppError {
+            let context = SignupContext(page: PageContext(req, title: "Sign up", error: error.reason),
+                                        username: form.username ?? "", email: form.email ?? "")
+            return try await Page.render("signup", context, status: error.status, for: req)
+        }
+    }
+
+    struct PasswordForm: Content {
+        var old_password: String?
+        var new_password: String?
+        var confirm_password: String?
+    }
+
+    @Sendable func passwordForm(req: Request, session: WebSession) async throws -> Response {
+        try await Page.render("password", Page.ErrorContext(page: PageContext(req, title: "Your account"), reason: ""), for: req)
+    }
+
+    @Sendable func changePassword(req: Request, session: WebSession) async throws -> Response {
+        let form = try req.content.decode(PasswordForm.self)
+        do {
+            try await req.domain.accounts.changePassword(of: session.principal, current: form.old_password, new: form.new_password,
+                                                         confirmation: form.confirm_password, from: req.clientAddress)
+            return Page.redirect("/account/password", done: "password", for: req)
+        } catch let error as AppError {
+            return try await Page.render("password", Page.ErrorContext(page: PageContext(req, title: "Your account", error: error.reason), reason: ""),
+                                         status: error.status, for: req)
+        }
+    }
+}

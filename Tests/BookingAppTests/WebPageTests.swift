@@ -1,0 +1,168 @@
+import Foundation
+import Testing
+import Vapor
+@testable import BookingApp
+@testable import BookingDomain
+
+/// A browser as the pages see it: cookies kept between requests, forms posted with their CSRF token.
+struct Browser: Sendable {
+    let client: TestClient
+    var cookies: [String: String] = [:]
+
+    /// Sends a request with this browser's cookies and keeps the ones the answer sets (or clears).
+    mutating func send(_ method: HTTPMethod, _ path: String, form: [String: String]? = nil, accept: String = "text/html") async throws -> TestClient.Reply {
+        var headers: [(String, String)] = [("Accept", accept)]
+        if !cookies.isEmpty { headers.append(("Cookie", cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; "))) }
+        var body: String?
+        if let form {
+            headers.append(("Content-Type", "application/x-www-form-urlencoded"))
+            body = form.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
+        }
+        let reply = try await client.send(method, path, rawBody: body, headers: headers)
+        for header in reply.headers[.setCookie] {
+            let pair = header.split(separator: ";")[0].split(separator: "=", maxSplits: 1).map(String.init)
+            guard pair.count == 2 else { continue }
+            if header.lowercased().contains("max-age=0") || pair[1].isEmpty { cookies[pair[0]] = nil } else { cookies[pair[0]] = pair[1] }
+        }
+        return reply
+    }
+
+    /// The CSRF token of the forms on `path`, as the page renders it.
+    mutating func csrf(on path: String) async throws -> String {
+        let page = try await send(.GET, path)
+        let marker = "name=\"_csrf\" value=\""
+        let start = try #require(page.text.range(of: marker), "a form on \(path)")
+        return String(page.text[start.upperBound...].prefix(64))
+    }
+
+    mutating func signUpAndLogIn(_ username: String) async throws {
+        let signup = try await send(.POST, "/account/signup", form: [
+            "_csrf": try await csrf(on: "/account/signup"), "username": username, "email": "\(username)@example.com",
+            "password": "password123", "confirm_password": "password123"])
+        #expect(signup.status == .seeOther, "\(signup.text)")
+        let login = try await send(.POST, "/account/login", form: [
+            "_csrf": try await csrf(on: "/account/login"), "username": username, "password": "password123", "next": "/"])
+        #expect(login.status == .seeOther, "\(login.text)")
+    }
+}
+
+@Suite("Web pages")
+struct WebPageTests {
+    @Test("a person signs up, logs in, books 2 units from the resource page, sees them go, cancels, sees them back",
+          arguments: TestDatabase.allCases)
+    func bookAndCancel(db: TestDatabase) async throws {
+        try await withBookingApp(db) { client in
+            let id = try await client.createResource("Canoe", total: 5, adminToken: try await client.adminToken())
+            var browser = Browser(client: client)
+            try await browser.signUpAndLogIn("paddler")
+            let session = try #require(browser.cookies[WebSessionMiddleware.sessionCookie])
+            #expect(try await client.send(.GET, "/users/me/", token: session).status == .unauthorized, "a session cookie is no API token")
+
+            let booked = try await browser.send(.POST, "/resource/\(id)/book", form: ["_csrf": try await browser.csrf(on: "/resource/\(id)"), "quantity": "2"])
+            #expect(booked.status == .seeOther)
+            #expect(try await client.stock(id) == (3, 0, 5))
+            #expect(try await browser.send(.GET, "/resource/\(id)").text.contains(#"<strong id="available">3</strong>"#))
+            let mine = try await browser.send(.GET, "/my/bookings")
+            #expect(mine.text.contains("Canoe"))
+            let bookingID = try #require(try await client.send(.GET, "/bookings/", token: try await client.login("paddler")).jsonArray.first?["id"] as? Int)
+            let cancelled = try await browser.send(.POST, "/my/bookings/\(bookingID)/cancel", form: ["_csrf": try await browser.csrf(on: "/my/bookings")])
+            #expect(cancelled.status == .seeOther)
+            #expect(try await client.stock(id) == (5, 0, 5))
+            // A refusal is a message on the page, with the service's reason, never JSON.
+            let tooMany = try await browser.send(.POST, "/resource/\(id)/book", form: ["_csrf": try await browser.csrf(on: "/resource/\(id)"), "quantity": "9"])
+            #expect(tooMany.status == .badRequest)
+            #expect(tooMany.headers.contentType?.subType == "html")
+            #expect(tooMany.text.contains("only 5 left"))
+        }
+    }
+
+    @Test("a form without its CSRF token, or with another session's, is refused and changes nothing", arguments: TestDatabase.allCases)
+    func csrf(db: TestDatabase) async throws {
+        try await withBookingApp(db) { client in
+            let id = try await client.createResource("Kayak", total: 3, adminToken: try await client.adminToken())
+            var victim = Browser(client: client), attacker = Browser(client: client)
+            try await victim.signUpAndLogIn("victim")
+            try await attacker.signUpAndLogIn("attacker")
+            let missing = try await victim.send(.POST, "/resource/\(id)/book", form: ["quantity": "1"])
+            #expect(missing.status == .forbidden)
+            let foreign = try await victim.send(.POST, "/resource/\(id)/book", form: ["_csrf": try await attacker.csrf(on: "/"), "quantity": "1"])
+            #expect(foreign.status == .forbidden)
+            #expect(foreign.text.contains("expired"))
+            let logout = try await victim.send(.POST, "/account/logout", form: [:])
+            #expect(logout.status == .forbidden, "logging out is a form too")
+            #expect(try await client.stock(id) == (3, 0, 3))
+        }
+    }
+
+    @Test("cookies are HttpOnly and SameSite=Lax (Secure with COOKIE_SECURE); logout and deactivation end the session")
+    func sessionCookies() async throws {
+        try await withBookingApp(.sqlite, configure: { $0.cookieSecure = true }) { client in
+            var browser = Browser(client: client)
+            let page = try await browser.send(.GET, "/account/login")
+            let csrfCookie = try #require(page.headers[.setCookie].first { $0.hasPrefix(WebSessionMiddleware.csrfCookie) })
+            #expect(csrfCookie.contains("HttpOnly") && csrfCookie.contains("SameSite=Lax") && csrfCookie.contains("Secure"))
+            #expect(page.headers.first(name: "Content-Security-Policy")?.contains("script-src 'self'") == true)
+            try await browser.signUpAndLogIn("cookie-user")
+            #expect(try await browser.send(.GET, "/my/bookings").status == .ok)
+            let old = browser.cookies
+            #expect(try await browser.send(.POST, "/account/logout", form: ["_csrf": try await browser.csrf(on: "/")]).status == .seeOther)
+            var replay = Browser(client: client, cookies: old)
+            let after = try await replay.send(.GET, "/my/bookings")
+            #expect(after.status == .seeOther, "the old cookie no longer works")
+            #expect(after.headers.first(name: .location)?.hasPrefix("/account/login") == true)
+
+            try await browser.signUpAndLogIn("deactivated")
+            #expect(try await browser.send(.GET, "/my/holds").status == .ok)
+            let admin = try await client.adminToken()
+            let id = try #require(try await client.send(.GET, "/users/?search=deactivated", token: admin).jsonArray.first?["id"] as? Int)
+            #expect(try await client.send(.PATCH, "/users/\(id)/", token: admin, json: ["is_active": false]).status == .ok)
+            #expect(try await browser.send(.GET, "/my/holds").status == .seeOther)
+        }
+    }
+
+    @Test("a resource named <script>alert(1)</script> is shown as text; unknown pages and admin pages answer styled HTML")
+    func escapingAndErrors() async throws {
+        try await withBookingApp(.sqlite) { client in
+            let id = try await client.createResource("<script>alert(1)</script>", total: 1, adminToken: try await client.adminToken())
+            var browser = Browser(client: client)
+            for path in ["/", "/resource/\(id)"] {
+                let page = try await browser.send(.GET, path).text
+                #expect(!page.contains("<script>alert"), "\(path)")
+                #expect(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "\(path)")
+            }
+            let missing = try await browser.send(.GET, "/no/such/page")
+            #expect(missing.status == .notFound)
+            #expect(missing.headers.contentType?.subType == "html")
+            #expect(missing.text.contains("There is no such page"))
+            #expect(try await client.send(.GET, "/no/such/page").code == "not_found", "API clients keep their JSON")
+            try await browser.signUpAndLogIn("curious")
+            for path in ["/admin/resources", "/admin/users", "/admin/bookings"] {
+                let refused = try await browser.send(.GET, path)
+                #expect(refused.status == .forbidden, "\(path)")
+                #expect(refused.text.contains("Only an admin"), "\(path)")
+            }
+            #expect(try await browser.send(.GET, "/assets/site.css").status == .ok)
+        }
+    }
+
+    @Test("an admin creates a resource from the pages and a signed-in user sees it at once", arguments: TestDatabase.allCases)
+    func adminCreates(db: TestDatabase) async throws {
+        try await withBookingApp(db) { client in
+            var admin = Browser(client: client)
+            let login = try await admin.send(.POST, "/account/login", form: [
+                "_csrf": try await admin.csrf(on: "/account/login"), "username": TestAdmin.username, "password": TestAdmin.password])
+            #expect(login.status == .seeOther)
+            let created = try await admin.send(.POST, "/admin/resources", form: [
+                "_csrf": try await admin.csrf(on: "/admin/resources"), "name": "Tandem", "description": "For two",
+                "total_quantity": "2", "max_per_user": "1", "max_per_booking": ""])
+            #expect(created.status == .seeOther, "\(created.text)")
+            var user = Browser(client: client)
+            try await user.signUpAndLogIn("rider")
+            #expect(try await user.send(.GET, "/").text.contains("Tandem"))
+            let refused = try await admin.send(.POST, "/admin/resources", form: [
+                "_csrf": try await admin.csrf(on: "/admin/resources"), "name": "Tandem", "total_quantity": "2"])
+            #expect(refused.status == .badRequest)
+            #expect(refused.text.contains("already exists"))
+        }
+    }
+}
