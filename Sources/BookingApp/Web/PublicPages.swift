@@ -103,7 +103,8 @@ struct PublicPages {
     struct ResourceContext: Encodable, Sendable {
         let page: PageContext
         let r: ResourceView
-        let holdMinutes: Int
+        /// How long a hold lasts, in words.
+        let holdFor: String
         let entry: EntryView?
     }
 
@@ -124,8 +125,15 @@ struct PublicPages {
             entry = open.first.map { EntryView(id: $0.id, quantity: $0.quantity, waiting: $0.storedStatus == .waiting, position: $0.position) }
         }
         let context = ResourceContext(page: PageContext(req, title: resource.name, error: error?.reason), r: ResourceView(resource),
-                                      holdMinutes: Int(req.application.bookingConfig.holdTTL / 60), entry: entry)
+                                      holdFor: Self.duration(req.application.bookingConfig.holdTTL), entry: entry)
         return try await Page.render("resource", context, status: error?.status ?? .ok, for: req)
+    }
+
+    static func duration(_ seconds: TimeInterval) -> String {
+        let whole = Int(seconds)
+        if whole % 3600 == 0 { return "\(whole / 3600) hour\(whole == 3600 ? "" : "s")" }
+        if whole % 60 == 0 { return "\(whole / 60) minute\(whole == 60 ? "" : "s")" }
+        return "\(whole) seconds"
     }
 
     @Sendable func resource(req: Request, session: WebSession?) async throws -> Response {

@@ -4,8 +4,9 @@
   function tick() {
     var now = Date.now();
     document.querySelectorAll("[data-expires]").forEach(function (el) {
-      var left = Math.floor((Date.parse(el.getAttribute("data-expires")) - now) / 1000);
-      if (left <= 0) {
+      var ms = Date.parse(el.getAttribute("data-expires")) - now;
+      var left = Math.ceil(ms / 1000);
+      if (ms <= 0) {
         el.textContent = "expired";
         el.classList.add("expired");
         var row = el.closest("[data-hold]");
@@ -17,5 +18,5 @@
     });
   }
   tick();
-  setInterval(tick, 1000);
+  setInterval(tick, 250);
 })();
