@@ -145,6 +145,29 @@ struct WebPageTests {
         }
     }
 
+    @Test("the login form counts password guesses as the API does: past the limit a 429 page, the password unchecked")
+    func loginFormThrottled() async throws {
+        try await withBookingApp(.sqlite) { client in
+            try await client.signUp("guarded", password: "the-right-password")
+            var browser = Browser(client: client)
+            var statuses: [UInt] = []
+            for attempt in 0..<7 {
+                let reply = try await browser.send(.POST, "/account/login", form: [
+                    "_csrf": try await browser.csrf(on: "/account/login"), "username": "guarded", "password": "wrong-\(attempt)"])
+                statuses.append(reply.status.code)
+                if reply.status == .tooManyRequests {
+                    #expect(reply.headers.first(name: .retryAfter) != nil)
+                    #expect(reply.text.contains("Too many wrong passwords"))
+                }
+            }
+            #expect(statuses == [401, 401, 401, 401, 401, 429, 429], "\(statuses)")
+            // The right password is not even checked now, through the form or the API.
+            let right = try await browser.send(.POST, "/account/login", form: [
+                "_csrf": try await browser.csrf(on: "/account/login"), "username": "guarded", "password": "the-right-password"])
+            #expect(right.status == .tooManyRequests)
+        }
+    }
+
     @Test("an admin creates a resource from the pages and a signed-in user sees it at once", arguments: TestDatabase.allCases)
     func adminCreates(db: TestDatabase) async throws {
         try await withBookingApp(db) { client in
