@@ -106,10 +106,13 @@ struct HoldTests {
             #expect(try await client.send(.GET, "/holds/\(holdID)/", token: holder).json["status"] as? String == "held")
             let catalogue = try await client.send(.GET, "/resources/").json
             #expect((catalogue["out of stock resources"] as? [[String: Any]])?.count == 1)
+            #expect((try await client.send(.GET, "/resources/?in_stock=true").json["resources"] as? [[String: Any]])?.isEmpty == true)
 
             clock.set(expiry)
             // Nothing has tidied the hold: the listing and the hold's status are exact all the same.
             #expect(try await client.stock(id) == (1, 0, 1))
+            let page = try await client.send(.GET, "/resources/?in_stock=true&limit=10").json
+            #expect((page["resources"] as? [[String: Any]])?.first?["available_quantity"] as? Int == 1, "a page counts the lapsed hold too")
             #expect(try await client.send(.GET, "/holds/\(holdID)/", token: holder).json["status"] as? String == "expired")
             let expired = try await client.send(.GET, "/holds/?status=expired", token: holder).jsonArray
             #expect(expired.map { $0["id"] as? Int } == [holdID])

@@ -63,6 +63,10 @@ struct ResourceTests {
             #expect(first.inStock == [alpha, beta, sale])
             #expect(second.inStock == [under])
             #expect(second.outOfStock == [gone])
+            let past = try await ids("limit=2&offset=4")
+            #expect(past.inStock.isEmpty)
+            #expect(past.outOfStock == [gone], "the out-of-stock part starts after every in-stock resource")
+            #expect(try await ids("in_stock=false&offset=1").outOfStock.isEmpty)
             for bad in ["in_stock=yes", "limit=0", "limit=1001", "offset=-1", "limit=x", "search=%01"] {
                 #expect(try await client.send(.GET, "/resources/?\(bad)").status == .badRequest, "\(bad)")
             }

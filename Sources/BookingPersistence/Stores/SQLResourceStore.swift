@@ -16,7 +16,14 @@ struct SQLResourceStore: ResourceStore {
         return try await session.sql.raw("SELECT \(Resource.columns) FROM \(Resource.current(at: now)) ORDER BY id").all().map(Resource.init(row:))
     }
 
+    /// In stock first, then by id: read as two parts, each in id order (the primary key's), so a page costs
+    /// what its rows cost, not a sort of the whole catalogue. The stored stock is read directly unless some
+    /// hold has lapsed without being reclaimed (then as at `now`, through ``Resource/current(at:)``).
     func page(_ filter: CatalogueFilter, at now: Date) async throws -> [Resource] {
+        let lapsed = try await session.sql.raw("""
+            SELECT id FROM holds WHERE status = 'held' AND \(Hold.lapsed(at: now)) LIMIT 1
+            """).first() != nil
+        let source: SQLQueryString = lapsed ? Resource.current(at: now) : "resources r"
         var conditions: [SQLQueryString] = []
         if let search = filter.search, !search.resourceNameKey.isEmpty {
             // A LIKE pattern of the search's key, its own wildcards escaped: names are compared by their keys.
@@ -24,13 +31,33 @@ struct SQLResourceStore: ResourceStore {
                 .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
             conditions.append("r.name_key LIKE \(bind: "%" + escaped + "%") ESCAPE '\\'")
         }
-        if let inStock = filter.inStock { conditions.append(inStock ? "r.available_quantity > 0" : "r.available_quantity <= 0") }
-        let whereClause: SQLQueryString = conditions.isEmpty ? "" : " WHERE \(conditions.joined(separator: " AND "))"
-        return try await session.sql.raw("""
-            SELECT \(Resource.columns) FROM \(Resource.current(at: now))\(whereClause)
-            ORDER BY CASE WHEN r.available_quantity > 0 THEN 0 ELSE 1 END, r.id
-            LIMIT \(bind: filter.limit) OFFSET \(bind: filter.offset)
-            """).all().map(Resource.init(row:))
+        func part(inStock: Bool, limit: Int, offset: Int) async throws -> [Resource] {
+            guard limit > 0 else { return [] }
+            let stock: SQLQueryString = inStock ? "r.available_quantity > 0" : "r.available_quantity <= 0"
+            return try await session.sql.raw("""
+                SELECT \((["r.id", "r.name", "r.description", "r.total_quantity", "r.available_quantity", "r.held_quantity",
+                          "r.max_per_user", "r.max_per_booking", "r.waiting_count"] as [SQLQueryString]).joined(separator: ", "))
+                FROM \(source) WHERE \((conditions + [stock]).joined(separator: " AND "))
+                ORDER BY r.id LIMIT \(bind: limit) OFFSET \(bind: offset)
+                """).all().map(Resource.init(row:))
+        }
+        var page: [Resource] = []
+        var inStockBefore = 0
+        if filter.inStock != false {
+            page = try await part(inStock: true, limit: filter.limit, offset: filter.offset)
+            if !page.isEmpty || filter.offset == 0 {
+                inStockBefore = filter.offset + page.count
+            } else {
+                // Past the last in-stock row: count them to know where the out-of-stock part starts.
+                inStockBefore = try await session.sql.raw("""
+                    SELECT COUNT(*) AS n FROM \(source) WHERE \((conditions + ["r.available_quantity > 0"]).joined(separator: " AND "))
+                    """).first()?.decode(column: "n", as: Int.self) ?? 0
+            }
+        }
+        if filter.inStock != true, page.count < filter.limit {
+            page += try await part(inStock: false, limit: filter.limit - page.count, offset: max(0, filter.offset - inStockBefore))
+        }
+        return page
     }
 
     func find(_ reference: ResourceReference, at now: Date) async throws -> Resource? {
