@@ -77,27 +77,27 @@ struct PublicPages {
         let q = req.query[String.self, at: "q"] ?? ""
         let inStockOnly = req.query[String.self, at: "in_stock"] == "true"
         let number = max(1, ((try? req.integerQuery("page")) ?? nil) ?? 1)
-        var context = CatalogueContext(page: PageContext(req, title: "Catalogue"), q: q, inStockOnly: inStockOnly, resources: [],
-                                       empty: true, previous: nil, next: nil)
+        func link(_ n: Int) -> String {
+            var items = ["page=\(n)"]
+            if !q.isEmpty { items.append("q=\(q.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")") }
+            if inStockOnly { items.append("in_stock=true") }
+            return "/?" + items.joined(separator: "&")
+        }
+        // One more than a page, to know whether there is a next one.
+        var found: [Resource] = []
+        var refusal: AppError?
         do {
             let page = try await req.domain.resources.catalogue(CatalogueFilter(
                 search: q.isEmpty ? nil : q, inStock: inStockOnly ? true : nil, limit: Self.pageSize + 1, offset: (number - 1) * Self.pageSize))
-            let all = page.inStock + page.outOfStock
-            func link(_ n: Int) -> String {
-                var items = ["page=\(n)"]
-                if !q.isEmpty { items.append("q=\(q.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")") }
-                if inStockOnly { items.append("in_stock=true") }
-                return "/?" + items.joined(separator: "&")
-            }
-            context = CatalogueContext(page: context.page, q: q, inStockOnly: inStockOnly, resources: all.prefix(Self.pageSize).map(ResourceView.init),
-                                       empty: all.isEmpty, previous: number > 1 ? link(number - 1) : nil,
-                                       next: all.count > Self.pageSize ? link(number + 1) : nil)
+            found = page.inStock + page.outOfStock
         } catch let error as AppError {
-            context = CatalogueContext(page: PageContext(req, title: "Catalogue", error: error.reason), q: q, inStockOnly: inStockOnly,
-                                       resources: [], empty: true, previous: nil, next: nil)
-            return try await Page.render("catalogue", context, status: error.status, for: req)
+            refusal = error
         }
-        return try await Page.render("catalogue", context, for: req)
+        let context = CatalogueContext(page: PageContext(req, title: "Catalogue", error: refusal?.reason), q: q, inStockOnly: inStockOnly,
+                                       resources: found.prefix(Self.pageSize).map(ResourceView.init), empty: found.isEmpty,
+                                       previous: number > 1 && refusal == nil ? link(number - 1) : nil,
+                                       next: found.count > Self.pageSize ? link(number + 1) : nil)
+        return try await Page.render("catalogue", context, status: refusal?.status ?? .ok, for: req)
     }
 
     struct ResourceContext: Encodable, Sendable {

@@ -66,7 +66,6 @@ extension SQLInventory {
                 return .failure(.waitlistEntryNotFound)
             }
             guard status == .offered else { return .failure(.noPendingOffer) }
-            try await Self.endEntry(entryID, as: .declined, at: now, in: tx.session)
             try await Self.withdrawOffer(of: entryID, from: resourceID, at: now, in: tx)
             return .success(try await Self.entry(entryID, in: tx.session))
         }.get()
@@ -85,12 +84,7 @@ extension SQLInventory {
         _ entryID: Int, ownerID: Int?, at now: Date, in tx: SQLStorage
     ) async throws -> (resourceID: Int, status: WaitlistEntry.Status)? {
         let session = tx.session
-        // The resource and owner of an entry never change, so this read needs no lock.
-        guard let row = try await session.sql.raw("SELECT resource_id, user_id FROM waitlist_entries WHERE id = \(bind: entryID)").first()
-        else { return nil }
-        let userID = try row.decode(column: "user_id", as: Int.self)
-        guard ownerID == nil || ownerID == userID else { return nil }
-        let resourceID = try row.decode(column: "resource_id", as: Int.self)
+        guard let resourceID = try await owner(of: "waitlist_entries", entryID, visibleTo: ownerID, in: session)?.resourceID else { return nil }
         guard try await locked(.id(resourceID), at: now, in: tx) != nil else { return nil }
         let status = try await session.sql.raw("SELECT status FROM waitlist_entries WHERE id = \(bind: entryID)").first()?
             .decode(column: "status", as: String.self)
@@ -98,17 +92,12 @@ extension SQLInventory {
         return (resourceID, known)
     }
 
-    /// Releases the pending offer of an entry that has just ended (declined, left or removed); its units
-    /// pass on down the list.
+    /// Releases the pending offer of an offered entry (declining it, unless it has ended already); its
+    /// units pass on down the list.
     private static func withdrawOffer(of entryID: Int, from resourceID: Int, at now: Date, in tx: SQLStorage) async throws {
-        let released = try await tx.session.sql.raw("""
-            UPDATE holds SET status = \(bind: Hold.Status.released.rawValue), ended_at = \(bind: now)
-            WHERE waitlist_entry_id = \(bind: entryID) AND status = \(bind: Hold.Status.held.rawValue)
-            RETURNING quantity
-            """).first()
-        guard let released else { throw DatabaseInvariantViolation("offered entry \(entryID) has no held offer") }
-        tx.afterCommit { $0.offersDeclined += 1 }
-        try await giveBack(heldUnits: try released.decode(column: "quantity", as: Int.self), to: resourceID, at: now, in: tx)
+        guard try await releaseHeld("waitlist_entry_id = \(bind: entryID)", of: resourceID, at: now, in: tx) else {
+            throw DatabaseInvariantViolation("offered entry \(entryID) has no held offer")
+        }
     }
 
     /// Ends an offered entry as its offer ends (accepted or declined).

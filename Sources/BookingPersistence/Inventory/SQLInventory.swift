@@ -191,7 +191,7 @@ struct SQLInventory: Inventory {
     func confirm(holdID: Int, ownerID: Int?, at now: Date) async throws -> (booking: Booking, created: Bool) {
         try await storage.withTransaction { tx -> Result<(booking: Booking, created: Bool), AppError> in
             let session = tx.session
-            guard let owner = try await Self.holdOwner(holdID, ownerID: ownerID, in: session),
+            guard let owner = try await Self.owner(of: "holds", holdID, visibleTo: ownerID, in: session),
                   let resource = try await Self.locked(.id(owner.resourceID), at: now, in: tx),
                   let hold = try await SQLHoldStore(session: session).find(id: holdID)
             else { return .failure(.holdNotFound) }
@@ -239,33 +239,21 @@ struct SQLInventory: Inventory {
     func release(holdID: Int, ownerID: Int?, at now: Date) async throws -> Hold {
         try await storage.withTransaction { tx -> Result<Hold, AppError> in
             let session = tx.session
-            guard let owner = try await Self.holdOwner(holdID, ownerID: ownerID, in: session),
+            guard let owner = try await Self.owner(of: "holds", holdID, visibleTo: ownerID, in: session),
                   try await Self.locked(.id(owner.resourceID), at: now, in: tx) != nil
             else { return .failure(.holdNotFound) }
-            let resourceID = owner.resourceID
-            // Compare-and-swap on the status: of racing releases (and confirms) only one ends the hold.
-            let released = try await session.sql.raw("""
-                UPDATE holds SET status = \(bind: Hold.Status.released.rawValue), ended_at = \(bind: now)
-                WHERE id = \(bind: holdID) AND status = \(bind: Hold.Status.held.rawValue)
-                RETURNING quantity, waitlist_entry_id
-                """).first()
-            guard let released else { return .failure(.holdNotActive) }
-            let quantity = try released.decode(column: "quantity", as: Int.self)
-            // Releasing an offer declines it.
-            if let entryID = try released.decode(column: "waitlist_entry_id", as: Int?.self) {
-                try await Self.endEntry(entryID, as: .declined, at: now, in: session)
-                tx.afterCommit { $0.offersDeclined += 1 }
+            guard try await Self.releaseHeld("id = \(bind: holdID)", of: owner.resourceID, at: now, in: tx) else {
+                return .failure(.holdNotActive)
             }
-            try await Self.giveBack(heldUnits: quantity, to: resourceID, at: now, in: tx)
             guard let hold = try await SQLHoldStore(session: session).find(id: holdID) else { return .failure(.holdNotFound) }
             return .success(hold)
         }.get()
     }
 
-    /// The resource and owner of a hold visible to `ownerID` (nil: any). Both never change, so this read
-    /// needs no lock.
-    private static func holdOwner(_ holdID: Int, ownerID: Int?, in session: SQLSession) async throws -> (resourceID: Int, userID: Int)? {
-        guard let row = try await session.sql.raw("SELECT resource_id, user_id FROM holds WHERE id = \(bind: holdID)").first() else {
+    /// The resource and owner of a hold or waiting-list entry (`table`) visible to `ownerID` (nil: any).
+    /// Both never change, so this read needs no lock.
+    static func owner(of table: String, _ id: Int, visibleTo ownerID: Int?, in session: SQLSession) async throws -> (resourceID: Int, userID: Int)? {
+        guard let row = try await session.sql.raw("SELECT resource_id, user_id FROM \(ident: table) WHERE id = \(bind: id)").first() else {
             return nil
         }
         let userID = try row.decode(column: "user_id", as: Int.self)
@@ -341,9 +329,27 @@ struct SQLInventory: Inventory {
         return (try await serve(try Resource(row: updated), at: now, in: tx), lapsed.count)
     }
 
+    /// Releases the hold `which` picks if it is still held, a compare-and-swap on its status (of racing
+    /// releases and confirms only one ends it), and gives its units back; a released offer declines its
+    /// entry (unless the entry has ended already: left or removed). false when no held hold matched.
+    static func releaseHeld(_ which: SQLQueryString, of resourceID: Int, at now: Date, in tx: SQLStorage) async throws -> Bool {
+        let released = try await tx.session.sql.raw("""
+            UPDATE holds SET status = \(bind: Hold.Status.released.rawValue), ended_at = \(bind: now)
+            WHERE \(which) AND status = \(bind: Hold.Status.held.rawValue)
+            RETURNING quantity, waitlist_entry_id
+            """).first()
+        guard let released else { return false }
+        if let entryID = try released.decode(column: "waitlist_entry_id", as: Int?.self) {
+            try await endEntry(entryID, as: .declined, at: now, in: tx.session)
+            tx.afterCommit { $0.offersDeclined += 1 }
+        }
+        try await giveBack(heldUnits: try released.decode(column: "quantity", as: Int.self), to: resourceID, at: now, in: tx)
+        return true
+    }
+
     /// Held units of the locked resource go back to available (a hold released or an offer declined), and
     /// the waiting list is served.
-    static func giveBack(heldUnits units: Int, to resourceID: Int, at now: Date, in tx: SQLStorage) async throws {
+    private static func giveBack(heldUnits units: Int, to resourceID: Int, at now: Date, in tx: SQLStorage) async throws {
         let updated = try await tx.session.sql.raw("""
             UPDATE resources SET available_quantity = available_quantity + \(bind: units), held_quantity = held_quantity - \(bind: units)
             WHERE id = \(bind: resourceID)

@@ -35,9 +35,7 @@ struct SQLResourceStore: ResourceStore {
             guard limit > 0 else { return [] }
             let stock: SQLQueryString = inStock ? "r.available_quantity > 0" : "r.available_quantity <= 0"
             return try await session.sql.raw("""
-                SELECT \((["r.id", "r.name", "r.description", "r.total_quantity", "r.available_quantity", "r.held_quantity",
-                          "r.max_per_user", "r.max_per_booking", "r.waiting_count"] as [SQLQueryString]).joined(separator: ", "))
-                FROM \(source) WHERE \((conditions + [stock]).joined(separator: " AND "))
+                SELECT \(Resource.columns) FROM \(source) WHERE \((conditions + [stock]).joined(separator: " AND "))
                 ORDER BY r.id LIMIT \(bind: limit) OFFSET \(bind: offset)
                 """).all().map(Resource.init(row:))
         }
