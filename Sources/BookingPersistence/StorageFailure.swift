@@ -16,8 +16,13 @@ public enum StorageFailure {
                 // 53300: too many connections.
                 return state.hasPrefix("08") || state.hasPrefix("57P") || state == "53300"
             }
-            return [.connectionError, .serverClosedConnection, .clientClosedConnection, .poolClosed, .uncleanShutdown]
-                .contains(error.code)
+            // An error out of turn is how PgBouncer reports that PostgreSQL went away under a query
+            // ("server conn crashed?", 08P01, sent where the protocol expects a result); PostgresNIO
+            // then closes the connection, so it is the same outage as a closed connection.
+            return [
+                .connectionError, .serverClosedConnection, .clientClosedConnection, .poolClosed, .uncleanShutdown,
+                .unexpectedBackendMessage,
+            ].contains(error.code)
         default:
             return false
         }
