@@ -32,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.13.4"),
         .package(url: "https://github.com/swift-server/swift-openapi-async-http-client.git", from: "1.5.0"),
         .package(url: "https://github.com/vapor/leaf.git", from: "4.5.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // Small concurrency primitives with no knowledge of bookings: the async semaphore (SQLite write
@@ -69,6 +70,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Leaf", package: "leaf"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             // The contract, the pages' templates and their assets are compiled into the binary, so it finds
             // them wherever it runs (`swift run`, a release binary copied anywhere, the Docker image).

@@ -56,6 +56,8 @@ public enum AppError: Error, Equatable, Sendable {
     case reservedForWaitlist(available: Int, waiting: Int)
     /// A resource with entries waiting cannot be deleted.
     case resourceHasWaitingList(count: Int)
+    case webhookNotFound
+    case webhookDeliveryNotFound
     /// Too much work is queued (password hashing in a flood); retry after that many seconds.
     case overloaded(retryAfter: Int)
 }

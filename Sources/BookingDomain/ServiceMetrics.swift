@@ -80,7 +80,7 @@ public struct ServiceMetrics: Sendable {
     }
 
     /// One series of `label` per case of `Key`, told apart by the dimension `dimension`.
-    private static func counters<Key: RawRepresentable & CaseIterable & Hashable>(
+    static func counters<Key: RawRepresentable & CaseIterable & Hashable>(
         _ label: String, by dimension: String, factory: any MetricsFactory
     ) -> [Key: Counter] where Key.RawValue == String {
         Dictionary(uniqueKeysWithValues: Key.allCases.map { key in

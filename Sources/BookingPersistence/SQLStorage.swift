@@ -77,6 +77,8 @@ public struct SQLStorage: Storage {
     public var bookings: any BookingStore { SQLBookingStore(session: session) }
     public var holds: any HoldStore { SQLHoldStore(session: session) }
     public var waitlist: any WaitlistStore { SQLWaitlistStore(session: session) }
+    public var events: any EventStore { SQLEventStore(storage: self) }
+    public var webhooks: any WebhookStore { SQLWebhookStore(session: session) }
     public var inventory: any Inventory { SQLInventory(storage: self) }
 
     public func transaction<T: Sendable>(_ work: @escaping @Sendable (any Storage) async throws -> T) async throws -> T {

@@ -12,7 +12,7 @@ struct CommandTests {
         try await withBookingApp(db) { client in
             let operators = client.app.domain
             let created = try await operators.accounts.create(.init(
-                username: "opal", email: "opal@example.com", password: "first-password", confirmPassword: "first-password", isAdmin: true))
+                username: "opal", email: "opal@example.com", password: "first-password", confirmPassword: "first-password", isAdmin: true), by: .system)
             #expect(created.isAdmin)
             let token = try await client.login("opal", password: "first-password")
             #expect(try await client.send(.POST, "/resources/", token: token, json: ["name": "Kiosk", "total_quantity": 1]).status == .created)
@@ -31,10 +31,10 @@ struct CommandTests {
             let operators = client.app.domain
             for resource in SeedDemoCommand.resources {
                 _ = try await operators.resources.create(.init(name: resource.name, description: resource.description,
-                                                               totalQuantity: resource.total, availableQuantity: nil))
+                                                               totalQuantity: resource.total, availableQuantity: nil), by: .system)
             }
             await #expect(throws: AppError.resourceNameTaken) {
-                try await operators.resources.create(.init(name: "Projector", description: nil, totalQuantity: 1, availableQuantity: nil))
+                try await operators.resources.create(.init(name: "Projector", description: nil, totalQuantity: 1, availableQuantity: nil), by: .system)
             }
             let token = try await client.userToken("paula")
             let listed = try await client.send(.GET, "/resources/").json["resources"] as? [[String: Any]] ?? []

@@ -22,7 +22,7 @@ struct CreateUserCommand: AsyncCommand {
         let password = readPassword(context, prompt: "Password for \(signature.username): ")
         let user = try await app.domain.accounts.create(.init(
             username: signature.username, email: signature.email, password: password,
-            confirmPassword: password, isAdmin: signature.admin))
+            confirmPassword: password, isAdmin: signature.admin), by: .system)
         context.console.print("Created \(user.isAdmin ? "admin" : "user") \(user.username) (id \(user.id)).")
     }
 }

@@ -22,7 +22,7 @@ struct SeedDemoCommand: AsyncCommand {
         for resource in Self.resources {
             do {
                 _ = try await services.resources.create(.init(name: resource.name, description: resource.description,
-                                                              totalQuantity: resource.total, availableQuantity: nil))
+                                                              totalQuantity: resource.total, availableQuantity: nil), by: .system)
                 context.console.print("Added \(resource.name) (\(resource.total)).")
             } catch AppError.resourceNameTaken {
                 context.console.print("\(resource.name) exists already.")
@@ -30,7 +30,7 @@ struct SeedDemoCommand: AsyncCommand {
         }
         do {
             _ = try await services.accounts.create(.init(username: "demo", email: "demo@example.com", password: "demo-password",
-                                                         confirmPassword: "demo-password", isAdmin: false))
+                                                         confirmPassword: "demo-password", isAdmin: false), by: .system)
             context.console.print("Added user demo with password demo-password.")
         } catch AppError.usernameTaken {
             context.console.print("User demo exists already.")

@@ -18,6 +18,9 @@ public struct DomainServices: Sendable {
     public let holds: HoldService
     public let waitlist: WaitlistService
     public let housekeeping: HousekeepingService
+    public let events: EventService
+    public let webhooks: WebhookService
+    public let relay: WebhookRelay
     let passwords: BcryptPasswords
 
     init(app: Application, config: AppConfig, clock: any WallClock, metrics: AppMetrics) {
@@ -47,7 +50,13 @@ public struct DomainServices: Sendable {
         bookings = BookingService(storage: storage, clock: clock, metrics: metrics.services)
         holds = HoldService(storage: storage, clock: clock, metrics: metrics.services, maximumTTL: config.holdTTL)
         waitlist = WaitlistService(storage: storage, clock: clock, metrics: metrics.services)
-        housekeeping = HousekeepingService(storage: storage, clock: clock)
+        housekeeping = HousekeepingService(storage: storage, clock: clock, eventRetention: config.eventRetention)
+        let sender = HTTPWebhookSender(eventLoopGroup: loops, timeout: config.webhookTimeout,
+                                       allowPrivateNetworks: config.webhookAllowPrivateNetworks)
+        events = EventService(storage: storage, metrics: metrics.webhooks)
+        webhooks = WebhookService(storage: storage, clock: clock, sender: sender, metrics: metrics.webhooks)
+        relay = WebhookRelay(storage: storage, clock: clock, sender: sender, metrics: metrics.webhooks,
+                             maxFailures: config.webhookMaxFailures, attemptTimeout: config.webhookTimeout)
     }
 }
 

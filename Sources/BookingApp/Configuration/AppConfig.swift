@@ -43,6 +43,14 @@ public struct AppConfig: Sendable {
     public var waitlistOfferTTL: TimeInterval
     /// Whether the web pages' cookies are marked `Secure` (sent over HTTPS only): set it behind TLS.
     public var cookieSecure: Bool
+    /// How long events are kept before housekeeping deletes them (`EVENT_RETENTION`).
+    public var eventRetention: TimeInterval
+    /// The time-out of one webhook attempt (`WEBHOOK_TIMEOUT`).
+    public var webhookTimeout: TimeInterval
+    /// Failed deliveries in a row that disable an endpoint (`WEBHOOK_MAX_FAILURES`).
+    public var webhookMaxFailures: Int
+    /// Whether webhooks may go to loopback, private, link-local and metadata addresses (`WEBHOOK_ALLOW_PRIVATE_NETWORKS`).
+    public var webhookAllowPrivateNetworks: Bool
 
     public enum LogFormat: String, Sendable {
         case text, json
@@ -71,7 +79,11 @@ public struct AppConfig: Sendable {
         requestBodyMemory: Int = 32 << 20,
         holdTTL: TimeInterval = 600,
         waitlistOfferTTL: TimeInterval = 1800,
-        cookieSecure: Bool = false
+        cookieSecure: Bool = false,
+        eventRetention: TimeInterval = 90 * 86400,
+        webhookTimeout: TimeInterval = 10,
+        webhookMaxFailures: Int = 15,
+        webhookAllowPrivateNetworks: Bool = false
     ) {
         self.database = database
         self.databasePoolSize = databasePoolSize
@@ -93,6 +105,10 @@ public struct AppConfig: Sendable {
         self.holdTTL = holdTTL
         self.waitlistOfferTTL = waitlistOfferTTL
         self.cookieSecure = cookieSecure
+        self.eventRetention = eventRetention
+        self.webhookTimeout = webhookTimeout
+        self.webhookMaxFailures = webhookMaxFailures
+        self.webhookAllowPrivateNetworks = webhookAllowPrivateNetworks
     }
 
     /// Reads the configuration from `environment` (the process environment by default).
@@ -142,6 +158,21 @@ public struct AppConfig: Sendable {
                 throw ConfigurationError(variable: "COOKIE_SECURE", value: secure, accepts: "true or false")
             }
             config.cookieSecure = parsed
+        }
+        if let retention = env["EVENT_RETENTION"] {
+            config.eventRetention = try Self.parseDuration(retention, variable: "EVENT_RETENTION", in: 3600...(3650 * 86400),
+                                                           accepts: "a duration from 1h to 3650d, such as 90d")
+        }
+        if let timeout = env["WEBHOOK_TIMEOUT"] {
+            config.webhookTimeout = try Self.parseDuration(timeout, variable: "WEBHOOK_TIMEOUT", in: 1...300,
+                                                           accepts: "a duration from 1s to 5m, such as 10 or 30s")
+        }
+        config.webhookMaxFailures = try env.integer("WEBHOOK_MAX_FAILURES", in: 1...1000) ?? config.webhookMaxFailures
+        if let allow = env["WEBHOOK_ALLOW_PRIVATE_NETWORKS"] {
+            guard let parsed = Bool(allow.lowercased()) else {
+                throw ConfigurationError(variable: "WEBHOOK_ALLOW_PRIVATE_NETWORKS", value: allow, accepts: "true or false")
+            }
+            config.webhookAllowPrivateNetworks = parsed
         }
         if let format = env["LOG_FORMAT"] {
             guard let parsed = LogFormat(rawValue: format) else {

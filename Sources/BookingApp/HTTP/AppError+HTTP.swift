@@ -13,7 +13,8 @@ extension AppError {
             .unauthorized
         case .adminRequired:
             .forbidden
-        case .resourceNotFound, .bookingNotFound, .userNotFound, .holdNotFound, .waitlistEntryNotFound:
+        case .resourceNotFound, .bookingNotFound, .userNotFound, .holdNotFound, .waitlistEntryNotFound,
+             .webhookNotFound, .webhookDeliveryNotFound:
             .notFound
         case .bookingAlreadyCancelled, .resourceHasActiveBookings, .totalBelowBooked, .idempotencyKeyInProgress,
              .lastActiveAdmin, .holdNotActive, .holdExpired, .resourceHasActiveHolds, .perUserLimit, .alreadyWaiting,
@@ -65,6 +66,8 @@ extension AppError {
         case .waitlistEntryEnded: .waitlistEntryEnded
         case .reservedForWaitlist: .reservedForWaitlist
         case .resourceHasWaitingList: .resourceHasWaitingList
+        case .webhookNotFound: .webhookNotFound
+        case .webhookDeliveryNotFound: .webhookDeliveryNotFound
         case .overloaded: .serverBusy
         }
     }
@@ -139,6 +142,10 @@ extension AppError {
             "The \(available) free unit(s) are kept for the \(waiting) people on the waiting list; join it to get an offer."
         case .resourceHasWaitingList(let count):
             "The resource has \(count) waiting-list entr\(count == 1 ? "y" : "ies") waiting; remove them before deleting it."
+        case .webhookNotFound:
+            "Webhook endpoint not found."
+        case .webhookDeliveryNotFound:
+            "Delivery not found (or its event is past EVENT_RETENTION)."
         case .overloaded(let seconds):
             "The server is too busy for this request; try again in \(seconds) seconds."
         }

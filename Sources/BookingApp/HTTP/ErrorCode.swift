@@ -39,6 +39,8 @@ enum ErrorCode: String, CaseIterable, Codable, Sendable {
     case waitlistEntryEnded = "waitlist_entry_ended"
     case reservedForWaitlist = "reserved_for_waitlist"
     case resourceHasWaitingList = "resource_has_waiting_list"
+    case webhookNotFound = "webhook_not_found"
+    case webhookDeliveryNotFound = "webhook_delivery_not_found"
     case serverBusy = "server_busy"
     // The edge.
     /// No route serves the path.

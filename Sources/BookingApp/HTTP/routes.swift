@@ -14,6 +14,7 @@ func routes(_ app: Application) throws {
         BookingController(),
         HoldController(),
         WaitlistController(),
+        EventController(),
         HealthController(),
         MetricsController(metrics: app.metrics, token: app.bookingConfig.metricsToken),
         DocsController(),

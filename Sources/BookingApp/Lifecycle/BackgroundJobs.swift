@@ -16,6 +16,7 @@ enum BackgroundJobs {
                 logger.info("Housekeeping", metadata: [
                     "tokens": "\(purged.tokens)", "idempotency_keys": "\(purged.idempotencyKeys)",
                     "login_attempts": "\(purged.loginAttempts)", "signup_attempts": "\(purged.signupAttempts)",
+                    "events": "\(purged.events)", "webhook_deliveries": "\(purged.webhookDeliveries)",
                 ])
             },
             // Writes down expired holds (status, units back to available) and reads the units held for the
@@ -24,6 +25,16 @@ enum BackgroundJobs {
                         clock: ContinuousClock(), logger: logger) {
                 let expired = try await domain.holds.tidy()
                 if expired > 0 { logger.debug("Holds expired", metadata: ["holds": "\(expired)"]) }
+            },
+            // Numbers the committed events and sends them to the webhook endpoints that are due. Every
+            // replica runs it; leases keep two from sending to one endpoint at once.
+            PeriodicJob(name: "webhook-relay", firstDelay: .seconds(1), interval: .seconds(1), clock: ContinuousClock(), logger: logger) {
+                let delivered = try await domain.relay.runOnce()
+                if delivered > 0 { logger.debug("Webhooks delivered", metadata: ["events": "\(delivered)"]) }
+            },
+            // The age of each endpoint's oldest undelivered event, for the lag gauge.
+            PeriodicJob(name: "webhook-lag", firstDelay: .seconds(15), interval: .seconds(15), clock: ContinuousClock(), logger: logger) {
+                try await domain.relay.measureLag()
             },
             // Returns memory freed after a burst (a flood of bodies, say) to the system; a few milliseconds.
             PeriodicJob(name: "free-memory", firstDelay: .seconds(10), interval: .seconds(10), clock: ContinuousClock(), logger: logger) {

@@ -9,6 +9,8 @@ struct AppMetrics: Sendable {
     private let factory: PrometheusMetricsFactory
     /// Bookings, refusals and logins, counted by the domain services.
     let services: ServiceMetrics
+    /// Events written, webhook deliveries and their lag.
+    let webhooks: WebhookMetrics
     /// Statements and transactions holding a pooled database connection, or queued for one.
     let databasePoolInUse: Meter
     /// Password hashes refused because their queue was too long (`booking_load_shed_total{queue="password_hashing"}`).
@@ -35,6 +37,7 @@ struct AppMetrics: Sendable {
         factory.defaultDurationHistogramBuckets = Self.latencyBuckets
         self.factory = factory
         services = ServiceMetrics(factory: factory)
+        webhooks = WebhookMetrics(factory: factory)
         databasePoolInUse = Meter(label: "booking_database_pool_in_use", factory: factory)
         clientDisconnects = Counter(label: "booking_client_disconnects_total", factory: factory)
         passwordHashingShed = Counter(label: "booking_load_shed_total", dimensions: [("queue", "password_hashing")], factory: factory)

@@ -61,7 +61,7 @@ struct AdminPages {
                 name: form.name, description: form.description ?? "",
                 totalQuantity: try ResourceForm.number(form.total_quantity, field: "total_quantity"), availableQuantity: nil,
                 maxPerUser: try ResourceForm.number(form.max_per_user, field: "max_per_user"),
-                maxPerBooking: try ResourceForm.number(form.max_per_booking, field: "max_per_booking")))
+                maxPerBooking: try ResourceForm.number(form.max_per_booking, field: "max_per_booking")), by: .user(session.user.id))
             return Page.redirect("/admin/resources/\(created.id)", done: "created", for: req)
         } catch let error as AppError {
             return try await renderResources(req, error: error)
@@ -106,7 +106,7 @@ struct AdminPages {
                 name: form.name, description: form.description,
                 totalQuantity: try ResourceForm.number(form.total_quantity, field: "total_quantity"),
                 maxPerUser: .some(try ResourceForm.number(form.max_per_user, field: "max_per_user")),
-                maxPerBooking: .some(try ResourceForm.number(form.max_per_booking, field: "max_per_booking"))))
+                maxPerBooking: .some(try ResourceForm.number(form.max_per_booking, field: "max_per_booking"))), by: .user(session.user.id))
             return Page.redirect("/admin/resources/\(id)", done: "saved", for: req)
         } catch let error as AppError where error.status != .notFound {
             return try await renderResource(req, id: id, error: error)
@@ -116,7 +116,7 @@ struct AdminPages {
     @Sendable func delete(req: Request, session: WebSession) async throws -> Response {
         let id = try req.pathID(notFound: .resourceNotFound)
         do {
-            try await req.domain.resources.delete(id: id)
+            try await req.domain.resources.delete(id: id, by: .user(session.user.id))
             return Page.redirect("/admin/resources", done: "deleted", for: req)
         } catch let error as AppError where error.status != .notFound {
             return try await renderResource(req, id: id, error: error)
@@ -191,7 +191,7 @@ struct AdminPages {
             guard flags.isAdmin != nil || flags.isActive != nil else {
                 throw AppError.invalidField(field: "change", reason: "change must be activate, deactivate, promote or demote")
             }
-            _ = try await req.domain.accounts.setFlags(userID: id, isAdmin: flags.isAdmin, isActive: flags.isActive)
+            _ = try await req.domain.accounts.setFlags(userID: id, isAdmin: flags.isAdmin, isActive: flags.isActive, by: .user(session.user.id))
             return Page.redirect("/admin/users", done: "user", for: req)
         } catch let error as AppError where error.status != .notFound {
             return try await renderUsers(req, session: session, error: error)

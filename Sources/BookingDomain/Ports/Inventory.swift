@@ -19,9 +19,13 @@ import Foundation
 /// else first. Units that fit nobody waiting may be booked, but no entry is overtaken by more than its own
 /// quantity; after that, the free units gather for it and bookings and holds are refused
 /// (``AppError/reservedForWaitlist(available:waiting:)``).
+///
+/// Every change here writes its event (``EventStore``) in its own transaction: one for what `actor` did,
+/// and one more for each thing the service did on its own account in that transaction (a lapsed hold
+/// reclaimed, `hold.expired`; an offer made to the next in line, `waitlist.offered`; both by `system`).
 public protocol Inventory: Sendable {
     /// Stocks a new resource; nil when its name is taken (regardless of case).
-    func add(name: String, description: String, stock: Stock, limits: UserLimits, at date: Date) async throws -> Resource?
+    func add(name: String, description: String, stock: Stock, limits: UserLimits, at date: Date, by actor: EventActor) async throws -> Resource?
 
     /// Takes `quantity` units of `resource` and records them as a booking of `userID`, in one atomic step.
     ///
@@ -39,31 +43,34 @@ public protocol Inventory: Sendable {
     ///
     /// - Throws: ``AppError/holdNotFound`` (also for someone else's hold); ``AppError/holdNotActive`` for a
     ///   released hold; ``AppError/holdExpired(available:)``; ``AppError/perUserLimit(max:remaining:)``.
-    func confirm(holdID: Int, ownerID: Int?, at now: Date) async throws -> (booking: Booking, created: Bool)
+    func confirm(holdID: Int, ownerID: Int?, at now: Date, by actor: EventActor) async throws -> (booking: Booking, created: Bool)
 
     /// Releases a held hold's units, exactly once. Releasing an offer declines it.
     ///
     /// - Throws: ``AppError/holdNotFound``; ``AppError/holdNotActive`` for a confirmed, released or expired hold.
-    func release(holdID: Int, ownerID: Int?, at now: Date) async throws -> Hold
+    func release(holdID: Int, ownerID: Int?, at now: Date, by actor: EventActor) async throws -> Hold
 
     /// Cancels an active booking and gives its units back, exactly once: of any number of concurrent
     /// cancels of one booking, one succeeds. `ownerID` limits it to that user's bookings (nil: anyone's).
     ///
     /// - Throws: ``AppError/bookingNotFound`` (also for someone else's booking);
     ///   ``AppError/bookingAlreadyCancelled``.
-    func cancel(bookingID: Int, ownerID: Int?, at now: Date) async throws -> Booking
+    func cancel(bookingID: Int, ownerID: Int?, at now: Date, by actor: EventActor) async throws -> Booking
 
-    /// Sets a resource's total; its available units move by the same delta.
+    /// Renames, describes, limits or resizes a resource in one transaction under its lock (a new total
+    /// moves its available units by the same delta), then serves its waiting list, which the new total or
+    /// limits may let through.
     ///
-    /// - Throws: ``AppError/resourceNotFound``; ``AppError/totalBelowBooked(booked:held:)`` when the new
-    ///   total is below the units booked plus held (nothing changes then).
-    func resize(resourceID: Int, total: Int, at now: Date) async throws -> Resource
+    /// - Throws: ``AppError/resourceNotFound``; ``AppError/resourceNameTaken``;
+    ///   ``AppError/totalBelowBooked(booked:held:)`` when the new total is below the units booked plus
+    ///   held (nothing changes then).
+    func update(resourceID: Int, _ edit: ResourceEdit, at now: Date, by actor: EventActor) async throws -> Resource
 
     /// Removes a resource and its history. No booking or hold can start on it meanwhile.
     ///
     /// - Throws: ``AppError/resourceNotFound``; ``AppError/resourceHasActiveBookings(count:)``;
     ///   ``AppError/resourceHasActiveHolds(count:)``; ``AppError/resourceHasWaitingList(count:)``.
-    func remove(resourceID: Int, at now: Date) async throws
+    func remove(resourceID: Int, at now: Date, by actor: EventActor) async throws
 
     // MARK: Waiting lists
 
@@ -79,20 +86,46 @@ public protocol Inventory: Sendable {
     /// its reason. A pending offer is released, and its units pass on in the same transaction.
     ///
     /// - Throws: ``AppError/waitlistEntryNotFound`` (also for someone else's); ``AppError/waitlistEntryEnded``.
-    func leave(entryID: Int, ownerID: Int?, removal: WaitlistRemoval?, at now: Date) async throws -> WaitlistEntry
+    func leave(entryID: Int, ownerID: Int?, removal: WaitlistRemoval?, at now: Date, by actor: EventActor) async throws -> WaitlistEntry
 
     /// Declines an entry's pending offer, exactly once: its units pass on in the same transaction.
     ///
     /// - Throws: ``AppError/waitlistEntryNotFound``; ``AppError/noPendingOffer``.
-    func decline(entryID: Int, ownerID: Int?, at now: Date) async throws -> WaitlistEntry
-
-    /// Serves the resource's waiting list (after its limits changed, say).
-    func serveWaitlist(resourceID: Int, at now: Date) async throws
+    func decline(entryID: Int, ownerID: Int?, at now: Date, by actor: EventActor) async throws -> WaitlistEntry
 
     /// Reclaims the units of up to `limit` holds that expired by `now` and are still stored as held;
     /// returns how many. Tidying only: reads count those units as available already.
     /// `offersOnly`: only offers, whose units the waiting list is owed at once (cheap to call before a read).
     func reclaimLapsedHolds(at now: Date, limit: Int, offersOnly: Bool) async throws -> Int
+}
+
+/// The changes of ``Inventory/update(resourceID:_:at:by:)``, validated; nil fields stay as they are.
+public struct ResourceEdit: Sendable, Equatable {
+    public var name: String?
+    public var description: String?
+    public var total: Int?
+    /// `.some(nil)`: no limit from now on.
+    public var maxPerUser: Int??
+    public var maxPerBooking: Int??
+
+    public init(name: String? = nil, description: String? = nil, total: Int? = nil, maxPerUser: Int?? = nil, maxPerBooking: Int?? = nil) {
+        self.name = name
+        self.description = description
+        self.total = total
+        self.maxPerUser = maxPerUser
+        self.maxPerBooking = maxPerBooking
+    }
+
+    /// The fields it changes, as the API names them.
+    public var fields: [String] {
+        var fields: [String] = []
+        if name != nil { fields.append("name") }
+        if description != nil { fields.append("description") }
+        if total != nil { fields.append("total_quantity") }
+        if maxPerUser != nil { fields.append("max_per_user") }
+        if maxPerBooking != nil { fields.append("max_per_booking") }
+        return fields
+    }
 }
 
 /// An admin's removal of a waiting-list entry.

@@ -29,9 +29,4 @@ public protocol ResourceStore: Sendable {
     func unitsHeld(at now: Date) async throws -> Int
     /// Each resource with its bookings and holds counted, as at `now`.
     func stockReport(at now: Date) async throws -> [ResourceStock]
-    /// Changes the name, description and/or limits (a limit of `.some(nil)` is removed); false when the
-    /// resource does not exist.
-    ///
-    /// - Throws: ``AppError/resourceNameTaken`` when another resource has the name (regardless of case).
-    func describe(id: Int, name: String?, description: String?, maxPerUser: Int??, maxPerBooking: Int??) async throws -> Bool
 }

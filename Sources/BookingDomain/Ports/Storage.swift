@@ -14,6 +14,8 @@ public protocol Storage: Sendable {
     var bookings: any BookingStore { get }
     var holds: any HoldStore { get }
     var waitlist: any WaitlistStore { get }
+    var events: any EventStore { get }
+    var webhooks: any WebhookStore { get }
     var inventory: any Inventory { get }
 
     /// Runs `work` in one transaction: it commits if `work` returns and rolls back if it throws. Called on

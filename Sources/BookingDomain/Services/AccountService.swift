@@ -51,7 +51,7 @@ public struct AccountService: Sendable {
                 throw AppError.tooManySignups(retryAfter: window.retryAfter(oldest: recent.oldest, now: now))
             }
         }
-        return try await create(registration)
+        return try await create(registration, by: caller.map { .user($0.id) })
     }
 
     /// An operator's password reset (`booking set-password`): every token of the user is revoked.
@@ -61,16 +61,18 @@ public struct AccountService: Sendable {
             throw AppError.userNotFound
         }
         let hash = try await passwords.hash(password)
-        let userID = account.user.id
+        let userID = account.user.id, now = clock.now()
         try await storage.transaction { tx in
             try await tx.users.setPasswordHash(hash, userID: userID)
             try await tx.tokens.deleteAll(userID: userID, keeping: nil)
+            try await tx.events.append(Self.passwordChanged(userID, at: now, by: .system))
         }
         return account.user
     }
 
     /// Creates a user exactly as described, admin or not: for sign-up above and for operators' commands.
-    public func create(_ registration: Registration) async throws -> User {
+    /// `actor` made the change (nil: the new user, signing up; operators' commands are the system).
+    public func create(_ registration: Registration, by actor: EventActor?) async throws -> User {
         let username = try Validate.username(registration.username)
         let email = try Validate.email(registration.email)
         let password = try Validate.password(registration.password)
@@ -80,8 +82,7 @@ public struct AccountService: Sendable {
         // Cheap checks first so a taken name costs no Bcrypt; the insert below settles any race.
         try await ensureAvailable(username: username, email: email)
         let hash = try await passwords.hash(password)
-        if let user = try await storage.users.insert(username: username, email: email, passwordHash: hash,
-                                                     isAdmin: registration.isAdmin, at: clock.now()) {
+        if let user = try await insert(username: username, email: email, passwordHash: hash, isAdmin: registration.isAdmin, by: actor) {
             return user
         }
         try await ensureAvailable(username: username, email: email)
@@ -117,6 +118,7 @@ public struct AccountService: Sendable {
     /// the same counts): a stolen token gives no more guesses than the login form.
     public func changePassword(of principal: Principal, current: String?, new: String?, confirmation: String?,
                                from address: String) async throws {
+        let now = clock.now()
         let current = try Validate.required(current, field: "old_password")
         let new = try Validate.password(new, field: "new_password")
         if let confirmation, confirmation != new { throw AppError.passwordMismatch }
@@ -133,13 +135,15 @@ public struct AccountService: Sendable {
         try await storage.transaction { tx in
             try await tx.users.setPasswordHash(newHash, userID: userID)
             try await tx.tokens.deleteAll(userID: userID, keeping: kept)
+            try await tx.events.append(Self.passwordChanged(userID, at: now, by: .user(userID)))
         }
     }
 
     /// An admin grants or revokes admin rights and (de)activates accounts. Deactivating revokes the user's
     /// tokens; no change may leave the service without an active admin.
-    public func setFlags(userID: Int, isAdmin: Bool?, isActive: Bool?) async throws -> User {
-        try await storage.transaction { tx in
+    public func setFlags(userID: Int, isAdmin: Bool?, isActive: Bool?, by actor: EventActor) async throws -> User {
+        let now = clock.now()
+        return try await storage.transaction { tx in
             let activeAdmins = try await tx.users.lockActiveAdmins()
             guard let target = try await tx.users.find(id: userID) else { throw AppError.userNotFound }
             let staysActiveAdmin = (isAdmin ?? target.isAdmin) && (isActive ?? target.isActive)
@@ -148,6 +152,11 @@ public struct AccountService: Sendable {
                 throw AppError.userNotFound
             }
             if !updated.isActive { try await tx.tokens.deleteAll(userID: userID, keeping: nil) }
+            var changed: [String] = [], details: [String: EventValue] = [:]
+            if let isAdmin { changed.append("is_admin"); details["is_admin"] = .bool(isAdmin) }
+            if let isActive { changed.append("is_active"); details["is_active"] = .bool(isActive) }
+            details["changed"] = .strings(changed)
+            try await tx.events.append(NewEvent(.userUpdated, at: now, by: actor, subject: EventSubject(userID: userID), details: details))
             return updated
         }
     }
@@ -158,7 +167,7 @@ public struct AccountService: Sendable {
         if try await !users.anyAdminExists() {
             let hash = try await passwords.hash(password)
             let email = "\(username.uniquenessKey)@localhost.localdomain"
-            if try await users.insert(username: username, email: email, passwordHash: hash, isAdmin: true, at: clock.now()) != nil {
+            if try await insert(username: username, email: email, passwordHash: hash, isAdmin: true, by: .system) != nil {
                 logger.notice("Created the admin user", metadata: ["username": .string(username)])
             } else if try await !users.anyAdminExists() {
                 // A non-admin already holds that name; promoting it silently would hand over the service.
@@ -171,6 +180,24 @@ public struct AccountService: Sendable {
             logger.warning("The admin user still has the default password; set ADMIN_PASSWORD or change it",
                            metadata: ["username": .string(username)])
         }
+    }
+
+    /// Inserts a user and its `user.created` event in one transaction; nil when the name or e-mail is taken.
+    private func insert(username: String, email: String, passwordHash: String, isAdmin: Bool, by actor: EventActor?) async throws -> User? {
+        let now = clock.now()
+        return try await storage.transaction { tx in
+            guard let user = try await tx.users.insert(username: username, email: email, passwordHash: passwordHash, isAdmin: isAdmin, at: now) else {
+                return nil
+            }
+            try await tx.events.append(NewEvent(.userCreated, at: now, by: actor ?? .user(user.id), subject: EventSubject(userID: user.id),
+                                                details: ["is_admin": .bool(user.isAdmin), "is_active": .bool(user.isActive)]))
+            return user
+        }
+    }
+
+    /// A password changed: the event says so and nothing more.
+    private static func passwordChanged(_ userID: Int, at now: Date, by actor: EventActor) -> NewEvent {
+        NewEvent(.userUpdated, at: now, by: actor, subject: EventSubject(userID: userID), details: ["changed": .strings(["password"])])
     }
 
     private func ensureAvailable(username: String, email: String) async throws {

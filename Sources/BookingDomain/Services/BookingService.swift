@@ -89,7 +89,7 @@ public struct BookingService: Sendable {
 
     /// Cancels a booking and returns its units, exactly once. Someone else's booking is "not found".
     public func cancel(bookingID: Int, by user: User) async throws -> Booking {
-        let cancelled = try await storage.inventory.cancel(bookingID: bookingID, ownerID: user.ownerScope, at: clock.now())
+        let cancelled = try await storage.inventory.cancel(bookingID: bookingID, ownerID: user.ownerScope, at: clock.now(), by: .user(user.id))
         metrics.cancelled(cancelled)
         return cancelled
     }

@@ -80,14 +80,14 @@ public struct HoldService: Sendable {
 
     /// Confirms a hold of the caller's (an admin: anyone's) into a booking, exactly once.
     public func confirm(holdID: Int, by user: User) async throws -> Confirmation {
-        let confirmed = try await storage.inventory.confirm(holdID: holdID, ownerID: user.ownerScope, at: clock.now())
+        let confirmed = try await storage.inventory.confirm(holdID: holdID, ownerID: user.ownerScope, at: clock.now(), by: .user(user.id))
         if confirmed.created { metrics.confirmed(confirmed.booking) }
         return Confirmation(booking: confirmed.booking, created: confirmed.created)
     }
 
     /// Releases a held hold's units, exactly once.
     public func release(holdID: Int, by user: User) async throws -> Hold {
-        let released = try await storage.inventory.release(holdID: holdID, ownerID: user.ownerScope, at: clock.now())
+        let released = try await storage.inventory.release(holdID: holdID, ownerID: user.ownerScope, at: clock.now(), by: .user(user.id))
         metrics.released(released)
         return released
     }

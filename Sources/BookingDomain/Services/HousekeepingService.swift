@@ -2,16 +2,19 @@ import Foundation
 
 /// Forgets what has expired: tokens past their lifetime, Idempotency-Keys older than a day, password
 /// guesses and sign-up attempts outside their throttle windows, and usual login addresses unused for 30
-/// days. Each table is emptied in small batches, so a purge never holds locks for long, and running it on
+/// days, events older than `EVENT_RETENTION` and webhook deliveries as old. Each table is emptied in small batches, so a purge never holds locks for long, and running it on
 /// several servers at once is harmless.
 public struct HousekeepingService: Sendable {
     let storage: any Storage
     let clock: any WallClock
+    /// How long events (and webhook delivery records) are kept.
+    let eventRetention: TimeInterval
     public static let batchSize = 1000
 
-    public init(storage: any Storage, clock: any WallClock) {
+    public init(storage: any Storage, clock: any WallClock, eventRetention: TimeInterval = 90 * 86400) {
         self.storage = storage
         self.clock = clock
+        self.eventRetention = eventRetention
     }
 
     public struct Purged: Sendable, Equatable {
@@ -20,8 +23,13 @@ public struct HousekeepingService: Sendable {
         public var loginAttempts = 0
         public var signupAttempts = 0
         public var loginTrust = 0
+        public var events = 0
+        public var webhookDeliveries = 0
 
-        public init(tokens: Int = 0, idempotencyKeys: Int = 0, loginAttempts: Int = 0, signupAttempts: Int = 0, loginTrust: Int = 0) {
+        public init(tokens: Int = 0, idempotencyKeys: Int = 0, loginAttempts: Int = 0, signupAttempts: Int = 0, loginTrust: Int = 0,
+                    events: Int = 0, webhookDeliveries: Int = 0) {
+            self.events = events
+            self.webhookDeliveries = webhookDeliveries
             self.tokens = tokens
             self.idempotencyKeys = idempotencyKeys
             self.loginAttempts = loginAttempts
@@ -42,6 +50,9 @@ public struct HousekeepingService: Sendable {
         purged.loginAttempts = try await drain { try await storage.loginAttempts.deleteOlder(than: attemptsBefore, limit: limit) }
         purged.signupAttempts = try await drain { try await storage.signupAttempts.deleteOlder(than: signupsBefore, limit: limit) }
         purged.loginTrust = try await drain { try await storage.loginTrust.deleteOlder(than: trustBefore, limit: limit) }
+        let eventsBefore = now.addingTimeInterval(-eventRetention)
+        purged.events = try await drain { try await storage.events.purge(before: eventsBefore, limit: limit) }
+        purged.webhookDeliveries = try await drain { try await storage.webhooks.purgeDeliveries(before: eventsBefore, limit: limit) }
         return purged
     }
 

@@ -77,7 +77,7 @@ public struct ResourceService: Sendable {
         return resource
     }
 
-    public func create(_ draft: Draft) async throws -> Resource {
+    public func create(_ draft: Draft, by actor: EventActor) async throws -> Resource {
         let name = try Validate.resourceName(draft.name)
         let description = try Validate.description(draft.description)
         guard let total = draft.totalQuantity else {
@@ -91,7 +91,7 @@ public struct ResourceService: Sendable {
         let stock = Stock(total: total, available: available)
         let limits = UserLimits(maxPerUser: try Self.limit(draft.maxPerUser, field: "max_per_user"),
                                 maxPerBooking: try Self.limit(draft.maxPerBooking, field: "max_per_booking"))
-        guard let resource = try await storage.inventory.add(name: name, description: description, stock: stock, limits: limits, at: clock.now()) else {
+        guard let resource = try await storage.inventory.add(name: name, description: description, stock: stock, limits: limits, at: clock.now(), by: actor) else {
             throw AppError.resourceNameTaken
         }
         return resource
@@ -106,42 +106,19 @@ public struct ResourceService: Sendable {
     /// Renames, describes, resizes or limits a resource, all or nothing. Resizing moves the available units
     /// by the same delta and is refused while that would take them below zero, because those units are
     /// booked or held. A lower `max_per_user` takes nothing from anyone: it stops users above it taking more.
-    public func update(id: Int, _ changes: Changes) async throws -> Resource {
+    public func update(id: Int, _ changes: Changes, by actor: EventActor) async throws -> Resource {
         let name = try changes.name.map { name throws(AppError) in try Validate.resourceName(name) }
         let description = try changes.description.map { text throws(AppError) in try Validate.description(text) }
         let total = try changes.totalQuantity.map { total throws(AppError) in try Validate.quantity(total, field: "total_quantity") }
         let maxPerUser = try changes.maxPerUser.map { value throws(AppError) in try Self.limit(value, field: "max_per_user") }
         let maxPerBooking = try changes.maxPerBooking.map { value throws(AppError) in try Self.limit(value, field: "max_per_booking") }
-        let describes = name != nil || description != nil || maxPerUser != nil || maxPerBooking != nil
-
-        let now = clock.now()
-        if let name, let holder = try await storage.resources.find(.name(name), at: now), holder.id != id {
-            throw AppError.resourceNameTaken
-        }
-        let change: @Sendable (any Storage) async throws -> Resource = { storage in
-            if describes {
-                guard try await storage.resources.describe(
-                    id: id, name: name, description: description, maxPerUser: maxPerUser, maxPerBooking: maxPerBooking
-                ) else { throw AppError.resourceNotFound }
-            }
-            if let total {
-                return try await storage.inventory.resize(resourceID: id, total: total, at: now)
-            }
-            // Higher limits may let waiting entries be served.
-            if maxPerUser != nil || maxPerBooking != nil { try await storage.inventory.serveWaitlist(resourceID: id, at: now) }
-            guard let current = try await storage.resources.find(.id(id), at: now) else { throw AppError.resourceNotFound }
-            return current
-        }
-        // A description and a resize (or the waiting list served under the new limits) are one transaction.
-        if describes && (total != nil || maxPerUser != nil || maxPerBooking != nil) {
-            return try await storage.transaction(change)
-        }
-        return try await change(storage)
+        let edit = ResourceEdit(name: name, description: description, total: total, maxPerUser: maxPerUser, maxPerBooking: maxPerBooking)
+        return try await storage.inventory.update(resourceID: id, edit, at: clock.now(), by: actor)
     }
 
     /// Deletes a resource and its history; refused while any booking on it is active, any hold unexpired
     /// or any waiting-list entry waiting.
-    public func delete(id: Int) async throws {
-        try await storage.inventory.remove(resourceID: id, at: clock.now())
+    public func delete(id: Int, by actor: EventActor) async throws {
+        try await storage.inventory.remove(resourceID: id, at: clock.now(), by: actor)
     }
 }

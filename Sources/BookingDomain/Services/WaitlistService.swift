@@ -66,14 +66,14 @@ public struct WaitlistService: Sendable {
             }
             removal = WaitlistRemoval(reason: reason, adminID: user.id)
         }
-        let ended = try await storage.inventory.leave(entryID: entryID, ownerID: entry.userID, removal: removal, at: now)
+        let ended = try await storage.inventory.leave(entryID: entryID, ownerID: entry.userID, removal: removal, at: now, by: .user(user.id))
         metrics.waitlist(removal == nil ? .left : .removed)
         return ended
     }
 
     /// Declines the pending offer of an entry of the caller's own; its units pass on.
     public func decline(entryID: Int, by user: User) async throws -> WaitlistEntry {
-        try await storage.inventory.decline(entryID: entryID, ownerID: user.id, at: clock.now())
+        try await storage.inventory.decline(entryID: entryID, ownerID: user.id, at: clock.now(), by: .user(user.id))
     }
 
     /// One entry, if it is the caller's or the caller is an admin; someone else's is "not found".

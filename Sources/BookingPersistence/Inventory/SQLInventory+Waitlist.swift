@@ -29,18 +29,30 @@ extension SQLInventory {
                 UPDATE resources SET waiting_count = waiting_count + 1 WHERE id = \(bind: resourceID) RETURNING \(Resource.columns)
                 """).first()
             guard let joined else { throw DatabaseInvariantViolation("locked resource \(resourceID) vanished") }
-            _ = try await Self.serve(try Resource(row: joined), at: now, in: tx)
+            let listed = try Resource(row: joined)
+            try await Self.record(NewEvent(.waitlistJoined, at: now, by: .user(userID),
+                                           subject: EventSubject(resourceID: resourceID, resourceName: listed.name, waitlistEntryID: id, userID: userID),
+                                           quantity: quantity, stock: listed.stock), in: session)
+            _ = try await Self.serve(listed, at: now, in: tx)
             return .success(try await Self.entry(id, in: session))
         }.get()
     }
 
-    func leave(entryID: Int, ownerID: Int?, removal: WaitlistRemoval?, at now: Date) async throws -> WaitlistEntry {
+    func leave(entryID: Int, ownerID: Int?, removal: WaitlistRemoval?, at now: Date, by actor: EventActor) async throws -> WaitlistEntry {
         try await storage.withTransaction { tx -> Result<WaitlistEntry, AppError> in
             let session = tx.session
-            guard let (resourceID, status) = try await Self.lockedEntry(entryID, ownerID: ownerID, at: now, in: tx) else {
+            guard let (resource, entry) = try await Self.lockedEntry(entryID, ownerID: ownerID, at: now, in: tx) else {
                 return .failure(.waitlistEntryNotFound)
             }
+            let resourceID = resource.id, status = entry.storedStatus
             guard status.isOpen else { return .failure(.waitlistEntryEnded) }
+            // The event first: it is what the caller did; any offer its units lead to comes after it.
+            let units = entry.offer == nil ? 0 : entry.quantity
+            var details: [String: EventValue] = [:]
+            if let removal { details["reason"] = .string(removal.reason) }
+            try await Self.record(NewEvent(removal == nil ? .waitlistLeft : .waitlistRemoved, at: now, by: actor, subject: entry.subject,
+                                           quantity: entry.quantity, stock: resource.stock.moving(available: units, held: -units),
+                                           details: details), in: session)
             try await session.sql.raw("""
                 UPDATE waitlist_entries SET status = \(bind: (removal == nil ? WaitlistEntry.Status.left : .removed).rawValue),
                     ended_at = \(bind: now), removed_reason = \(bind: removal?.reason), removed_by = \(bind: removal?.adminID)
@@ -54,48 +66,41 @@ extension SQLInventory {
                 // It may have been the barrier the entries behind it were waiting on.
                 _ = try await Self.serve(try Resource(row: left), at: now, in: tx)
             } else {
-                try await Self.withdrawOffer(of: entryID, from: resourceID, at: now, in: tx)
+                try await Self.withdrawOffer(of: entryID, from: resourceID, at: now, by: nil, in: tx)
             }
             return .success(try await Self.entry(entryID, in: session))
         }.get()
     }
 
-    func decline(entryID: Int, ownerID: Int?, at now: Date) async throws -> WaitlistEntry {
+    func decline(entryID: Int, ownerID: Int?, at now: Date, by actor: EventActor) async throws -> WaitlistEntry {
         try await storage.withTransaction { tx -> Result<WaitlistEntry, AppError> in
-            guard let (resourceID, status) = try await Self.lockedEntry(entryID, ownerID: ownerID, at: now, in: tx) else {
+            guard let (resource, entry) = try await Self.lockedEntry(entryID, ownerID: ownerID, at: now, in: tx) else {
                 return .failure(.waitlistEntryNotFound)
             }
-            guard status == .offered else { return .failure(.noPendingOffer) }
-            try await Self.withdrawOffer(of: entryID, from: resourceID, at: now, in: tx)
+            guard entry.storedStatus == .offered else { return .failure(.noPendingOffer) }
+            try await Self.withdrawOffer(of: entryID, from: resource.id, at: now, by: actor, in: tx)
             return .success(try await Self.entry(entryID, in: tx.session))
         }.get()
     }
 
-    func serveWaitlist(resourceID: Int, at now: Date) async throws {
-        try await storage.withTransaction { tx in
-            _ = try await Self.locked(.id(resourceID), at: now, in: tx)
-        }
-    }
-
-    /// Locks the resource of an entry visible to `ownerID` (nil: any), settling it, and reads the entry's
-    /// status under the lock: every change to an entry happens under its resource's lock, so the status
-    /// stays as read until this transaction ends. nil when there is no such entry.
+    /// Locks the resource of an entry visible to `ownerID` (nil: any), settling it, and reads the entry
+    /// under the lock: every change to an entry happens under its resource's lock, so it stays as read
+    /// until this transaction ends. nil when there is no such entry.
     private static func lockedEntry(
         _ entryID: Int, ownerID: Int?, at now: Date, in tx: SQLStorage
-    ) async throws -> (resourceID: Int, status: WaitlistEntry.Status)? {
+    ) async throws -> (resource: Resource, entry: WaitlistEntry)? {
         let session = tx.session
-        guard let resourceID = try await owner(of: "waitlist_entries", entryID, visibleTo: ownerID, in: session)?.resourceID else { return nil }
-        guard try await locked(.id(resourceID), at: now, in: tx) != nil else { return nil }
-        let status = try await session.sql.raw("SELECT status FROM waitlist_entries WHERE id = \(bind: entryID)").first()?
-            .decode(column: "status", as: String.self)
-        guard let status, let known = WaitlistEntry.Status(rawValue: status) else { return nil }
-        return (resourceID, known)
+        guard let resourceID = try await owner(of: "waitlist_entries", entryID, visibleTo: ownerID, in: session)?.resourceID,
+              let resource = try await locked(.id(resourceID), at: now, in: tx),
+              let entry = try await SQLWaitlistStore(session: session).find(id: entryID)
+        else { return nil }
+        return (resource, entry)
     }
 
     /// Releases the pending offer of an offered entry (declining it, unless it has ended already); its
-    /// units pass on down the list.
-    private static func withdrawOffer(of entryID: Int, from resourceID: Int, at now: Date, in tx: SQLStorage) async throws {
-        guard try await releaseHeld("waitlist_entry_id = \(bind: entryID)", of: resourceID, at: now, in: tx) else {
+    /// units pass on down the list. With `actor`, that is a decline and writes its event.
+    private static func withdrawOffer(of entryID: Int, from resourceID: Int, at now: Date, by actor: EventActor?, in tx: SQLStorage) async throws {
+        guard try await releaseHeld("waitlist_entry_id = \(bind: entryID)", of: resourceID, at: now, by: actor, in: tx) else {
             throw DatabaseInvariantViolation("offered entry \(entryID) has no held offer")
         }
     }
@@ -176,8 +181,9 @@ extension SQLInventory {
                 case .stop:
                     break walk
                 case .offer:
-                    try await offer(quantity, of: resource.id, to: id, of: userID, at: now, in: tx)
                     free -= quantity
+                    let stock = resource.stock.moving(available: free - resource.stock.available, held: resource.stock.available - free)
+                    try await offer(quantity, of: resource, to: id, of: userID, leaving: stock, at: now, in: tx)
                     offers += 1
                     if free == 0 { break walk }
                 }
@@ -201,14 +207,21 @@ extension SQLInventory {
     private static let activeOwner: SQLQueryString = "EXISTS (SELECT 1 FROM users u WHERE u.id = waitlist_entries.user_id AND u.is_active = \(bind: true))"
 
     /// An entry's offer: a hold of its units for its user, for `offerTTL`; every entry still waiting ahead
-    /// of it has been overtaken by that many units.
-    private static func offer(_ quantity: Int, of resourceID: Int, to entryID: Int, of userID: Int, at now: Date, in tx: SQLStorage) async throws {
-        let session = tx.session
-        _ = try await session.insertReturningID("""
+    /// of it has been overtaken by that many units. Its event (`waitlist.offered`, by the system) carries
+    /// the resource's `stock` once the offer is made.
+    private static func offer(
+        _ quantity: Int, of resource: Resource, to entryID: Int, of userID: Int, leaving stock: Stock, at now: Date, in tx: SQLStorage
+    ) async throws {
+        let session = tx.session, resourceID = resource.id, expiresAt = now.addingTimeInterval(tx.offerTTL)
+        let holdID = try await session.insertReturningID("""
             INSERT INTO holds (resource_id, user_id, quantity, status, created_at, expires_at, waitlist_entry_id)
             VALUES (\(bind: resourceID), \(bind: userID), \(bind: quantity), \(bind: Hold.Status.held.rawValue), \(bind: now),
-                    \(bind: now.addingTimeInterval(tx.offerTTL)), \(bind: entryID))
+                    \(bind: expiresAt), \(bind: entryID))
             """)
+        try await record(NewEvent(.waitlistOffered, at: now, by: .system,
+                                  subject: EventSubject(resourceID: resourceID, resourceName: resource.name, holdID: holdID,
+                                                        waitlistEntryID: entryID, userID: userID),
+                                  quantity: quantity, stock: stock, details: ["expires_at": .date(expiresAt)]), in: session)
         try await session.sql.raw("""
             UPDATE waitlist_entries SET status = \(bind: WaitlistEntry.Status.offered.rawValue), offered_at = \(bind: now) WHERE id = \(bind: entryID)
             """).run()

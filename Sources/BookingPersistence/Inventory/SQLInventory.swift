@@ -18,9 +18,9 @@ struct SQLInventory: Inventory {
     let storage: SQLStorage
     private var session: SQLSession { storage.session }
 
-    func add(name: String, description: String, stock: Stock, limits: UserLimits, at date: Date) async throws -> Resource? {
-        try await session.write { sql in
-            try await sql.raw("""
+    func add(name: String, description: String, stock: Stock, limits: UserLimits, at date: Date, by actor: EventActor) async throws -> Resource? {
+        try await storage.withTransaction { tx in
+            let added = try await tx.session.sql.raw("""
                 INSERT INTO resources (name, name_key, description, total_quantity, available_quantity, held_quantity,
                                        max_per_user, max_per_booking, created_at)
                 VALUES (\(bind: name), \(bind: name.resourceNameKey), \(bind: description), \(bind: stock.total),
@@ -28,7 +28,16 @@ struct SQLInventory: Inventory {
                 ON CONFLICT DO NOTHING
                 RETURNING \(Resource.columns)
                 """).first().map(Resource.init(row:))
+            guard let added else { return nil }
+            try await Self.record(NewEvent(.resourceCreated, at: date, by: actor, subject: added.subject, stock: added.stock,
+                                           details: added.eventDetails), in: tx.session)
+            return added
         }
+    }
+
+    /// Writes `event` in the transaction (or statement) `session` runs.
+    static func record(_ event: NewEvent, in session: SQLSession) async throws {
+        try await session.sql.raw(SQLEventStore.insert(event)).run()
     }
 
     // MARK: Taking units
@@ -42,7 +51,10 @@ struct SQLInventory: Inventory {
             try await tx.sql.raw("""
                 UPDATE resources SET available_quantity = available_quantity - \(bind: quantity) WHERE id = \(bind: resource.id)
                 """).run()
-            return try await Self.insertBooking(of: resource, quantity: quantity, for: userID, hold: nil, at: now, in: tx)
+            let booking = try await Self.insertBooking(of: resource, quantity: quantity, for: userID, hold: nil, at: now, in: tx)
+            try await Self.record(NewEvent(.bookingCreated, at: now, by: .user(userID), subject: booking.subject, quantity: quantity,
+                                           stock: resource.stock.moving(available: -quantity)), in: tx)
+            return booking
         }
     }
 
@@ -58,7 +70,8 @@ struct SQLInventory: Inventory {
 
     /// PostgreSQL's hot path: a booking's conditional UPDATE and INSERT in one statement (``takeInOneStatement``).
     private func bookInOneStatement(_ quantity: Int, of reference: ResourceReference, for userID: Int, at now: Date) async throws -> Booking? {
-        try await takeInOneStatement(quantity, of: reference, holding: false, insert: """
+        try await takeInOneStatement(quantity, of: reference, holding: false, for: userID, at: now,
+                                     event: (.bookingCreated, "booking_id", [:]), insert: """
             INSERT INTO bookings (resource_id, user_id, purchase_quantity, status, booking_date)
             SELECT id, \(bind: userID), \(bind: quantity), \(bind: Booking.Status.active.rawValue), \(bind: now) FROM taken
             """).map { taken in
@@ -71,10 +84,13 @@ struct SQLInventory: Inventory {
     /// held when `holding`) and the INSERT of the record that gets them (`insert`, selecting from `taken`),
     /// in one statement, atomic on its own: on the pool it costs one round trip, and it locks only the
     /// resource row, for no longer than the statement, so the lock order stays the resource row first.
-    /// The new record's id with its resource's id and name; nil when it took nothing (too few units,
-    /// limits, a waiting list, no such resource).
+    /// The same statement writes the event (`event`: its type, the column naming the new record, and its
+    /// details), with the resource's stock as a read would show it right after (lapsed holds counted as
+    /// available). The new record's id with its resource's id and name; nil when it took nothing (too
+    /// few units, limits, a waiting list, no such resource).
     private func takeInOneStatement(
-        _ quantity: Int, of reference: ResourceReference, holding: Bool, insert: SQLQueryString
+        _ quantity: Int, of reference: ResourceReference, holding: Bool, for userID: Int, at now: Date,
+        event: (type: EventType, column: String, details: [String: EventValue]), insert: SQLQueryString
     ) async throws -> (id: Int, resourceID: Int, resourceName: String)? {
         let toHeld: SQLQueryString = holding ? ", held_quantity = held_quantity + \(bind: quantity)" : ""
         return try await session.write { sql in
@@ -83,10 +99,20 @@ struct SQLInventory: Inventory {
                     UPDATE resources SET available_quantity = available_quantity - \(bind: quantity)\(toHeld)
                     WHERE \(Resource.matching(reference)) AND available_quantity >= \(bind: quantity)
                       AND max_per_user IS NULL AND max_per_booking IS NULL AND waiting_count = 0
-                    RETURNING id, name
+                    RETURNING id, name, total_quantity, available_quantity, held_quantity
                 ), made AS (
                     \(insert)
                     RETURNING id, resource_id
+                ), lapsed AS (
+                    SELECT CAST(COALESCE(SUM(quantity), 0) AS BIGINT) AS units FROM holds
+                    WHERE resource_id = (SELECT id FROM taken) AND status = \(bind: Hold.Status.held.rawValue) AND \(Hold.lapsed(at: now))
+                ), logged AS (
+                    INSERT INTO events (type, occurred_at, actor_id, resource_id, resource_name, \(ident: event.column), user_id, quantity,
+                                        total, available, held, details)
+                    SELECT \(bind: event.type.rawValue), \(bind: now), \(bind: userID), taken.id, taken.name, made.id, \(bind: userID),
+                           \(bind: quantity), taken.total_quantity, taken.available_quantity + lapsed.units, taken.held_quantity - lapsed.units,
+                           \(bind: SQLEventStore.encode(event.details))
+                    FROM made, taken, lapsed
                 )
                 SELECT made.id, made.resource_id, taken.name AS resource_name FROM made, taken
                 """).first().map { row in
@@ -111,8 +137,12 @@ struct SQLInventory: Inventory {
                 INSERT INTO holds (resource_id, user_id, quantity, status, created_at, expires_at)
                 VALUES (\(bind: resource.id), \(bind: userID), \(bind: quantity), \(bind: Hold.Status.held.rawValue), \(bind: now), \(bind: expiresAt))
                 """)
-            return Hold(id: id, resourceID: resource.id, resourceName: resource.name,
-                        userID: userID, quantity: quantity, storedStatus: .held, createdAt: now, expiresAt: expiresAt, bookingID: nil)
+            let hold = Hold(id: id, resourceID: resource.id, resourceName: resource.name,
+                            userID: userID, quantity: quantity, storedStatus: .held, createdAt: now, expiresAt: expiresAt, bookingID: nil)
+            try await Self.record(NewEvent(.holdCreated, at: now, by: .user(userID), subject: hold.subject, quantity: quantity,
+                                           stock: resource.stock.moving(available: -quantity, held: quantity),
+                                           details: ["expires_at": .date(expiresAt)]), in: tx)
+            return hold
         }
     }
 
@@ -120,7 +150,8 @@ struct SQLInventory: Inventory {
     private func holdInOneStatement(
         _ quantity: Int, of reference: ResourceReference, for userID: Int, until expiresAt: Date, at now: Date
     ) async throws -> Hold? {
-        try await takeInOneStatement(quantity, of: reference, holding: true, insert: """
+        try await takeInOneStatement(quantity, of: reference, holding: true, for: userID, at: now,
+                                     event: (.holdCreated, "hold_id", ["expires_at": .date(expiresAt)]), insert: """
             INSERT INTO holds (resource_id, user_id, quantity, status, created_at, expires_at)
             SELECT id, \(bind: userID), \(bind: quantity), \(bind: Hold.Status.held.rawValue), \(bind: now), \(bind: expiresAt) FROM taken
             """).map { taken in
@@ -188,7 +219,7 @@ struct SQLInventory: Inventory {
 
     // MARK: Holds
 
-    func confirm(holdID: Int, ownerID: Int?, at now: Date) async throws -> (booking: Booking, created: Bool) {
+    func confirm(holdID: Int, ownerID: Int?, at now: Date, by actor: EventActor) async throws -> (booking: Booking, created: Bool) {
         try await storage.withTransaction { tx -> Result<(booking: Booking, created: Bool), AppError> in
             let session = tx.session
             guard let owner = try await Self.owner(of: "holds", holdID, visibleTo: ownerID, in: session),
@@ -196,6 +227,7 @@ struct SQLInventory: Inventory {
                   let hold = try await SQLHoldStore(session: session).find(id: holdID)
             else { return .failure(.holdNotFound) }
             let resourceID = resource.id
+            let stock: Stock
             switch hold.storedStatus {
             case .confirmed:
                 guard let bookingID = hold.bookingID, let booking = try await SQLBookingStore(session: session).find(id: bookingID) else {
@@ -209,6 +241,7 @@ struct SQLInventory: Inventory {
                 try await session.sql.raw("""
                     UPDATE resources SET held_quantity = held_quantity - \(bind: hold.quantity) WHERE id = \(bind: resourceID)
                     """).run()
+                stock = resource.stock.moving(held: -hold.quantity)
                 if let entryID = hold.waitlistEntryID {
                     try await Self.endEntry(entryID, as: .accepted, at: now, in: session)
                     tx.afterCommit { $0.offersAccepted += 1 }
@@ -227,22 +260,27 @@ struct SQLInventory: Inventory {
                 try await session.sql.raw("""
                     UPDATE resources SET available_quantity = available_quantity - \(bind: hold.quantity) WHERE id = \(bind: resourceID)
                     """).run()
+                stock = resource.stock.moving(available: -hold.quantity)
             }
             try await session.sql.raw("""
                 UPDATE holds SET status = \(bind: Hold.Status.confirmed.rawValue), ended_at = \(bind: now) WHERE id = \(bind: holdID)
                 """).run()
             let booking = try await Self.insertBooking(of: resource, quantity: hold.quantity, for: hold.userID, hold: holdID, at: now, in: session)
+            var subject = hold.subject
+            subject.bookingID = booking.id
+            try await Self.record(NewEvent(hold.waitlistEntryID == nil ? .holdConfirmed : .waitlistAccepted, at: now, by: actor,
+                                           subject: subject, quantity: hold.quantity, stock: stock), in: session)
             return .success((booking, true))
         }.get()
     }
 
-    func release(holdID: Int, ownerID: Int?, at now: Date) async throws -> Hold {
+    func release(holdID: Int, ownerID: Int?, at now: Date, by actor: EventActor) async throws -> Hold {
         try await storage.withTransaction { tx -> Result<Hold, AppError> in
             let session = tx.session
             guard let owner = try await Self.owner(of: "holds", holdID, visibleTo: ownerID, in: session),
                   try await Self.locked(.id(owner.resourceID), at: now, in: tx) != nil
             else { return .failure(.holdNotFound) }
-            guard try await Self.releaseHeld("id = \(bind: holdID)", of: owner.resourceID, at: now, in: tx) else {
+            guard try await Self.releaseHeld("id = \(bind: holdID)", of: owner.resourceID, at: now, by: actor, in: tx) else {
                 return .failure(.holdNotActive)
             }
             guard let hold = try await SQLHoldStore(session: session).find(id: holdID) else { return .failure(.holdNotFound) }
@@ -303,11 +341,15 @@ struct SQLInventory: Inventory {
         let lapsed = try await session.sql.raw("""
             UPDATE holds SET status = \(bind: Hold.Status.expired.rawValue), ended_at = expires_at
             WHERE resource_id = \(bind: resource.id) AND status = \(bind: Hold.Status.held.rawValue) AND \(Hold.lapsed(at: now))
-            RETURNING quantity, waitlist_entry_id
-            """).all().map { (try $0.decode(column: "quantity", as: Int.self), try $0.decode(column: "waitlist_entry_id", as: Int?.self)) }
+            RETURNING id, user_id, quantity, expires_at, waitlist_entry_id
+            """).all().map { row in
+            (id: try row.decode(column: "id", as: Int.self), userID: try row.decode(column: "user_id", as: Int.self),
+             quantity: try row.decode(column: "quantity", as: Int.self), expiresAt: try row.decode(column: "expires_at", as: Date.self),
+             entryID: try row.decode(column: "waitlist_entry_id", as: Int?.self))
+        }.sorted { $0.id < $1.id }
         guard !lapsed.isEmpty else { return (try await serve(resource, at: now, in: tx), 0) }
-        let units = lapsed.reduce(0) { $0 + $1.0 }
-        let offers = lapsed.compactMap(\.1)
+        let units = lapsed.reduce(0) { $0 + $1.quantity }
+        let offers = lapsed.compactMap(\.entryID)
         if !offers.isEmpty {
             // A lapsed offer's entry ends when the offer did.
             try await session.sql.raw("""
@@ -322,46 +364,59 @@ struct SQLInventory: Inventory {
             RETURNING \(Resource.columns)
             """).first()
         guard let updated else { throw DatabaseInvariantViolation("locked resource \(resource.id) vanished") }
+        let reclaimed = try Resource(row: updated)
+        // Each lapsed when its time ran out; the stock is the resource's once they are all reclaimed.
+        for hold in lapsed {
+            let subject = EventSubject(resourceID: resource.id, resourceName: resource.name, holdID: hold.id,
+                                       waitlistEntryID: hold.entryID, userID: hold.userID)
+            try await record(NewEvent(hold.entryID == nil ? .holdExpired : .waitlistExpired, at: hold.expiresAt, by: .system,
+                                      subject: subject, quantity: hold.quantity, stock: reclaimed.stock), in: session)
+        }
         tx.afterCommit {
             $0.holdsExpired += lapsed.count
             $0.offersExpired += offers.count
         }
-        return (try await serve(try Resource(row: updated), at: now, in: tx), lapsed.count)
+        return (try await serve(reclaimed, at: now, in: tx), lapsed.count)
     }
 
     /// Releases the hold `which` picks if it is still held, a compare-and-swap on its status (of racing
     /// releases and confirms only one ends it), and gives its units back; a released offer declines its
-    /// entry (unless the entry has ended already: left or removed). false when no held hold matched.
-    static func releaseHeld(_ which: SQLQueryString, of resourceID: Int, at now: Date, in tx: SQLStorage) async throws -> Bool {
-        let released = try await tx.session.sql.raw("""
+    /// entry (unless the entry has ended already: left or removed). With `actor`, writes the release's
+    /// event (`hold.released`, or `waitlist.declined` for an offer) before the list is served; without,
+    /// the caller has written its own (an entry leaving). false when no held hold matched.
+    static func releaseHeld(_ which: SQLQueryString, of resourceID: Int, at now: Date, by actor: EventActor?, in tx: SQLStorage) async throws -> Bool {
+        let session = tx.session
+        let released = try await session.sql.raw("""
             UPDATE holds SET status = \(bind: Hold.Status.released.rawValue), ended_at = \(bind: now)
             WHERE \(which) AND status = \(bind: Hold.Status.held.rawValue)
-            RETURNING quantity, waitlist_entry_id
+            RETURNING id, user_id, quantity, waitlist_entry_id
             """).first()
         guard let released else { return false }
-        if let entryID = try released.decode(column: "waitlist_entry_id", as: Int?.self) {
-            try await endEntry(entryID, as: .declined, at: now, in: tx.session)
+        let entryID = try released.decode(column: "waitlist_entry_id", as: Int?.self), units = try released.decode(column: "quantity", as: Int.self)
+        if let entryID {
+            try await endEntry(entryID, as: .declined, at: now, in: session)
             tx.afterCommit { $0.offersDeclined += 1 }
         }
-        try await giveBack(heldUnits: try released.decode(column: "quantity", as: Int.self), to: resourceID, at: now, in: tx)
-        return true
-    }
-
-    /// Held units of the locked resource go back to available (a hold released or an offer declined), and
-    /// the waiting list is served.
-    private static func giveBack(heldUnits units: Int, to resourceID: Int, at now: Date, in tx: SQLStorage) async throws {
-        let updated = try await tx.session.sql.raw("""
+        let updated = try await session.sql.raw("""
             UPDATE resources SET available_quantity = available_quantity + \(bind: units), held_quantity = held_quantity - \(bind: units)
             WHERE id = \(bind: resourceID)
             RETURNING \(Resource.columns)
             """).first()
         guard let updated else { throw DatabaseInvariantViolation("locked resource \(resourceID) vanished") }
-        _ = try await serve(try Resource(row: updated), at: now, in: tx)
+        let resource = try Resource(row: updated)
+        if let actor {
+            let subject = EventSubject(resourceID: resourceID, resourceName: resource.name, holdID: try released.decode(column: "id", as: Int.self),
+                                       waitlistEntryID: entryID, userID: try released.decode(column: "user_id", as: Int.self))
+            try await record(NewEvent(entryID == nil ? .holdReleased : .waitlistDeclined, at: now, by: actor, subject: subject,
+                                      quantity: units, stock: resource.stock), in: session)
+        }
+        _ = try await serve(resource, at: now, in: tx)
+        return true
     }
 
     // MARK: Bookings and the resource itself
 
-    func cancel(bookingID: Int, ownerID: Int?, at now: Date) async throws -> Booking {
+    func cancel(bookingID: Int, ownerID: Int?, at now: Date, by actor: EventActor) async throws -> Booking {
         try await storage.withTransaction { tx in
             let session = tx.session, bookings = SQLBookingStore(session: session)
             // Compare-and-swap on the status: of racing cancels only one flips it, and only that one gives back.
@@ -370,7 +425,7 @@ struct SQLInventory: Inventory {
             let released = try await session.sql.raw("""
                 UPDATE bookings SET status = \(bind: Booking.Status.cancelled.rawValue), cancelled_at = \(bind: now)
                 WHERE \(condition)
-                RETURNING resource_id, purchase_quantity
+                RETURNING resource_id, user_id, purchase_quantity
                 """).first()
             guard let released else {
                 guard let booking = try await bookings.find(id: bookingID), ownerID == nil || booking.userID == ownerID else {
@@ -386,28 +441,54 @@ struct SQLInventory: Inventory {
                 """).first()
             guard let returned else { throw DatabaseInvariantViolation("booking \(bookingID) has no resource") }
             let resource = try Resource(row: returned)
+            try await Self.record(NewEvent(
+                .bookingCancelled, at: now, by: actor,
+                subject: EventSubject(resourceID: resource.id, resourceName: resource.name, bookingID: bookingID,
+                                      userID: try released.decode(column: "user_id", as: Int.self)),
+                quantity: try released.decode(column: "purchase_quantity", as: Int.self),
+                stock: try await Self.currentStock(of: resource, at: now, in: session)), in: session)
             if resource.waitingEntries > 0 { _ = try await Self.settle(resource, at: now, in: tx) }
             guard let cancelled = try await bookings.find(id: bookingID) else { throw AppError.bookingNotFound }
             return cancelled
         }
     }
 
-    func resize(resourceID: Int, total: Int, at now: Date) async throws -> Resource {
+    func update(resourceID: Int, _ edit: ResourceEdit, at now: Date, by actor: EventActor) async throws -> Resource {
         try await storage.withTransaction { tx -> Result<Resource, AppError> in
+            let session = tx.session
             guard let resource = try await Self.locked(.id(resourceID), at: now, in: tx) else { return .failure(.resourceNotFound) }
-            let available = resource.stock.available + (total - resource.stock.total)
-            guard available >= 0 else { return .failure(.totalBelowBooked(booked: resource.stock.booked, held: resource.stock.held)) }
-            let resized = try await tx.session.sql.raw("""
-                UPDATE resources SET total_quantity = \(bind: total), available_quantity = \(bind: available)
-                WHERE id = \(bind: resourceID)
-                RETURNING \(Resource.columns)
+            var available = resource.stock.available
+            if let total = edit.total {
+                available += total - resource.stock.total
+                guard available >= 0 else { return .failure(.totalBelowBooked(booked: resource.stock.booked, held: resource.stock.held)) }
+            }
+            var assignments: [SQLQueryString] = ["available_quantity = \(bind: available)"]
+            if let total = edit.total { assignments.append("total_quantity = \(bind: total)") }
+            if let name = edit.name { assignments += ["name = \(bind: name)", "name_key = \(bind: name.resourceNameKey)"] }
+            if let description = edit.description { assignments.append("description = \(bind: description)") }
+            if let maxPerUser = edit.maxPerUser { assignments.append("max_per_user = \(bind: maxPerUser)") }
+            if let maxPerBooking = edit.maxPerBooking { assignments.append("max_per_booking = \(bind: maxPerBooking)") }
+            if let name = edit.name, try await session.sql.raw("""
+                SELECT id FROM resources WHERE name_key = \(bind: name.resourceNameKey) AND id <> \(bind: resourceID)
+                """).first() != nil {
+                // Checked under the lock; the unique index on name_key backs it up.
+                return .failure(.resourceNameTaken)
+            }
+            let updated = try await session.sql.raw("""
+                UPDATE resources SET \(assignments.joined(separator: ", ")) WHERE id = \(bind: resourceID) RETURNING \(Resource.columns)
                 """).first()
-            guard let resized else { throw DatabaseInvariantViolation("locked resource \(resourceID) vanished") }
-            return .success(try await Self.serve(try Resource(row: resized), at: now, in: tx))
+            guard let updated else { throw DatabaseInvariantViolation("locked resource \(resourceID) vanished") }
+            let changed = try Resource(row: updated)
+            var details = changed.eventDetails
+            details["changed"] = .strings(edit.fields)
+            try await Self.record(NewEvent(.resourceUpdated, at: now, by: actor, subject: changed.subject, stock: changed.stock,
+                                           details: details), in: session)
+            // A larger total or higher limits may let waiting entries through.
+            return .success(try await Self.serve(changed, at: now, in: tx))
         }.get()
     }
 
-    func remove(resourceID: Int, at now: Date) async throws {
+    func remove(resourceID: Int, at now: Date, by actor: EventActor) async throws {
         try await storage.withTransaction { tx -> Result<Void, AppError> in
             let session = tx.session
             // The lock keeps any booking, hold or waiting-list entry from starting on the resource meanwhile.
@@ -425,8 +506,19 @@ struct SQLInventory: Inventory {
             try await session.sql.raw("DELETE FROM holds WHERE resource_id = \(bind: resourceID)").run()
             try await session.sql.raw("DELETE FROM waitlist_entries WHERE resource_id = \(bind: resourceID)").run()
             try await session.sql.raw("DELETE FROM resources WHERE id = \(bind: resourceID)").run()
+            try await Self.record(NewEvent(.resourceDeleted, at: now, by: actor, subject: resource.subject, stock: resource.stock), in: session)
             return .success(())
         }.get()
+    }
+
+    /// The stock of a resource whose row this transaction has changed but not settled, as a read shows it:
+    /// the units of lapsed holds still stored as held count as available.
+    private static func currentStock(of resource: Resource, at now: Date, in session: SQLSession) async throws -> Stock {
+        let lapsed = try await session.sql.raw("""
+            SELECT CAST(COALESCE(SUM(quantity), 0) AS BIGINT) AS units FROM holds
+            WHERE resource_id = \(bind: resource.id) AND status = \(bind: Hold.Status.held.rawValue) AND \(Hold.lapsed(at: now))
+            """).first()?.decode(column: "units", as: Int.self) ?? 0
+        return resource.stock.moving(available: lapsed, held: -lapsed)
     }
 
     private static func count(_ query: SQLQueryString, in session: SQLSession) async throws -> Int {

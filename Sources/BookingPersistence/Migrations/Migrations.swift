@@ -18,6 +18,7 @@ public enum BookingSchema {
         AddHolds(),
         AddWaitlist(),
         AddTokenKind(),
+        AddEvents(),
     ]
 
     /// Whether the database answers and every migration above has been applied.

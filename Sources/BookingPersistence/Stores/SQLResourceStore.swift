@@ -91,25 +91,6 @@ struct SQLResourceStore: ResourceStore {
                           activeHolds: try row.decode(column: "active_holds", as: Int.self))
         }
     }
-
-    func describe(id: Int, name: String?, description: String?, maxPerUser: Int??, maxPerBooking: Int??) async throws -> Bool {
-        var assignments: [SQLQueryString] = []
-        if let name { assignments += ["name = \(bind: name)", "name_key = \(bind: name.resourceNameKey)"] }
-        if let description { assignments.append("description = \(bind: description)") }
-        if let maxPerUser { assignments.append("max_per_user = \(bind: maxPerUser)") }
-        if let maxPerBooking { assignments.append("max_per_booking = \(bind: maxPerBooking)") }
-        guard !assignments.isEmpty else { return true }
-        do {
-            return try await session.write { sql in
-                try await sql.raw("""
-                    UPDATE resources SET \(assignments.joined(separator: ", ")) WHERE id = \(bind: id) RETURNING id
-                    """).first() != nil
-            }
-        } catch let error as any DatabaseError where error.isConstraintFailure && name != nil {
-            // The unique index on name_key refused it: another resource has the name.
-            throw AppError.resourceNameTaken
-        }
-    }
 }
 
 extension Resource {

@@ -55,18 +55,18 @@ struct ResourceController: APIController {
 
     @Sendable func create(req: Request, caller: Principal) async throws -> Response {
         let body = try req.decodeJSON(ResourceRequest.self)
-        let resource = try await req.domain.resources.create(body.draft)
+        let resource = try await req.domain.resources.create(body.draft, by: .user(caller.user.id))
         return try await ResourceResponse(resource).encodeResponse(status: .created, for: req)
     }
 
     @Sendable func update(req: Request, caller: Principal) async throws -> ResourceResponse {
         let id = try req.pathID(notFound: .resourceNotFound)
         let changes = try req.decodeJSON(ResourceRequest.self).changes()
-        return ResourceResponse(try await req.domain.resources.update(id: id, changes))
+        return ResourceResponse(try await req.domain.resources.update(id: id, changes, by: .user(caller.user.id)))
     }
 
     @Sendable func delete(req: Request, caller: Principal) async throws -> HTTPStatus {
-        try await req.domain.resources.delete(id: try req.pathID(notFound: .resourceNotFound))
+        try await req.domain.resources.delete(id: try req.pathID(notFound: .resourceNotFound), by: .user(caller.user.id))
         return .noContent
     }
 }

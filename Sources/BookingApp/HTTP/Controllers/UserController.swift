@@ -52,6 +52,6 @@ struct UserController: APIController {
     @Sendable func setFlags(req: Request, caller: Principal) async throws -> UserResponse {
         let id = try req.pathID(notFound: .userNotFound)
         let body = try req.decodeJSON(UserFlagsRequest.self)
-        return UserResponse(try await req.domain.accounts.setFlags(userID: id, isAdmin: body.isAdmin, isActive: body.isActive))
+        return UserResponse(try await req.domain.accounts.setFlags(userID: id, isAdmin: body.isAdmin, isActive: body.isActive, by: .user(caller.user.id)))
     }
 }

@@ -1,0 +1,161 @@
+import AsyncHTTPClient
+import BookingDomain
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
+/// Sends webhooks with AsyncHTTPClient: a signed POST of the event as JSON, never following a redirect,
+/// within `timeout`.
+///
+/// Unless `allowPrivateNetworks`, the host is resolved first and refused if any of its addresses is
+/// loopback, private, link-local (cloud metadata lives there), unique-local, multicast or otherwise not
+/// on the public internet; the request then goes to exactly the address that was checked (the client's
+/// DNS override pins it, TLS still verifies the host name), so a name that resolves differently a moment
+/// later cannot smuggle the request inside.
+struct HTTPWebhookSender: WebhookSender {
+    let eventLoopGroup: any EventLoopGroup
+    let timeout: TimeInterval
+    let allowPrivateNetworks: Bool
+
+    /// Addresses a webhook may not reach unless `WEBHOOK_ALLOW_PRIVATE_NETWORKS=true`.
+    static let forbidden: [IPAddressRange] = [
+        "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24",
+        "192.0.2.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
+        "::/128", "::1/128", "64:ff9b::/96", "100::/64", "2001:db8::/32", "fc00::/7", "fe80::/10", "ff00::/8",
+    ].compactMap(IPAddressRange.init)
+
+    func refusal(of url: String) async -> String? {
+        guard let host = URL(string: url)?.host else { return "url has no host" }
+        switch await resolve(host) {
+        case .failure(let reason): return reason
+        case .success: return nil
+        }
+    }
+
+    func send(_ message: OutgoingWebhook) async -> WebhookOutcome {
+        let started = ContinuousClock.now
+        func outcome(status: Int?, error: String?) -> WebhookOutcome {
+            let elapsed = ContinuousClock.now - started
+            let milliseconds = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+            return WebhookOutcome(statusCode: status, durationMilliseconds: milliseconds, error: error)
+        }
+        guard let host = URL(string: message.url)?.host else { return outcome(status: nil, error: "url has no host") }
+        let address: String
+        switch await resolve(host) {
+        case .failure(let reason): return outcome(status: nil, error: reason)
+        case .success(let resolved): address = resolved
+        }
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow,
+                                                     timeout: .init(connect: .seconds(Int64(timeout.rounded(.up))), read: .seconds(Int64(timeout.rounded(.up)))))
+        // Pin the address checked above (an IP literal is used as it is).
+        if address != host { configuration.dnsOverride = [host: address] }
+        configuration.decompression = .disabled
+        let client = HTTPClient(eventLoopGroupProvider: .shared(eventLoopGroup), configuration: configuration)
+        let result = await post(message, with: client, outcome: outcome)
+        try? await client.shutdown()
+        return result
+    }
+
+    private func post(_ message: OutgoingWebhook, with client: HTTPClient,
+                      outcome: (_ status: Int?, _ error: String?) -> WebhookOutcome) async -> WebhookOutcome {
+        let body = Self.body(of: message)
+        var request = HTTPClientRequest(url: message.url)
+        request.method = .POST
+        request.headers.add(name: "content-type", value: "application/json")
+        request.headers.add(name: "user-agent", value: "booking-webhooks/1")
+        let timestamp = Int(message.timestamp.timeIntervalSince1970)
+        request.headers.add(name: "webhook-id", value: message.messageID)
+        request.headers.add(name: "webhook-timestamp", value: String(timestamp))
+        request.headers.add(name: "webhook-signature",
+                            value: WebhookSignature.sign(secret: message.secret, messageID: message.messageID, timestamp: timestamp, body: body))
+        request.body = .bytes(ByteBuffer(bytes: body))
+        do {
+            let response = try await client.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
+            // Read (at most 64 KB of) the answer so the connection ends cleanly; its content is not used.
+            _ = try? await response.body.collect(upTo: 64 << 10)
+            return outcome(Int(response.status.code), nil)
+        } catch {
+            return outcome(nil, Self.describe(error))
+        }
+    }
+
+    /// The JSON body: `{"type", "timestamp", "data"}`, `data` being the event as `GET /events/` shows it.
+    static func body(of message: OutgoingWebhook) -> [UInt8] {
+        let payload = WebhookPayload(type: message.eventType, timestamp: message.timestamp.wireFormat, data: message.event.map(EventResponse.init))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return Array((try? encoder.encode(payload)) ?? Data("{}".utf8))
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        switch error {
+        case let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout:
+            "timed out"
+        case let error as HTTPClientError:
+            "\(error)"
+        default:
+            String(describing: error).prefix(300).description
+        }
+    }
+
+    enum Resolution {
+        case success(String)
+        case failure(String)
+    }
+
+    /// The address to call for `host`: refused when it has none, or (unless private networks are
+    /// allowed) when any of its addresses is one a webhook may not reach.
+    private func resolve(_ host: String) async -> Resolution {
+        let name = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        let addresses: [String]
+        if IPAddressRange.isAddress(name) {
+            addresses = [name]
+        } else {
+            addresses = (try? await NIOThreadPool.singleton.runIfActive { Self.lookUp(name) }) ?? []
+        }
+        guard let first = addresses.first else { return .failure("url's host \(name.prefix(100)) does not resolve") }
+        if !allowPrivateNetworks, let blocked = addresses.first(where: { address in Self.forbidden.contains { $0.contains(address) } }) {
+            return .failure("url's host resolves to \(blocked), a loopback, private, link-local or reserved address; "
+                + "webhooks may only reach public addresses unless WEBHOOK_ALLOW_PRIVATE_NETWORKS=true")
+        }
+        return .success(first)
+    }
+
+    /// getaddrinfo, blocking: run on the thread pool.
+    private static func lookUp(_ host: String) -> [String] {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var list: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, nil, &hints, &list) == 0, let list else { return [] }
+        defer { freeaddrinfo(list) }
+        var addresses: [String] = []
+        var cursor: UnsafeMutablePointer<addrinfo>? = list
+        while let info = cursor {
+            var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+            switch info.pointee.ai_family {
+            case AF_INET:
+                info.pointee.ai_addr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { pointer in
+                    var address = pointer.pointee.sin_addr
+                    _ = inet_ntop(AF_INET, &address, &buffer, socklen_t(buffer.count))
+                }
+            case AF_INET6:
+                info.pointee.ai_addr.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { pointer in
+                    var address = pointer.pointee.sin6_addr
+                    _ = inet_ntop(AF_INET6, &address, &buffer, socklen_t(buffer.count))
+                }
+            default:
+                break
+            }
+            let text = String(cString: buffer)
+            if !text.isEmpty, !addresses.contains(text) { addresses.append(text) }
+            cursor = info.pointee.ai_next
+        }
+        return addresses
+    }
+}

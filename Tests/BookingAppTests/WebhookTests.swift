@@ -1,0 +1,332 @@
+import Foundation
+import Synchronization
+import Testing
+import Vapor
+@testable import BookingApp
+@testable import BookingDomain
+@testable import BookingPersistence
+
+/// A webhook receiver on 127.0.0.1: records every request and answers with the statuses it is told, in
+/// order (then 200).
+final class WebhookReceiver: Sendable {
+    struct Received: Sendable {
+        let id: String
+        let timestamp: String
+        let signature: String
+        let body: [UInt8]
+        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:] }
+    }
+
+    private let state = Mutex<(received: [Received], answers: [UInt])>(([], []))
+    let app: Application
+    let port: Int
+
+    private init(app: Application, port: Int) {
+        self.app = app
+        self.port = port
+    }
+
+    static func start() async throws -> WebhookReceiver {
+        let app = try await Application.make(.testing)
+        let box = Mutex<WebhookReceiver?>(nil)
+        app.post("hook") { req -> Response in
+            let receiver = box.withLock { $0 }!
+            let body = req.body.data.map { Array($0.readableBytesView) } ?? []
+            let status = receiver.state.withLock { state -> UInt in
+                state.received.append(Received(id: req.headers.first(name: "webhook-id") ?? "", timestamp: req.headers.first(name: "webhook-timestamp") ?? "",
+                                               signature: req.headers.first(name: "webhook-signature") ?? "", body: body))
+                return state.answers.isEmpty ? 200 : state.answers.removeFirst()
+            }
+            let response = Response(status: HTTPResponseStatus(statusCode: Int(status)))
+            if status == 302 { response.headers.replaceOrAdd(name: .location, value: "http://127.0.0.1:1/elsewhere") }
+            return response
+        }
+        try await app.server.start(address: .hostname("127.0.0.1", port: 0))
+        let receiver = WebhookReceiver(app: app, port: try #require(app.http.server.shared.localAddress?.port))
+        box.withLock { $0 = receiver }
+        return receiver
+    }
+
+    var url: String { "http://127.0.0.1:\(port)/hook" }
+    var received: [Received] { state.withLock { $0.received } }
+
+    func answer(_ statuses: UInt...) {
+        state.withLock { $0.answers += statuses }
+    }
+
+    func stop() async throws {
+        await app.server.shutdown()
+        try await app.asyncShutdown()
+    }
+}
+
+func withReceiver(_ test: (WebhookReceiver) async throws -> Void) async throws {
+    let receiver = try await WebhookReceiver.start()
+    do {
+        try await test(receiver)
+    } catch {
+        try? await receiver.stop()
+        throw error
+    }
+    try await receiver.stop()
+}
+
+/// Webhooks to loopback are allowed in these tests (they are refused by default: `ssrf` below).
+func allowLoopback(_ config: inout AppConfig) {
+    config.webhookAllowPrivateNetworks = true
+}
+
+extension TestClient {
+    func createWebhook(_ url: String, events: [String], admin: String) async throws -> (id: Int, secret: String) {
+        let reply = try await send(.POST, "/webhooks/", token: admin, json: ["url": url, "events": events, "description": "test"])
+        #expect(reply.status == .created, "\(reply.text)")
+        return (try #require(reply.json["id"] as? Int), try #require(reply.json["secret"] as? String))
+    }
+}
+
+@Suite("Webhooks")
+struct WebhookTests {
+    @Test("every event an endpoint wants arrives once, in order, signed as Standard Webhooks; the secret is shown once",
+          arguments: TestDatabase.allCases)
+    func delivery(db: TestDatabase) async throws {
+        try await withReceiver { receiver in
+            try await withBookingApp(db, configure: allowLoopback) { client in
+                let admin = try await client.adminToken()
+                let (hook, secret) = try await client.createWebhook(receiver.url, events: ["booking.created", "booking.cancelled"], admin: admin)
+                #expect(secret.hasPrefix("whsec_"))
+                let shown = try await client.send(.GET, "/webhooks/\(hook)/", token: admin)
+                #expect(shown.json["secret"] == nil && !shown.text.contains(secret))
+
+                let id = try await client.createResource("Hall", total: 5, adminToken: admin)
+                let user = try await client.userToken("ada")
+                var bookings: [Int] = []
+                for _ in 0..<3 { bookings.append(try #require(try await client.book(id, quantity: 1, token: user).json["id"] as? Int)) }
+                #expect(try await client.send(.DELETE, "/bookings/\(bookings[1])/", token: user).status == .ok)
+
+                #expect(try await client.app.domain.relay.runOnce() == 4)
+                #expect(try await client.app.domain.relay.runOnce() == 0, "nothing is sent twice")
+                let received = receiver.received
+                #expect(received.map { $0.json["type"] as? String } == ["booking.created", "booking.created", "booking.created", "booking.cancelled"])
+                let ids = received.map(\.id)
+                #expect(Set(ids).count == 4 && ids.allSatisfy { $0.hasPrefix("evt_") })
+                for message in received {
+                    #expect(WebhookSignature.verify(header: message.signature, secret: secret, messageID: message.id,
+                                                    timestamp: try #require(Int(message.timestamp)), body: message.body))
+                    #expect(!WebhookSignature.verify(header: message.signature, secret: WebhookSignature.newSecret(), messageID: message.id,
+                                                     timestamp: try #require(Int(message.timestamp)), body: message.body))
+                    let data = try #require(message.json["data"] as? [String: Any])
+                    #expect("evt_\(data["id"] as? Int ?? 0)" == message.id)
+                }
+                let cancelled = try #require(received.last?.json["data"] as? [String: Any])
+                #expect(cancelled["booking"] as? Int == bookings[1])
+                #expect(cancelled["stock"] as? [String: Int] == ["total": 5, "available": 3, "held": 0])
+
+                let deliveries = try await client.send(.GET, "/webhooks/\(hook)/deliveries/", token: admin).jsonArray
+                #expect(deliveries.count == 4 && deliveries.allSatisfy { $0["status_code"] as? Int == 200 && $0["succeeded"] as? Bool == true })
+                #expect(try await client.send(.GET, "/webhooks/\(hook)/", token: admin).json["last_event_id"] as? Int
+                        == (try await client.head(admin: admin)))
+            }
+        }
+    }
+
+    @Test("a failed attempt is retried after its back-off with the same webhook-id, in order; 410 disables the endpoint and enabling resumes it",
+          arguments: TestDatabase.allCases)
+    func retries(db: TestDatabase) async throws {
+        let clock = ManualClock()
+        try await withReceiver { receiver in
+            try await withBookingApp(db, configure: allowLoopback, clock: clock) { client in
+                let admin = try await client.adminToken()
+                let (hook, _) = try await client.createWebhook(receiver.url, events: ["resource.created"], admin: admin)
+                _ = try await client.createResource("One", total: 1, adminToken: admin)
+                _ = try await client.createResource("Two", total: 1, adminToken: admin)
+                let relay = client.app.domain.relay
+
+                receiver.answer(500)
+                #expect(try await relay.runOnce() == 0)
+                let failed = try await client.send(.GET, "/webhooks/\(hook)/", token: admin).json
+                #expect(failed["consecutive_failures"] as? Int == 1)
+                #expect(failed["next_attempt_at"] as? String == clock.now().addingTimeInterval(10).wireFormat)
+                clock.advance(by: 9)
+                #expect(try await relay.runOnce() == 0, "not before its back-off")
+                #expect(receiver.received.count == 1)
+                clock.advance(by: 1)
+                #expect(try await relay.runOnce() == 2)
+                let ids = receiver.received.map(\.id)
+                #expect(ids.count == 3 && ids[0] == ids[1] && ids[1] != ids[2], "the failed event again, then the next")
+                #expect(receiver.received.map { ($0.json["data"] as? [String: Any])?["resource_name"] as? String } == ["One", "One", "Two"])
+
+                // A second failure backs off twice as long.
+                _ = try await client.createResource("Three", total: 1, adminToken: admin)
+                receiver.answer(503, 503)
+                #expect(try await relay.runOnce() == 0)
+                clock.advance(by: 10)
+                #expect(try await relay.runOnce() == 0)
+                #expect(try await client.send(.GET, "/webhooks/\(hook)/", token: admin).json["next_attempt_at"] as? String
+                        == clock.now().addingTimeInterval(20).wireFormat)
+                clock.advance(by: 20)
+                #expect(try await relay.runOnce() == 1)
+
+                // 410 Gone: disabled at once, and nothing more is sent until an admin enables it.
+                _ = try await client.createResource("Four", total: 1, adminToken: admin)
+                receiver.answer(410)
+                #expect(try await relay.runOnce() == 0)
+                let gone = try await client.send(.GET, "/webhooks/\(hook)/", token: admin).json
+                #expect(gone["enabled"] as? Bool == false)
+                #expect((gone["disabled_reason"] as? String)?.contains("410") == true)
+                clock.advance(by: 86400)
+                let before = receiver.received.count
+                #expect(try await relay.runOnce() == 0)
+                #expect(receiver.received.count == before)
+                #expect(try await client.send(.PATCH, "/webhooks/\(hook)/", token: admin, json: ["enabled": true]).status == .ok)
+                #expect(try await relay.runOnce() == 1)
+                #expect(receiver.received.last.map { ($0.json["data"] as? [String: Any])?["resource_name"] as? String } == "Four")
+
+                // The attempts are all listed, newest first, with their status codes.
+                let deliveries = try await client.send(.GET, "/webhooks/\(hook)/deliveries/", token: admin).jsonArray
+                #expect(deliveries.compactMap { $0["status_code"] as? Int } == [200, 410, 200, 503, 503, 200, 200, 500])
+            }
+        }
+    }
+
+    @Test("after WEBHOOK_MAX_FAILURES failures in a row the endpoint is disabled", arguments: [TestDatabase.sqlite])
+    func disabledAfterFailures(db: TestDatabase) async throws {
+        let clock = ManualClock()
+        try await withReceiver { receiver in
+            try await withBookingApp(db, configure: { allowLoopback(&$0); $0.webhookMaxFailures = 3 }, clock: clock) { client in
+                let admin = try await client.adminToken()
+                let (hook, _) = try await client.createWebhook(receiver.url, events: ["resource.created"], admin: admin)
+                _ = try await client.createResource("One", total: 1, adminToken: admin)
+                receiver.answer(500, 500, 500)
+                for _ in 0..<3 {
+                    _ = try await client.app.domain.relay.runOnce()
+                    clock.advance(by: 86400)
+                }
+                let endpoint = try await client.send(.GET, "/webhooks/\(hook)/", token: admin).json
+                #expect(endpoint["enabled"] as? Bool == false)
+                #expect(endpoint["consecutive_failures"] as? Int == 3)
+                #expect(receiver.received.count == 3)
+            }
+        }
+    }
+
+    @Test("a relay that dies holding an endpoint loses nothing: when its lease ends, the next relay sends from the cursor with the same webhook-id",
+          arguments: TestDatabase.allCases)
+    func deadRelay(db: TestDatabase) async throws {
+        let clock = ManualClock()
+        try await withReceiver { receiver in
+            try await withBookingApp(db, configure: allowLoopback, clock: clock) { client in
+                let admin = try await client.adminToken()
+                let (hook, _) = try await client.createWebhook(receiver.url, events: ["resource.created"], admin: admin)
+                _ = try await client.createResource("One", total: 1, adminToken: admin)
+                let storage = client.app.domain.storage
+                _ = try await storage.events.sequence()
+                // A relay leases the endpoint and dies before it records anything.
+                let head = try await storage.events.head()
+                let leased = try await storage.webhooks.claimDue(at: clock.now(), head: head, leaseUntil: clock.now().addingTimeInterval(40),
+                                                                 token: "dead", limit: 10)
+                #expect(leased.map(\.endpoint.id) == [hook])
+                #expect(try await client.app.domain.relay.runOnce() == 0, "leased: nobody else sends")
+                #expect(receiver.received.isEmpty)
+                clock.advance(by: 40)
+                #expect(try await client.app.domain.relay.runOnce() == 1)
+                #expect(receiver.received.map(\.id) == ["evt_\(head)"])
+            }
+        }
+    }
+
+    @Test("three replicas' relays share the endpoints: every event reaches each endpoint exactly once when every attempt succeeds")
+    func replicasShare() async throws {
+        try await withReceiver { receiver in
+            try await withPostgresReplicas(3, configure: allowLoopback) { clients in
+                let admin = try await clients[0].adminToken()
+                for _ in 0..<3 { _ = try await clients[0].createWebhook(receiver.url, events: ["booking.created"], admin: admin) }
+                let id = try await clients[0].createResource("Shared", total: 100, adminToken: admin)
+                let user = try await clients[1].userToken("sharer")
+                for index in 0..<12 { #expect(try await clients[index % 3].book(id, quantity: 1, token: user).status == .created) }
+                try await withThrowingTaskGroup(of: Int.self) { group in
+                    for client in clients { for _ in 0..<3 { group.addTask { try await client.app.domain.relay.runOnce() } } }
+                    _ = try await group.reduce(0, +)
+                }
+                for client in clients { _ = try await client.app.domain.relay.runOnce() }
+                let received = receiver.received
+                #expect(received.count == 36, "12 events to 3 endpoints")
+                #expect(Set(received.map(\.id)).count == 12)
+                #expect(Dictionary(grouping: received, by: \.id).values.allSatisfy { $0.count == 3 })
+            }
+        }
+    }
+
+    @Test("test pings and manual retries are sent at once and recorded; bad input is a 400 that creates nothing; only admins manage webhooks",
+          arguments: TestDatabase.allCases)
+    func management(db: TestDatabase) async throws {
+        try await withReceiver { receiver in
+            try await withBookingApp(db, configure: allowLoopback) { client in
+                let admin = try await client.adminToken()
+                let user = try await client.userToken("mallory")
+                #expect(try await client.send(.POST, "/webhooks/", token: user, json: ["url": receiver.url, "events": ["booking.created"]]).status == .forbidden)
+                #expect(try await client.send(.GET, "/webhooks/").status == .unauthorized)
+                let bad: [[String: Any]] = [
+                    ["events": ["booking.created"]], ["url": receiver.url], ["url": receiver.url, "events": []],
+                    ["url": receiver.url, "events": ["booking.made"]], ["url": "ftp://example.com/", "events": ["booking.created"]],
+                    ["url": "not a url", "events": ["booking.created"]], ["url": "http://user:pw@127.0.0.1/", "events": ["booking.created"]],
+                    ["url": receiver.url, "events": ["booking.created"], "description": String(repeating: "x", count: 501)],
+                ]
+                for body in bad {
+                    let reply = try await client.send(.POST, "/webhooks/", token: admin, json: body)
+                    #expect(reply.status == .badRequest, "\(body): \(reply.text)")
+                }
+                #expect(try await client.send(.GET, "/webhooks/", token: admin).jsonArray.isEmpty)
+
+                let (hook, secret) = try await client.createWebhook(receiver.url, events: ["booking.created"], admin: admin)
+                let ping = try await client.send(.POST, "/webhooks/\(hook)/test", token: admin)
+                #expect(ping.status == .created)
+                #expect(ping.json["event_type"] as? String == "ping" && ping.json["status_code"] as? Int == 200)
+                let pinged = try #require(receiver.received.last)
+                #expect(pinged.json["type"] as? String == "ping")
+                #expect(WebhookSignature.verify(header: pinged.signature, secret: secret, messageID: pinged.id,
+                                                timestamp: try #require(Int(pinged.timestamp)), body: pinged.body))
+
+                // A redirect is not followed: it is a failed attempt.
+                let id = try await client.createResource("R", total: 1, adminToken: admin)
+                #expect(try await client.book(id, quantity: 1, token: user).status == .created)
+                receiver.answer(302)
+                _ = try await client.app.domain.relay.runOnce()
+                let attempts = try await client.send(.GET, "/webhooks/\(hook)/deliveries/", token: admin).jsonArray
+                let redirected = try #require(attempts.first)
+                #expect(redirected["status_code"] as? Int == 302 && redirected["succeeded"] as? Bool == false)
+                let deliveryID = try #require(redirected["id"] as? Int)
+                let retried = try await client.send(.POST, "/webhooks/\(hook)/deliveries/\(deliveryID)/retry", token: admin)
+                #expect(retried.status == .created, "\(retried.text)")
+                #expect(retried.json["webhook_id"] as? String == redirected["webhook_id"] as? String)
+                #expect(retried.json["trigger"] as? String == "retry" && retried.json["status_code"] as? Int == 200)
+                #expect(try await client.send(.POST, "/webhooks/\(hook)/deliveries/999999/retry", token: admin).status == .notFound)
+
+                let patched = try await client.send(.PATCH, "/webhooks/\(hook)/", token: admin, json: ["events": ["booking.cancelled"], "description": "renamed"])
+                #expect(patched.json["events"] as? [String] == ["booking.cancelled"] && patched.json["description"] as? String == "renamed")
+                #expect(try await client.send(.PATCH, "/webhooks/\(hook)/", token: admin, json: ["events": ["nope"]]).status == .badRequest)
+                #expect(try await client.send(.DELETE, "/webhooks/\(hook)/", token: admin).status == .noContent)
+                #expect(try await client.send(.GET, "/webhooks/\(hook)/", token: admin).status == .notFound)
+                #expect(try await client.send(.GET, "/webhooks/\(hook)/deliveries/", token: admin).status == .notFound)
+            }
+        }
+    }
+
+    @Test("by default webhooks may not reach loopback, private, link-local or metadata addresses", arguments: [TestDatabase.sqlite])
+    func ssrf(db: TestDatabase) async throws {
+        try await withBookingApp(db) { client in
+            let admin = try await client.adminToken()
+            for url in ["http://127.0.0.1:8080/", "http://localhost/", "http://10.1.2.3/", "http://169.254.169.254/latest/meta-data/",
+                        "http://[::1]/", "http://192.168.0.10/", "http://[fd00:ec2::254]/", "http://0.0.0.0/", "http://[::ffff:127.0.0.1]/"] {
+                let reply = try await client.send(.POST, "/webhooks/", token: admin, json: ["url": url, "events": ["booking.created"]])
+                #expect(reply.status == .badRequest, "\(url): \(reply.text)")
+                #expect(reply.json["field"] as? String == "url" || reply.text.contains("url"))
+            }
+            #expect(try await client.send(.GET, "/webhooks/", token: admin).jsonArray.isEmpty)
+            // And the sender checks again at delivery time, whatever is stored.
+            let sender = HTTPWebhookSender(eventLoopGroup: client.app.eventLoopGroup, timeout: 2, allowPrivateNetworks: false)
+            let outcome = await sender.send(OutgoingWebhook(url: "http://127.0.0.1:9/", secret: WebhookSignature.newSecret(), messageID: "evt_1",
+                                                            eventType: "ping", event: nil, timestamp: Date()))
+            #expect(outcome.statusCode == nil && outcome.error?.contains("WEBHOOK_ALLOW_PRIVATE_NETWORKS") == true)
+        }
+    }
+}
