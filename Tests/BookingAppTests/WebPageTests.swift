@@ -188,4 +188,43 @@ struct WebPageTests {
             #expect(refused.text.contains("already exists"))
         }
     }
+
+    @Test("an admin reads the event log and adds a webhook from the pages: its secret shown once, a ping sent from the page; users get 403",
+          arguments: TestDatabase.allCases)
+    func eventsAndWebhooks(db: TestDatabase) async throws {
+        try await withReceiver { receiver in
+            try await withBookingApp(db, configure: allowLoopback) { client in
+                var admin = Browser(client: client)
+                let login = try await admin.send(.POST, "/account/login", form: [
+                    "_csrf": try await admin.csrf(on: "/account/login"), "username": TestAdmin.username, "password": TestAdmin.password])
+                #expect(login.status == .seeOther)
+                _ = try await admin.send(.POST, "/admin/resources", form: [
+                    "_csrf": try await admin.csrf(on: "/admin/resources"), "name": "<b>Kayak</b>", "total_quantity": "2"])
+                let log = try await admin.send(.GET, "/admin/events?type=resource.created")
+                #expect(log.status == .ok)
+                #expect(log.text.contains("resource.created") && log.text.contains("&lt;b&gt;Kayak&lt;/b&gt;") && !log.text.contains("<b>Kayak"))
+                #expect(!(try await admin.send(.GET, "/admin/events?type=user.updated").text.contains("Kayak")))
+
+                let added = try await admin.send(.POST, "/admin/webhooks", form: [
+                    "_csrf": try await admin.csrf(on: "/admin/webhooks"), "url": receiver.url, "description": "CRM", "events[]": "booking.created"])
+                #expect(added.status == .created, "\(added.text)")
+                let secret = try #require(added.text.range(of: "whsec_[A-Za-z0-9+/=]+", options: .regularExpression).map { String(added.text[$0]) })
+                let listed = try await admin.send(.GET, "/admin/webhooks")
+                #expect(listed.text.contains(receiver.url) && !listed.text.contains(secret), "the secret is shown once")
+                let hook = try #require(try await client.app.domain.webhooks.endpoints().first?.id)
+                let ping = try await admin.send(.POST, "/admin/webhooks/\(hook)/test", form: ["_csrf": try await admin.csrf(on: "/admin/webhooks/\(hook)")])
+                #expect(ping.status == .seeOther)
+                #expect(receiver.received.map { $0.json["type"] as? String } == ["ping"])
+                #expect(try await admin.send(.GET, "/admin/webhooks/\(hook)").text.contains("HTTP 200"))
+                let bad = try await admin.send(.POST, "/admin/webhooks", form: [
+                    "_csrf": try await admin.csrf(on: "/admin/webhooks"), "url": "ftp://example.com/", "events[]": "booking.created"])
+                #expect(bad.status == .badRequest && bad.text.contains("http or https"))
+
+                var user = Browser(client: client)
+                try await user.signUpAndLogIn("nosy")
+                #expect(try await user.send(.GET, "/admin/events").status == .forbidden)
+                #expect(try await user.send(.GET, "/admin/webhooks").status == .forbidden)
+            }
+        }
+    }
 }

@@ -20,6 +20,9 @@ enum EmbeddedFiles {
         "admin-resources": PackageResources.admin_resources_leaf,
         "admin-resource": PackageResources.admin_resource_leaf,
         "admin-users": PackageResources.admin_users_leaf,
+        "admin-events": PackageResources.admin_events_leaf,
+        "admin-webhooks": PackageResources.admin_webhooks_leaf,
+        "admin-webhook": PackageResources.admin_webhook_leaf,
         "docs": PackageResources.docs_leaf,
         "error": PackageResources.error_leaf,
     ]

@@ -93,6 +93,7 @@ enum Page {
         "signedup": "Account created. Log in.", "password": "Password changed.", "created": "Resource created.",
         "saved": "Saved.", "deleted": "Resource deleted.", "removed": "Entry removed.", "user": "User updated.",
         "offered": "Units were free: an offer is waiting for you below.",
+        "sent": "Sent; the attempt is listed below.", "webhook-deleted": "Endpoint deleted.",
     ]
 
     /// Renders `template` with `context` as an HTML answer with `status`.

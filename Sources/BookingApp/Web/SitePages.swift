@@ -10,6 +10,7 @@ enum SitePages {
         PublicPages().boot(pages)
         MyPages().boot(pages)
         AdminPages().boot(pages)
+        AdminEventPages().boot(pages)
         pages.open.get("docs", use: docs)
         routes.operational.get("assets", ":file", use: asset)
     }

@@ -39,31 +39,45 @@ struct HTTPWebhookSender: WebhookSender {
     }
 
     func send(_ message: OutgoingWebhook) async -> WebhookOutcome {
+        // A one-off (a ping, a manual retry): a session of one.
+        (try? await session(to: message.url) { send in await send(message) })
+            ?? WebhookOutcome(statusCode: nil, durationMilliseconds: 0, error: "could not send")
+    }
+
+    func session<T: Sendable>(to url: String, _ work: (_ send: (OutgoingWebhook) async -> WebhookOutcome) async throws -> T) async throws -> T {
+        guard let host = URL(string: url)?.host else {
+            return try await work { _ in WebhookOutcome(statusCode: nil, durationMilliseconds: 0, error: "url has no host") }
+        }
+        let address: String
+        switch await resolve(host) {
+        case .failure(let reason):
+            return try await work { _ in WebhookOutcome(statusCode: nil, durationMilliseconds: 0, error: reason) }
+        case .success(let resolved):
+            address = resolved
+        }
+        let seconds = Int64(timeout.rounded(.up))
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(seconds), read: .seconds(seconds)))
+        // Pin the address checked above (an IP literal is used as it is).
+        if address != host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")) { configuration.dnsOverride = [host: address] }
+        configuration.decompression = .disabled
+        let client = HTTPClient(eventLoopGroupProvider: .shared(eventLoopGroup), configuration: configuration)
+        do {
+            let result = try await work { message in await post(message, with: client) }
+            try? await client.shutdown()
+            return result
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+
+    private func post(_ message: OutgoingWebhook, with client: HTTPClient) async -> WebhookOutcome {
         let started = ContinuousClock.now
-        func outcome(status: Int?, error: String?) -> WebhookOutcome {
+        func outcome(_ status: Int?, _ error: String?) -> WebhookOutcome {
             let elapsed = ContinuousClock.now - started
             let milliseconds = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
             return WebhookOutcome(statusCode: status, durationMilliseconds: milliseconds, error: error)
         }
-        guard let host = URL(string: message.url)?.host else { return outcome(status: nil, error: "url has no host") }
-        let address: String
-        switch await resolve(host) {
-        case .failure(let reason): return outcome(status: nil, error: reason)
-        case .success(let resolved): address = resolved
-        }
-        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow,
-                                                     timeout: .init(connect: .seconds(Int64(timeout.rounded(.up))), read: .seconds(Int64(timeout.rounded(.up)))))
-        // Pin the address checked above (an IP literal is used as it is).
-        if address != host { configuration.dnsOverride = [host: address] }
-        configuration.decompression = .disabled
-        let client = HTTPClient(eventLoopGroupProvider: .shared(eventLoopGroup), configuration: configuration)
-        let result = await post(message, with: client, outcome: outcome)
-        try? await client.shutdown()
-        return result
-    }
-
-    private func post(_ message: OutgoingWebhook, with client: HTTPClient,
-                      outcome: (_ status: Int?, _ error: String?) -> WebhookOutcome) async -> WebhookOutcome {
         let body = Self.body(of: message)
         var request = HTTPClientRequest(url: message.url)
         request.method = .POST

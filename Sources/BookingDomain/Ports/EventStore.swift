@@ -22,19 +22,23 @@ public protocol EventStore: Sendable {
     func purge(before date: Date, limit: Int) async throws -> Int
 }
 
-/// Which events a listing shows: those after `after`, of any of `types` (nil: all), about `resourceID`.
+/// Which events a listing shows: those after `after` and up to `through`, of any of `types` (nil: all),
+/// about `resourceID`; oldest first, or `newestFirst` (the admin's page).
 public struct EventFilter: Sendable, Equatable {
     public var after: Int
     public var through: Int?
     public var types: Set<EventType>?
     public var resourceID: Int?
     public var limit: Int
+    public var newestFirst: Bool
 
-    public init(after: Int = 0, through: Int? = nil, types: Set<EventType>? = nil, resourceID: Int? = nil, limit: Int = Paging.defaultSize) {
+    public init(after: Int = 0, through: Int? = nil, types: Set<EventType>? = nil, resourceID: Int? = nil, limit: Int = Paging.defaultSize,
+                newestFirst: Bool = false) {
         self.after = after
         self.through = through
         self.types = types
         self.resourceID = resourceID
         self.limit = limit
+        self.newestFirst = newestFirst
     }
 }

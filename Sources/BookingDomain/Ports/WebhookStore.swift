@@ -101,6 +101,10 @@ public struct OutgoingWebhook: Sendable {
 public protocol WebhookSender: Sendable {
     func send(_ message: OutgoingWebhook) async -> WebhookOutcome
 
+    /// Runs `work` with a way to send several messages to `url` in turn over one client (one address
+    /// lookup, kept-alive connections): the relay's batches.
+    func session<T: Sendable>(to url: String, _ work: (_ send: (OutgoingWebhook) async -> WebhookOutcome) async throws -> T) async throws -> T
+
     /// Why the sender would not call `url` (an address it must not reach); nil if it would.
     func refusal(of url: String) async -> String?
 }

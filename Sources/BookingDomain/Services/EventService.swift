@@ -20,6 +20,14 @@ public struct EventService: Sendable {
         return try await storage.events.list(EventFilter(after: after, types: wanted.isEmpty ? nil : Set(wanted), resourceID: resourceID, limit: limit))
     }
 
+    /// The newest events before `before` (nil: the newest of all), newest first: the admin's page.
+    public func recent(before: Int?, types: [String], resourceID: Int?, limit: Int) async throws -> [Event] {
+        let wanted = try Self.types(types, field: "type")
+        try await sequence()
+        return try await storage.events.list(EventFilter(through: before.map { $0 - 1 }, types: wanted.isEmpty ? nil : Set(wanted),
+                                                         resourceID: resourceID, limit: limit, newestFirst: true))
+    }
+
     /// Gives the committed events their place in the feed; returns how many.
     @discardableResult
     public func sequence() async throws -> Int {

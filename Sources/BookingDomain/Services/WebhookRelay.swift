@@ -57,48 +57,55 @@ public struct WebhookRelay: Sendable {
         }
     }
 
-    /// Sends what `leased` wants after its cursor up to `head`, in order, until a failure or the batch
-    /// ends; then gives the lease up.
-    private func deliver(to leased: LeasedWebhook, through head: Int) async throws -> Int {
-        let endpoint = leased.endpoint, webhooks = storage.webhooks
-        let events = try await storage.events.list(EventFilter(after: endpoint.cursor, through: head, types: Set(endpoint.eventTypes),
-                                                               limit: Self.batch))
-        var delivered = 0, failures = endpoint.consecutiveFailures
-        for event in events {
-            let now = clock.now()
-            let messageID = WebhookSignature.messageID(eventID: event.id)
-            let outcome = await sender.send(OutgoingWebhook(url: endpoint.url, secret: leased.secret, messageID: messageID,
-                                                            eventType: event.type.rawValue, event: event, timestamp: now))
-            metrics.delivered(outcome)
-            _ = try await webhooks.record(NewWebhookDelivery(endpointID: endpoint.id, eventID: event.id, eventType: event.type.rawValue,
-                                                             messageID: messageID, trigger: .relay, attemptedAt: now, outcome: outcome))
-            guard outcome.succeeded else {
-                failures += 1
-                let disable: String? = if outcome.statusCode == 410 {
-                    "the endpoint answered 410 Gone"
-                } else if failures >= maxFailures {
-                    "\(failures) failed deliveries in a row"
-                } else {
-                    nil
+    /// Sends what `leased` wants after its cursor up to `head`, in order, a batch at a time over one
+    /// client, until it is caught up, an attempt fails or `budget` has passed; then gives the lease up.
+    private func deliver(to leased: LeasedWebhook, through head: Int, budget: TimeInterval = 20) async throws -> Int {
+        let endpoint = leased.endpoint, webhooks = storage.webhooks, events = storage.events
+        let started = ContinuousClock.now
+        let delivered = try await sender.session(to: endpoint.url) { send -> Int in
+            var delivered = 0, cursor = endpoint.cursor, failures = endpoint.consecutiveFailures
+            while ContinuousClock.now - started < .seconds(budget) {
+                let batch = try await events.list(EventFilter(after: cursor, through: head, types: Set(endpoint.eventTypes), limit: Self.batch))
+                for event in batch {
+                    let now = clock.now()
+                    let messageID = WebhookSignature.messageID(eventID: event.id)
+                    let outcome = await send(OutgoingWebhook(url: endpoint.url, secret: leased.secret, messageID: messageID,
+                                                             eventType: event.type.rawValue, event: event, timestamp: now))
+                    metrics.delivered(outcome)
+                    _ = try await webhooks.record(NewWebhookDelivery(endpointID: endpoint.id, eventID: event.id, eventType: event.type.rawValue,
+                                                                     messageID: messageID, trigger: .relay, attemptedAt: now, outcome: outcome))
+                    guard outcome.succeeded else {
+                        failures += 1
+                        let disable: String? = if outcome.statusCode == 410 {
+                            "the endpoint answered 410 Gone"
+                        } else if failures >= maxFailures {
+                            "\(failures) failed deliveries in a row"
+                        } else {
+                            nil
+                        }
+                        if disable != nil { metrics.disabled() }
+                        try await webhooks.fail(endpointID: endpoint.id, lease: leased.lease,
+                                                retryAt: clock.now().addingTimeInterval(Self.backoff(afterFailures: failures)), disable: disable)
+                        return delivered
+                    }
+                    failures = 0
+                    delivered += 1
+                    cursor = event.id
+                    guard try await webhooks.advance(endpointID: endpoint.id, lease: leased.lease, cursor: event.id,
+                                                     leaseUntil: clock.now().addingTimeInterval(leaseLength)) else {
+                        // The lease ran out (or an admin disabled it): another relay goes on from the cursor.
+                        return delivered
+                    }
                 }
-                if disable != nil { metrics.disabled() }
-                try await webhooks.fail(endpointID: endpoint.id, lease: leased.lease,
-                                        retryAt: clock.now().addingTimeInterval(Self.backoff(afterFailures: failures)), disable: disable)
-                return delivered
+                if batch.count < Self.batch {
+                    // Nothing more it wants up to the head: it is caught up to there.
+                    _ = try await webhooks.advance(endpointID: endpoint.id, lease: leased.lease, cursor: head, leaseUntil: clock.now())
+                    break
+                }
             }
-            failures = 0
-            delivered += 1
-            guard try await webhooks.advance(endpointID: endpoint.id, lease: leased.lease, cursor: event.id,
-                                             leaseUntil: clock.now().addingTimeInterval(leaseLength)) else {
-                // The lease ran out (or an admin disabled it): another relay goes on from the cursor.
-                return delivered
-            }
+            try await webhooks.release(endpointID: endpoint.id, lease: leased.lease)
+            return delivered
         }
-        if events.count < Self.batch {
-            // Nothing it wants up to the head: it is caught up to there.
-            _ = try await webhooks.advance(endpointID: endpoint.id, lease: leased.lease, cursor: head, leaseUntil: clock.now())
-        }
-        try await webhooks.release(endpointID: endpoint.id, lease: leased.lease)
         return delivered
     }
 

@@ -67,7 +67,7 @@ struct SQLEventStore: EventStore {
                    u.username AS user_username, u.email AS user_email
             FROM events e LEFT JOIN users u ON u.id = e.user_id
             WHERE \(conditions.joined(separator: " AND "))
-            ORDER BY e.id LIMIT \(bind: filter.limit)
+            ORDER BY e.id\(unsafeRaw: filter.newestFirst ? " DESC" : "") LIMIT \(bind: filter.limit)
             """).all().compactMap(Event.init(row:))
     }
 
