@@ -13,6 +13,7 @@ struct PurgeCommand: AsyncCommand {
         try await prepare(app)
         let purged = try await app.domain.housekeeping.purgeExpired()
         context.console.print("Deleted \(purged.tokens) expired tokens, \(purged.idempotencyKeys) expired Idempotency-Keys, "
-            + "\(purged.loginAttempts) old failed logins and \(purged.signupAttempts) old sign-up attempts.")
+            + "\(purged.loginAttempts) old failed logins, \(purged.signupAttempts) old sign-up attempts, "
+            + "\(purged.events) events and \(purged.webhookDeliveries) webhook deliveries past EVENT_RETENTION.")
     }
 }

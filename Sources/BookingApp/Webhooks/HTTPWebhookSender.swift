@@ -4,6 +4,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #else
@@ -131,7 +132,10 @@ struct HTTPWebhookSender: WebhookSender {
         if IPAddressRange.isAddress(name) {
             addresses = [name]
         } else {
-            addresses = (try? await NIOThreadPool.singleton.runIfActive { Self.lookUp(name) }) ?? []
+            guard let found = await Self.lookUp(name, within: timeout) else {
+                return .failure("looking up url's host \(name.prefix(100)) took longer than WEBHOOK_TIMEOUT")
+            }
+            addresses = found
         }
         guard let first = addresses.first else { return .failure("url's host \(name.prefix(100)) does not resolve") }
         if !allowPrivateNetworks, let blocked = addresses.first(where: { address in Self.forbidden.contains { $0.contains(address) } }) {
@@ -139,6 +143,35 @@ struct HTTPWebhookSender: WebhookSender {
                 + "webhooks may only reach public addresses unless WEBHOOK_ALLOW_PRIVATE_NETWORKS=true")
         }
         return .success(first)
+    }
+
+    /// The host's addresses, looked up on the thread pool (getaddrinfo blocks); nil when that takes longer
+    /// than `limit` (the lookup cannot be cancelled, but nobody waits for it).
+    private static func lookUp(_ host: String, within limit: TimeInterval) async -> [String]? {
+        await withCheckedContinuation { (continuation: CheckedContinuation<[String]?, Never>) in
+            let answer = FirstAnswer(continuation)
+            Task { answer.give((try? await NIOThreadPool.singleton.runIfActive { lookUp(host) }) ?? []) }
+            Task {
+                try? await Task.sleep(for: .milliseconds(Int64(limit * 1000)))
+                answer.give(nil)
+            }
+        }
+    }
+
+    /// Resumes a continuation with the first value given; later ones are dropped.
+    private final class FirstAnswer: Sendable {
+        private let pending: Mutex<CheckedContinuation<[String]?, Never>?>
+
+        init(_ continuation: CheckedContinuation<[String]?, Never>) {
+            pending = Mutex(continuation)
+        }
+
+        func give(_ value: [String]?) {
+            pending.withLock { continuation in
+                defer { continuation = nil }
+                return continuation
+            }?.resume(returning: value)
+        }
     }
 
     /// getaddrinfo, blocking: run on the thread pool.

@@ -117,8 +117,8 @@ public struct WebhookService: Sendable {
     }
 
     static func eventTypes(_ names: [String]?) throws(AppError) -> [EventType] {
-        guard let names, !names.isEmpty else {
-            throw AppError.invalidField(field: "events", reason: "events must list at least one event type")
+        guard let names, !names.isEmpty, names.count <= 100 else {
+            throw AppError.invalidField(field: "events", reason: "events must list from 1 to 100 event types")
         }
         return try EventService.types(names, field: "events")
     }

@@ -5,10 +5,11 @@ struct EventController: APIController {
     func boot(routes: APIRoutes) {
         routes.admin.get("events", use: index)
         let webhooks = routes.admin.grouped("webhooks")
-        webhooks.post(use: createWebhook)
+        // A URL of 2,000 characters and a description of 500, escaped, fit with room to spare.
+        webhooks.post(maxBody: "64kb", use: createWebhook)
         webhooks.get(use: webhookIndex)
         webhooks.get(":id", use: showWebhook)
-        webhooks.patch(":id", use: updateWebhook)
+        webhooks.patch(":id", maxBody: "64kb", use: updateWebhook)
         webhooks.delete(":id", use: deleteWebhook)
         webhooks.get(":id", "deliveries", use: deliveries)
         webhooks.post(":id", "deliveries", ":delivery", "retry", use: retry)
