@@ -53,7 +53,7 @@ struct PasswordGuessTests {
     @Test("200 guesses at once from 200 addresses: with those after them, exactly 10 are checked in the window, the rest 429",
           arguments: TestDatabase.allCases)
     func burstFromManyAddresses(db: TestDatabase) async throws {
-        try await withBookingApp(db, configure: Self.behindProxy) { client in
+        try await withBookingApp(db, configure: Self.behindProxy, ownEventLoops: true) { client in
             try await client.signUp("victim", password: "the-real-password")
             try await withLoopback(client.app) { loopback in
                 let statuses = try await burst(200, loopback, username: "victim",

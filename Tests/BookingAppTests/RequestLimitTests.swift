@@ -148,7 +148,7 @@ struct RequestLimitTests {
 
     @Test("connections that say nothing, stop halfway through a head, or sit idle after a request are closed after HTTP_IDLE_TIMEOUT")
     func idleConnections() async throws {
-        try await withBookingApp(.sqlite, configure: { $0.httpIdleTimeout = 1 }) { client in
+        try await withBookingApp(.sqlite, configure: { $0.httpIdleTimeout = 1 }, ownEventLoops: true) { client in
             try await withLoopback(client.app) { loopback in
                 let silent = try await RawConnection.open(port: loopback.port)
                 let halfHead = try await RawConnection.open(port: loopback.port)

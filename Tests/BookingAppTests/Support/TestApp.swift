@@ -15,14 +15,20 @@ enum TestAdmin {
 }
 
 /// Runs `test` against a freshly migrated application on its own empty database.
+///
+/// `ownEventLoops`: the application runs on event loops and a blocking thread pool of its own instead of
+/// the process's shared ones, for tests that time the server (idle time-outs, a burst with deadlines): the rest of the suite,
+/// running at the same moment, cannot then stall the loops it is timing.
 func withBookingApp(
     _ database: TestDatabase,
     configure adjust: (inout AppConfig) -> Void = { _ in },
     clock: any WallClock = SystemClock(),
     logger: Logger? = nil,
+    ownEventLoops: Bool = false,
     _ test: (TestClient) async throws -> Void
 ) async throws {
-    try await withBookingApp(at: try await database.makeLocation(), configure: adjust, clock: clock, logger: logger, test)
+    try await withBookingApp(at: try await database.makeLocation(), configure: adjust, clock: clock, logger: logger,
+                             ownEventLoops: ownEventLoops, test)
 }
 
 /// Runs `test` against a freshly migrated application on the given database.
@@ -31,13 +37,17 @@ func withBookingApp(
     configure adjust: (inout AppConfig) -> Void = { _ in },
     clock: any WallClock = SystemClock(),
     logger: Logger? = nil,
+    ownEventLoops: Bool = false,
     _ test: (TestClient) async throws -> Void
 ) async throws {
     let (location, cleanUp) = database
     var config = AppConfig(database: location, databasePoolSize: 4,
                            adminUsername: TestAdmin.username, adminPassword: TestAdmin.password, bcryptCost: 4)
     adjust(&config)
-    let app = try await Application.make(.testing)
+    let loops = ownEventLoops ? MultiThreadedEventLoopGroup(numberOfThreads: 2) : nil
+    let app = try await Application.make(.testing, loops.map { .shared($0) } ?? .singleton)
+    // And a blocking pool of its own (SQLite's statements, Bcrypt), which Vapor starts and shuts down.
+    if ownEventLoops { app.threadPool = NIOThreadPool(numberOfThreads: 2) }
     if let logger { app.logger = logger }
     do {
         try configure(app, with: config, clock: clock)
@@ -45,10 +55,12 @@ func withBookingApp(
         try await test(TestClient(app: app))
     } catch {
         try? await app.asyncShutdown()
+        try? await loops?.shutdownGracefully()
         await cleanUp()
         throw error
     }
     try await app.asyncShutdown()
+    try? await loops?.shutdownGracefully()
     await cleanUp()
 }
 
@@ -271,7 +283,7 @@ struct LoopbackClient: Sendable {
 /// sent at once.
 func withLoopback(_ app: Application, _ test: (LoopbackClient) async throws -> Void) async throws {
     try await app.server.start(address: .hostname("127.0.0.1", port: 0))
-    let http = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: .init(
+    let http = HTTPClient(eventLoopGroup: app.eventLoopGroup, configuration: .init(
         connectionPool: .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 512)))
     do {
         let port = try #require(app.http.server.shared.localAddress?.port)
