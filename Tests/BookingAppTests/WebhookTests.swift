@@ -125,6 +125,12 @@ struct WebhookTests {
                 #expect(deliveries.count == 4 && deliveries.allSatisfy { $0["status_code"] as? Int == 200 && $0["succeeded"] as? Bool == true })
                 #expect(try await client.send(.GET, "/webhooks/\(hook)/", token: admin).json["last_event_id"] as? Int
                         == (try await client.head(admin: admin)))
+
+                // Counted: 4 delivered, none failed; every numbered event (the admin, the resource, the user, 4 changes).
+                let samples = MetricsTests.Samples(try await client.send(.GET, "/metrics").text)
+                #expect(samples[#"booking_webhook_deliveries_total{outcome="success"}"#] == 4)
+                #expect(samples[#"booking_webhook_deliveries_total{outcome="failure"}"#] == 0)
+                #expect(samples["booking_events_total"] == 7)
             }
         }
     }
