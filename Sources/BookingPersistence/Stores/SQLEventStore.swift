@@ -71,8 +71,16 @@ struct SQLEventStore: EventStore {
             """).all().compactMap(Event.init(row:))
     }
 
+    /// By id, from the oldest: every event before the first that occurred at or after `date` (ids follow
+    /// time, give or take the moments a transaction takes, so this keeps an event at most that much
+    /// longer), found by walking the id index from its start, never by scanning the table.
     func purge(before date: Date, limit: Int) async throws -> Int {
-        try await session.deleteBatch(from: "events", key: ["seq"], where: "occurred_at < \(bind: date) AND id IS NOT NULL", limit: limit)
+        let keep = try await session.sql.raw("""
+            SELECT MIN(id) AS id FROM events WHERE id IS NOT NULL AND occurred_at >= \(bind: date)
+            """).first()?.decode(column: "id", as: Int?.self)
+        var bound = try await head() + 1
+        if let keep { bound = keep }
+        return try await session.deleteBatch(from: "events", key: ["seq"], where: "id IS NOT NULL AND id < \(bind: bound)", limit: limit)
     }
 }
 
