@@ -277,4 +277,31 @@ struct ResourceTests {
             #expect(try reverted?.decode(column: "name_key", as: String.self) == "\u{FB01}eld")
         }
     }
+
+    @Test("renames and a creation racing for one name: exactly one gets it, the others 400 resource_name_taken, never a 500",
+          arguments: TestDatabase.allCases)
+    func renameRace(db: TestDatabase) async throws {
+        try await withBookingApp(db, configure: patientPool) { client in
+            let admin = try await client.adminToken()
+            var ids: [Int] = []
+            for index in 0..<6 { ids.append(try await client.createResource("Room \(index)", total: 1, adminToken: admin)) }
+            let statuses = try await withThrowingTaskGroup(of: (HTTPStatus, String?).self) { group in
+                for id in ids {
+                    group.addTask {
+                        let reply = try await client.send(.PATCH, "/resources/\(id)/", token: admin, json: ["name": "Main hall"])
+                        return (reply.status, reply.code)
+                    }
+                }
+                group.addTask {
+                    let reply = try await client.send(.POST, "/resources/", token: admin, json: ["name": "MAIN HALL", "total_quantity": 1])
+                    return (reply.status, reply.code)
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0.0 == .ok || $0.0 == .created }.count == 1, "\(statuses)")
+            #expect(statuses.filter { $0.0 == .badRequest && $0.1 == "resource_name_taken" }.count == 6, "\(statuses)")
+            let named = try await client.send(.GET, "/resources/?search=main%20hall", token: admin).json
+            #expect(((named["resources"] as? [Any])?.count ?? 0) + ((named["out of stock resources"] as? [Any])?.count ?? 0) == 1)
+        }
+    }
 }

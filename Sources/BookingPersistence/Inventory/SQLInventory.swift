@@ -1,4 +1,5 @@
 import BookingDomain
+import FluentKit
 import Foundation
 import SQLKit
 
@@ -104,8 +105,7 @@ struct SQLInventory: Inventory {
                     \(insert)
                     RETURNING id, resource_id
                 ), lapsed AS (
-                    SELECT CAST(COALESCE(SUM(quantity), 0) AS BIGINT) AS units FROM holds
-                    WHERE resource_id = (SELECT id FROM taken) AND status = \(bind: Hold.Status.held.rawValue) AND \(Hold.lapsed(at: now))
+                    \(Hold.lapsedUnits(ofResource: "(SELECT id FROM taken)", at: now))
                 ), logged AS (
                     INSERT INTO events (type, occurred_at, actor_id, resource_id, resource_name, \(ident: event.column), user_id, quantity,
                                         total, available, held, details)
@@ -358,13 +358,7 @@ struct SQLInventory: Inventory {
                 WHERE id IN (\(offers.map { "\(bind: $0)" as SQLQueryString }.joined(separator: ", "))) AND status = 'offered'
                 """).run()
         }
-        let updated = try await session.sql.raw("""
-            UPDATE resources SET available_quantity = available_quantity + \(bind: units), held_quantity = held_quantity - \(bind: units)
-            WHERE id = \(bind: resource.id)
-            RETURNING \(Resource.columns)
-            """).first()
-        guard let updated else { throw DatabaseInvariantViolation("locked resource \(resource.id) vanished") }
-        let reclaimed = try Resource(row: updated)
+        let reclaimed = try await returnHeld(units, to: resource.id, in: session)
         // Each lapsed when its time ran out; the stock is the resource's once they are all reclaimed.
         for hold in lapsed {
             let subject = EventSubject(resourceID: resource.id, resourceName: resource.name, holdID: hold.id,
@@ -397,13 +391,7 @@ struct SQLInventory: Inventory {
             try await endEntry(entryID, as: .declined, at: now, in: session)
             tx.afterCommit { $0.offersDeclined += 1 }
         }
-        let updated = try await session.sql.raw("""
-            UPDATE resources SET available_quantity = available_quantity + \(bind: units), held_quantity = held_quantity - \(bind: units)
-            WHERE id = \(bind: resourceID)
-            RETURNING \(Resource.columns)
-            """).first()
-        guard let updated else { throw DatabaseInvariantViolation("locked resource \(resourceID) vanished") }
-        let resource = try Resource(row: updated)
+        let resource = try await returnHeld(units, to: resourceID, in: session)
         if let actor {
             let subject = EventSubject(resourceID: resourceID, resourceName: resource.name, holdID: try released.decode(column: "id", as: Int.self),
                                        waitlistEntryID: entryID, userID: try released.decode(column: "user_id", as: Int.self))
@@ -412,6 +400,18 @@ struct SQLInventory: Inventory {
         }
         _ = try await serve(resource, at: now, in: tx)
         return true
+    }
+
+    /// Held units of the locked resource go back to available (holds lapsed, a hold released, an offer
+    /// declined or withdrawn); the resource as it is after.
+    private static func returnHeld(_ units: Int, to resourceID: Int, in session: SQLSession) async throws -> Resource {
+        let updated = try await session.sql.raw("""
+            UPDATE resources SET available_quantity = available_quantity + \(bind: units), held_quantity = held_quantity - \(bind: units)
+            WHERE id = \(bind: resourceID)
+            RETURNING \(Resource.columns)
+            """).first()
+        guard let updated else { throw DatabaseInvariantViolation("locked resource \(resourceID) vanished") }
+        return try Resource(row: updated)
     }
 
     // MARK: Bookings and the resource itself
@@ -474,9 +474,17 @@ struct SQLInventory: Inventory {
                 // Checked under the lock; the unique index on name_key backs it up.
                 return .failure(.resourceNameTaken)
             }
-            let updated = try await session.sql.raw("""
-                UPDATE resources SET \(assignments.joined(separator: ", ")) WHERE id = \(bind: resourceID) RETURNING \(Resource.columns)
-                """).first()
+            let updated: (any SQLRow)?
+            do {
+                updated = try await session.sql.raw("""
+                    UPDATE resources SET \(assignments.joined(separator: ", ")) WHERE id = \(bind: resourceID) RETURNING \(Resource.columns)
+                    """).first()
+            } catch let error as any DatabaseError where error.isConstraintFailure && edit.name != nil {
+                // Another resource took the name after the check above (it was renamed or added at the same
+                // moment, under its own lock): the unique index on name_key refused this one. Thrown, so
+                // the transaction rolls back.
+                throw AppError.resourceNameTaken
+            }
             guard let updated else { throw DatabaseInvariantViolation("locked resource \(resourceID) vanished") }
             let changed = try Resource(row: updated)
             var details = changed.eventDetails
@@ -514,10 +522,8 @@ struct SQLInventory: Inventory {
     /// The stock of a resource whose row this transaction has changed but not settled, as a read shows it:
     /// the units of lapsed holds still stored as held count as available.
     private static func currentStock(of resource: Resource, at now: Date, in session: SQLSession) async throws -> Stock {
-        let lapsed = try await session.sql.raw("""
-            SELECT CAST(COALESCE(SUM(quantity), 0) AS BIGINT) AS units FROM holds
-            WHERE resource_id = \(bind: resource.id) AND status = \(bind: Hold.Status.held.rawValue) AND \(Hold.lapsed(at: now))
-            """).first()?.decode(column: "units", as: Int.self) ?? 0
+        let lapsed = try await session.sql.raw(Hold.lapsedUnits(ofResource: "\(bind: resource.id)", at: now))
+            .first()?.decode(column: "units", as: Int.self) ?? 0
         return resource.stock.moving(available: lapsed, held: -lapsed)
     }
 

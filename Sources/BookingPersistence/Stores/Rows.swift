@@ -72,6 +72,16 @@ extension Hold {
         "expires_at <= \(bind: now)"
     }
 
+    /// A one-row query of the units of a resource's holds that lapsed by `now` but are still stored as
+    /// held (`units`): what a read counts as available on top of the stored figure. `resource` is an SQL
+    /// expression for its id.
+    static func lapsedUnits(ofResource resource: SQLQueryString, at now: Date) -> SQLQueryString {
+        """
+        SELECT CAST(COALESCE(SUM(quantity), 0) AS BIGINT) AS units FROM holds
+        WHERE resource_id = \(resource) AND status = \(bind: Status.held.rawValue) AND \(lapsed(at: now))
+        """
+    }
+
     /// Read from `holds h JOIN resources r ON r.id = h.resource_id LEFT JOIN bookings b ON b.hold_id = h.id`.
     static let columns: SQLQueryString = """
         h.id, h.resource_id, r.name AS resource_name, h.user_id, h.quantity, h.status, h.created_at, h.expires_at, b.id AS booking_id,
