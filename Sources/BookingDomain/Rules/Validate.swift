@@ -83,10 +83,16 @@ public enum Validate {
     }
 
     public static func description(_ value: String?) throws(AppError) -> String {
+        try text(value, field: "description", maxLength: descriptionMaxLength, allowingLineBreaks: true)
+    }
+
+    /// Optional free text: empty when absent, at most `maxLength` characters, no control characters (line
+    /// breaks and tabs only where allowed).
+    public static func text(_ value: String?, field: String, maxLength: Int, allowingLineBreaks: Bool = false) throws(AppError) -> String {
         guard let value else { return "" }
-        try noControlCharacters(value, field: "description", allowingLineBreaks: true)
-        guard value.unicodeScalars.count <= descriptionMaxLength else {
-            throw .invalidField(field: "description", reason: "description must be at most 10000 characters")
+        try noControlCharacters(value, field: field, allowingLineBreaks: allowingLineBreaks)
+        guard value.unicodeScalars.count <= maxLength else {
+            throw .invalidField(field: field, reason: "\(field) must be at most \(maxLength) characters")
         }
         return value
     }

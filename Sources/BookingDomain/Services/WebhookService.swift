@@ -124,11 +124,6 @@ public struct WebhookService: Sendable {
     }
 
     static func description(_ value: String?) throws(AppError) -> String {
-        guard let value else { return "" }
-        try Validate.noControlCharacters(value, field: "description")
-        guard value.unicodeScalars.count <= descriptionMaxLength else {
-            throw AppError.invalidField(field: "description", reason: "description must be at most \(descriptionMaxLength) characters")
-        }
-        return value
+        try Validate.text(value, field: "description", maxLength: descriptionMaxLength)
     }
 }

@@ -78,8 +78,8 @@ struct SQLEventStore: EventStore {
         let keep = try await session.sql.raw("""
             SELECT MIN(id) AS id FROM events WHERE id IS NOT NULL AND occurred_at >= \(bind: date)
             """).first()?.decode(column: "id", as: Int?.self)
-        var bound = try await head() + 1
-        if let keep { bound = keep }
+        let bound: Int
+        if let keep { bound = keep } else { bound = try await head() + 1 }
         return try await session.deleteBatch(from: "events", key: ["seq"], where: "id IS NOT NULL AND id < \(bind: bound)", limit: limit)
     }
 }
