@@ -10,6 +10,13 @@ final class RawConnection: Sendable {
     struct Received: Sendable {
         var bytes: [UInt8] = []
         var closed = false
+        /// When bytes last went either way, and when the server closed it: read on the connection's event
+        /// loop as it happens, so a test timing the server does not depend on when its own task runs.
+        var lastActivity = ContinuousClock.now
+        var closedAt: ContinuousClock.Instant?
+
+        /// How long the connection had been silent when the server closed it.
+        var silenceBeforeClose: Duration? { closedAt.map { $0 - lastActivity } }
 
         var text: String { String(decoding: bytes, as: UTF8.self) }
         /// The status code of the first response, once its status line has arrived.
@@ -36,11 +43,21 @@ final class RawConnection: Sendable {
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             let buffer = unwrapInboundIn(data)
-            received.withLockedValue { $0.bytes += buffer.readableBytesView }
+            received.withLockedValue {
+                $0.bytes += buffer.readableBytesView
+                $0.lastActivity = .now
+            }
         }
 
         func channelInactive(context: ChannelHandlerContext) {
-            received.withLockedValue { $0.closed = true }
+            received.withLockedValue {
+                $0.closed = true
+                $0.closedAt = .now
+            }
+        }
+
+        func sent() {
+            received.withLockedValue { $0.lastActivity = .now }
         }
     }
 
@@ -52,11 +69,23 @@ final class RawConnection: Sendable {
         self.recorder = recorder
     }
 
-    static func open(port: Int) async throws -> RawConnection {
+    /// `group`: the loops the client side runs on (a test timing the server passes the server's own, so
+    /// the shared ones, busy with the rest of the suite, cannot delay what it sends).
+    /// `first`: bytes written the moment the connection is up, on its event loop.
+    static func open(port: Int, on group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+                     sending first: String? = nil) async throws -> RawConnection {
         let recorder = Recorder()
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let channel = try await ClientBootstrap(group: group)
             .channelInitializer { $0.pipeline.addHandler(recorder) }
-            .connect(host: "127.0.0.1", port: port).get()
+            .connect(host: "127.0.0.1", port: port)
+            .flatMap { channel -> EventLoopFuture<any Channel> in
+                recorder.sent()
+                guard let first else { return channel.eventLoop.makeSucceededFuture(channel) }
+                return channel.writeAndFlush(ByteBuffer(string: first)).map {
+                    recorder.sent()
+                    return channel
+                }
+            }.get()
         return RawConnection(channel: channel, recorder: recorder)
     }
 
@@ -66,6 +95,21 @@ final class RawConnection: Sendable {
 
     func send(_ bytes: [UInt8]) async throws {
         try await channel.writeAndFlush(ByteBuffer(bytes: bytes))
+        recorder.sent()
+    }
+
+    /// Sends `text` `times` times, one every `interval`, scheduled on the connection's event loop (so the
+    /// gaps are the server's to see, whenever the test's own task runs); returns after the last.
+    func trickle(_ text: String, every interval: TimeAmount, times: Int) async throws {
+        let channel = self.channel, recorder = self.recorder
+        var last: EventLoopFuture<Void>?
+        for index in 1...times {
+            last = channel.eventLoop.scheduleTask(in: interval * Int64(index)) {
+                channel.writeAndFlush(ByteBuffer(string: text), promise: nil)
+                recorder.sent()
+            }.futureResult
+        }
+        try await last?.get()
     }
 
     /// Waits until `done` holds of what has arrived, or the server closes the connection, or `limit`
