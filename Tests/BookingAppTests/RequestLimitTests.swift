@@ -148,7 +148,7 @@ struct RequestLimitTests {
 
     @Test("connections that say nothing, stop halfway through a head, or sit idle after a request are closed after HTTP_IDLE_TIMEOUT")
     func idleConnections() async throws {
-        try await withBookingApp(.sqlite, configure: { $0.httpIdleTimeout = 1 }, ownEventLoops: true) { client in
+        try await withBookingApp(.sqlite, configure: { $0.httpIdleTimeout = 3 }, ownEventLoops: true) { client in
             try await withLoopback(client.app) { loopback in
                 // Each connection's bytes and its close are timed on its event loop as they happen.
                 let loops = client.app.eventLoopGroup
@@ -158,18 +158,18 @@ struct RequestLimitTests {
                 #expect(try await keptAlive.response().status == 200)
 
                 for connection in [silent, halfHead, keptAlive] {
-                    let end = try await connection.wait(upTo: .seconds(10))
+                    let end = try await connection.wait(upTo: .seconds(20))
                     #expect(end.closed, "the server closed it")
-                    // Closed after about a second of silence: not at once, and not long after.
+                    // Closed after about the time-out's silence (3 s): not at once, and not long after.
                     let silence = try #require(end.silenceBeforeClose)
-                    #expect(silence > .milliseconds(500) && silence < .seconds(5), "\(silence)")
+                    #expect(silence > .milliseconds(1500) && silence < .seconds(15), "\(silence)")
                 }
 
                 // The time-out is for silence: a connection that keeps sending is not cut off, even one whose
                 // head trickles in (ending that is the proxy's client_header_timeout, docs/deploy.md).
                 let busy = try await RawConnection.open(port: loopback.port, on: loops, sending: "GET /health HTTP/1.1\r\n")
-                // Two seconds in all, a line every 200 ms: past the 1 s time-out, never 1 s silent.
-                try await busy.trickle("X-Keep: talking\r\n", every: .milliseconds(200), times: 10)
+                // Six seconds in all, a line every 300 ms: past the 3 s time-out, never 3 s silent.
+                try await busy.trickle("X-Keep: talking\r\n", every: .milliseconds(300), times: 20)
                 let stillOpen = try await busy.wait(upTo: .milliseconds(100))
                 #expect(!stillOpen.closed)
                 await busy.close()
