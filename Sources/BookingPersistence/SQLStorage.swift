@@ -26,12 +26,18 @@ public struct SQLStorage: Storage {
     private let committed: @Sendable (StockEvents) -> Void
     /// How long an offer to a waiting-list entry lasts (`WAITLIST_OFFER_TTL`).
     let offerTTL: TimeInterval
+    /// Takes of one resource waiting to be served together; nil when bound to a transaction (takes run
+    /// there) or with batching off.
+    let takeBatches: TakeBatches?
 
     /// `pool` answers the database to run on; `location` says which kind it is. On SQLite this storage
     /// queues writers on its own gate, so a process must share one `SQLStorage` among all its writers.
     /// `committed` hears of every hold whose expiry the inventory writes down and every offer it makes or
-    /// ends, after it has committed. The inventory's offers last `offerTTL`.
-    public init(location: DatabaseLocation, poolInUse: Meter, offerTTL: TimeInterval = 1800,
+    /// ends, after it has committed. The inventory's offers last `offerTTL`. Bookings and holds of one
+    /// resource that arrive while one is in flight are served together, up to `batchLimit` in one
+    /// transaction (1: each alone); `batched` hears the size of each batch.
+    public init(location: DatabaseLocation, poolInUse: Meter, offerTTL: TimeInterval = 1800, batchLimit: Int = 64,
+                batched: @escaping @Sendable (Int) -> Void = { _ in },
                 committed: @escaping @Sendable (StockEvents) -> Void = { _ in },
                 pool: @escaping @Sendable () -> (any SQLDatabase)?) {
         self.resolvePool = pool
@@ -42,6 +48,7 @@ public struct SQLStorage: Storage {
         self.commitReport = nil
         self.committed = committed
         self.offerTTL = offerTTL
+        self.takeBatches = batchLimit > 1 ? TakeBatches(maxBatch: batchLimit, observe: batched) : nil
     }
 
     private init(bindingTo connection: any SQLDatabase, report: CommitReport, of storage: SQLStorage) {
@@ -53,6 +60,7 @@ public struct SQLStorage: Storage {
         self.commitReport = report
         self.committed = storage.committed
         self.offerTTL = storage.offerTTL
+        self.takeBatches = nil
     }
 
     private func pool() -> any SQLDatabase {
@@ -100,7 +108,9 @@ public struct SQLStorage: Storage {
                     if !events.isEmpty { committed(events) }
                     return result
                 } catch {
-                    try? await connection.raw("ROLLBACK").run()
+                    // A lost connection has rolled back on the server already, and a statement written to a
+                    // closed connection is never answered (PostgresNIO drops the write), so send none.
+                    if !StorageFailure.isUnavailable(error) { try? await connection.raw("ROLLBACK").run() }
                     throw error
                 }
             }

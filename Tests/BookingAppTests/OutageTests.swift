@@ -2,6 +2,9 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import PostgresKit
+import PostgresNIO
+import SQLKit
 import Testing
 import Vapor
 @testable import BookingApp
@@ -59,6 +62,84 @@ struct OutageTests {
             let booked = bookings.jsonArray.compactMap { $0["purchase_quantity"] as? Int }.reduce(0, +)
             #expect(booked == 3, "the bookings refused during the outage left nothing behind")
             #expect(try await client.available(id) == total - booked)
+        }
+    }
+
+    @Test("PostgreSQL stopped in the middle of a batch: every request of it gets 503, nothing of it is committed, and its keys are free for the retry")
+    func outageMidBatch() async throws {
+        let baseURL = try TestDatabase.required("BOOKING_TEST_OUTAGE_POSTGRES_URL")
+        let database = try await TestDatabase.makePostgresDatabase(on: baseURL)
+        guard case .postgres(let url) = database.location else { throw TestDatabase.PostgresUnavailable(variable: "BOOKING_TEST_OUTAGE_POSTGRES_URL") }
+        let clock = ManualClock()
+        try await withBookingApp(at: database, clock: clock) { client in
+            let id = try await client.createResource("Festival", total: 10, adminToken: try await client.adminToken())
+            let token = try await client.userToken("fan")
+            let queue = try #require(client.app.domain.storage.takeBatches).queue
+            let sql = client.app.db as! any SQLDatabase
+
+            // A connection of our own holds the resource's row lock in an open transaction: the batch will
+            // wait for it inside its own transaction. (Not one of the application's: a statement sent on a
+            // pooled connection that PostgreSQL closed while it sat idle is never answered by PostgresNIO.)
+            let blocker = try await PostgresConnection.connect(
+                configuration: try SQLPostgresConfiguration(url: url).coreConfiguration, id: 1, logger: Logger(label: "blocker"))
+            _ = try await blocker.query("BEGIN", logger: blocker.logger)
+            _ = try await blocker.query("SELECT id FROM resources WHERE id = \(id) FOR UPDATE", logger: blocker.logger)
+            #expect(await queue.pause(id))
+            let sends: [@Sendable () async throws -> TestClient.Reply] = [
+                { try await client.send(.POST, "/bookings/", token: token, json: ["resource": id, "purchase_quantity": 2],
+                                        headers: [("Idempotency-Key", "mid-batch")]) },
+                { try await client.book(id, quantity: 3, token: token) },
+                { try await client.hold(id, quantity: 1, token: token) },
+            ]
+            var tasks: [Task<TestClient.Reply, any Error>] = []
+            for send in sends {
+                tasks.append(Task { try await send() })
+                for _ in 0..<2000 where await queue.queued(for: id) < tasks.count { try await Task.sleep(for: .milliseconds(5)) }
+            }
+            await queue.resume(id)
+            // The batch has begun its transaction and waits for the row lock.
+            var waiting = false
+            for _ in 0..<400 where !waiting {
+                let row = try await sql.raw("SELECT COUNT(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'").first()
+                waiting = try row?.decode(column: "n", as: Int.self) ?? 0 > 0
+                if !waiting { try await Task.sleep(for: .milliseconds(25)) }
+            }
+            #expect(waiting, "the batch waits for the resource's lock inside its transaction")
+
+            try Self.postgres("stop")
+            var restarted = false
+            defer { if !restarted { try? Self.postgres("start") } }
+            for task in tasks {
+                let reply = try await task.value
+                #expect(reply.status == .serviceUnavailable, "\(reply.text)")
+                #expect(reply.code == "database_unavailable")
+            }
+
+            try? await blocker.close()
+            try Self.postgres("start")
+            restarted = true
+            var recovered = false
+            for _ in 0..<40 where !recovered {
+                recovered = try await client.send(.GET, "/resources/").status == .ok
+                if !recovered { try await Task.sleep(for: .milliseconds(250)) }
+            }
+            #expect(recovered)
+            #expect(try await client.stock(id) == (10, 0, 10), "nothing of the failed batch was committed")
+            #expect(try await client.send(.GET, "/bookings/", token: token).jsonArray.isEmpty)
+            #expect(try await client.send(.GET, "/holds/", token: token).jsonArray.isEmpty)
+            // Its key could not be released while PostgreSQL was down: it stays in progress until its lease runs out,
+            // then the retry books afresh, once.
+            @Sendable func retry() async throws -> TestClient.Reply {
+                try await client.send(.POST, "/bookings/", token: token, json: ["resource": id, "purchase_quantity": 2],
+                                      headers: [("Idempotency-Key", "mid-batch")])
+            }
+            #expect(try await retry().code == "idempotency_key_in_progress")
+            clock.advance(by: IdempotentRequests.lease + 1)
+            let retried = try await retry()
+            #expect(retried.status == .created, "\(retried.text)")
+            #expect(retried.headers.first(name: "Idempotent-Replayed") == nil)
+            #expect(try await retry().headers.first(name: "Idempotent-Replayed") == "true")
+            #expect(try await client.stock(id) == (8, 0, 10))
         }
     }
 

@@ -28,6 +28,7 @@ public struct DomainServices: Sendable {
         let databases = app.databases, loops = app.eventLoopGroup, logger = app.logger
         let services = metrics.services
         let storage = SQLStorage(location: config.database, poolInUse: metrics.databasePoolInUse, offerTTL: config.waitlistOfferTTL,
+                                 batchLimit: config.batchMaxSize, batched: metrics.recordBatch,
                                  committed: { services.record($0) }) {
             let scope = RequestScope.current
             return databases.database(logger: scope?.logger ?? logger, on: scope?.eventLoop ?? loops.any()) as? any SQLDatabase

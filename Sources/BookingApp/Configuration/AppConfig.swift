@@ -12,6 +12,8 @@ public struct AppConfig: Sendable {
     /// The longest a request waits to connect to PostgreSQL or for a pooled connection before it is
     /// answered 503.
     public var databaseTimeout: TimeInterval
+    /// The most bookings and holds of one resource served by one transaction (`BATCH_MAX_SIZE`); 1 turns batching off.
+    public var batchMaxSize: Int
     public var adminUsername: String
     public var adminPassword: String
     public var tokenTTL: TimeInterval
@@ -63,6 +65,7 @@ public struct AppConfig: Sendable {
         database: DatabaseLocation = .sqlite(path: "booking.sqlite"),
         databasePoolSize: Int = 8,
         databaseTimeout: TimeInterval = 3,
+        batchMaxSize: Int = 64,
         adminUsername: String = AppConfig.defaultAdminUsername,
         adminPassword: String = AppConfig.defaultAdminPassword,
         tokenTTL: TimeInterval = 7 * 24 * 3600,
@@ -88,6 +91,7 @@ public struct AppConfig: Sendable {
         self.database = database
         self.databasePoolSize = databasePoolSize
         self.databaseTimeout = databaseTimeout
+        self.batchMaxSize = batchMaxSize
         self.adminUsername = adminUsername
         self.adminPassword = adminPassword
         self.tokenTTL = tokenTTL
@@ -121,6 +125,7 @@ public struct AppConfig: Sendable {
             config.database = try Self.parseDatabaseURL(url)
         }
         config.databasePoolSize = try env.integer("DATABASE_POOL_SIZE", in: 1...256) ?? config.databasePoolSize
+        config.batchMaxSize = try env.integer("BATCH_MAX_SIZE", in: 1...1000) ?? config.batchMaxSize
         if let timeout = env["DATABASE_TIMEOUT"] {
             config.databaseTimeout = try Self.parseDuration(timeout, variable: "DATABASE_TIMEOUT")
         }

@@ -15,6 +15,10 @@ struct AppMetrics: Sendable {
     let databasePoolInUse: Meter
     /// Password hashes refused because their queue was too long (`booking_load_shed_total{queue="password_hashing"}`).
     let passwordHashingShed: CoreMetrics.Counter
+    /// Transactions serving bookings and holds of one resource together, and the requests they served
+    /// (`booking_stock_batches_total`, `booking_stock_batched_requests_total`): their ratio is the mean batch.
+    let stockBatches: CoreMetrics.Counter
+    let stockBatchedRequests: CoreMetrics.Counter
     /// Requests whose client went away before they were read (`booking_client_disconnects_total`).
     let clientDisconnects: CoreMetrics.Counter
     private let process: ProcessMetrics
@@ -40,6 +44,8 @@ struct AppMetrics: Sendable {
         webhooks = WebhookMetrics(factory: factory)
         databasePoolInUse = Meter(label: "booking_database_pool_in_use", factory: factory)
         clientDisconnects = Counter(label: "booking_client_disconnects_total", factory: factory)
+        stockBatches = Counter(label: "booking_stock_batches_total", factory: factory)
+        stockBatchedRequests = Counter(label: "booking_stock_batched_requests_total", factory: factory)
         passwordHashingShed = Counter(label: "booking_load_shed_total", dimensions: [("queue", "password_hashing")], factory: factory)
         Meter(label: "booking_database_pool_capacity", factory: factory).set(databasePoolCapacity)
         process = ProcessMetrics(factory: factory)
@@ -55,6 +61,14 @@ struct AppMetrics: Sendable {
         Counter(label: "http_requests_total", dimensions: dimensions, factory: factory).increment()
         let nanoseconds = duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
         Timer(label: "http_request_duration_seconds", dimensions: dimensions, factory: factory).recordNanoseconds(nanoseconds)
+    }
+
+    /// Counts one transaction serving `size` bookings and holds of one resource.
+    var recordBatch: @Sendable (Int) -> Void {
+        { [stockBatches, stockBatchedRequests] size in
+            stockBatches.increment()
+            stockBatchedRequests.increment(by: size)
+        }
     }
 
     /// Every series in the Prometheus text format (version 0.0.4).

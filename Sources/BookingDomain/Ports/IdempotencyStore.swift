@@ -31,3 +31,18 @@ public enum IdempotentRecord: Sendable, Equatable {
     case booking(Int)
     case hold(Int)
 }
+
+/// A claimed Idempotency-Key that the ``Inventory`` completes in the same transaction that takes the
+/// units, so "booked" (or "held") and "key used" cannot disagree.
+public struct IdempotencyCompletion: Sendable, Equatable {
+    public let userID: Int
+    public let key: String
+    /// The lease this request holds (``IdempotencyClaim/claimed(token:)``).
+    public let token: String
+
+    public init(userID: Int, key: String, token: String) {
+        self.userID = userID
+        self.key = key
+        self.token = token
+    }
+}

@@ -27,14 +27,23 @@ public protocol Inventory: Sendable {
     /// Stocks a new resource; nil when its name is taken (regardless of case).
     func add(name: String, description: String, stock: Stock, limits: UserLimits, at date: Date, by actor: EventActor) async throws -> Resource?
 
-    /// Takes `quantity` units of `resource` and records them as a booking of `userID`, in one atomic step.
+    /// Takes `quantity` units of `resource` and records them as a booking of `userID`, in one atomic step,
+    /// completing `key` (if any) in the same step.
+    ///
+    /// Takes of one resource arriving while one is in flight may be served together by one transaction
+    /// (in arrival order); each is decided as it would be alone at its turn, and one's refusal never
+    /// affects another's outcome.
     ///
     /// - Throws: ``AppError/resourceNotFound``; ``AppError/insufficientQuantity(requested:available:)``,
-    ///   ``AppError/perBookingLimit(max:)`` or ``AppError/perUserLimit(max:remaining:)`` (nothing is taken then).
-    func book(_ quantity: Int, of resource: ResourceReference, for userID: Int, at now: Date) async throws -> Booking
+    ///   ``AppError/perBookingLimit(max:)`` or ``AppError/perUserLimit(max:remaining:)`` (nothing is taken then);
+    ///   ``AppError/idempotencyKeyInProgress`` when the key's lease was lost before the take.
+    func book(_ quantity: Int, of resource: ResourceReference, for userID: Int, at now: Date,
+              completing key: IdempotencyCompletion?) async throws -> Booking
 
-    /// Holds `quantity` units of `resource` for `userID` until `expiresAt`; the same refusals as ``book(_:of:for:at:)``.
-    func hold(_ quantity: Int, of resource: ResourceReference, for userID: Int, until expiresAt: Date, at now: Date) async throws -> Hold
+    /// Holds `quantity` units of `resource` for `userID` until `expiresAt`; the same batching and refusals
+    /// as ``book(_:of:for:at:completing:)``.
+    func hold(_ quantity: Int, of resource: ResourceReference, for userID: Int, until expiresAt: Date, at now: Date,
+              completing key: IdempotencyCompletion?) async throws -> Hold
 
     /// Turns a hold into a booking, exactly once: of any number of concurrent confirms of one hold, one
     /// creates the booking and the others return it (`created` false). A hold that has expired is

@@ -57,8 +57,7 @@ public struct BookingService: Sendable {
         let now = clock.now()
         let outcome = try await IdempotentRequests(storage: storage, clock: clock).run(
             key: idempotencyKey, userID: user.id, requestHash: Self.fingerprint(reference, quantity),
-            create: { storage in try await storage.inventory.book(quantity, of: reference, for: user.id, at: now) },
-            record: { .booking($0.id) },
+            create: { key in try await storage.inventory.book(quantity, of: reference, for: user.id, at: now, completing: key) },
             replay: { id in
                 guard let booking = try await storage.bookings.find(id: id) else { throw AppError.bookingNotFound }
                 return booking

@@ -51,12 +51,12 @@ public struct HoldService: Sendable {
             let outcome = try await IdempotentRequests(storage: storage, clock: clock).run(
                 key: idempotencyKey, userID: user.id,
                 requestHash: "hold|" + BookingService.fingerprint(reference, quantity) + "|\(ttlSeconds.map(String.init) ?? "default")",
-                create: { storage in
-                    // The clock is read inside, so a hold made after waiting for a key lasts its full time.
+                create: { key in
+                    // The clock is read once the key is claimed, so a hold made after waiting for it lasts its full time.
                     let now = clock.now()
-                    return try await storage.inventory.hold(quantity, of: reference, for: user.id, until: now.addingTimeInterval(ttl), at: now)
+                    return try await storage.inventory.hold(quantity, of: reference, for: user.id, until: now.addingTimeInterval(ttl), at: now,
+                                                            completing: key)
                 },
-                record: { .hold($0.id) },
                 replay: { id in
                     guard let hold = try await storage.holds.find(id: id) else { throw AppError.holdNotFound }
                     return hold

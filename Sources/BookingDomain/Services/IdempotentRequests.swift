@@ -20,17 +20,17 @@ struct IdempotentRequests: Sendable {
         let replayed: Bool
     }
 
-    /// `requestHash` says what makes two requests "the same"; `create` makes the record on the storage it
-    /// is given (inside the key's transaction when there is a key); `record` names it for the key;
-    /// `replay` reads it back for a retry.
+    /// `requestHash` says what makes two requests "the same"; `create` makes the record and, given a
+    /// claimed key, completes it atomically with it (the ``Inventory`` does, in the transaction that takes
+    /// the units), throwing ``AppError/idempotencyKeyInProgress`` if the lease was lost meanwhile;
+    /// `replay` reads the record back for a retry.
     func run<Record: Sendable>(
         key: String?, userID: Int, requestHash: String,
-        create: @escaping @Sendable (any Storage) async throws -> Record,
-        record: @escaping @Sendable (Record) -> IdempotentRecord,
+        create: @escaping @Sendable (IdempotencyCompletion?) async throws -> Record,
         replay: @Sendable (Int) async throws -> Record
     ) async throws -> Outcome<Record> {
         guard let key else {
-            return Outcome(record: try await create(storage), replayed: false)
+            return Outcome(record: try await create(nil), replayed: false)
         }
         guard key.isVisibleASCII(lengths: Self.keyLength) else {
             throw AppError.invalidField(field: "Idempotency-Key", reason: "Idempotency-Key must be 1 to 255 visible ASCII characters")
@@ -48,14 +48,7 @@ struct IdempotentRequests: Sendable {
             throw storedHash == requestHash ? AppError.idempotencyKeyInProgress : AppError.idempotencyKeyReused
         case .claimed(let token):
             do {
-                let created = try await storage.transaction { tx in
-                    let created = try await create(tx)
-                    guard try await tx.idempotencyKeys.complete(userID: userID, key: key, token: token, record: record(created)) else {
-                        // Our lease expired and another request took the key over: let that one do it.
-                        throw AppError.idempotencyKeyInProgress
-                    }
-                    return created
-                }
+                let created = try await create(IdempotencyCompletion(userID: userID, key: key, token: token))
                 return Outcome(record: created, replayed: false)
             } catch {
                 // Free the key so that a retry runs afresh. Should the record have committed after all (a

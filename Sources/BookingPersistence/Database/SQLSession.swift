@@ -44,6 +44,18 @@ struct SQLSession: Sendable {
         return try row.decode(column: "id", as: Int.self)
     }
 
+    /// Runs an `INSERT` of the rows `values` (each a parenthesized tuple) and returns their new `id`s in
+    /// the order of `values`: ids are given in insertion order, which is the order of the `VALUES` list,
+    /// whatever order `RETURNING` answers in.
+    func insertReturningIDs(_ insert: SQLQueryString, values: [SQLQueryString]) async throws -> [Int] {
+        guard !values.isEmpty else { return [] }
+        let rows = try await write { sql in
+            try await sql.raw("\(insert) VALUES \(values.joined(separator: ", ")) RETURNING id").all()
+        }
+        guard rows.count == values.count else { throw DatabaseInvariantViolation("an INSERT of \(values.count) rows returned \(rows.count)") }
+        return try rows.map { try $0.decode(column: "id", as: Int.self) }.sorted()
+    }
+
     /// ` FOR UPDATE` on PostgreSQL, to lock the rows a transaction reads; nothing on SQLite, where
     /// `BEGIN IMMEDIATE` already holds the database's write lock.
     var lockRows: SQLQueryString {

@@ -17,7 +17,7 @@ import SQLKit
 struct SQLInventory: Inventory {
     /// The storage this inventory came from: on the pool, or bound to a transaction.
     let storage: SQLStorage
-    private var session: SQLSession { storage.session }
+    var session: SQLSession { storage.session }
 
     func add(name: String, description: String, stock: Stock, limits: UserLimits, at date: Date, by actor: EventActor) async throws -> Resource? {
         try await storage.withTransaction { tx in
@@ -43,58 +43,58 @@ struct SQLInventory: Inventory {
 
     // MARK: Taking units
 
-    func book(_ quantity: Int, of reference: ResourceReference, for userID: Int, at now: Date) async throws -> Booking {
-        if session.dialect == .postgres {
-            if let booked = try await bookInOneStatement(quantity, of: reference, for: userID, at: now) { return booked }
-            try await refuseWithoutLockIfPlain(quantity, of: reference, at: now)
-        }
-        return try await take(quantity, of: reference, for: userID, at: now) { tx, resource in
-            try await tx.sql.raw("""
-                UPDATE resources SET available_quantity = available_quantity - \(bind: quantity) WHERE id = \(bind: resource.id)
-                """).run()
-            let booking = try await Self.insertBooking(of: resource, quantity: quantity, for: userID, hold: nil, at: now, in: tx)
-            try await Self.record(NewEvent(.bookingCreated, at: now, by: .user(userID), subject: booking.subject, quantity: quantity,
-                                           stock: resource.stock.moving(available: -quantity)), in: tx)
-            return booking
-        }
+    func book(_ quantity: Int, of reference: ResourceReference, for userID: Int, at now: Date,
+              completing key: IdempotencyCompletion?) async throws -> Booking {
+        let taken = try await take(TakeRequest(kind: .booking, quantity: quantity, userID: userID, now: now, completing: key), of: reference)
+        guard case .booking(let booking) = taken else { throw DatabaseInvariantViolation("a booking's take made a hold") }
+        return booking
+    }
+
+    func hold(_ quantity: Int, of reference: ResourceReference, for userID: Int, until expiresAt: Date, at now: Date,
+              completing key: IdempotencyCompletion?) async throws -> Hold {
+        let taken = try await take(TakeRequest(kind: .hold(until: expiresAt), quantity: quantity, userID: userID, now: now, completing: key),
+                                   of: reference)
+        guard case .hold(let hold) = taken else { throw DatabaseInvariantViolation("a hold's take made a booking") }
+        return hold
     }
 
     /// After PostgreSQL's one statement took nothing: without limits or a waiting list, and without lapsed
     /// holds whose units would make the request fit, the answer is no, and it needs no lock; say why from
     /// the resource as it is now. Otherwise return, and the locked transaction decides.
-    private func refuseWithoutLockIfPlain(_ quantity: Int, of reference: ResourceReference, at now: Date) async throws {
+    func refuseWithoutLockIfPlain(_ quantity: Int, of reference: ResourceReference, at now: Date) async throws {
         guard let current = try await SQLResourceStore(session: session).find(reference, at: now) else { throw AppError.resourceNotFound }
         if current.limits.isUnlimited, current.waitingEntries == 0, current.stock.available < quantity {
             throw AppError.insufficientQuantity(requested: quantity, available: current.stock.available)
         }
     }
 
-    /// PostgreSQL's hot path: a booking's conditional UPDATE and INSERT in one statement (``takeInOneStatement``).
-    private func bookInOneStatement(_ quantity: Int, of reference: ResourceReference, for userID: Int, at now: Date) async throws -> Booking? {
-        try await takeInOneStatement(quantity, of: reference, holding: false, for: userID, at: now,
-                                     event: (.bookingCreated, "booking_id", [:]), insert: """
-            INSERT INTO bookings (resource_id, user_id, purchase_quantity, status, booking_date)
-            SELECT id, \(bind: userID), \(bind: quantity), \(bind: Booking.Status.active.rawValue), \(bind: now) FROM taken
-            """).map { taken in
-            Booking(id: taken.id, resourceID: taken.resourceID, resourceName: taken.resourceName,
-                    userID: userID, purchaseQuantity: quantity, bookingDate: now, status: .active)
+    /// PostgreSQL's hot path, for a resource without limits or entries waiting: the conditional UPDATE that
+    /// takes the request's available units (to held for a hold) and the INSERT of the booking or hold that
+    /// gets them, in one statement, atomic on its own: on the pool it costs one round trip, and it locks
+    /// only the resource row, for no longer than the statement, so the lock order stays the resource row
+    /// first. The same statement writes the event, with the resource's stock as a read would show it right
+    /// after (lapsed holds counted as available). nil when it took nothing (too few units, limits, a
+    /// waiting list, no such resource).
+    func takeInOneStatement(_ request: TakeRequest, of reference: ResourceReference) async throws -> Taken? {
+        let quantity = request.quantity, userID = request.userID, now = request.now
+        let toHeld: SQLQueryString, insert: SQLQueryString, event: (type: EventType, column: String, details: [String: EventValue])
+        switch request.kind {
+        case .booking:
+            toHeld = ""
+            insert = """
+                INSERT INTO bookings (resource_id, user_id, purchase_quantity, status, booking_date)
+                SELECT id, \(bind: userID), \(bind: quantity), \(bind: Booking.Status.active.rawValue), \(bind: now) FROM taken
+                """
+            event = (.bookingCreated, "booking_id", [:])
+        case .hold(let until):
+            toHeld = ", held_quantity = held_quantity + \(bind: quantity)"
+            insert = """
+                INSERT INTO holds (resource_id, user_id, quantity, status, created_at, expires_at)
+                SELECT id, \(bind: userID), \(bind: quantity), \(bind: Hold.Status.held.rawValue), \(bind: now), \(bind: until) FROM taken
+                """
+            event = (.holdCreated, "hold_id", ["expires_at": .date(until)])
         }
-    }
-
-    /// For a resource without limits or entries waiting, the conditional UPDATE that takes `quantity` available units (to
-    /// held when `holding`) and the INSERT of the record that gets them (`insert`, selecting from `taken`),
-    /// in one statement, atomic on its own: on the pool it costs one round trip, and it locks only the
-    /// resource row, for no longer than the statement, so the lock order stays the resource row first.
-    /// The same statement writes the event (`event`: its type, the column naming the new record, and its
-    /// details), with the resource's stock as a read would show it right after (lapsed holds counted as
-    /// available). The new record's id with its resource's id and name; nil when it took nothing (too
-    /// few units, limits, a waiting list, no such resource).
-    private func takeInOneStatement(
-        _ quantity: Int, of reference: ResourceReference, holding: Bool, for userID: Int, at now: Date,
-        event: (type: EventType, column: String, details: [String: EventValue]), insert: SQLQueryString
-    ) async throws -> (id: Int, resourceID: Int, resourceName: String)? {
-        let toHeld: SQLQueryString = holding ? ", held_quantity = held_quantity + \(bind: quantity)" : ""
-        return try await session.write { sql in
+        let made = try await session.write { sql in
             try await sql.raw("""
                 WITH taken AS (
                     UPDATE resources SET available_quantity = available_quantity - \(bind: quantity)\(toHeld)
@@ -115,72 +115,19 @@ struct SQLInventory: Inventory {
                     FROM made, taken, lapsed
                 )
                 SELECT made.id, made.resource_id, taken.name AS resource_name FROM made, taken
-                """).first().map { row in
-                (try row.decode(column: "id", as: Int.self), try row.decode(column: "resource_id", as: Int.self),
-                 try row.decode(column: "resource_name", as: String.self))
-            }
+                """).first()
         }
-    }
-
-    func hold(_ quantity: Int, of reference: ResourceReference, for userID: Int, until expiresAt: Date, at now: Date) async throws -> Hold {
-        if session.dialect == .postgres {
-            if let held = try await holdInOneStatement(quantity, of: reference, for: userID, until: expiresAt, at: now) { return held }
-            try await refuseWithoutLockIfPlain(quantity, of: reference, at: now)
+        guard let made else { return nil }
+        let id = try made.decode(column: "id", as: Int.self), resourceID = try made.decode(column: "resource_id", as: Int.self)
+        let resourceName = try made.decode(column: "resource_name", as: String.self)
+        switch request.kind {
+        case .booking:
+            return .booking(Booking(id: id, resourceID: resourceID, resourceName: resourceName,
+                                    userID: userID, purchaseQuantity: quantity, bookingDate: now, status: .active))
+        case .hold(let until):
+            return .hold(Hold(id: id, resourceID: resourceID, resourceName: resourceName, userID: userID, quantity: quantity,
+                              storedStatus: .held, createdAt: now, expiresAt: until, bookingID: nil))
         }
-        return try await take(quantity, of: reference, for: userID, at: now) { tx, resource in
-            try await tx.sql.raw("""
-                UPDATE resources SET available_quantity = available_quantity - \(bind: quantity),
-                    held_quantity = held_quantity + \(bind: quantity)
-                WHERE id = \(bind: resource.id)
-                """).run()
-            let id = try await tx.insertReturningID("""
-                INSERT INTO holds (resource_id, user_id, quantity, status, created_at, expires_at)
-                VALUES (\(bind: resource.id), \(bind: userID), \(bind: quantity), \(bind: Hold.Status.held.rawValue), \(bind: now), \(bind: expiresAt))
-                """)
-            let hold = Hold(id: id, resourceID: resource.id, resourceName: resource.name,
-                            userID: userID, quantity: quantity, storedStatus: .held, createdAt: now, expiresAt: expiresAt, bookingID: nil)
-            try await Self.record(NewEvent(.holdCreated, at: now, by: .user(userID), subject: hold.subject, quantity: quantity,
-                                           stock: resource.stock.moving(available: -quantity, held: quantity),
-                                           details: ["expires_at": .date(expiresAt)]), in: tx)
-            return hold
-        }
-    }
-
-    /// The hold's counterpart of ``bookInOneStatement(_:of:for:at:)``: available to held, and the hold's INSERT.
-    private func holdInOneStatement(
-        _ quantity: Int, of reference: ResourceReference, for userID: Int, until expiresAt: Date, at now: Date
-    ) async throws -> Hold? {
-        try await takeInOneStatement(quantity, of: reference, holding: true, for: userID, at: now,
-                                     event: (.holdCreated, "hold_id", ["expires_at": .date(expiresAt)]), insert: """
-            INSERT INTO holds (resource_id, user_id, quantity, status, created_at, expires_at)
-            SELECT id, \(bind: userID), \(bind: quantity), \(bind: Hold.Status.held.rawValue), \(bind: now), \(bind: expiresAt) FROM taken
-            """).map { taken in
-            Hold(id: taken.id, resourceID: taken.resourceID, resourceName: taken.resourceName, userID: userID, quantity: quantity,
-                 storedStatus: .held, createdAt: now, expiresAt: expiresAt, bookingID: nil)
-        }
-    }
-
-    /// Takes `quantity` units for `userID` in a transaction that locks the resource: checks the limits, the
-    /// waiting list and the units available, then lets `record` move them and write the booking or hold. A refusal commits
-    /// the reclaimed holds and throws after the commit: a refusal decided inside a transaction is returned
-    /// as a `Result`, not thrown, so the transaction keeps what it did on the way.
-    private func take<T: Sendable>(
-        _ quantity: Int, of reference: ResourceReference, for userID: Int, at now: Date,
-        record: @escaping @Sendable (SQLSession, Resource) async throws -> T
-    ) async throws -> T {
-        try await storage.withTransaction { tx -> Result<T, AppError> in
-            let session = tx.session
-            guard let resource = try await Self.locked(reference, at: now, in: tx) else { return .failure(.resourceNotFound) }
-            if let refusal = try await Self.refusal(taking: quantity, of: resource, for: userID, in: session) {
-                return .failure(refusal)
-            }
-            if let refusal = try await Self.waitlistRefusal(of: resource, in: session) { return .failure(refusal) }
-            guard resource.stock.available >= quantity else {
-                return .failure(.insufficientQuantity(requested: quantity, available: resource.stock.available))
-            }
-            try await Self.overtake(resource, by: quantity, in: session)
-            return .success(try await record(session, resource))
-        }.get()
     }
 
     /// Why `userID` may not take `quantity` more units of the locked `resource`; nil if they may.

@@ -12,14 +12,24 @@ struct SQLEventStore: EventStore {
 
     /// The INSERT of one event, for a change's own transaction or statement.
     static func insert(_ event: NewEvent) -> SQLQueryString {
-        let subject = event.subject
+        insert([event])
+    }
+
+    /// One INSERT of `events` (at least one), numbered in this order.
+    static func insert(_ events: [NewEvent]) -> SQLQueryString {
+        let rows: [SQLQueryString] = events.map { event in
+            let subject = event.subject
+            return """
+                (\(bind: event.type.rawValue), \(bind: event.occurredAt), \(bind: event.actor.userID), \(bind: subject.resourceID),
+                 \(bind: subject.resourceName), \(bind: subject.bookingID), \(bind: subject.holdID), \(bind: subject.waitlistEntryID),
+                 \(bind: subject.userID), \(bind: event.quantity), \(bind: event.stock?.total), \(bind: event.stock?.available),
+                 \(bind: event.stock?.held), \(bind: Self.encode(event.details)))
+                """
+        }
         return """
             INSERT INTO events (type, occurred_at, actor_id, resource_id, resource_name, booking_id, hold_id, waitlist_entry_id,
                                 user_id, quantity, total, available, held, details)
-            VALUES (\(bind: event.type.rawValue), \(bind: event.occurredAt), \(bind: event.actor.userID), \(bind: subject.resourceID),
-                    \(bind: subject.resourceName), \(bind: subject.bookingID), \(bind: subject.holdID), \(bind: subject.waitlistEntryID),
-                    \(bind: subject.userID), \(bind: event.quantity), \(bind: event.stock?.total), \(bind: event.stock?.available),
-                    \(bind: event.stock?.held), \(bind: Self.encode(event.details)))
+            VALUES \(rows.joined(separator: ", "))
             """
     }
 

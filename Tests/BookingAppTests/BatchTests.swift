@@ -1,0 +1,217 @@
+import Foundation
+import Testing
+import Vapor
+@testable import AsyncPrimitives
+@testable import BookingApp
+@testable import BookingDomain
+@testable import BookingPersistence
+
+/// Bookings and holds of one resource that arrive while one is in flight are served together by the next
+/// transaction, in arrival order, each with its own outcome. These tests line a batch up deterministically:
+/// they pause the resource's batches, send the requests one after another (each once the one before it has
+/// queued), then let the batch run.
+@Suite("Batched bookings and holds")
+struct BatchTests {
+    /// A request of a lined-up batch: `queues` is false for one answered without the batch (bad input, a replay).
+    struct Step: Sendable {
+        var queues = true
+        let send: @Sendable () async throws -> TestClient.Reply
+    }
+
+    static func queue(of client: TestClient) throws -> BatchQueue<Int, BatchedTake, Taken> {
+        try #require(client.app.domain.storage.takeBatches).queue
+    }
+
+    /// Polls `condition` until it holds (at most 20 s).
+    static func eventually(_ condition: () async -> Bool) async throws {
+        for _ in 0..<4000 where !(await condition()) {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(await condition())
+    }
+
+    /// Sends `steps` in order as one batch of resource `id` and returns their replies in the same order.
+    /// The steps that do not queue are answered while the batch is still held back.
+    static func batch(_ client: TestClient, resource id: Int, _ steps: [Step]) async throws -> [TestClient.Reply] {
+        let queue = try queue(of: client)
+        let before = await queue.statistics
+        #expect(await queue.pause(id))
+        var tasks: [Task<TestClient.Reply, any Error>] = []
+        var queued = 0
+        for step in steps {
+            let task = Task { try await step.send() }
+            tasks.append(task)
+            if step.queues {
+                queued += 1
+                try await eventually { await queue.queued(for: id) == queued }
+            } else {
+                _ = try await task.value
+            }
+        }
+        await queue.resume(id)
+        var replies: [TestClient.Reply] = []
+        for task in tasks { replies.append(try await task.value) }
+        let after = await queue.statistics
+        #expect(after.batches == before.batches + 1, "the queued requests ran as one batch")
+        #expect(after.items == before.items + queued)
+        return replies
+    }
+
+    @Test("in one batch each request is decided in arrival order as it would be alone: the ones that no longer fit get the exact count, bad input fails only itself",
+          arguments: TestDatabase.allCases)
+    func fitAndMiss(db: TestDatabase) async throws {
+        try await withBookingApp(db) { client in
+            let id = try await client.createResource("Stage seats", total: 6, adminToken: try await client.adminToken())
+            let (ann, bob) = (try await client.userToken("ann"), try await client.userToken("bob"))
+            let replies = try await Self.batch(client, resource: id, [
+                Step { try await client.book(id, quantity: 3, token: ann) },
+                Step { try await client.book(id, quantity: 4, token: bob) },
+                Step(queues: false) { try await client.book(id, quantity: "two", token: bob) },
+                Step { try await client.hold(id, quantity: 2, token: bob) },
+                Step { try await client.book(id, quantity: 2, token: ann) },
+                Step { try await client.book(id, quantity: 1, token: bob) },
+            ])
+            #expect(replies.map(\.status) == [.created, .badRequest, .badRequest, .created, .badRequest, .created])
+            #expect(replies[1].code == "insufficient_quantity")
+            #expect(replies[1].json["reason"] as? String == "Cannot book 4 unit(s): only 3 left.", "\(replies[1].text)")
+            #expect(replies[2].code == "invalid_field")
+            #expect(replies[4].code == "insufficient_quantity")
+            #expect(replies[4].json["reason"] as? String == "Cannot book 2 unit(s): only 1 left.", "\(replies[4].text)")
+            #expect(replies[3].json["status"] as? String == "held")
+            #expect(try await client.stock(id) == (0, 2, 6))
+            let ids = [replies[0], replies[5]].compactMap { $0.json["id"] as? Int }
+            #expect(ids.count == 2 && ids[0] < ids[1], "bookings are numbered in arrival order")
+
+            // Each taken request wrote its event, with the stock right after it, in arrival order.
+            let events = try await client.send(.GET, "/events/?resource=\(id)&type=booking.created,hold.created&limit=100",
+                                                token: try await client.adminToken()).jsonArray
+            let stocks = events.compactMap { $0["stock"] as? [String: Any] }.map { [$0["available"] as? Int, $0["held"] as? Int] }
+            #expect(stocks == [[3, 0], [1, 2], [0, 2]], "\(events)")
+        }
+    }
+
+    @Test("one batch mixes a resource named by id and by name; a request whose name was taken away meanwhile is looked up again",
+          arguments: TestDatabase.allCases)
+    func byIDAndByName(db: TestDatabase) async throws {
+        try await withBookingApp(db) { client in
+            let admin = try await client.adminToken()
+            let id = try await client.createResource("Jazz Night", total: 10, adminToken: admin)
+            let other = try await client.createResource("Folk Night", total: 10, adminToken: admin)
+            let fan = try await client.userToken("fan")
+            let replies = try await Self.batch(client, resource: id, [
+                Step { try await client.book(id, quantity: 1, token: fan) },
+                Step { try await client.book("jazz night", quantity: 2, token: fan) },
+                Step { try await client.hold("Jazz Night", quantity: 3, token: fan) },
+                Step(queues: false) { try await client.book("No Such Night", quantity: 1, token: fan) },
+            ])
+            #expect(replies.map(\.status) == [.created, .created, .created, .notFound])
+            #expect(replies[1].json["resource"] as? Int == id)
+            #expect(replies[2].json["resource"] as? Int == id)
+            #expect(try await client.stock(id) == (4, 3, 10))
+
+            // Queued by name, then the name moves to another resource before the batch runs: it books there.
+            let queue = try Self.queue(of: client)
+            #expect(await queue.pause(id))
+            let moved = Task { try await client.book("Jazz Night", quantity: 2, token: fan) }
+            try await Self.eventually { await queue.queued(for: id) == 1 }
+            #expect(try await client.send(.PATCH, "/resources/\(id)/", token: admin, json: ["name": "Blues Night"]).status == .ok)
+            #expect(try await client.send(.PATCH, "/resources/\(other)/", token: admin, json: ["name": "Jazz Night"]).status == .ok)
+            await queue.resume(id)
+            let reply = try await moved.value
+            #expect(reply.status == .created, "\(reply.text)")
+            #expect(reply.json["resource"] as? Int == other)
+            #expect(try await client.stock(id) == (4, 3, 10))
+            #expect(try await client.stock(other) == (8, 0, 10))
+        }
+    }
+
+    @Test("an Idempotency-Key replay is answered without waiting for the batch; new keys in the batch are completed in its transaction",
+          arguments: TestDatabase.allCases)
+    func idempotencyInABatch(db: TestDatabase) async throws {
+        try await withBookingApp(db) { client in
+            let id = try await client.createResource("Workshop", total: 5, adminToken: try await client.adminToken())
+            let fan = try await client.userToken("fan")
+            @Sendable func book(_ quantity: Int, key: String) async throws -> TestClient.Reply {
+                try await client.send(.POST, "/bookings/", token: fan, json: ["resource": id, "purchase_quantity": quantity],
+                                       headers: [("Idempotency-Key", key)])
+            }
+            let original = try await book(1, key: "first")
+            #expect(original.status == .created)
+            let replies = try await Self.batch(client, resource: id, [
+                Step { try await book(2, key: "second") },
+                Step(queues: false) { try await book(1, key: "first") },
+                Step { try await client.book(id, quantity: 1, token: fan) },
+                Step { try await book(5, key: "too-many") },
+            ])
+            #expect(replies.map(\.status) == [.created, .created, .created, .badRequest])
+            #expect(replies[1].json["id"] as? Int == original.json["id"] as? Int, "the replay is the original booking")
+            #expect(replies[1].headers.first(name: "Idempotent-Replayed") == "true")
+            #expect(try await client.stock(id) == (1, 0, 5))
+
+            // The batch completed "second": a retry replays it. The refused "too-many" was released: a retry runs afresh.
+            let retry = try await book(2, key: "second")
+            #expect(retry.headers.first(name: "Idempotent-Replayed") == "true")
+            #expect(retry.json["id"] as? Int == replies[0].json["id"] as? Int)
+            #expect(try await book(5, key: "too-many").code == "insufficient_quantity")
+        }
+    }
+
+    @Test("one user's requests in one batch are held to max_per_user together, each refusal saying what is left",
+          arguments: TestDatabase.allCases)
+    func perUserLimitInABatch(db: TestDatabase) async throws {
+        try await withBookingApp(db) { client in
+            let admin = try await client.adminToken()
+            let created = try await client.send(.POST, "/resources/", token: admin,
+                                                json: ["name": "Limited drop", "total_quantity": 20, "max_per_user": 4, "max_per_booking": 3])
+            let id = try #require(created.json["id"] as? Int)
+            let (fan, other) = (try await client.userToken("fan"), try await client.userToken("other"))
+            #expect(try await client.book(id, quantity: 1, token: fan).status == .created)
+            let replies = try await Self.batch(client, resource: id, [
+                Step { try await client.book(id, quantity: 2, token: fan) },
+                Step { try await client.book(id, quantity: 2, token: fan) },
+                Step { try await client.hold(id, quantity: 1, token: fan) },
+                Step { try await client.book(id, quantity: 1, token: fan) },
+                Step { try await client.book(id, quantity: 3, token: other) },
+                Step { try await client.book(id, quantity: 4, token: other) },
+            ])
+            #expect(replies.map(\.status) == [.created, .conflict, .created, .conflict, .created, .badRequest])
+            #expect(replies[1].code == "per_user_limit")
+            #expect(replies[1].text.contains("you may take 1 more"), "\(replies[1].text)")
+            #expect(replies[3].text.contains("you may take 0 more"), "\(replies[3].text)")
+            #expect(replies[5].code == "per_booking_limit")
+            #expect(try await client.stock(id) == (13, 1, 20))
+        }
+    }
+
+    @Test("in a batch every take counts against the waiting list's overtaking bound, so the list cannot be jumped",
+          arguments: TestDatabase.allCases)
+    func waitingListInABatch(db: TestDatabase) async throws {
+        try await withBookingApp(db) { client in
+            let id = try await client.createResource("Tiny venue", total: 6, adminToken: try await client.adminToken())
+            let (owner, waiter, public1) = (try await client.userToken("owner"), try await client.userToken("waiter"),
+                                            try await client.userToken("public"))
+            let small = try await client.book(id, quantity: 1, token: owner)
+            #expect(try await client.book(id, quantity: 3, token: owner).status == .created)
+            // 2 free; the waiter wants 3: it waits, and may be overtaken by 3 units at most.
+            let entry = try await client.send(.POST, "/resources/\(id)/waitlist/", token: waiter, json: ["quantity": 3])
+            #expect(entry.json["status"] as? String == "waiting")
+            let replies = try await Self.batch(client, resource: id, [
+                Step { try await client.book(id, quantity: 1, token: public1) },
+                Step { try await client.hold(id, quantity: 1, token: public1) },
+                Step { try await client.book(id, quantity: 1, token: public1) },
+            ])
+            #expect(replies.map(\.status) == [.created, .created, .badRequest])
+            #expect(try await client.stock(id) == (0, 1, 6))
+            // The batch overtook the waiter by 2 units. One unit back (it does not fit the waiter's 3): a third may still pass it.
+            let oneID = try #require(small.json["id"] as? Int)
+            #expect(try await client.send(.DELETE, "/bookings/\(oneID)/", token: owner).status == .ok)
+            #expect(try await client.book(id, quantity: 1, token: public1).status == .created)
+            // Overtaken by 3 now: the unit of the released hold gathers for the waiter, nobody else gets it.
+            let holdID = try #require(replies[1].json["id"] as? Int)
+            #expect(try await client.send(.DELETE, "/holds/\(holdID)/", token: public1).status == .ok)
+            let refused = try await client.book(id, quantity: 1, token: public1)
+            #expect(refused.code == "reserved_for_waitlist", "\(refused.text)")
+            #expect(try await client.stock(id) == (1, 0, 6))
+        }
+    }
+}
