@@ -65,7 +65,8 @@ struct OutageTests {
         }
     }
 
-    @Test("PostgreSQL stopped in the middle of a batch: every request of it gets 503, nothing of it is committed, and its keys are free for the retry")
+    @Test("PostgreSQL stopped in the middle of a batch: every request of it gets 503, nothing of it is committed, and its keys are free for the retry",
+          .timeLimit(.minutes(1)))
     func outageMidBatch() async throws {
         let baseURL = try TestDatabase.required("BOOKING_TEST_OUTAGE_POSTGRES_URL")
         let database = try await TestDatabase.makePostgresDatabase(on: baseURL)
