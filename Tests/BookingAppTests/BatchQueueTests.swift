@@ -29,13 +29,6 @@ struct BatchQueueTests {
         let item: Int
     }
 
-    /// Polls `condition` until it holds (at most 10 s).
-    func eventually(_ condition: () async -> Bool) async throws {
-        for _ in 0..<2000 where !(await condition()) {
-            try await Task.sleep(for: .milliseconds(5))
-        }
-        #expect(await condition())
-    }
 
     @Test("a lone item runs at once; items arriving while a batch runs are served by the next one, in arrival order, each with its own outcome")
     func batchesInArrivalOrder() async throws {
@@ -51,7 +44,7 @@ struct BatchQueueTests {
         var queued: [Task<String, any Error>] = []
         for item in [4, 5, 6] {
             queued.append(Task { try await queue.submit(item, for: "a") })
-            try await eventually { await queue.queued(for: "a") == queued.count }
+            try await eventually { queue.queued(for: "a") == queued.count }
         }
         await recorder.open()
         #expect(try await first.value == "a:2")
@@ -59,8 +52,8 @@ struct BatchQueueTests {
         await #expect(throws: Odd(item: 5)) { try await queued[1].value }
         #expect(try await queued[2].value == "a:6")
         #expect(await recorder.batches.map(\.items) == [[0], [2], [4, 5, 6]])
-        #expect(await queue.statistics == .init(batches: 3, items: 5, largest: 3))
-        #expect(await queue.queued(for: "a") == 0)
+        #expect(queue.statistics == .init(batches: 3, items: 5, largest: 3))
+        #expect(queue.queued(for: "a") == 0)
     }
 
     @Test("a batch takes at most maxBatch items; the rest wait for the next, still in order")
@@ -70,13 +63,13 @@ struct BatchQueueTests {
         let queue = BatchQueue<String, Int, String>(maxBatch: 3, observe: { size in sizes.withLock { $0.append(size) } }) { key, items in
             await recorder.run(key, items)
         }
-        #expect(await queue.pause("k"))
+        #expect(queue.pause("k"))
         var tasks: [Task<String, any Error>] = []
         for item in stride(from: 0, through: 14, by: 2) {
             tasks.append(Task { try await queue.submit(item, for: "k") })
-            try await eventually { await queue.queued(for: "k") == tasks.count }
+            try await eventually { queue.queued(for: "k") == tasks.count }
         }
-        await queue.resume("k")
+        queue.resume("k")
         for (index, task) in tasks.enumerated() {
             #expect(try await task.value == "k:\(index * 2)")
         }
@@ -88,12 +81,12 @@ struct BatchQueueTests {
     func independentKeys() async throws {
         let recorder = Recorder()
         let queue = BatchQueue<String, Int, String>(maxBatch: 10) { key, items in await recorder.run(key, items) }
-        #expect(await queue.pause("slow"))
+        #expect(queue.pause("slow"))
         let waiting = Task { try await queue.submit(2, for: "slow") }
-        try await eventually { await queue.queued(for: "slow") == 1 }
+        try await eventually { queue.queued(for: "slow") == 1 }
         #expect(try await queue.submit(4, for: "fast") == "fast:4")
-        #expect(await queue.pause("slow") == false, "a paused key counts as busy")
-        await queue.resume("slow")
+        #expect(queue.pause("slow") == false, "a paused key counts as busy")
+        queue.resume("slow")
         #expect(try await waiting.value == "slow:2")
     }
 }

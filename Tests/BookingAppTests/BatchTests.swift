@@ -22,20 +22,13 @@ struct BatchTests {
         try #require(client.app.domain.storage.takeBatches).queue
     }
 
-    /// Polls `condition` until it holds (at most 20 s).
-    static func eventually(_ condition: () async -> Bool) async throws {
-        for _ in 0..<4000 where !(await condition()) {
-            try await Task.sleep(for: .milliseconds(5))
-        }
-        #expect(await condition())
-    }
 
     /// Sends `steps` in order as one batch of resource `id` and returns their replies in the same order.
     /// The steps that do not queue are answered while the batch is still held back.
     static func batch(_ client: TestClient, resource id: Int, _ steps: [Step]) async throws -> [TestClient.Reply] {
         let queue = try queue(of: client)
-        let before = await queue.statistics
-        #expect(await queue.pause(id))
+        let before = queue.statistics
+        #expect(queue.pause(id))
         var tasks: [Task<TestClient.Reply, any Error>] = []
         var queued = 0
         for step in steps {
@@ -43,15 +36,15 @@ struct BatchTests {
             tasks.append(task)
             if step.queues {
                 queued += 1
-                try await eventually { await queue.queued(for: id) == queued }
+                try await eventually { queue.queued(for: id) == queued }
             } else {
                 _ = try await task.value
             }
         }
-        await queue.resume(id)
+        queue.resume(id)
         var replies: [TestClient.Reply] = []
         for task in tasks { replies.append(try await task.value) }
-        let after = await queue.statistics
+        let after = queue.statistics
         #expect(after.batches == before.batches + 1, "the queued requests ran as one batch")
         #expect(after.items == before.items + queued)
         return replies
@@ -111,12 +104,12 @@ struct BatchTests {
 
             // Queued by name, then the name moves to another resource before the batch runs: it books there.
             let queue = try Self.queue(of: client)
-            #expect(await queue.pause(id))
+            #expect(queue.pause(id))
             let moved = Task { try await client.book("Jazz Night", quantity: 2, token: fan) }
-            try await Self.eventually { await queue.queued(for: id) == 1 }
+            try await eventually { queue.queued(for: id) == 1 }
             #expect(try await client.send(.PATCH, "/resources/\(id)/", token: admin, json: ["name": "Blues Night"]).status == .ok)
             #expect(try await client.send(.PATCH, "/resources/\(other)/", token: admin, json: ["name": "Jazz Night"]).status == .ok)
-            await queue.resume(id)
+            queue.resume(id)
             let reply = try await moved.value
             #expect(reply.status == .created, "\(reply.text)")
             #expect(reply.json["resource"] as? Int == other)

@@ -1,4 +1,5 @@
 import Foundation
+import SQLKit
 import Testing
 import Vapor
 @testable import BookingApp
@@ -173,6 +174,41 @@ struct BookingTests {
             let cancelled = try await client.send(.GET, "/bookings/\(booking)", token: uma)
             #expect(cancelled.json["status"] as? String == "cancelled")
             #expect(try await client.available(id) == 2, "looking changes nothing")
+        }
+    }
+
+    @Test("on PostgreSQL the listing's JSON is written by the database and equals what the DTOs encode for the same rows, dates to the millisecond included")
+    func listingWrittenByTheDatabase() async throws {
+        try await withBookingApp(.postgres) { client in
+            let admin = try await client.adminToken()
+            let plain = try await client.createResource(#"Quote " back\slash / ünïcode ✓"#, total: 1_000, adminToken: admin)
+            let fan = try await client.userToken("fan")
+            for quantity in 1...3 { #expect(try await client.book(plain, quantity: quantity, token: fan).status == .created) }
+            let held = try #require(try await client.hold(plain, quantity: 2, token: fan).json["id"] as? Int)
+            #expect(try await client.send(.POST, "/holds/\(held)/confirm", token: fan).status == .created)
+            let sql = client.app.db as! any SQLDatabase
+            let user = try #require(try await client.send(.GET, "/users/me/", token: fan).json["id"] as? Int)
+            // Dates on every microsecond boundary a millisecond can round or truncate on, and a cancelled booking.
+            try await sql.raw("""
+                INSERT INTO bookings (resource_id, user_id, purchase_quantity, status, booking_date)
+                SELECT \(bind: plain), \(bind: user), 1, CASE WHEN g % 7 = 0 THEN 'cancelled' ELSE 'active' END,
+                       TIMESTAMPTZ '2026-11-26 10:00:00.000001+00' + g * INTERVAL '999 microseconds'
+                FROM generate_series(1, 300) g
+                """).run()
+            let owner = try #require(try await client.app.domain.storage.users.find(id: user))
+            for status in BookingService.StatusFilter.allCases {
+                for (limit, offset) in [(100, 0), (100, 100), (50, 280), (10, 1_000)] {
+                    let query = BookingService.Query(status: status, limit: limit, offset: offset)
+                    let reply = try await client.send(.GET, "/bookings/?status=\(status.rawValue)&limit=\(limit)&offset=\(offset)", token: fan)
+                    #expect(reply.status == .ok)
+                    #expect(reply.headers.contentType == .json)
+                    let encoded = try JSONEncoder().encode(try await client.app.domain.bookings.bookings(visibleTo: owner, query).map(BookingResponse.init))
+                    let fromDTOs = try JSONSerialization.jsonObject(with: encoded) as? NSArray
+                    let fromDatabase = try JSONSerialization.jsonObject(with: Data(buffer: reply.body)) as? NSArray
+                    #expect(fromDatabase != nil)
+                    #expect(fromDatabase == fromDTOs, "\(status) \(limit) \(offset)")
+                }
+            }
         }
     }
 }

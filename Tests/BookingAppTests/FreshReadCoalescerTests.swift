@@ -32,13 +32,6 @@ struct FreshReadCoalescerTests {
         }
     }
 
-    /// Polls `condition` until it holds (at most 10 s).
-    func eventually(_ condition: () async -> Bool) async throws {
-        for _ in 0..<2000 where !(await condition()) {
-            try await Task.sleep(for: .milliseconds(5))
-        }
-        #expect(await condition())
-    }
 
     @Test("callers arriving while a read runs share one queued read; the running one serves only its own")
     func sharing() async throws {

@@ -23,6 +23,15 @@ struct OutageTests {
         #expect(status == 0, "postgres \(command)")
     }
 
+    /// Whether the application serves again within 10 s (PostgreSQL was just started).
+    static func serves(_ client: TestClient) async throws -> Bool {
+        for _ in 0..<40 {
+            if try await client.send(.GET, "/resources/").status == .ok { return true }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        return false
+    }
+
     @Test("while PostgreSQL is down requests get a quick JSON 503; the service recovers without a restart")
     func outageAndRecovery() async throws {
         let baseURL = try TestDatabase.required("BOOKING_TEST_OUTAGE_POSTGRES_URL")
@@ -50,11 +59,7 @@ struct OutageTests {
 
             try Self.postgres("start")
             restarted = true
-            var recovered = false
-            for _ in 0..<40 where !recovered {
-                recovered = try await client.send(.GET, "/resources/").status == .ok
-                if !recovered { try await Task.sleep(for: .milliseconds(250)) }
-            }
+            let recovered = try await Self.serves(client)
             #expect(recovered, "the same application serves again once PostgreSQL is back")
 
             #expect(try await client.book(id, quantity: 2, token: token).status == .created)
@@ -85,7 +90,7 @@ struct OutageTests {
                 configuration: try SQLPostgresConfiguration(url: url).coreConfiguration, id: 1, logger: Logger(label: "blocker"))
             _ = try await blocker.query("BEGIN", logger: blocker.logger)
             _ = try await blocker.query("SELECT id FROM resources WHERE id = \(id) FOR UPDATE", logger: blocker.logger)
-            #expect(await queue.pause(id))
+            #expect(queue.pause(id))
             let sends: [@Sendable () async throws -> TestClient.Reply] = [
                 { try await client.send(.POST, "/bookings/", token: token, json: ["resource": id, "purchase_quantity": 2],
                                         headers: [("Idempotency-Key", "mid-batch")]) },
@@ -95,9 +100,9 @@ struct OutageTests {
             var tasks: [Task<TestClient.Reply, any Error>] = []
             for send in sends {
                 tasks.append(Task { try await send() })
-                for _ in 0..<2000 where await queue.queued(for: id) < tasks.count { try await Task.sleep(for: .milliseconds(5)) }
+                for _ in 0..<2000 where queue.queued(for: id) < tasks.count { try await Task.sleep(for: .milliseconds(5)) }
             }
-            await queue.resume(id)
+            queue.resume(id)
             // The batch has begun its transaction and waits for the row lock.
             var waiting = false
             for _ in 0..<400 where !waiting {
@@ -119,11 +124,7 @@ struct OutageTests {
             try? await blocker.close()
             try Self.postgres("start")
             restarted = true
-            var recovered = false
-            for _ in 0..<40 where !recovered {
-                recovered = try await client.send(.GET, "/resources/").status == .ok
-                if !recovered { try await Task.sleep(for: .milliseconds(250)) }
-            }
+            let recovered = try await Self.serves(client)
             #expect(recovered)
             #expect(try await client.stock(id) == (10, 0, 10), "nothing of the failed batch was committed")
             #expect(try await client.send(.GET, "/bookings/", token: token).jsonArray.isEmpty)

@@ -3,6 +3,11 @@ public protocol BookingStore: Sendable {
     func find(id: Int) async throws -> Booking?
     /// Newest first.
     func list(_ filter: BookingFilter) async throws -> [Booking]
+    /// The same page as ``list(_:)``, already written as the API's JSON array (each booking with the
+    /// fields and formats of the API's booking object), when the database can build it (PostgreSQL); nil
+    /// when it cannot, and the caller encodes ``list(_:)`` instead. It spares the server decoding each
+    /// row and encoding it again.
+    func listJSON(_ filter: BookingFilter) async throws -> String?
 }
 
 /// Which bookings a listing shows: nil fields do not filter.

@@ -104,15 +104,23 @@ public struct BookingService: Sendable {
     /// The caller's bookings, newest first; an admin sees everyone's, or those of `owner`. (A user asking
     /// for someone else's sees their own.)
     public func bookings(visibleTo user: User, _ query: Query, owner: Int? = nil) async throws -> [Booking] {
+        try await storage.bookings.list(try Self.filter(visibleTo: user, query, owner: owner))
+    }
+
+    /// The same listing as ``bookings(visibleTo:_:owner:)``, written as the API's JSON array by the
+    /// database when it can (``BookingStore/listJSON(_:)``); nil when it cannot.
+    public func bookingsJSON(visibleTo user: User, _ query: Query, owner: Int? = nil) async throws -> String? {
+        try await storage.bookings.listJSON(try Self.filter(visibleTo: user, query, owner: owner))
+    }
+
+    private static func filter(visibleTo user: User, _ query: Query, owner: Int?) throws -> BookingFilter {
         try Validate.page(limit: query.limit, offset: query.offset)
         let status: Booking.Status? = switch query.status {
         case .active: .active
         case .cancelled: .cancelled
         case .all: nil
         }
-        return try await storage.bookings.list(BookingFilter(
-            userID: user.isAdmin ? owner : user.id, resourceID: query.resourceID, status: status,
-            limit: query.limit, offset: query.offset
-        ))
+        return BookingFilter(userID: user.isAdmin ? owner : user.id, resourceID: query.resourceID, status: status,
+                             limit: query.limit, offset: query.offset)
     }
 }

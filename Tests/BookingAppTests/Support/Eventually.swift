@@ -1,0 +1,10 @@
+import Testing
+
+/// Polls `condition` every 5 ms until it holds, for at most `limit`; records a failure if it never does.
+func eventually(within limit: Duration = .seconds(20), _ condition: () async -> Bool) async throws {
+    let deadline = ContinuousClock.now + limit
+    while !(await condition()), ContinuousClock.now < deadline {
+        try await Task.sleep(for: .milliseconds(5))
+    }
+    #expect(await condition())
+}
