@@ -29,13 +29,16 @@ public struct SQLStorage: Storage {
     /// Takes of one resource waiting to be served together; nil when bound to a transaction (takes run
     /// there) or with batching off.
     let takeBatches: TakeBatches?
+    /// Token look-ups shared among the requests that arrive together; nil when bound to a transaction.
+    let tokenLookups: TokenLookups?
 
     /// `pool` answers the database to run on; `location` says which kind it is. On SQLite this storage
     /// queues writers on its own gate, so a process must share one `SQLStorage` among all its writers.
     /// `committed` hears of every hold whose expiry the inventory writes down and every offer it makes or
     /// ends, after it has committed. The inventory's offers last `offerTTL`. Bookings and holds of one
     /// resource that arrive while one is in flight are served together, up to `batchLimit` in one
-    /// transaction (1: each alone); `batched` hears the size of each batch.
+    /// transaction, and so are token look-ups, up to `batchLimit` in one query (1: each alone);
+    /// `batched` hears the size of each batch of takes.
     public init(location: DatabaseLocation, poolInUse: Meter, offerTTL: TimeInterval = 1800, batchLimit: Int = 64,
                 batched: @escaping @Sendable (Int) -> Void = { _ in },
                 committed: @escaping @Sendable (StockEvents) -> Void = { _ in },
@@ -49,6 +52,7 @@ public struct SQLStorage: Storage {
         self.committed = committed
         self.offerTTL = offerTTL
         self.takeBatches = batchLimit > 1 ? TakeBatches(maxBatch: batchLimit, observe: batched) : nil
+        self.tokenLookups = batchLimit > 1 ? TokenLookups(maxBatch: batchLimit) : nil
     }
 
     private init(bindingTo connection: any SQLDatabase, report: CommitReport, of storage: SQLStorage) {
@@ -61,6 +65,7 @@ public struct SQLStorage: Storage {
         self.committed = storage.committed
         self.offerTTL = storage.offerTTL
         self.takeBatches = nil
+        self.tokenLookups = nil
     }
 
     private func pool() -> any SQLDatabase {
@@ -76,7 +81,7 @@ public struct SQLStorage: Storage {
     }
 
     public var users: any UserStore { SQLUserStore(session: session) }
-    public var tokens: any TokenStore { SQLTokenStore(session: session) }
+    public var tokens: any TokenStore { SQLTokenStore(session: session, lookups: tokenLookups) }
     public var loginAttempts: any LoginAttemptStore { SQLLoginAttemptStore(session: session) }
     public var loginTrust: any LoginTrustStore { SQLLoginTrustStore(session: session) }
     public var signupAttempts: any SignupAttemptStore { SQLSignupAttemptStore(session: session) }

@@ -207,4 +207,43 @@ struct BatchTests {
             #expect(try await client.stock(id) == (1, 0, 6))
         }
     }
+
+    @Test("token look-ups shared by requests that arrive together answer each for its own token: valid, logged out, expired, deactivated, unknown",
+          arguments: TestDatabase.allCases)
+    func sharedTokenLookups(db: TestDatabase) async throws {
+        let clock = ManualClock()
+        try await withBookingApp(db, configure: { $0.tokenTTL = 3600 }, clock: clock) { client in
+            let expiring = try await client.userToken("expiring")
+            clock.advance(by: 1800)
+            let admin = try await client.adminToken()
+            let valid = try await client.userToken("valid"), out = try await client.userToken("out")
+            let gone = try await client.userToken("gone")
+            #expect(try await client.send(.POST, "/logout/", token: out).status.code < 300)
+            let goneID = try #require(try await client.send(.GET, "/users/me/", token: gone).json["id"] as? Int)
+            #expect(try await client.send(.PATCH, "/users/\(goneID)/", token: admin, json: ["is_active": false]).status == .ok)
+            clock.advance(by: 1800)
+            let tokens = [valid, out, expiring, gone, "not-a-token-anybody-was-given", admin]
+            let expected: [HTTPStatus] = [.ok, .unauthorized, .unauthorized, .unauthorized, .unauthorized, .ok]
+
+            let lookups = try #require(client.app.domain.storage.tokenLookups).queue
+            let before = lookups.statistics
+            for lane in 0..<4 { #expect(lookups.pause(lane)) }
+            var tasks: [(Int, Task<TestClient.Reply, any Error>)] = []
+            for _ in 0..<4 {
+                for (index, token) in tokens.enumerated() {
+                    tasks.append((index, Task { try await client.send(.GET, "/users/me/", token: token) }))
+                }
+            }
+            try await eventually { (0..<4).map { lookups.queued(for: $0) }.reduce(0, +) == tasks.count }
+            for lane in 0..<4 { lookups.resume(lane) }
+            for (index, task) in tasks {
+                let reply = try await task.value
+                #expect(reply.status == expected[index], "token \(index): \(reply.text)")
+                if expected[index] == .ok { #expect(reply.json["username"] as? String == (index == 0 ? "valid" : TestAdmin.username)) }
+            }
+            let after = lookups.statistics
+            #expect(after.items - before.items == tasks.count)
+            #expect(after.batches - before.batches <= 4, "the \(tasks.count) look-ups shared at most one query per lane")
+        }
+    }
 }
