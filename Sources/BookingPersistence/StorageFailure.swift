@@ -1,6 +1,7 @@
 import AsyncKit
 import FluentPostgresDriver
 import FluentSQLiteDriver
+import NIOCore
 
 /// What the edge needs to know about the databases' own errors, without knowing the drivers.
 public enum StorageFailure {
@@ -23,6 +24,12 @@ public enum StorageFailure {
                 .connectionError, .serverClosedConnection, .clientClosedConnection, .poolClosed, .uncleanShutdown,
                 .unexpectedBackendMessage,
             ].contains(error.code)
+        case let error as PostgresError:
+            // How PostgresNIO fails a statement whose connection closed under it.
+            if case .connectionClosed = error { return true }
+            return false
+        case let error as ChannelError:
+            return [.ioOnClosedChannel, .alreadyClosed, .eof, .outputClosed].contains(error)
         default:
             return false
         }

@@ -23,6 +23,21 @@ struct OutageTests {
         #expect(status == 0, "postgres \(command)")
     }
 
+    /// The task's value, or nil if it has none within `limit` (the task is left running).
+    static func value<T: Sendable>(of task: Task<T, any Error>, within limit: Duration) async throws -> T? {
+        let (answers, answer) = AsyncStream<Result<T, any Error>?>.makeStream()
+        Task { answer.yield(await task.result) }
+        Task {
+            try? await Task.sleep(for: limit)
+            answer.yield(nil)
+        }
+        for await first in answers {
+            answer.finish()
+            return try first?.get()
+        }
+        return nil
+    }
+
     /// Whether the application serves again within 10 s (PostgreSQL was just started).
     static func serves(_ client: TestClient) async throws -> Bool {
         for _ in 0..<40 {
@@ -116,9 +131,10 @@ struct OutageTests {
             var restarted = false
             defer { if !restarted { try? Self.postgres("start") } }
             for task in tasks {
-                let reply = try await task.value
-                #expect(reply.status == .serviceUnavailable, "\(reply.text)")
-                #expect(reply.code == "database_unavailable")
+                // Bounded, so that a request that never answers fails this test instead of hanging the suite.
+                let reply = try await Self.value(of: task, within: .seconds(20))
+                #expect(reply?.status == .serviceUnavailable, "\(reply?.text ?? "no answer within 20 s")")
+                #expect(reply?.code == "database_unavailable")
             }
 
             try? await blocker.close()
