@@ -199,7 +199,7 @@ struct HTTPWebhookSender: WebhookSender {
             default:
                 break
             }
-            let text = String(cString: buffer)
+            let text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             if !text.isEmpty, !addresses.contains(text) { addresses.append(text) }
             cursor = info.pointee.ai_next
         }

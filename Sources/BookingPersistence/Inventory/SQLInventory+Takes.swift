@@ -116,11 +116,7 @@ extension SQLInventory {
         guard let key = request.completing else { return try await takeAloneUnkeyed(request, of: reference) }
         return try await storage.withTransaction { tx in
             let taken = try await SQLInventory(storage: tx).takeAloneUnkeyed(request, of: reference)
-            guard try await SQLIdempotencyStore(session: tx.session).complete(userID: key.userID, key: key.key, token: key.token,
-                                                                             record: taken.record) else {
-                // Our lease expired and another request took the key over: let that one do it.
-                throw AppError.idempotencyKeyInProgress
-            }
+            try await Self.complete(key, with: taken, in: tx.session)
             return taken
         }
     }
@@ -176,12 +172,14 @@ extension SQLInventory {
             }
         }
         if resource.waitingEntries > 0 {
-            // Each take may move the list's bounds for the next: one at a time, reading the resource afresh.
+            // Each take may move the list's bounds for the next: one at a time, each recorded before the next is decided.
             for index in admitted {
                 let result = try await takeLocked(takes[index].request, of: resource, in: session)
                 results[index] = result.mapError { $0 as any Error }
-                if case .success(let taken) = result { try await complete(takes[index].request, taken, in: session) }
-                resource = try await reread(resource.id, in: session)
+                if case .success(let taken) = result {
+                    try await complete(takes[index].request.completing, with: taken, in: session)
+                    resource = resource.with(stock: takes[index].request.taking(from: resource.stock))
+                }
             }
             return results.map { $0 ?? .failure(DatabaseInvariantViolation("a take of a batch was left undecided")) }
         }
@@ -207,7 +205,7 @@ extension SQLInventory {
         }
         let recorded = try await record(accepted.map { ($0.request, $0.stock) }, of: resource, in: session)
         for (take, taken) in zip(accepted, recorded) {
-            try await complete(take.request, taken, in: session)
+            try await complete(take.request.completing, with: taken, in: session)
             results[take.index] = .success(taken)
         }
         return results.map { $0 ?? .failure(DatabaseInvariantViolation("a take of a batch was left undecided")) }
@@ -223,38 +221,15 @@ extension SQLInventory {
             """).first() != nil
     }
 
-    private static func complete(_ request: TakeRequest, _ taken: Taken, in session: SQLSession) async throws {
-        guard let key = request.completing else { return }
+    /// Completes `key` with what its take made, in the take's transaction. Throws
+    /// ``AppError/idempotencyKeyInProgress`` if the lease was lost and another request took the key over
+    /// (let that one do it); in a batch the lease row is locked first (``holdsLease(_:in:)``), so there it cannot.
+    private static func complete(_ key: IdempotencyCompletion?, with taken: Taken, in session: SQLSession) async throws {
+        guard let key else { return }
         guard try await SQLIdempotencyStore(session: session).complete(userID: key.userID, key: key.key, token: key.token,
                                                                        record: taken.record) else {
-            throw DatabaseInvariantViolation("an Idempotency-Key locked by its lease holder could not be completed")
+            throw AppError.idempotencyKeyInProgress
         }
-    }
-
-    /// A resource this transaction has locked, as it is stored now.
-    private static func reread(_ resourceID: Int, in session: SQLSession) async throws -> Resource {
-        guard let row = try await session.sql.raw("SELECT \(Resource.columns) FROM resources WHERE id = \(bind: resourceID)").first() else {
-            throw DatabaseInvariantViolation("locked resource \(resourceID) vanished")
-        }
-        return try Resource(row: row)
-    }
-
-    /// The units each of `userIDs` has of a locked resource, booked plus held (as ``units(of:in:session:)``, for many).
-    static func units(of userIDs: Set<Int>, in resourceID: Int, session: SQLSession) async throws -> [Int: Int] {
-        guard !userIDs.isEmpty else { return [:] }
-        let users = SQLQueryString(userIDs.sorted().map(String.init).joined(separator: ", "))
-        let rows = try await session.sql.raw("""
-            SELECT user_id, CAST(SUM(units) AS BIGINT) AS units FROM (
-                SELECT user_id, purchase_quantity AS units FROM bookings
-                WHERE resource_id = \(bind: resourceID) AND user_id IN (\(users)) AND status = \(bind: Booking.Status.active.rawValue)
-                UNION ALL
-                SELECT user_id, quantity AS units FROM holds
-                WHERE resource_id = \(bind: resourceID) AND user_id IN (\(users)) AND status = \(bind: Hold.Status.held.rawValue)
-            ) owned GROUP BY user_id
-            """).all()
-        return Dictionary(uniqueKeysWithValues: try rows.map {
-            (try $0.decode(column: "user_id", as: Int.self), try $0.decode(column: "units", as: Int.self))
-        })
     }
 
     /// Records takes decided on the resource this transaction has locked, in their order: moves their
@@ -305,5 +280,12 @@ extension SQLInventory {
         }
         try await session.sql.raw(SQLEventStore.insert(events)).run()
         return taken
+    }
+}
+
+extension Resource {
+    /// The same resource with `stock` (a locked resource after a take this transaction recorded).
+    fileprivate func with(stock: Stock) -> Resource {
+        Resource(id: id, name: name, description: description, stock: stock, limits: limits, waitingEntries: waitingEntries)
     }
 }

@@ -132,7 +132,7 @@ struct SQLInventory: Inventory {
 
     /// Why `userID` may not take `quantity` more units of the locked `resource`; nil if they may.
     static func refusal(taking quantity: Int, of resource: Resource, for userID: Int, in session: SQLSession) async throws -> AppError? {
-        let owned = resource.limits.maxPerUser == nil ? 0 : try await units(of: userID, in: resource.id, session: session)
+        let owned = resource.limits.maxPerUser == nil ? 0 : try await units(of: [userID], in: resource.id, session: session)[userID, default: 0]
         do {
             try resource.limits.check(taking: quantity, owned: owned)
             return nil
@@ -141,16 +141,24 @@ struct SQLInventory: Inventory {
         }
     }
 
-    /// The units `userID` has of a locked resource: booked (active) plus held. Exact under the lock, which
-    /// every movement that adds units to a user takes, and after the lock reclaimed the lapsed holds.
-    static func units(of userID: Int, in resourceID: Int, session: SQLSession) async throws -> Int {
-        try await session.sql.raw("""
-            SELECT CAST((SELECT COALESCE(SUM(purchase_quantity), 0) FROM bookings
-                         WHERE resource_id = \(bind: resourceID) AND user_id = \(bind: userID) AND status = \(bind: Booking.Status.active.rawValue))
-                      + (SELECT COALESCE(SUM(quantity), 0) FROM holds
-                         WHERE resource_id = \(bind: resourceID) AND user_id = \(bind: userID) AND status = \(bind: Hold.Status.held.rawValue))
-                   AS BIGINT) AS units
-            """).first()?.decode(column: "units", as: Int.self) ?? 0
+    /// The units each of `userIDs` has of a locked resource: booked (active) plus held; users with none
+    /// are absent. Exact under the lock, which every movement that adds units to a user takes, and after
+    /// the lock reclaimed the lapsed holds. One query for a whole batch's users.
+    static func units(of userIDs: Set<Int>, in resourceID: Int, session: SQLSession) async throws -> [Int: Int] {
+        guard !userIDs.isEmpty else { return [:] }
+        let users = SQLQueryString(userIDs.sorted().map(String.init).joined(separator: ", "))
+        let rows = try await session.sql.raw("""
+            SELECT user_id, CAST(SUM(units) AS BIGINT) AS units FROM (
+                SELECT user_id, purchase_quantity AS units FROM bookings
+                WHERE resource_id = \(bind: resourceID) AND user_id IN (\(users)) AND status = \(bind: Booking.Status.active.rawValue)
+                UNION ALL
+                SELECT user_id, quantity AS units FROM holds
+                WHERE resource_id = \(bind: resourceID) AND user_id IN (\(users)) AND status = \(bind: Hold.Status.held.rawValue)
+            ) owned GROUP BY user_id
+            """).all()
+        return Dictionary(uniqueKeysWithValues: try rows.map {
+            (try $0.decode(column: "user_id", as: Int.self), try $0.decode(column: "units", as: Int.self))
+        })
     }
 
     private static func insertBooking(
