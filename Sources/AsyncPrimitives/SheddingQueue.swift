@@ -22,27 +22,39 @@ public actor SheddingQueue {
     private var firstWaiters: [CheckedContinuation<Void, Never>] = []
     /// Seconds a run has taken lately; nil until one has finished (or a first guess was given).
     private(set) var averageRun: Double?
+    /// A monotonic reading that runs are timed with.
+    private nonisolated let now: @Sendable () -> Duration
 
-    /// - Parameter typicalRun: a first guess at how long a run takes, used until one has finished; without
-    ///   it nobody is refused before the first run ends.
-    public init(permits: Int, maxWait: Duration, typicalRun: Duration? = nil) {
+    /// - Parameters:
+    ///   - typicalRun: a first guess at how long a run takes, used until one has finished; without it nobody
+    ///     is refused before the first run ends.
+    ///   - now: the time runs are measured by, from any fixed origin (the continuous clock; a test's own).
+    public init(permits: Int, maxWait: Duration, typicalRun: Duration? = nil,
+                now: @escaping @Sendable () -> Duration = SheddingQueue.continuousTime) {
         precondition(permits > 0, "a queue needs at least one permit")
         self.permits = permits
         self.maxWait = maxWait.seconds
+        self.now = now
         averageRun = typicalRun?.seconds
     }
+
+    /// The continuous clock's time since the process first asked.
+    public static let continuousTime: @Sendable () -> Duration = {
+        let origin = ContinuousClock.now
+        return { origin.duration(to: .now) }
+    }()
 
     /// Runs `work` when a permit is free, or throws ``Overloaded`` at once if that would take longer than
     /// the queue allows.
     public nonisolated func run<T: Sendable>(first: Bool = false, _ work: @Sendable () async throws -> T) async throws -> T {
         try await enter(first: first)
-        let started = ContinuousClock.now
+        let started = now()
         do {
             let result = try await work()
-            await leave(after: ContinuousClock.now - started)
+            await leave(after: now() - started)
             return result
         } catch {
-            await leave(after: ContinuousClock.now - started)
+            await leave(after: now() - started)
             throw error
         }
     }

@@ -13,20 +13,24 @@ import Vapor
 struct LifecycleTests {
     struct Boom: Error {}
 
-    /// Waits (bounded) until `condition` holds; the job runs on its own task after the clock moves.
+    /// Waits until `condition` holds (the job runs on its own task after the clock moves), for as long as
+    /// a loaded machine may need, bounded so a broken job fails the test instead of hanging it.
     func eventually(_ condition: () -> Bool) async throws {
-        for _ in 0..<200 where !condition() {
+        let deadline = ContinuousClock.now + .seconds(120)
+        while !condition(), ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(10))
         }
     }
 
-    /// Waits (bounded) until something sleeps on `clock`: advancing it before the job has gone back to
-    /// sleep would move time past a sleep that then starts from the new time and never ends.
+    /// Waits (bounded, generously) until something sleeps on `clock`: advancing it before the job has gone
+    /// back to sleep would move time past a sleep that then starts from the new time and never ends.
     func untilSleeping(_ clock: TestClock<Duration>) async throws {
-        for _ in 0..<200 {
+        let deadline = ContinuousClock.now + .seconds(120)
+        while ContinuousClock.now < deadline {
             do { try await clock.checkSuspension() } catch { return }
             try await Task.sleep(for: .milliseconds(10))
         }
+        Issue.record("nothing went to sleep on the test clock")
     }
 
     @Test("a periodic job runs after its first delay, then every interval; a failed run is logged and the next still comes; shutdown stops it")
@@ -98,9 +102,9 @@ struct LifecycleTests {
                                      logger: app.logger)
             let running = Task { try await group.run() }
             var port: Int?
-            for _ in 0..<200 where port == nil {
+            try await eventually {
                 port = app.http.server.shared.localAddress?.port
-                if port == nil { try await Task.sleep(for: .milliseconds(10)) }
+                return port != nil
             }
             let address = try #require(port)
             let answer = try await app.client.get("http://127.0.0.1:\(address)/health")

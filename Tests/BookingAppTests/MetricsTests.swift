@@ -1,5 +1,6 @@
 import Foundation
 import SQLKit
+import Synchronization
 import Testing
 import Vapor
 @testable import BookingApp
@@ -138,15 +139,20 @@ struct MetricsTests {
             #expect(duringTransaction == 1)
             #expect(try await inUse() == 0)
 
-            // A statement slow enough to be seen under way.
+            // A statement slow enough to be seen under way, sampled (straight from the registry, a few
+            // microseconds each) until it ends: however slowly both go, the statement lasts many samples.
             let slow = db == .postgres
                 ? "SELECT pg_sleep(1)"
                 : "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 3000000) SELECT count(*) FROM n"
-            let running = Task { try await storage.session.sql.raw(SQLQueryString(slow)).run() }
+            let finished = Mutex(false)
+            let running = Task {
+                defer { finished.withLock { $0 = true } }
+                try await storage.session.sql.raw(SQLQueryString(slow)).run()
+            }
             var seen = false
-            for _ in 0..<100 where !seen {
-                seen = try await inUse() == 1
-                if !seen { try await Task.sleep(for: .milliseconds(5)) }
+            while !seen, !finished.withLock({ $0 }) {
+                seen = Samples(String(decoding: app.metrics.exposition(), as: UTF8.self))["booking_database_pool_in_use"] == 1
+                await Task.yield()
             }
             try await running.value
             #expect(seen, "the statement was never counted while it ran")

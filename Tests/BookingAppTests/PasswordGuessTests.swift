@@ -72,7 +72,7 @@ struct PasswordGuessTests {
 
     @Test("80 guesses at once from one address: with those after them, exactly 5 are checked", arguments: TestDatabase.allCases)
     func burstFromOneAddress(db: TestDatabase) async throws {
-        try await withBookingApp(db, configure: Self.behindProxy) { client in
+        try await withBookingApp(db, configure: Self.behindProxy, ownEventLoops: true) { client in
             try await client.signUp("target")
             try await withLoopback(client.app) { loopback in
                 let statuses = try await burst(80, loopback, username: "target", password: { "guess-\($0)" }, from: { _ in "203.0.113.7" })
@@ -144,7 +144,7 @@ struct PasswordGuessTests {
     @Test("the old password of a password change is guessed no faster than a login, at once or not, and shares its limit",
           arguments: TestDatabase.allCases)
     func passwordChange(db: TestDatabase) async throws {
-        try await withBookingApp(db, configure: Self.behindProxy) { client in
+        try await withBookingApp(db, configure: Self.behindProxy, ownEventLoops: true) { client in
             try await client.signUp("stolen", password: "stolen-password")
             let token = try await client.login("stolen", password: "stolen-password")
             try await withLoopback(client.app) { loopback in

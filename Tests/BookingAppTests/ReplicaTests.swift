@@ -105,9 +105,7 @@ struct MigrationLockTests {
                 }
             }
             // Only once the first holds the lock does the second ask for it (polling, not guessing a delay).
-            for _ in 0..<2000 where await journal.events.isEmpty {
-                try await Task.sleep(for: .milliseconds(5))
-            }
+            try await eventually { await !journal.events.isEmpty }
             try await MigrationLock.withLock(postgresURL: url, logger: logger) {
                 await journal.add("second starts")
             }

@@ -28,7 +28,7 @@ struct RequestLimitTests {
                 let refused = try await anonymous.response()
                 #expect(refused.status == 401)
                 #expect(refused.body?.contains("authentication_required") == true)
-                #expect(client.app.requestBodies.inUse == 0, "nothing was set aside for the body")
+                #expect(client.app.serverContext.requestBodies.inUse == 0, "nothing was set aside for the body")
                 await anonymous.close()
 
                 let forbidden = try await RawConnection.answer(
@@ -88,7 +88,7 @@ struct RequestLimitTests {
 
                 let slow = try await RawConnection.open(port: loopback.port)
                 try await slow.send(head + "{")
-                try await waitUntil { client.app.requestBodies.inUse == length }
+                try await waitUntil { client.app.serverContext.requestBodies.inUse == length }
 
                 let busy = try await RawConnection.answer(to: head + "{", port: loopback.port)
                 #expect(busy.status == 503)
@@ -98,7 +98,7 @@ struct RequestLimitTests {
                 try await slow.send(String(padded.dropFirst()))
                 #expect(try await slow.response().status == 201)
                 await slow.close()
-                try await waitUntil { client.app.requestBodies.inUse == 0 }
+                try await waitUntil { client.app.serverContext.requestBodies.inUse == 0 }
                 let again = try await loopback.send(.POST, "/users/", rawJSON: Self.signUp("later"))
                 #expect(again.status == .created)
             }
@@ -107,17 +107,16 @@ struct RequestLimitTests {
 
     @Test("a body that does not arrive within REQUEST_BODY_TIMEOUT is 408 request_timeout; nothing is created")
     func bodyTimeout() async throws {
-        try await withBookingApp(.sqlite, configure: { $0.requestBodyTimeout = 0.5 }) { client in
+        // The connection's idle time-out is far off: a 408 can only come from the body's time-out.
+        try await withBookingApp(.sqlite, configure: { $0.requestBodyTimeout = 0.5; $0.httpIdleTimeout = 300 }) { client in
             try await withLoopback(client.app) { loopback in
                 let stalled = try await RawConnection.open(port: loopback.port)
                 try await stalled.send(Self.head("POST", "/users/", ["Content-Type": "application/json", "Content-Length": "200"])
                                        + Self.signUp("padded").prefix(20))
-                let started = ContinuousClock.now
-                let answer = try await stalled.response()
+                let answer = try await stalled.response(within: .seconds(120))
                 #expect(answer.status == 408)
                 #expect(answer.body?.contains("request_timeout") == true)
-                #expect(ContinuousClock.now - started < .seconds(5))
-                #expect(client.app.requestBodies.inUse == 0)
+                #expect(client.app.serverContext.requestBodies.inUse == 0)
                 await stalled.close()
                 #expect(try await client.send(.POST, "/login/", json: ["username": "padded", "password": "password123"]).status == .unauthorized)
             }
@@ -131,9 +130,9 @@ struct RequestLimitTests {
                 let leaving = try await RawConnection.open(port: loopback.port)
                 try await leaving.send(Self.head("POST", "/users/", ["Content-Type": "application/json", "Content-Length": "200"])
                                        + Self.signUp("padded").prefix(20))
-                try await waitUntil { client.app.requestBodies.inUse > 0 }
+                try await waitUntil { client.app.serverContext.requestBodies.inUse > 0 }
                 await leaving.close()
-                try await waitUntil { client.app.requestBodies.inUse == 0 }
+                try await waitUntil { client.app.serverContext.requestBodies.inUse == 0 }
 
                 var samples = MetricsTests.Samples("")
                 try await waitUntil {
@@ -158,11 +157,11 @@ struct RequestLimitTests {
                 #expect(try await keptAlive.response().status == 200)
 
                 for connection in [silent, halfHead, keptAlive] {
-                    let end = try await connection.wait(upTo: .seconds(20))
+                    let end = try await connection.wait(upTo: .seconds(120)) { $0.closed }
                     #expect(end.closed, "the server closed it")
-                    // Closed after about the time-out's silence (3 s): not at once, and not long after.
+                    // Closed after about the time-out's silence (3 s): not at once, and not ten times later.
                     let silence = try #require(end.silenceBeforeClose)
-                    #expect(silence > .milliseconds(1500) && silence < .seconds(15), "\(silence)")
+                    #expect(silence > .milliseconds(1500) && silence < .seconds(30), "\(silence)")
                 }
 
                 // The time-out is for silence: a connection that keeps sending is not cut off, even one whose
@@ -192,9 +191,9 @@ struct RequestLimitTests {
         }
     }
 
-    /// Polls `condition` every 10 ms for up to 10 seconds.
+    /// Polls `condition` every 10 ms for up to two minutes (the bound only keeps a broken test from hanging).
     func waitUntil(_ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(120)
         while try await !condition() {
             try #require(ContinuousClock.now < deadline, "timed out waiting")
             try await Task.sleep(for: .milliseconds(10))

@@ -92,8 +92,7 @@ extension Application {
     private struct DomainKey: StorageKey { typealias Value = DomainServices }
     private struct ConfigKey: StorageKey { typealias Value = AppConfig }
     private struct MetricsKey: StorageKey { typealias Value = AppMetrics }
-    private struct CatalogueReadsKey: StorageKey { typealias Value = FreshReadCoalescer<ByteBuffer> }
-    private struct RequestBodiesKey: StorageKey { typealias Value = ByteBudget }
+    private struct ServerKey: StorageKey { typealias Value = ServerContext }
 
     /// The domain services.
     public var domain: DomainServices {
@@ -113,27 +112,18 @@ extension Application {
         set { storage[MetricsKey.self] = newValue }
     }
 
-    /// Shares `GET /resources/` reads (and their encoding) among concurrent requests.
-    var catalogueReads: FreshReadCoalescer<ByteBuffer> {
-        get { configured(CatalogueReadsKey.self) }
-        set { storage[CatalogueReadsKey.self] = newValue }
+    /// What the routes serve with (kept here for tests and commands; routes hold their own copy).
+    var serverContext: ServerContext {
+        get { configured(ServerKey.self) }
+        set { storage[ServerKey.self] = newValue }
     }
 
-    /// The memory that request bodies being read may take together (`REQUEST_BODY_MEMORY`).
-    var requestBodies: ByteBudget {
-        get { configured(RequestBodiesKey.self) }
-        set { storage[RequestBodiesKey.self] = newValue }
-    }
-
-    /// Reading one of these before `configure(_:with:clock:)` set it is a programming error.
+    /// Reading one of these before `configure(_:with:clock:)` set it, or after shutdown cleared it, is a
+    /// programming error; no request reads them (``ServerContext``).
     private func configured<Key: StorageKey>(_ key: Key.Type) -> Key.Value {
         guard let value = storage[key] else {
             fatalError("\(Key.self) is read before configure(_:with:clock:) set it")
         }
         return value
     }
-}
-
-extension Request {
-    var domain: DomainServices { application.domain }
 }

@@ -17,6 +17,8 @@ public func configure(_ app: Application, with config: AppConfig, clock: any Wal
     // A connection that neither sends nor receives for this long is closed: idle keep-alives, silent
     // connections and half-sent requests do not hold a file descriptor for ever.
     app.http.server.configuration.idleTimeout = .milliseconds(Int64(config.httpIdleTimeout * 1000))
+    // How long a stopping server lets the requests in flight finish (and `RequestDrain` after it).
+    app.http.server.configuration.shutdownTimeout = .milliseconds(Int64(config.shutdownTimeout * 1000))
     // No client sends compressed bodies, and a small compressed body can inflate far past every limit.
     app.http.server.configuration.requestDecompression = .disabled
     // Sorted keys make every response byte-for-byte predictable for clients, caches and tests.
@@ -34,8 +36,11 @@ public func configure(_ app: Application, with config: AppConfig, clock: any Wal
     app.bookingConfig = config
     app.metrics = AppMetrics(databasePoolCapacity: connectionsPerLoop * System.coreCount)
     app.domain = DomainServices(app: app, config: config, clock: clock, metrics: app.metrics)
-    app.catalogueReads = FreshReadCoalescer()
-    app.requestBodies = ByteBudget(capacity: config.requestBodyMemory)
+    let server = ServerContext(
+        config: config, domain: app.domain, metrics: app.metrics, catalogueReads: FreshReadCoalescer(),
+        requestBodies: ByteBudget(capacity: config.requestBodyMemory), requestsInFlight: Drain(),
+        routes: app.routes, pages: try PageRenderer())
+    app.serverContext = server
     // Requests are counted by RequestMetricsMiddleware into this app's registry, not by Vapor into the global one.
     app.http.server.configuration.reportMetrics = false
 
@@ -46,11 +51,13 @@ public func configure(_ app: Application, with config: AppConfig, clock: any Wal
     app.asyncCommands.use(StatsCommand(), as: "stats")
     app.asyncCommands.use(PurgeCommand(), as: "purge")
 
-    // Outermost first: request id and headers, the request's scope for the storage, CORS (answers
-    // preflights itself), the access log line and request metrics, then turn any error into JSON. The API
-    // routes read tokens in their own group (`APIRoutes`).
+    // Outermost first: request id and headers, the count of requests in flight (shutdown waits for them),
+    // the request's scope for the storage, CORS (answers preflights itself), the access log line and
+    // request metrics, then turn any error into JSON. The API routes read tokens in their own group
+    // (`APIRoutes`).
     app.middleware = Middlewares()
     app.middleware.use(ResponseHeadersMiddleware(variesByOrigin: !config.corsAllowedOrigins.isEmpty && config.corsAllowedOrigins != ["*"]))
+    app.middleware.use(RequestDrainMiddleware(requests: server.requestsInFlight))
     app.middleware.use(RequestScopeMiddleware())
     if !config.corsAllowedOrigins.isEmpty {
         let origins = config.corsAllowedOrigins
@@ -61,12 +68,14 @@ public func configure(_ app: Application, with config: AppConfig, clock: any Wal
             exposedHeaders: [.xRequestId, .retryAfter, .wwwAuthenticate, "Idempotent-Replayed"]
         )))
     }
-    app.middleware.use(AccessLogMiddleware())
+    app.middleware.use(AccessLogMiddleware(server: server))
     app.middleware.use(RequestMetricsMiddleware(metrics: app.metrics))
-    app.middleware.use(ErrorResponseMiddleware())
-    app.middleware.use(PageNotFoundMiddleware())
+    app.middleware.use(ErrorResponseMiddleware(server: server))
+    app.middleware.use(PageNotFoundMiddleware(server: server))
 
-    try routes(app)
+    routes(app, server: server)
+    // Registered last, so it runs first at shutdown: before anything a request may still be using goes.
+    app.lifecycle.use(RequestDrain(requests: server.requestsInFlight, timeout: config.shutdownTimeout))
 }
 
 /// Brings the database up to date and makes sure an admin exists. Safe to run on every start, on any

@@ -35,6 +35,9 @@ public struct AppConfig: Sendable {
     /// How long a connection may neither send nor receive before it is closed (a request in progress
     /// included, so it must stay above the longest a request may take).
     public var httpIdleTimeout: TimeInterval
+    /// How long a stopping server waits for the requests in flight before it closes the databases under
+    /// them (`SHUTDOWN_TIMEOUT`).
+    public var shutdownTimeout: TimeInterval
     /// How long a request's body may take to arrive once its head has; past it, 408.
     public var requestBodyTimeout: TimeInterval
     /// The bytes of request bodies being read at once, all requests together; past it, 503 at once.
@@ -78,6 +81,7 @@ public struct AppConfig: Sendable {
         signupsPerHour: Int = 20,
         passwordQueueMaxWait: TimeInterval = 3,
         httpIdleTimeout: TimeInterval = 30,
+        shutdownTimeout: TimeInterval = 25,
         requestBodyTimeout: TimeInterval = 10,
         requestBodyMemory: Int = 32 << 20,
         holdTTL: TimeInterval = 600,
@@ -104,6 +108,7 @@ public struct AppConfig: Sendable {
         self.signupsPerHour = signupsPerHour
         self.passwordQueueMaxWait = passwordQueueMaxWait
         self.httpIdleTimeout = httpIdleTimeout
+        self.shutdownTimeout = shutdownTimeout
         self.requestBodyTimeout = requestBodyTimeout
         self.requestBodyMemory = requestBodyMemory
         self.holdTTL = holdTTL
@@ -142,6 +147,10 @@ public struct AppConfig: Sendable {
         }
         if let idle = env["HTTP_IDLE_TIMEOUT"] {
             config.httpIdleTimeout = try Self.parseDuration(idle, variable: "HTTP_IDLE_TIMEOUT")
+        }
+        if let timeout = env["SHUTDOWN_TIMEOUT"] {
+            config.shutdownTimeout = try Self.parseDuration(timeout, variable: "SHUTDOWN_TIMEOUT", in: 1...3600,
+                                                            accepts: "a duration from 1s to 1h, such as 25 or 2m")
         }
         if let body = env["REQUEST_BODY_TIMEOUT"] {
             config.requestBodyTimeout = try Self.parseDuration(body, variable: "REQUEST_BODY_TIMEOUT")

@@ -37,10 +37,12 @@ extension Route {
 struct GuardedRoutes<Caller: Sendable> {
     let builder: any RoutesBuilder
     let access: Access
+    /// The most bytes a route of the group reads as a body unless it says otherwise (16 KB).
+    let defaultMaxBody: ByteCount
     let caller: @Sendable (Request) throws -> Caller
 
     func grouped(_ path: PathComponent...) -> GuardedRoutes {
-        GuardedRoutes(builder: builder.grouped(path), access: access, caller: caller)
+        GuardedRoutes(builder: builder.grouped(path), access: access, defaultMaxBody: defaultMaxBody, caller: caller)
     }
 
     /// `maxBody`: the most bytes the route reads as a body (`RequestBodyMiddleware`); the application's
@@ -51,7 +53,10 @@ struct GuardedRoutes<Caller: Sendable> {
         use handler: @escaping @Sendable (Request, Caller) async throws -> Answer
     ) -> Route {
         let caller = self.caller
-        let route = builder.on(method, path, body: .collect(maxSize: maxBody)) { request in try await handler(request, try caller(request)) }
+        // Always a size of our own: with none, Vapor would look the default up in the application per request.
+        let route = builder.on(method, path, body: .collect(maxSize: maxBody ?? defaultMaxBody)) { request in
+            try await handler(request, try caller(request))
+        }
         route.userInfo[Access.routeInfoKey] = access
         route.bodyLimit = maxBody?.value
         return route
@@ -91,14 +96,17 @@ struct APIRoutes {
     /// (`RequireAccessMiddleware`) before `RequestBodyMiddleware` reads a byte of the body: a route that
     /// needs a token answers 401 without reading what an anonymous client sends. The operational group
     /// reads neither tokens nor bodies.
-    init(app: Application, body: RequestBodyMiddleware) {
-        let api = app.grouped(TokenAuthMiddleware())
-        operational = GuardedRoutes(builder: app, access: .operational) { _ in }
-        anyone = GuardedRoutes(builder: api.grouped(body), access: .anyone) { $0.principal }
-        user = GuardedRoutes(builder: api.grouped(RequireAccessMiddleware(access: .user), body), access: .user) { request in
+    init(app: Application, server: ServerContext, body: RequestBodyMiddleware) {
+        let api = app.grouped(TokenAuthMiddleware(sessions: server.domain.sessions))
+        let limit = app.routes.defaultMaxBodySize
+        operational = GuardedRoutes(builder: app, access: .operational, defaultMaxBody: limit) { _ in }
+        anyone = GuardedRoutes(builder: api.grouped(body), access: .anyone, defaultMaxBody: limit) { $0.principal }
+        user = GuardedRoutes(builder: api.grouped(RequireAccessMiddleware(access: .user), body), access: .user,
+                             defaultMaxBody: limit) { request in
             try Access.user.caller(of: request)
         }
-        admin = GuardedRoutes(builder: api.grouped(RequireAccessMiddleware(access: .admin), body), access: .admin) { request in
+        admin = GuardedRoutes(builder: api.grouped(RequireAccessMiddleware(access: .admin), body), access: .admin,
+                              defaultMaxBody: limit) { request in
             try Access.admin.caller(of: request)
         }
     }

@@ -58,6 +58,8 @@ enum ErrorCode: String, CaseIterable, Codable, Sendable {
     case unsupportedMediaType = "unsupported_media_type"
     /// A request HTTP itself rejects.
     case badRequest = "bad_request"
+    /// The server is stopping and takes no new request; with `Retry-After`.
+    case shuttingDown = "shutting_down"
     /// The database did not answer in time; with `Retry-After`.
     case databaseUnavailable = "database_unavailable"
     /// `/ready` only.

@@ -2,25 +2,25 @@ import Vapor
 
 /// Every route, by controller. Each controller registers on the access groups of `APIRoutes`, so who may
 /// call a route is declared next to it. Every path answers with or without a trailing slash: Vapor's
-/// router ignores empty path components.
-func routes(_ app: Application) throws {
-    let body = RequestBodyMiddleware(budget: app.requestBodies,
-                                     timeout: .milliseconds(Int64(app.bookingConfig.requestBodyTimeout * 1000)))
-    let routes = APIRoutes(app: app, body: body)
+/// router ignores empty path components. Each holds what it serves with (`server`), never the application.
+func routes(_ app: Application, server: ServerContext) {
+    let body = RequestBodyMiddleware(budget: server.requestBodies, defaultLimit: app.routes.defaultMaxBodySize.value,
+                                     timeout: .milliseconds(Int64(server.config.requestBodyTimeout * 1000)))
+    let routes = APIRoutes(app: app, server: server, body: body)
     let controllers: [any APIController] = [
-        UserController(),
-        SessionController(),
-        ResourceController(),
-        BookingController(),
-        HoldController(),
-        WaitlistController(),
-        EventController(),
-        HealthController(),
-        MetricsController(metrics: app.metrics, token: app.bookingConfig.metricsToken),
+        UserController(server: server),
+        SessionController(server: server),
+        ResourceController(server: server),
+        BookingController(server: server),
+        HoldController(server: server),
+        WaitlistController(server: server),
+        EventController(server: server),
+        HealthController(server: server),
+        MetricsController(metrics: server.metrics, token: server.config.metricsToken),
         DocsController(),
     ]
     for controller in controllers {
         controller.boot(routes: routes)
     }
-    try SitePages.boot(app, routes: routes, body: body)
+    SitePages.boot(app, server: server, routes: routes, body: body)
 }

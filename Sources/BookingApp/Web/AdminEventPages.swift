@@ -4,6 +4,7 @@ import Vapor
 /// The admin's pages for the event log and the webhook endpoints: the same services as `/events/` and
 /// `/webhooks/`.
 struct AdminEventPages {
+    let server: ServerContext
     static let pageSize = 50
 
     func boot(_ pages: PageRoutes) {
@@ -42,7 +43,7 @@ struct AdminEventPages {
         let before = (try? req.integerQuery("before")) ?? nil
         var message: AppError?, found: [Event] = []
         do {
-            found = try await req.domain.events.recent(before: before, types: type.isEmpty ? [] : [type], resourceID: resource, limit: Self.pageSize)
+            found = try await server.domain.events.recent(before: before, types: type.isEmpty ? [] : [type], resourceID: resource, limit: Self.pageSize)
         } catch let refusal as AppError {
             message = refusal
         }
@@ -65,7 +66,7 @@ struct AdminEventPages {
         let older = found.count == Self.pageSize ? found.last.map { "/admin/events?before=\($0.id)\(query)" } : nil
         let context = EventsContext(page: PageContext(req, title: "Events", error: message?.reason), events: views,
                                     types: EventType.allCases.map(\.rawValue), type: type, resource: resource.map(String.init) ?? "", older: older)
-        return try await Page.render("admin-events", context, status: message?.status ?? .ok, for: req)
+        return try await server.pages.render("admin-events", context, status: message?.status ?? .ok, for: req)
     }
 
     struct EndpointView: Encodable, Sendable {
@@ -102,10 +103,10 @@ struct AdminEventPages {
     }
 
     private func renderWebhooks(_ req: Request, error: AppError? = nil, secret: String? = nil, status: HTTPStatus = .ok) async throws -> Response {
-        let endpoints = try await req.domain.webhooks.endpoints().map(EndpointView.init)
+        let endpoints = try await server.domain.webhooks.endpoints().map(EndpointView.init)
         let context = WebhooksContext(page: PageContext(req, title: "Webhooks", error: error?.reason), endpoints: endpoints,
                                       types: EventType.allCases.map(\.rawValue), secret: secret)
-        return try await Page.render("admin-webhooks", context, status: error?.status ?? status, for: req)
+        return try await server.pages.render("admin-webhooks", context, status: error?.status ?? status, for: req)
     }
 
     @Sendable func webhooks(req: Request, session: WebSession) async throws -> Response {
@@ -122,7 +123,7 @@ struct AdminEventPages {
     @Sendable func create(req: Request, session: WebSession) async throws -> Response {
         do {
             let form = try req.content.decode(WebhookForm.self)
-            let created = try await req.domain.webhooks.create(url: form.url, events: form.events ?? [], description: form.description)
+            let created = try await server.domain.webhooks.create(url: form.url, events: form.events ?? [], description: form.description)
             return try await renderWebhooks(req, secret: created.secret, status: .created)
         } catch let error as AppError {
             return try await renderWebhooks(req, error: error)
@@ -146,7 +147,7 @@ struct AdminEventPages {
     }
 
     private func renderWebhook(_ req: Request, id: Int, error: AppError? = nil) async throws -> Response {
-        let webhooks = req.domain.webhooks
+        let webhooks = server.domain.webhooks
         let endpoint = try await webhooks.endpoint(id: id)
         let deliveries = try await webhooks.deliveries(endpointID: id, limit: Self.pageSize, offset: 0).map { delivery in
             DeliveryView(id: delivery.id, event: delivery.eventID.map { "\(delivery.eventType) (\($0))" } ?? delivery.eventType,
@@ -156,7 +157,7 @@ struct AdminEventPages {
         }
         let context = WebhookContext(page: PageContext(req, title: "Webhook \(id)", error: error?.reason), endpoint: EndpointView(endpoint),
                                      deliveries: deliveries)
-        return try await Page.render("admin-webhook", context, status: error?.status ?? .ok, for: req)
+        return try await server.pages.render("admin-webhook", context, status: error?.status ?? .ok, for: req)
     }
 
     @Sendable func webhook(req: Request, session: WebSession) async throws -> Response {
@@ -174,7 +175,7 @@ struct AdminEventPages {
             guard let enabled, enabled == "true" || enabled == "false" else {
                 throw AppError.invalidField(field: "enabled", reason: "enabled must be true or false")
             }
-            _ = try await req.domain.webhooks.update(id: id, url: nil, events: nil, description: nil, enabled: enabled == "true")
+            _ = try await server.domain.webhooks.update(id: id, url: nil, events: nil, description: nil, enabled: enabled == "true")
             return Page.redirect("/admin/webhooks/\(id)", done: "saved", for: req)
         } catch let error as AppError where error.status != .notFound {
             return try await renderWebhook(req, id: id, error: error)
@@ -183,18 +184,18 @@ struct AdminEventPages {
 
     @Sendable func test(req: Request, session: WebSession) async throws -> Response {
         let id = try req.pathID(notFound: .webhookNotFound)
-        _ = try await req.domain.webhooks.test(endpointID: id)
+        _ = try await server.domain.webhooks.test(endpointID: id)
         return Page.redirect("/admin/webhooks/\(id)", done: "sent", for: req)
     }
 
     @Sendable func retry(req: Request, session: WebSession) async throws -> Response {
         let id = try req.pathID(notFound: .webhookNotFound)
-        _ = try await req.domain.webhooks.retry(endpointID: id, deliveryID: try req.pathID("delivery", notFound: .webhookDeliveryNotFound))
+        _ = try await server.domain.webhooks.retry(endpointID: id, deliveryID: try req.pathID("delivery", notFound: .webhookDeliveryNotFound))
         return Page.redirect("/admin/webhooks/\(id)", done: "sent", for: req)
     }
 
     @Sendable func delete(req: Request, session: WebSession) async throws -> Response {
-        try await req.domain.webhooks.delete(id: try req.pathID(notFound: .webhookNotFound))
+        try await server.domain.webhooks.delete(id: try req.pathID(notFound: .webhookNotFound))
         return Page.redirect("/admin/webhooks", done: "webhook-deleted", for: req)
     }
 }

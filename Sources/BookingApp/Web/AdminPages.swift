@@ -4,6 +4,7 @@ import Vapor
 /// The admin's pages: resources (create, edit, resize, limits, delete, the waiting list) and users. The
 /// same services as the API; the service's refusals are shown as messages.
 struct AdminPages {
+    let server: ServerContext
     static let pageSize = 50
 
     func boot(_ pages: PageRoutes) {
@@ -26,13 +27,13 @@ struct AdminPages {
 
     private func renderResources(_ req: Request, error: AppError? = nil) async throws -> Response {
         let number = max(1, ((try? req.integerQuery("page")) ?? nil) ?? 1)
-        let page = try await req.domain.resources.catalogue(CatalogueFilter(limit: Self.pageSize + 1, offset: (number - 1) * Self.pageSize))
+        let page = try await server.domain.resources.catalogue(CatalogueFilter(limit: Self.pageSize + 1, offset: (number - 1) * Self.pageSize))
         let all = (page.inStock + page.outOfStock).sorted { $0.id < $1.id }
         let context = ResourcesContext(page: PageContext(req, title: "Resources", error: error?.reason),
                                        resources: all.prefix(Self.pageSize).map(ResourceView.init),
                                        previous: number > 1 ? "/admin/resources?page=\(number - 1)" : nil,
                                        next: all.count > Self.pageSize ? "/admin/resources?page=\(number + 1)" : nil)
-        return try await Page.render("admin-resources", context, status: error?.status ?? .ok, for: req)
+        return try await server.pages.render("admin-resources", context, status: error?.status ?? .ok, for: req)
     }
 
     @Sendable func resources(req: Request, session: WebSession) async throws -> Response {
@@ -57,7 +58,7 @@ struct AdminPages {
     @Sendable func create(req: Request, session: WebSession) async throws -> Response {
         do {
             let form = try req.content.decode(ResourceForm.self)
-            let created = try await req.domain.resources.create(.init(
+            let created = try await server.domain.resources.create(.init(
                 name: form.name, description: form.description ?? "",
                 totalQuantity: try ResourceForm.number(form.total_quantity, field: "total_quantity"), availableQuantity: nil,
                 maxPerUser: try ResourceForm.number(form.max_per_user, field: "max_per_user"),
@@ -84,14 +85,14 @@ struct AdminPages {
     }
 
     private func renderResource(_ req: Request, id: Int, error: AppError? = nil) async throws -> Response {
-        let resource = try await req.domain.resources.resource(id: id)
-        let waitlist = req.domain.waitlist
+        let resource = try await server.domain.resources.resource(id: id)
+        let waitlist = server.domain.waitlist
         let line = try await waitlist.line(resourceID: id, WaitlistService.Query(status: .open, limit: 200))
         let entries = line.map { EntryView(id: $0.id, userID: $0.userID, quantity: $0.quantity, status: waitlist.status(of: $0).rawValue,
                                            position: $0.position.map(String.init) ?? "offered") }
         let context = ResourceContext(page: PageContext(req, title: resource.name, error: error?.reason), r: ResourceView(resource),
                                       entries: entries, hasEntries: !entries.isEmpty)
-        return try await Page.render("admin-resource", context, status: error?.status ?? .ok, for: req)
+        return try await server.pages.render("admin-resource", context, status: error?.status ?? .ok, for: req)
     }
 
     @Sendable func resource(req: Request, session: WebSession) async throws -> Response {
@@ -102,7 +103,7 @@ struct AdminPages {
         let id = try req.pathID(notFound: .resourceNotFound)
         do {
             let form = try req.content.decode(ResourceForm.self)
-            _ = try await req.domain.resources.update(id: id, .init(
+            _ = try await server.domain.resources.update(id: id, .init(
                 name: form.name, description: form.description,
                 totalQuantity: try ResourceForm.number(form.total_quantity, field: "total_quantity"),
                 maxPerUser: .some(try ResourceForm.number(form.max_per_user, field: "max_per_user")),
@@ -116,7 +117,7 @@ struct AdminPages {
     @Sendable func delete(req: Request, session: WebSession) async throws -> Response {
         let id = try req.pathID(notFound: .resourceNotFound)
         do {
-            try await req.domain.resources.delete(id: id, by: .user(session.user.id))
+            try await server.domain.resources.delete(id: id, by: .user(session.user.id))
             return Page.redirect("/admin/resources", done: "deleted", for: req)
         } catch let error as AppError where error.status != .notFound {
             return try await renderResource(req, id: id, error: error)
@@ -133,7 +134,7 @@ struct AdminPages {
         let form = try req.content.decode(RemovalForm.self)
         let resourceID = form.resource.flatMap { Int($0) }
         do {
-            let entry = try await req.domain.waitlist.leave(entryID: id, by: session.user, reason: form.reason)
+            let entry = try await server.domain.waitlist.leave(entryID: id, by: session.user, reason: form.reason)
             return Page.redirect("/admin/resources/\(entry.resourceID)", done: "removed", for: req)
         } catch let error as AppError where error.status != .notFound {
             guard let resourceID else { throw error }
@@ -160,13 +161,13 @@ struct AdminPages {
         var message = error
         var found: [User] = []
         do {
-            found = try await req.domain.accounts.users(visibleTo: session.user, search: search.isEmpty ? nil : search, limit: 200)
+            found = try await server.domain.accounts.users(visibleTo: session.user, search: search.isEmpty ? nil : search, limit: 200)
         } catch let refusal as AppError {
             message = refusal
         }
         let context = UsersContext(page: PageContext(req, title: "Users", error: message?.reason), search: search,
                                    users: found.map { UserView(id: $0.id, username: $0.username, email: $0.email, isAdmin: $0.isAdmin, isActive: $0.isActive) })
-        return try await Page.render("admin-users", context, status: message?.status ?? .ok, for: req)
+        return try await server.pages.render("admin-users", context, status: message?.status ?? .ok, for: req)
     }
 
     @Sendable func users(req: Request, session: WebSession) async throws -> Response {
@@ -191,7 +192,7 @@ struct AdminPages {
             guard flags.isAdmin != nil || flags.isActive != nil else {
                 throw AppError.invalidField(field: "change", reason: "change must be activate, deactivate, promote or demote")
             }
-            _ = try await req.domain.accounts.setFlags(userID: id, isAdmin: flags.isAdmin, isActive: flags.isActive, by: .user(session.user.id))
+            _ = try await server.domain.accounts.setFlags(userID: id, isAdmin: flags.isAdmin, isActive: flags.isActive, by: .user(session.user.id))
             return Page.redirect("/admin/users", done: "user", for: req)
         } catch let error as AppError where error.status != .notFound {
             return try await renderUsers(req, session: session, error: error)

@@ -1,4 +1,3 @@
-import Leaf
 import LeafKit
 import NIOCore
 import Vapor
@@ -42,13 +41,5 @@ enum EmbeddedFiles {
             }
             return eventLoop.makeSucceededFuture(ByteBuffer(bytes: bytes))
         }
-    }
-
-    /// Renders pages with Leaf from the embedded templates (parsed once, then cached).
-    static func configure(_ app: Application) throws {
-        let sources = LeafSources()
-        try sources.register(source: "embedded", using: Templates(), searchable: true)
-        app.leaf.sources = sources
-        app.views.use(.leaf)
     }
 }

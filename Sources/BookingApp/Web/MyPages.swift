@@ -4,6 +4,7 @@ import Vapor
 /// A signed-in person's bookings, holds and offers, and waiting-list entries; and the admin's view of
 /// everyone's bookings (the same page with filters).
 struct MyPages {
+    let server: ServerContext
     static let pageSize = 20
 
     func boot(_ pages: PageRoutes) {
@@ -64,7 +65,7 @@ struct MyPages {
         let number = max(1, ((try? req.integerQuery("page")) ?? nil) ?? 1)
         let resource = admin ? ((try? req.integerQuery("resource")) ?? nil) : nil
         let owner = admin ? ((try? req.integerQuery("user")) ?? nil) : session.user.id
-        let found = try await req.domain.bookings.bookings(
+        let found = try await server.domain.bookings.bookings(
             visibleTo: session.user,
             BookingService.Query(resourceID: resource, status: status, limit: Self.pageSize + 1, offset: (number - 1) * Self.pageSize),
             owner: owner)
@@ -83,7 +84,7 @@ struct MyPages {
                 id: $0.id, resourceID: $0.resourceID, resourceName: $0.resourceName, userID: $0.userID, quantity: $0.purchaseQuantity,
                 date: $0.bookingDate.formatted(date: .abbreviated, time: .shortened), status: $0.status.rawValue, active: $0.status == .active) },
             empty: found.isEmpty, previous: number > 1 ? link(number - 1) : nil, next: found.count > Self.pageSize ? link(number + 1) : nil)
-        return try await Page.render("bookings", context, status: error?.status ?? .ok, for: req)
+        return try await server.pages.render("bookings", context, status: error?.status ?? .ok, for: req)
     }
 
     @Sendable func cancel(req: Request, session: WebSession) async throws -> Response {
@@ -98,7 +99,7 @@ struct MyPages {
         let id = try req.pathID(notFound: .bookingNotFound)
         do {
             // On "my" pages, an admin too acts only on their own bookings.
-            _ = try await req.domain.bookings.cancel(bookingID: id, by: admin ? session.user : Self.own(session.user))
+            _ = try await server.domain.bookings.cancel(bookingID: id, by: admin ? session.user : Self.own(session.user))
             return Page.redirect(admin ? "/admin/bookings" : "/my/bookings", done: "cancelled", for: req)
         } catch let error as AppError where error.status != .notFound {
             return try await bookings(req, session: session, admin: admin, error: error)
@@ -125,7 +126,7 @@ struct MyPages {
     }
 
     func renderHolds(_ req: Request, session: WebSession, error: AppError? = nil) async throws -> Response {
-        let service = req.domain.holds
+        let service = server.domain.holds
         let mine = try await service.holds(visibleTo: session.user, HoldService.Query(status: .all, limit: 50), owner: session.user.id)
         func view(_ hold: Hold) -> HoldView {
             HoldView(id: hold.id, resourceID: hold.resourceID, resourceName: hold.resourceName, quantity: hold.quantity,
@@ -136,7 +137,7 @@ struct MyPages {
         let ended = mine.filter { service.status(of: $0) != .held }.prefix(10).map(view)
         let context = HoldsContext(page: PageContext(req, title: "Holds and offers", error: error?.reason), holds: live, empty: live.isEmpty,
                                    ended: Array(ended), hasEnded: !ended.isEmpty)
-        return try await Page.render("holds", context, status: error?.status ?? .ok, for: req)
+        return try await server.pages.render("holds", context, status: error?.status ?? .ok, for: req)
     }
 
     @Sendable func holds(req: Request, session: WebSession) async throws -> Response {
@@ -155,14 +156,14 @@ struct MyPages {
 
     @Sendable func confirm(req: Request, session: WebSession) async throws -> Response {
         try await onHolds(req, session: session) { id in
-            _ = try await req.domain.holds.confirm(holdID: id, by: Self.own(session.user))
+            _ = try await server.domain.holds.confirm(holdID: id, by: Self.own(session.user))
             return ("/my/bookings", "confirmed")
         }
     }
 
     @Sendable func release(req: Request, session: WebSession) async throws -> Response {
         try await onHolds(req, session: session) { id in
-            _ = try await req.domain.holds.release(holdID: id, by: Self.own(session.user))
+            _ = try await server.domain.holds.release(holdID: id, by: Self.own(session.user))
             return ("/my/holds", "released")
         }
     }
@@ -170,7 +171,7 @@ struct MyPages {
     @Sendable func decline(req: Request, session: WebSession) async throws -> Response {
         let id = try req.pathID(notFound: .waitlistEntryNotFound)
         do {
-            _ = try await req.domain.waitlist.decline(entryID: id, by: session.user)
+            _ = try await server.domain.waitlist.decline(entryID: id, by: session.user)
             return Page.redirect("/my/holds", done: "declined", for: req)
         } catch let error as AppError where error.status != .notFound {
             return try await renderHolds(req, session: session, error: error)
@@ -201,7 +202,7 @@ struct MyPages {
     }
 
     func renderWaitlist(_ req: Request, session: WebSession, error: AppError? = nil) async throws -> Response {
-        let service = req.domain.waitlist
+        let service = server.domain.waitlist
         let entries = try await service.entries(visibleTo: session.user, WaitlistService.Query(status: .all, limit: 50), owner: session.user.id)
         let views = entries.map { entry in
             let status = service.status(of: entry)
@@ -209,7 +210,7 @@ struct MyPages {
                              status: status.rawValue, position: entry.position.map(String.init) ?? "", offered: status == .offered,
                              offerExpiresAt: entry.offer?.expiresAt.wireFormat ?? "", open: status.isOpen)
         }
-        return try await Page.render("waitlist", WaitlistContext(page: PageContext(req, title: "Waiting lists", error: error?.reason),
+        return try await server.pages.render("waitlist", WaitlistContext(page: PageContext(req, title: "Waiting lists", error: error?.reason),
                                                                  entries: views, empty: views.isEmpty), status: error?.status ?? .ok, for: req)
     }
 
@@ -220,7 +221,7 @@ struct MyPages {
     @Sendable func leave(req: Request, session: WebSession) async throws -> Response {
         let id = try req.pathID(notFound: .waitlistEntryNotFound)
         do {
-            let entry = try await req.domain.waitlist.leave(entryID: id, by: Self.own(session.user), reason: nil)
+            let entry = try await server.domain.waitlist.leave(entryID: id, by: Self.own(session.user), reason: nil)
             return Page.redirect("/resource/\(entry.resourceID)", done: "left", for: req)
         } catch let error as AppError where error.status != .notFound {
             return try await renderWaitlist(req, session: session, error: error)

@@ -11,14 +11,14 @@ struct PageRoutes {
     let user: PageGroup<WebSession>
     let admin: PageGroup<WebSession>
 
-    init(app: Application, body: RequestBodyMiddleware) {
-        let pages = app.grouped(WebSessionMiddleware(), body)
-        open = PageGroup(builder: pages, access: .page) { $0.webSession }
-        user = PageGroup(builder: pages, access: .pageUser) { request in
+    init(app: Application, server: ServerContext, body: RequestBodyMiddleware) {
+        let pages = app.grouped(WebSessionMiddleware(server: server), body)
+        open = PageGroup(builder: pages, access: .page, pages: server.pages) { $0.webSession }
+        user = PageGroup(builder: pages, access: .pageUser, pages: server.pages) { request in
             guard let session = request.webSession else { throw PageError.signInRequired(next: request.url.path) }
             return session
         }
-        admin = PageGroup(builder: pages, access: .pageAdmin) { request in
+        admin = PageGroup(builder: pages, access: .pageAdmin, pages: server.pages) { request in
             guard let session = request.webSession else { throw PageError.signInRequired(next: request.url.path) }
             guard session.user.isAdmin else { throw PageError.adminRequired }
             return session
@@ -29,6 +29,7 @@ struct PageRoutes {
 struct PageGroup<Caller: Sendable> {
     let builder: any RoutesBuilder
     let access: Access
+    let pages: PageRenderer
     let caller: @Sendable (Request) throws -> Caller
 
     @discardableResult
@@ -47,12 +48,12 @@ struct PageGroup<Caller: Sendable> {
 
     private func on(_ method: HTTPMethod, _ path: [PathComponent],
                     use handler: @escaping @Sendable (Request, Caller) async throws -> Response) -> Route {
-        let caller = self.caller
+        let caller = self.caller, pages = self.pages
         let route = builder.on(method, path, body: .collect(maxSize: "128kb")) { request in
             do {
                 return try await handler(request, try caller(request))
             } catch {
-                return try await Page.errorResponse(for: error, to: request)
+                return try await pages.errorResponse(for: error, to: request)
             }
         }
         route.userInfo[Access.routeInfoKey] = access
@@ -96,15 +97,6 @@ enum Page {
         "sent": "Sent; the attempt is listed below.", "webhook-deleted": "Endpoint deleted.",
     ]
 
-    /// Renders `template` with `context` as an HTML answer with `status`.
-    static func render(_ template: String, _ context: some Encodable & Sendable, status: HTTPStatus = .ok, for request: Request) async throws -> Response {
-        let view = try await request.view.render(template, context)
-        let response = try await view.encodeResponse(status: status, for: request)
-        response.headers.replaceOrAdd(name: .contentType, value: "text/html; charset=utf-8")
-        response.headers.replaceOrAdd(name: "Content-Security-Policy", value: contentSecurityPolicy)
-        return response
-    }
-
     /// Only this server's own scripts, styles and forms; no framing.
     static let contentSecurityPolicy =
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
@@ -113,34 +105,5 @@ enum Page {
     static func redirect(_ path: String, done: String? = nil, for request: Request) -> Response {
         let target = done.map { path + (path.contains("?") ? "&" : "?") + "done=\($0)" } ?? path
         return request.redirect(to: target, redirectType: .normal)
-    }
-
-    struct ErrorContext: Encodable, Sendable {
-        let page: PageContext
-        let reason: String
-    }
-
-    /// A styled error page for what a page could not do: the service's reason for its refusals, a login
-    /// redirect where a session is needed, and nothing revealing for our own faults.
-    static func errorResponse(for error: any Error, to request: Request) async throws -> Response {
-        let status: HTTPStatus, title: String, reason: String
-        switch error {
-        case PageError.signInRequired(let next):
-            return request.redirect(to: "/account/login?next=\(next.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(["/"])) ?? "/")")
-        case PageError.csrf:
-            (status, title, reason) = (.forbidden, "Form expired", "This form has expired or did not come from this site. Reload the page and try again.")
-        case PageError.adminRequired:
-            (status, title, reason) = (.forbidden, "Not allowed", "Only an admin can open this page.")
-        case PageError.notFound, is UnservedPath:
-            (status, title, reason) = (.notFound, "Not found", "There is no such page.")
-        case let error as AppError:
-            (status, title, reason) = (error.status, error.status == .notFound ? "Not found" : "Not possible", error.reason)
-        case _ where StorageFailure.isUnavailable(error):
-            (status, title, reason) = (.serviceUnavailable, "Try again", "The service is briefly unavailable; try again in a moment.")
-        default:
-            request.logger.report(error: error)
-            (status, title, reason) = (.internalServerError, "Something went wrong", "Something went wrong on our side.")
-        }
-        return try await render("error", ErrorContext(page: PageContext(request, title: title), reason: reason), status: status, for: request)
     }
 }

@@ -46,6 +46,7 @@ struct ResourceView: Encodable, Sendable {
 
 /// The catalogue, a resource's page, and signing up, in and out.
 struct PublicPages {
+    let server: ServerContext
     static let pageSize = 24
 
     func boot(_ pages: PageRoutes) {
@@ -87,7 +88,7 @@ struct PublicPages {
         var found: [Resource] = []
         var refusal: AppError?
         do {
-            let page = try await req.domain.resources.catalogue(CatalogueFilter(
+            let page = try await server.domain.resources.catalogue(CatalogueFilter(
                 search: q.isEmpty ? nil : q, inStock: inStockOnly ? true : nil, limit: Self.pageSize + 1, offset: (number - 1) * Self.pageSize))
             found = page.inStock + page.outOfStock
         } catch let error as AppError {
@@ -97,7 +98,7 @@ struct PublicPages {
                                        resources: found.prefix(Self.pageSize).map(ResourceView.init), empty: found.isEmpty,
                                        previous: number > 1 && refusal == nil ? link(number - 1) : nil,
                                        next: found.count > Self.pageSize ? link(number + 1) : nil)
-        return try await Page.render("catalogue", context, status: refusal?.status ?? .ok, for: req)
+        return try await server.pages.render("catalogue", context, status: refusal?.status ?? .ok, for: req)
     }
 
     struct ResourceContext: Encodable, Sendable {
@@ -117,16 +118,16 @@ struct PublicPages {
 
     /// The resource's page; `error` re-renders it after a refused form, with the service's reason.
     func renderResource(_ req: Request, id: Int, error: AppError? = nil) async throws -> Response {
-        let resource = try await req.domain.resources.resource(id: id)
+        let resource = try await server.domain.resources.resource(id: id)
         var entry: EntryView?
         if let user = req.webSession?.user {
-            let open = try await req.domain.waitlist.entries(
+            let open = try await server.domain.waitlist.entries(
                 visibleTo: user, WaitlistService.Query(resourceID: id, status: .open, limit: 1), owner: user.id)
             entry = open.first.map { EntryView(id: $0.id, quantity: $0.quantity, waiting: $0.storedStatus == .waiting, position: $0.position) }
         }
         let context = ResourceContext(page: PageContext(req, title: resource.name, error: error?.reason), r: ResourceView(resource),
-                                      holdFor: Self.duration(req.application.bookingConfig.holdTTL), entry: entry)
-        return try await Page.render("resource", context, status: error?.status ?? .ok, for: req)
+                                      holdFor: Self.duration(server.config.holdTTL), entry: entry)
+        return try await server.pages.render("resource", context, status: error?.status ?? .ok, for: req)
     }
 
     static func duration(_ seconds: TimeInterval) -> String {
@@ -162,21 +163,21 @@ struct PublicPages {
 
     @Sendable func book(req: Request, session: WebSession) async throws -> Response {
         try await act(req) { id in
-            _ = try await req.domain.bookings.book(.id(id), quantity: quantity(req), for: session.user)
+            _ = try await server.domain.bookings.book(.id(id), quantity: quantity(req), for: session.user)
             return "booked"
         }
     }
 
     @Sendable func hold(req: Request, session: WebSession) async throws -> Response {
         try await act(req) { id in
-            _ = try await req.domain.holds.hold(.id(id), quantity: quantity(req), ttlSeconds: nil, for: session.user)
+            _ = try await server.domain.holds.hold(.id(id), quantity: quantity(req), ttlSeconds: nil, for: session.user)
             return "held"
         }
     }
 
     @Sendable func join(req: Request, session: WebSession) async throws -> Response {
         try await act(req) { id in
-            let entry = try await req.domain.waitlist.join(resourceID: id, quantity: quantity(req), for: session.user)
+            let entry = try await server.domain.waitlist.join(resourceID: id, quantity: quantity(req), for: session.user)
             return entry.storedStatus == .offered ? "offered" : "joined"
         }
     }
@@ -200,7 +201,7 @@ struct PublicPages {
     }
 
     @Sendable func loginForm(req: Request, session: WebSession?) async throws -> Response {
-        try await Page.render("login", LoginContext(page: PageContext(req, title: "Log in"),
+        try await server.pages.render("login", LoginContext(page: PageContext(req, title: "Log in"),
                                                     next: Self.localPath(req.query[String.self, at: "next"]), username: ""), for: req)
     }
 
@@ -208,27 +209,27 @@ struct PublicPages {
         let form = try req.content.decode(LoginForm.self)
         let next = Self.localPath(form.next)
         do {
-            let created = try await req.domain.sessions.login(username: form.username, password: form.password,
-                                                              from: req.clientAddress, kind: .web)
-            if let old = session { try? await req.domain.sessions.logout(old.principal) }
+            let created = try await server.domain.sessions.login(username: form.username, password: form.password,
+                                                              from: server.clientAddress(of: req), kind: .web)
+            if let old = session { try? await server.domain.sessions.logout(old.principal) }
             let response = req.redirect(to: next, redirectType: .normal)
-            let ttl = Int(created.expiresAt.timeIntervalSince(req.domain.clock.now()))
+            let ttl = Int(created.expiresAt.timeIntervalSince(server.domain.clock.now()))
             response.cookies[WebSessionMiddleware.sessionCookie] = WebSessionMiddleware.cookie(
-                created.token, secure: req.application.bookingConfig.cookieSecure, maxAge: ttl)
+                created.token, secure: server.config.cookieSecure, maxAge: ttl)
             return response
         } catch let error as AppError {
             let context = LoginContext(page: PageContext(req, title: "Log in", error: error.reason), next: next, username: form.username ?? "")
-            let response = try await Page.render("login", context, status: error.status, for: req)
+            let response = try await server.pages.render("login", context, status: error.status, for: req)
             if case .tooManyLoginAttempts(let seconds) = error { response.headers.replaceOrAdd(name: .retryAfter, value: String(seconds)) }
             return response
         }
     }
 
     @Sendable func logout(req: Request, session: WebSession) async throws -> Response {
-        try await req.domain.sessions.logout(session.principal)
+        try await server.domain.sessions.logout(session.principal)
         let response = Page.redirect("/", for: req)
         response.cookies[WebSessionMiddleware.sessionCookie] = WebSessionMiddleware.cookie(
-            "", secure: req.application.bookingConfig.cookieSecure, maxAge: 0)
+            "", secure: server.config.cookieSecure, maxAge: 0)
         return response
     }
 
@@ -246,20 +247,20 @@ struct PublicPages {
     }
 
     @Sendable func signupForm(req: Request, session: WebSession?) async throws -> Response {
-        try await Page.render("signup", SignupContext(page: PageContext(req, title: "Sign up"), username: "", email: ""), for: req)
+        try await server.pages.render("signup", SignupContext(page: PageContext(req, title: "Sign up"), username: "", email: ""), for: req)
     }
 
     @Sendable func signup(req: Request, session: WebSession?) async throws -> Response {
         let form = try req.content.decode(SignupForm.self)
         do {
-            _ = try await req.domain.accounts.register(
+            _ = try await server.domain.accounts.register(
                 .init(username: form.username, email: form.email, password: form.password, confirmPassword: form.confirm_password, isAdmin: false),
-                by: nil, from: req.clientAddress)
+                by: nil, from: server.clientAddress(of: req))
             return Page.redirect("/account/login", done: "signedup", for: req)
         } catch let error as AppError {
             let context = SignupContext(page: PageContext(req, title: "Sign up", error: error.reason),
                                         username: form.username ?? "", email: form.email ?? "")
-            return try await Page.render("signup", context, status: error.status, for: req)
+            return try await server.pages.render("signup", context, status: error.status, for: req)
         }
     }
 
@@ -270,17 +271,17 @@ struct PublicPages {
     }
 
     @Sendable func passwordForm(req: Request, session: WebSession) async throws -> Response {
-        try await Page.render("password", Page.ErrorContext(page: PageContext(req, title: "Your account"), reason: ""), for: req)
+        try await server.pages.render("password", PageRenderer.ErrorContext(page: PageContext(req, title: "Your account"), reason: ""), for: req)
     }
 
     @Sendable func changePassword(req: Request, session: WebSession) async throws -> Response {
         let form = try req.content.decode(PasswordForm.self)
         do {
-            try await req.domain.accounts.changePassword(of: session.principal, current: form.old_password, new: form.new_password,
-                                                         confirmation: form.confirm_password, from: req.clientAddress)
+            try await server.domain.accounts.changePassword(of: session.principal, current: form.old_password, new: form.new_password,
+                                                         confirmation: form.confirm_password, from: server.clientAddress(of: req))
             return Page.redirect("/account/password", done: "password", for: req)
         } catch let error as AppError {
-            return try await Page.render("password", Page.ErrorContext(page: PageContext(req, title: "Your account", error: error.reason), reason: ""),
+            return try await server.pages.render("password", PageRenderer.ErrorContext(page: PageContext(req, title: "Your account", error: error.reason), reason: ""),
                                          status: error.status, for: req)
         }
     }

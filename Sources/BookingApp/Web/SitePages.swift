@@ -4,14 +4,15 @@ import Vapor
 /// Every web page, registered on `PageRoutes`; the assets; and the API reference at `/docs`, drawn from the
 /// OpenAPI document by the server itself, so it needs nothing from the internet.
 enum SitePages {
-    static func boot(_ app: Application, routes: APIRoutes, body: RequestBodyMiddleware) throws {
-        try EmbeddedFiles.configure(app)
-        let pages = PageRoutes(app: app, body: body)
-        PublicPages().boot(pages)
-        MyPages().boot(pages)
-        AdminPages().boot(pages)
-        AdminEventPages().boot(pages)
-        pages.open.get("docs", use: docs)
+    static func boot(_ app: Application, server: ServerContext, routes: APIRoutes, body: RequestBodyMiddleware) {
+        let pages = PageRoutes(app: app, server: server, body: body)
+        PublicPages(server: server).boot(pages)
+        MyPages(server: server).boot(pages)
+        AdminPages(server: server).boot(pages)
+        AdminEventPages(server: server).boot(pages)
+        pages.open.get("docs") { req, _ in
+            try await server.pages.render("docs", DocsContext(page: PageContext(req, title: "API reference"), operations: operations), for: req)
+        }
         routes.operational.get("assets", ":file", use: asset)
     }
 
@@ -69,22 +70,21 @@ enum SitePages {
         }
     }()
 
-    @Sendable static func docs(req: Request, session: WebSession?) async throws -> Response {
-        try await Page.render("docs", DocsContext(page: PageContext(req, title: "API reference"), operations: operations), for: req)
-    }
 }
 
 /// A browser asking for a path nothing serves gets the styled 404 page; API clients keep their JSON.
 struct PageNotFoundMiddleware: AsyncMiddleware {
+    let server: ServerContext
+
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         do {
             return try await next.respond(to: request)
         } catch let error as RouteNotFound {
             guard request.method == .GET, request.headers.accept.mediaTypes.contains(.html),
-                  AllowedMethods.forPath(request.url.path, in: request.application.routes.all).isEmpty
+                  AllowedMethods.forPath(request.url.path, in: server.routes.all).isEmpty
             else { throw error }
             request.csrfSeed = SessionService.makeToken()
-            return try await Page.errorResponse(for: PageError.notFound, to: request)
+            return try await server.pages.errorResponse(for: PageError.notFound, to: request)
         }
     }
 }

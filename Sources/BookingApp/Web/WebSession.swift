@@ -11,13 +11,14 @@ import Vapor
 /// it changes when someone logs in or out, and another browser's or another session's token never
 /// matches. Both cookies are `HttpOnly` and `SameSite=Lax`, and `Secure` with `COOKIE_SECURE`.
 struct WebSessionMiddleware: AsyncMiddleware {
+    let server: ServerContext
     static let sessionCookie = "booking_session"
     static let csrfCookie = "booking_csrf"
     static let csrfField = "_csrf"
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         if let token = request.cookies[Self.sessionCookie]?.string, (16...256).contains(token.utf8.count),
-           let principal = try await request.domain.sessions.authenticate(token: token, kind: .web) {
+           let principal = try await server.domain.sessions.authenticate(token: token, kind: .web) {
             request.webSession = WebSession(principal: principal, token: token)
         }
         let sentSeed = request.cookies[Self.csrfCookie]?.string
@@ -26,7 +27,7 @@ struct WebSessionMiddleware: AsyncMiddleware {
         request.csrfSeed = csrfSeed
         let response = try await next.respond(to: request)
         if browser == nil {
-            response.cookies[Self.csrfCookie] = Self.cookie(csrfSeed, secure: request.application.bookingConfig.cookieSecure, maxAge: nil)
+            response.cookies[Self.csrfCookie] = Self.cookie(csrfSeed, secure: server.config.cookieSecure, maxAge: nil)
         }
         // Pages show one person's data: never kept by a shared cache.
         response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")

@@ -1,7 +1,8 @@
 import Testing
 
-/// Polls `condition` every 5 ms until it holds, for at most `limit`; records a failure if it never does.
-func eventually(within limit: Duration = .seconds(20), _ condition: () async -> Bool) async throws {
+/// Polls `condition` every 5 ms until it holds, for at most `limit` (generous: a loaded machine may be slow,
+/// and the bound only keeps a broken test from hanging); records a failure if it never does.
+func eventually(within limit: Duration = .seconds(120), _ condition: () async -> Bool) async throws {
     let deadline = ContinuousClock.now + limit
     while !(await condition()), ContinuousClock.now < deadline {
         try await Task.sleep(for: .milliseconds(5))

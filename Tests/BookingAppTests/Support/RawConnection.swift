@@ -125,7 +125,7 @@ final class RawConnection: Sendable {
     }
 
     /// Waits for a whole first response (a status line, a head and as many body bytes as it declares).
-    func response(within limit: Duration = .seconds(10)) async throws -> Received {
+    func response(within limit: Duration = .seconds(120)) async throws -> Received {
         try await wait(upTo: limit) { received in
             guard let body = received.body else { return false }
             return body.utf8.count >= (received.header("Content-Length").flatMap(Int.init) ?? 0)

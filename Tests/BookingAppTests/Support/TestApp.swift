@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import NIOCore
 import NIOPosix
 import Testing
 import Vapor
@@ -14,11 +15,13 @@ enum TestAdmin {
     static let password = "root-password"
 }
 
-/// Runs `test` against a freshly migrated application on its own empty database.
+/// Runs `test` against a freshly migrated application on its own empty database, then waits for the
+/// requests it left running (the application's shutdown drains them) before the database goes.
 ///
-/// `ownEventLoops`: the application runs on event loops and a blocking thread pool of its own instead of
-/// the process's shared ones, for tests that time the server (idle time-outs, a burst with deadlines): the rest of the suite,
-/// running at the same moment, cannot then stall the loops it is timing.
+/// Every application has a blocking thread pool of its own (SQLite's statements, Bcrypt): on the process's
+/// shared one, a test could wait behind every other test running at the same moment.
+/// `ownEventLoops`: its event loops are its own too, for tests that time the server (idle time-outs) or
+/// send bursts: the rest of the suite cannot then stall the loops they use.
 func withBookingApp(
     _ database: TestDatabase,
     configure adjust: (inout AppConfig) -> Void = { _ in },
@@ -46,30 +49,38 @@ func withBookingApp(
     adjust(&config)
     let loops = ownEventLoops ? MultiThreadedEventLoopGroup(numberOfThreads: 2) : nil
     let app = try await Application.make(.testing, loops.map { .shared($0) } ?? .singleton)
-    // And a blocking pool of its own (SQLite's statements, Bcrypt), which Vapor starts and shuts down.
-    if ownEventLoops { app.threadPool = NIOThreadPool(numberOfThreads: 2) }
+    // Vapor starts and shuts down the pool with the application.
+    app.threadPool = NIOThreadPool(numberOfThreads: 2)
     if let logger { app.logger = logger }
     do {
         try configure(app, with: config, clock: clock)
         try await prepare(app)
         try await test(TestClient(app: app))
     } catch {
-        try? await app.asyncShutdown()
+        await shutDown(app)
         try? await loops?.shutdownGracefully()
         await cleanUp()
         throw error
     }
-    try await app.asyncShutdown()
+    await shutDown(app)
     try? await loops?.shutdownGracefully()
     await cleanUp()
+}
+
+/// Shuts `app` down unless the test did; its requests still running are drained first (`RequestDrain`).
+func shutDown(_ app: Application) async {
+    guard !app.didShutdown else { return }
+    try? await app.asyncShutdown()
 }
 
 /// For races: requests wait for a pooled connection and for the password hasher as long as they need on a
 /// loaded machine (the whole suite runs at once), since what a race tests is the outcome, not when a
 /// request is shed with a 503 (OutageTests and LoadSheddingTests test that).
 func patientPool(_ config: inout AppConfig) {
-    config.databaseTimeout = 60
-    config.passwordQueueMaxWait = 60
+    config.databaseTimeout = 300
+    config.passwordQueueMaxWait = 300
+    // Over loopback, a connection waiting for its answer that long must not be closed as idle meanwhile.
+    config.httpIdleTimeout = 300
 }
 
 /// A thin JSON client over the in-memory application, with the sign-up and login steps tests repeat.
@@ -195,6 +206,7 @@ func withPostgresReplicas(
     do {
         for _ in 0..<count {
             let app = try await Application.make(.testing)
+            app.threadPool = NIOThreadPool(numberOfThreads: 2)
             apps.append(app)
             try configure(app, with: config, clock: clock)
         }
@@ -204,11 +216,11 @@ func withPostgresReplicas(
         }
         try await test(apps.map { TestClient(app: $0) })
     } catch {
-        for app in apps { try? await app.asyncShutdown() }
+        for app in apps { await shutDown(app) }
         await cleanUp()
         throw error
     }
-    for app in apps { try await app.asyncShutdown() }
+    for app in apps { await shutDown(app) }
     await cleanUp()
 }
 
@@ -246,6 +258,9 @@ extension Application {
 struct LoopbackClient: Sendable {
     let port: Int
     let http: HTTPClient
+    /// How long one request may take before the client gives up: generous, since what these tests check is
+    /// an outcome, never how fast it came on a loaded machine.
+    static let patience: TimeAmount = .seconds(300)
 
     struct Reply: Sendable {
         let status: HTTPResponseStatus
@@ -273,7 +288,7 @@ struct LoopbackClient: Sendable {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: rawJSON))
         }
-        let response = try await http.execute(request, timeout: .seconds(60))
+        let response = try await http.execute(request, timeout: Self.patience)
         let body = try await response.body.collect(upTo: 1 << 20)
         return Reply(status: response.status, headers: response.headers, body: body)
     }

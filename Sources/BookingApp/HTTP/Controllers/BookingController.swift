@@ -2,6 +2,8 @@ import BookingDomain
 import Vapor
 
 struct BookingController: APIController {
+    let server: ServerContext
+
     func boot(routes: APIRoutes) {
         let bookings = routes.user.grouped("bookings")
         bookings.post(use: create)
@@ -16,10 +18,10 @@ struct BookingController: APIController {
             body = try req.decodeJSON(BookingRequest.self)
         } catch {
             // The service counts the refusals it decides; a body it never sees is counted here.
-            req.application.metrics.services.refusedBooking(error)
+            server.metrics.services.refusedBooking(error)
             throw error
         }
-        let outcome = try await req.domain.bookings.book(
+        let outcome = try await server.domain.bookings.book(
             body.resource?.reference, quantity: body.purchaseQuantity?.value, for: caller.user,
             idempotencyKey: req.headers.first(name: "Idempotency-Key")
         )
@@ -31,22 +33,22 @@ struct BookingController: APIController {
     /// its time decoding rows and encoding them again otherwise); elsewhere the DTOs are encoded.
     @Sendable func index(req: Request, caller: Principal) async throws -> Response {
         let query: BookingService.Query = try req.listQuery(defaultStatus: .active)
-        if let json = try await req.domain.bookings.bookingsJSON(visibleTo: caller.user, query) {
+        if let json = try await server.domain.bookings.bookingsJSON(visibleTo: caller.user, query) {
             return Response(status: .ok, headers: ["Content-Type": "application/json; charset=utf-8"], body: .init(string: json))
         }
-        return try await req.domain.bookings.bookings(visibleTo: caller.user, query).map(BookingResponse.init)
+        return try await server.domain.bookings.bookings(visibleTo: caller.user, query).map(BookingResponse.init)
             .encodeResponse(for: req)
     }
 
     /// One booking of the caller's (an admin: anyone's), in whatever state it is.
     @Sendable func show(req: Request, caller: Principal) async throws -> BookingResponse {
         let id = try req.pathID(notFound: .bookingNotFound)
-        return BookingResponse(try await req.domain.bookings.booking(id: id, visibleTo: caller.user))
+        return BookingResponse(try await server.domain.bookings.booking(id: id, visibleTo: caller.user))
     }
 
     /// Cancels the booking; its units go back to the resource. Answers with the cancelled booking.
     @Sendable func cancel(req: Request, caller: Principal) async throws -> BookingResponse {
         let id = try req.pathID(notFound: .bookingNotFound)
-        return BookingResponse(try await req.domain.bookings.cancel(bookingID: id, by: caller.user))
+        return BookingResponse(try await server.domain.bookings.cancel(bookingID: id, by: caller.user))
     }
 }

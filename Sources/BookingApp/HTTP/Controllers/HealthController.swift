@@ -3,6 +3,8 @@ import Vapor
 
 /// Probes for orchestrators and load balancers. Neither needs a token.
 struct HealthController: APIController {
+    let server: ServerContext
+
     struct Status: Content {
         let status: String
     }
@@ -21,7 +23,7 @@ struct HealthController: APIController {
     @Sendable func ready(req: Request, caller: Void) async throws -> Response {
         let reason: String?
         do {
-            reason = try await req.domain.storage.isReady() ? nil : "Migrations are not applied yet."
+            reason = try await server.domain.storage.isReady() ? nil : "Migrations are not applied yet."
         } catch {
             reason = "The database is unavailable."
         }

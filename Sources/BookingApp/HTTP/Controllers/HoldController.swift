@@ -2,6 +2,8 @@ import BookingDomain
 import Vapor
 
 struct HoldController: APIController {
+    let server: ServerContext
+
     func boot(routes: APIRoutes) {
         let holds = routes.user.grouped("holds")
         holds.post(use: create)
@@ -17,10 +19,10 @@ struct HoldController: APIController {
             body = try req.decodeJSON(HoldRequest.self)
         } catch {
             // The service counts the refusals it decides; a body it never sees is counted here.
-            req.application.metrics.services.refusedHold(error)
+            server.metrics.services.refusedHold(error)
             throw error
         }
-        let holds = req.domain.holds
+        let holds = server.domain.holds
         let outcome = try await holds.hold(
             body.resource?.reference, quantity: body.quantity?.value, ttlSeconds: body.ttlSeconds?.value, for: caller.user,
             idempotencyKey: req.headers.first(name: "Idempotency-Key")
@@ -32,12 +34,12 @@ struct HoldController: APIController {
     /// `?resource=ID&status=held|confirmed|released|expired|all&limit=1...1000&offset=N`
     @Sendable func index(req: Request, caller: Principal) async throws -> [HoldResponse] {
         let query: HoldService.Query = try req.listQuery(defaultStatus: .all)
-        let holds = req.domain.holds
+        let holds = server.domain.holds
         return try await holds.holds(visibleTo: caller.user, query).map { HoldResponse($0, status: holds.status(of: $0)) }
     }
 
     @Sendable func show(req: Request, caller: Principal) async throws -> HoldResponse {
-        let holds = req.domain.holds
+        let holds = server.domain.holds
         let hold = try await holds.hold(id: try req.pathID(notFound: .holdNotFound), visibleTo: caller.user)
         return HoldResponse(hold, status: holds.status(of: hold))
     }
@@ -45,13 +47,13 @@ struct HoldController: APIController {
     /// 201 with the booking the first time; 200 with the same booking for any later confirm.
     @Sendable func confirm(req: Request, caller: Principal) async throws -> Response {
         let id = try req.pathID(notFound: .holdNotFound)
-        let confirmation = try await req.domain.holds.confirm(holdID: id, by: caller.user)
+        let confirmation = try await server.domain.holds.confirm(holdID: id, by: caller.user)
         return try await BookingResponse(confirmation.booking).encodeResponse(status: confirmation.created ? .created : .ok, for: req)
     }
 
     /// Releases the hold's units; answers with the released hold.
     @Sendable func release(req: Request, caller: Principal) async throws -> HoldResponse {
-        let holds = req.domain.holds
+        let holds = server.domain.holds
         let released = try await holds.release(holdID: try req.pathID(notFound: .holdNotFound), by: caller.user)
         return HoldResponse(released, status: holds.status(of: released))
     }

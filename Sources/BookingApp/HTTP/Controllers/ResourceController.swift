@@ -2,6 +2,8 @@ import BookingDomain
 import Vapor
 
 struct ResourceController: APIController {
+    let server: ServerContext
+
     func boot(routes: APIRoutes) {
         let open = routes.anyone.grouped("resources"), admin = routes.admin.grouped("resources")
         open.get(use: index)
@@ -16,14 +18,14 @@ struct ResourceController: APIController {
     /// encoding; each still gets a read that began after it arrived (see ``FreshReadCoalescer``).
     /// With `search`, `in_stock`, `limit` or `offset`, one page of it (in stock first, then by id).
     @Sendable func index(req: Request, caller: Principal?) async throws -> Response {
-        let resources = req.domain.resources
+        let resources = server.domain.resources
         if let filter = try Self.catalogueFilter(req) {
             let page = try await resources.catalogue(filter)
             return try await ResourceCatalogueResponse(resources: page.inStock.map(ResourceResponse.init),
                                                        outOfStockResources: page.outOfStock.map(ResourceResponse.init))
                 .encodeResponse(for: req)
         }
-        let body = try await req.application.catalogueReads.value {
+        let body = try await server.catalogueReads.value {
             let catalogue = try await resources.catalogue()
             let response = ResourceCatalogueResponse(
                 resources: catalogue.inStock.map(ResourceResponse.init),
@@ -50,23 +52,23 @@ struct ResourceController: APIController {
     }
 
     @Sendable func show(req: Request, caller: Principal?) async throws -> ResourceResponse {
-        ResourceResponse(try await req.domain.resources.resource(id: try req.pathID(notFound: .resourceNotFound)))
+        ResourceResponse(try await server.domain.resources.resource(id: try req.pathID(notFound: .resourceNotFound)))
     }
 
     @Sendable func create(req: Request, caller: Principal) async throws -> Response {
         let body = try req.decodeJSON(ResourceRequest.self)
-        let resource = try await req.domain.resources.create(body.draft, by: .user(caller.user.id))
+        let resource = try await server.domain.resources.create(body.draft, by: .user(caller.user.id))
         return try await ResourceResponse(resource).encodeResponse(status: .created, for: req)
     }
 
     @Sendable func update(req: Request, caller: Principal) async throws -> ResourceResponse {
         let id = try req.pathID(notFound: .resourceNotFound)
         let changes = try req.decodeJSON(ResourceRequest.self).changes()
-        return ResourceResponse(try await req.domain.resources.update(id: id, changes, by: .user(caller.user.id)))
+        return ResourceResponse(try await server.domain.resources.update(id: id, changes, by: .user(caller.user.id)))
     }
 
     @Sendable func delete(req: Request, caller: Principal) async throws -> HTTPStatus {
-        try await req.domain.resources.delete(id: try req.pathID(notFound: .resourceNotFound), by: .user(caller.user.id))
+        try await server.domain.resources.delete(id: try req.pathID(notFound: .resourceNotFound), by: .user(caller.user.id))
         return .noContent
     }
 }

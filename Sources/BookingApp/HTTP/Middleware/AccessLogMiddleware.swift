@@ -4,6 +4,8 @@ import Vapor
 /// duration, tagged with the request id. Sits outside the error middleware, so failed requests are
 /// logged with their real status.
 struct AccessLogMiddleware: AsyncMiddleware {
+    let server: ServerContext
+
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let started = ContinuousClock.now
         let response = try await next.respond(to: request)
@@ -12,7 +14,7 @@ struct AccessLogMiddleware: AsyncMiddleware {
         request.logger.info("\(request.method.rawValue) \(request.url.path) \(response.status.code)", metadata: [
             "method": .string(request.method.rawValue),
             "route": .string(request.routePattern),
-            "client": .string(request.clientAddress),
+            "client": .string(server.clientAddress(of: request)),
             "status": .stringConvertible(response.status.code),
             "duration_ms": .string(String(format: "%.2f", milliseconds)),
         ])

@@ -13,15 +13,17 @@ struct ErrorResponseMiddleware: AsyncMiddleware {
         let field: String?
     }
 
+    let server: ServerContext
+
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         do {
             return try await next.respond(to: request)
         } catch {
-            return Self.response(for: error, to: request)
+            return response(for: error, to: request)
         }
     }
 
-    static func response(for error: any Error, to request: Request) -> Response {
+    func response(for error: any Error, to request: Request) -> Response {
         let status: HTTPResponseStatus
         let body: Body
         var headers = HTTPHeaders()
@@ -38,7 +40,7 @@ struct ErrorResponseMiddleware: AsyncMiddleware {
         case is RouteNotFound, is UnservedPath:
             // RFC 9110: a path that is served, asked with a method it is not served with, is a 405 that
             // says which methods it is served with.
-            let allowed = AllowedMethods.forPath(request.url.path, in: request.application.routes.all)
+            let allowed = AllowedMethods.forPath(request.url.path, in: server.routes.all)
             if allowed.isEmpty, let unserved = error as? UnservedPath {
                 return response(for: unserved.notFound, to: request)
             }
@@ -54,7 +56,7 @@ struct ErrorResponseMiddleware: AsyncMiddleware {
         case let error as HTTPParserError:
             if error == .invalidEOFState {
                 // The client went away mid-request: its doing, not ours, and no one is left to answer.
-                request.application.metrics.clientDisconnects.increment()
+                server.metrics.clientDisconnects.increment()
                 status = Self.clientClosedRequest
                 body = Body(reason: "The client closed the connection before the request was read.", code: .clientClosedRequest, field: nil)
             } else {
@@ -64,7 +66,7 @@ struct ErrorResponseMiddleware: AsyncMiddleware {
         case let error as any AbortError:
             status = error.status
             headers = error.headers
-            body = Body(reason: error.reason, code: code(for: status), field: nil)
+            body = Body(reason: error.reason, code: Self.code(for: status), field: nil)
         case _ where StorageFailure.isUnavailable(error):
             request.logger.warning("Database unavailable", metadata: ["error": "\(String(reflecting: error))"])
             status = .serviceUnavailable

@@ -12,10 +12,12 @@ import Vapor
 /// does not buffer it); the idle time-out and the proxy's `client_body_timeout` end a client that trickles.
 struct RequestBodyMiddleware: AsyncMiddleware {
     let budget: ByteBudget
+    /// The limit of a route that sets none of its own (16 KB).
+    let defaultLimit: Int
     let timeout: TimeAmount
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        let limit = request.route?.bodyLimit ?? request.application.routes.defaultMaxBodySize.value
+        let limit = request.route?.bodyLimit ?? defaultLimit
         let declared = request.headers.first(name: .contentLength).flatMap(Int.init)
         if let declared, declared > limit {
             throw Abort(.payloadTooLarge, reason: "The body may be at most \(limit) bytes here.")

@@ -7,12 +7,14 @@ import Vapor
 /// 401 on every path, even where no token is needed, so a client never mistakes a dead session for a
 /// live one.
 struct TokenAuthMiddleware: AsyncMiddleware {
+    let sessions: SessionService
+
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         guard let header = request.headers.first(name: .authorization) else {
             return try await next.respond(to: request)
         }
         guard let token = Self.token(from: header),
-              let principal = try await request.domain.sessions.authenticate(token: token)
+              let principal = try await sessions.authenticate(token: token)
         else { throw AppError.invalidToken }
         request.principal = principal
         return try await next.respond(to: request)

@@ -1,7 +1,8 @@
 import BookingDomain
 import Vapor
 
-/// Who is at the other end of a request, for login throttling and the access log.
+/// Who is at the other end of a request, for login throttling and the access log
+/// (``ServerContext/clientAddress(of:)``).
 enum ClientAddress {
     /// Walks back from the connection's peer through `X-Forwarded-For` (whose last entry is the hop
     /// nearest to us) for as long as the hop is a trusted proxy; the first address that is not one is
@@ -14,17 +15,5 @@ enum ClientAddress {
             client = hop
         }
         return client
-    }
-}
-
-extension Request {
-    /// The client's IP address, looking through trusted proxies (TRUSTED_PROXIES); `unknown` when the
-    /// connection has none (in-process tests).
-    var clientAddress: String {
-        ClientAddress.resolve(
-            peer: remoteAddress?.ipAddress,
-            forwardedFor: headers[.xForwardedFor],
-            trusted: application.bookingConfig.trustedProxies
-        ) ?? "unknown"
     }
 }

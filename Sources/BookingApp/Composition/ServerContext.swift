@@ -1,0 +1,30 @@
+import AsyncPrimitives
+import BookingDomain
+import Vapor
+
+/// Everything the routes and middleware use while serving, built once by `configure(_:with:clock:)` and
+/// captured by each route and middleware when it is built. A request never looks anything up in the
+/// `Application`: shutdown clears the application's storage, and a request still running then would find
+/// nothing there. What it holds here stays valid; past shutdown the databases answer as closed (503).
+struct ServerContext: Sendable {
+    let config: AppConfig
+    let domain: DomainServices
+    let metrics: AppMetrics
+    /// Shares `GET /resources/` reads (and their encoding) among concurrent requests.
+    let catalogueReads: FreshReadCoalescer<ByteBuffer>
+    /// The memory that request bodies being read may take together (`REQUEST_BODY_MEMORY`).
+    let requestBodies: ByteBudget
+    /// The requests being served; shutdown waits for them (`RequestDrainMiddleware`).
+    let requestsInFlight: Drain
+    /// Every route, for the `Allow` header of a 405.
+    let routes: Routes
+    /// The web pages' templates.
+    let pages: PageRenderer
+
+    /// The client's IP address, looking through trusted proxies (`TRUSTED_PROXIES`); `unknown` when the
+    /// connection has none (in-process tests).
+    func clientAddress(of request: Request) -> String {
+        ClientAddress.resolve(peer: request.remoteAddress?.ipAddress, forwardedFor: request.headers[.xForwardedFor],
+                              trusted: config.trustedProxies) ?? "unknown"
+    }
+}
