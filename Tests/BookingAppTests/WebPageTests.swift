@@ -227,4 +227,60 @@ struct WebPageTests {
             }
         }
     }
+
+    @Test("after a login the browser goes only to a path of this site: every other next is /, as a browser would read it, and no header carries CR or LF",
+          arguments: TestDatabase.allCases)
+    func loginRedirects(db: TestDatabase) async throws {
+        try await withBookingApp(db) { client in
+            try await client.signUp("traveller")
+            let hostile = [
+                "/\r\nLocation: http://evil.example/", "/\r\nSet-Cookie: booking_session=planted", "/\t/evil.example", "/\n/evil.example",
+                "//evil.example", "/\\evil.example", "\\/evil.example", "https://evil.example/", "javascript:alert(1)", " /my/bookings",
+                "/ /evil.example", "", "my/bookings", "/\u{0}x", "/caf\u{E9}", String(repeating: "/a", count: 300),
+            ]
+            for next in hostile {
+                var browser = Browser(client: client)
+                let login = try await browser.send(.POST, "/account/login", form: [
+                    "_csrf": try await browser.csrf(on: "/account/login"), "username": "traveller", "password": "password123", "next": next])
+                #expect(login.status == .seeOther)
+                #expect(login.headers[.location] == ["/"], "\(next.debugDescription) → \(login.headers[.location])")
+                #expect(login.headers.allSatisfy { HeaderGuard.isSafe($0.name) && HeaderGuard.isSafe($0.value) })
+                #expect(!login.headers.contains { $0.value.contains("planted") || $0.value.contains("evil") })
+            }
+            for next in ["/", "/my/bookings", "/resource/7?done=booked", "/%09/evil.example", "/a//b"] {
+                var browser = Browser(client: client)
+                let login = try await browser.send(.POST, "/account/login", form: [
+                    "_csrf": try await browser.csrf(on: "/account/login"), "username": "traveller", "password": "password123", "next": next])
+                #expect(login.headers[.location] == [next], "a path of this site is kept as it is")
+            }
+            // The form reflects only a safe next: a TAB in the query (decoded from %09) is not written into the page.
+            var browser = Browser(client: client)
+            let form = try await browser.send(.GET, "/account/login?next=/%09/evil.example")
+            #expect(!form.text.contains("evil.example"))
+        }
+    }
+
+    @Test("the header guard drops any header whose name or value carries CR, LF or NUL, and keeps the rest")
+    func headerGuard() {
+        var headers = HTTPHeaders([("Location", "/ok"), ("X-A", "a\r\nSet-Cookie: x=1"), ("X-B", "b\nc"), ("X-C", "c\u{0}"), ("Bad\r\nName", "v"),
+                                   ("X-D", "fine")])
+        HeaderGuard.dropUnsafe(from: &headers, logger: Logger(label: "test"))
+        #expect(headers.map(\.name) == ["Location", "X-D"])
+    }
+
+    @Test("a login gives the browser a new CSRF secret: a value planted before the login is not kept")
+    func csrfSecretRotates() async throws {
+        try await withBookingApp(.sqlite) { client in
+            try await client.signUp("rotator")
+            let planted = String(repeating: "A", count: 43)
+            var browser = Browser(client: client, cookies: [WebSessionMiddleware.csrfCookie: planted])
+            let login = try await browser.send(.POST, "/account/login", form: [
+                "_csrf": try await browser.csrf(on: "/account/login"), "username": "rotator", "password": "password123", "next": "/"])
+            #expect(login.status == .seeOther)
+            let rotated = try #require(browser.cookies[WebSessionMiddleware.csrfCookie])
+            #expect(rotated != planted && rotated.count == 43)
+            // The forms go on working with the new secret.
+            #expect(try await browser.send(.POST, "/account/logout", form: ["_csrf": try await browser.csrf(on: "/")]).status == .seeOther)
+        }
+    }
 }

@@ -194,9 +194,16 @@ struct PublicPages {
         var next: String?
     }
 
-    /// Only a path of this site: never another host (`//evil`), so the form cannot redirect away.
+    /// Where a login may send the browser: only a path of this site, as a browser's URL parser (the WHATWG
+    /// standard) reads it; anything else is `/`. Browsers drop tabs and line breaks from a URL and read a
+    /// backslash as a slash, so `/\t/evil.example` and `/\\evil.example` would be `//evil.example`, another
+    /// host: only visible ASCII without a backslash is kept, starting with one slash that no second one
+    /// follows. Nothing here can carry CR or LF into the `Location` header either.
     static func localPath(_ next: String?) -> String {
-        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\"), next.count <= 500 else { return "/" }
+        guard let next, next.utf8.count <= 500, next.utf8.first == UInt8(ascii: "/"),
+              next.utf8.dropFirst().first != UInt8(ascii: "/"),
+              next.utf8.allSatisfy({ (0x21...0x7e).contains($0) && $0 != UInt8(ascii: "\\") })
+        else { return "/" }
         return next
     }
 
@@ -216,6 +223,10 @@ struct PublicPages {
             let ttl = Int(created.expiresAt.timeIntervalSince(server.domain.clock.now()))
             response.cookies[WebSessionMiddleware.sessionCookie] = WebSessionMiddleware.cookie(
                 created.token, secure: server.config.cookieSecure, maxAge: ttl)
+            // A new browser secret with the new session: a value planted in the browser before the login
+            // (cookie tossing from a sibling domain) is worth nothing after it.
+            response.cookies[WebSessionMiddleware.csrfCookie] = WebSessionMiddleware.cookie(
+                SessionService.makeToken(), secure: server.config.cookieSecure, maxAge: nil)
             return response
         } catch let error as AppError {
             let context = LoginContext(page: PageContext(req, title: "Log in", error: error.reason), next: next, username: form.username ?? "")
