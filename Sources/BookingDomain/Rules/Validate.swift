@@ -70,15 +70,17 @@ public enum Validate {
         return name.precomposedStringWithCanonicalMapping
     }
 
-    /// Characters that make a name look like another or reorder what follows it: format characters
-    /// (zero-width spaces, the soft hyphen, bidirectional overrides and isolates such as U+202E, the byte
-    /// order mark, invisible operators, tags) and line or paragraph separators. The zero-width joiner and
-    /// non-joiner stay: some scripts and emoji need them to be written at all.
+    /// Characters that make a name look like another, pad it invisibly or reorder what follows it: every
+    /// character Unicode marks Default_Ignorable_Code_Point (zero-width spaces and joiners, the soft hyphen,
+    /// variation selectors, the Hangul fillers U+115F, U+1160, U+3164 and U+FFA0, tags), every other format
+    /// character (bidirectional controls such as U+202E, the byte order mark), the blank braille pattern
+    /// U+2800, and line or paragraph separators. A name that a joiner would draw differently is written
+    /// without it (README, "Resource names").
     static func isHiddenInName(_ scalar: Unicode.Scalar) -> Bool {
+        if scalar.properties.isDefaultIgnorableCodePoint || scalar == "\u{2800}" { return true }
         switch scalar.properties.generalCategory {
-        case .format: scalar != "\u{200C}" && scalar != "\u{200D}"
-        case .lineSeparator, .paragraphSeparator: true
-        default: false
+        case .format, .lineSeparator, .paragraphSeparator: return true
+        default: return false
         }
     }
 
