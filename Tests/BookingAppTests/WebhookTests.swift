@@ -282,6 +282,11 @@ struct WebhookTests {
                     #expect(reply.status == .badRequest, "\(body): \(reply.text)")
                 }
                 #expect(try await client.send(.GET, "/webhooks/", token: admin).jsonArray.isEmpty)
+            // The same forms carrying a public address are fine.
+            for url in ["http://[2002:808:808::1]/", "http://[::ffff:0:8.8.8.8]/", "http://[2001:0:4136:e378:8000:63bf:f7f7:f7f7]/"] {
+                let reply = try await client.send(.POST, "/webhooks/", token: admin, json: ["url": url, "events": ["booking.created"]])
+                #expect(reply.status == .created, "\(url): \(reply.text)")
+            }
 
                 let (hook, secret) = try await client.createWebhook(receiver.url, events: ["booking.created"], admin: admin)
                 let ping = try await client.send(.POST, "/webhooks/\(hook)/test", token: admin)
@@ -322,7 +327,12 @@ struct WebhookTests {
         try await withBookingApp(db) { client in
             let admin = try await client.adminToken()
             for url in ["http://127.0.0.1:8080/", "http://localhost/", "http://10.1.2.3/", "http://169.254.169.254/latest/meta-data/",
-                        "http://[::1]/", "http://192.168.0.10/", "http://[fd00:ec2::254]/", "http://0.0.0.0/", "http://[::ffff:127.0.0.1]/"] {
+                        "http://[::1]/", "http://192.168.0.10/", "http://[fd00:ec2::254]/", "http://0.0.0.0/", "http://[::ffff:127.0.0.1]/",
+                        // IPv6 forms that carry a loopback or private IPv4 address: compatible, translated, 6to4,
+                        // Teredo (server; client stored inverted), ISATAP, NAT64 (well-known and local-use).
+                        "http://[::127.0.0.1]/", "http://[::ffff:0:127.0.0.1]/", "http://[2002:7f00:1::]/", "http://[2002:a00:1:1::1]/",
+                        "http://[2001:0:7f00:1::1]/", "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/", "http://[2607:f8b0::5efe:192.168.0.1]/",
+                        "http://[2607:f8b0::200:5efe:10.1.1.1]/", "http://[64:ff9b::a9fe:a9fe]/", "http://[64:ff9b:1::808:808]/"] {
                 let reply = try await client.send(.POST, "/webhooks/", token: admin, json: ["url": url, "events": ["booking.created"]])
                 #expect(reply.status == .badRequest, "\(url): \(reply.text)")
                 #expect(reply.json["field"] as? String == "url" || reply.text.contains("url"))

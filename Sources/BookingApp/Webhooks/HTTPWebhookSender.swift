@@ -28,8 +28,15 @@ struct HTTPWebhookSender: WebhookSender {
     static let forbidden: [IPAddressRange] = [
         "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24",
         "192.0.2.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
-        "::/128", "::1/128", "64:ff9b::/96", "100::/64", "2001:db8::/32", "fc00::/7", "fe80::/10", "ff00::/8",
+        "::/128", "::1/128", "64:ff9b::/96", "64:ff9b:1::/48", "100::/64", "2001:db8::/32", "fc00::/7", "fe80::/10", "ff00::/8",
     ].compactMap(IPAddressRange.init)
+
+    /// Whether a webhook may not reach `address`: it lies in a forbidden range, or it is an IPv6 address
+    /// that carries an IPv4 address in one (6to4, Teredo, IPv4-compatible and the like route to it).
+    static func isForbidden(_ address: String) -> Bool {
+        forbidden.contains { $0.contains(address) }
+            || IPAddressRange.embeddedIPv4(in: address).contains { embedded in forbidden.contains { $0.contains(bytes: embedded) } }
+    }
 
     func refusal(of url: String) async -> String? {
         guard let host = URL(string: url)?.host else { return "url has no host" }
@@ -138,7 +145,7 @@ struct HTTPWebhookSender: WebhookSender {
             addresses = found
         }
         guard let first = addresses.first else { return .failure("url's host \(name.prefix(100)) does not resolve") }
-        if !allowPrivateNetworks, let blocked = addresses.first(where: { address in Self.forbidden.contains { $0.contains(address) } }) {
+        if !allowPrivateNetworks, let blocked = addresses.first(where: Self.isForbidden) {
             return .failure("url's host resolves to \(blocked), a loopback, private, link-local or reserved address; "
                 + "webhooks may only reach public addresses unless WEBHOOK_ALLOW_PRIVATE_NETWORKS=true")
         }
