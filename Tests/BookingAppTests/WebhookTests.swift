@@ -345,4 +345,67 @@ struct WebhookTests {
             #expect(outcome.statusCode == nil && outcome.error?.contains("WEBHOOK_ALLOW_PRIVATE_NETWORKS") == true)
         }
     }
+
+    @Test("a receiver that answers 200 and then dribbles its body fails the attempt when WEBHOOK_TIMEOUT is up: the admin's ping returns, the attempt is a failure, the connection is closed mid-body",
+          arguments: TestDatabase.allCases)
+    func dribblingReceiver(db: TestDatabase) async throws {
+        let dribbler = try await DribblingServer.start(every: .milliseconds(100))
+        defer { Task { try? await dribbler.stop() } }
+        try await withBookingApp(db, configure: { allowLoopback(&$0); $0.webhookTimeout = 1 }) { client in
+            let admin = try await client.adminToken()
+            let (hook, _) = try await client.createWebhook(dribbler.url, events: ["booking.created"], admin: admin)
+            // 1,000 bytes at 10 a second would take 100 s; the ping is answered once the attempt has failed.
+            let ping = try await client.send(.POST, "/webhooks/\(hook)/test", token: admin)
+            #expect(ping.json["succeeded"] as? Bool == false, "\(ping.text)")
+            #expect((ping.json["error"] as? String)?.contains("timed out") == true, "\(ping.text)")
+            #expect(ping.json["status_code"] == nil || ping.json["status_code"] is NSNull, "a 200 with a body cut short is no success")
+            try await eventually { dribbler.snapshot.sentBeforeClose.count == 1 }
+            let sent = try #require(dribbler.snapshot.sentBeforeClose.first)
+            #expect(sent < 1000, "our side closed the connection mid-body (after \(sent) bytes)")
+        }
+    }
+
+    @Test("a 200 whose body stops short of its Content-Length is a failed delivery, not a success", arguments: [TestDatabase.sqlite])
+    func bodyCutShort(db: TestDatabase) async throws {
+        let cutter = try await DribblingServer.start(every: .milliseconds(1), closeAfter: 10)
+        defer { Task { try? await cutter.stop() } }
+        try await withBookingApp(db, configure: allowLoopback) { client in
+            let admin = try await client.adminToken()
+            let (hook, _) = try await client.createWebhook(cutter.url, events: ["booking.created"], admin: admin)
+            let ping = try await client.send(.POST, "/webhooks/\(hook)/test", token: admin)
+            #expect(ping.json["succeeded"] as? Bool == false, "\(ping.text)")
+        }
+    }
+
+    @Test("two replicas' relays never send to one endpoint at once, even while an attempt dribbles for its whole time-out: the lease outlasts the attempt")
+    func leaseOutlastsAttempt() async throws {
+        let dribbler = try await DribblingServer.start(every: .milliseconds(100))
+        defer { Task { try? await dribbler.stop() } }
+        let clock = ManualClock()
+        try await withPostgresReplicas(2, configure: { allowLoopback(&$0); $0.webhookTimeout = 1 }, clock: clock) { replicas in
+            let (first, second) = (replicas[0], replicas[1])
+            let admin = try await first.adminToken()
+            _ = try await first.createWebhook(dribbler.url, events: ["resource.created"], admin: admin)
+            _ = try await first.createResource("Lease test", total: 1, adminToken: admin)
+            // The first relay claims the endpoint and starts an attempt that dribbles until its time-out.
+            let running = Task { try await first.app.domain.relay.runOnce() }
+            try await eventually { dribbler.snapshot.open == 1 }
+            // Almost a whole lease later on the clock, the second relay finds nothing due: the lease still holds.
+            clock.advance(by: 2 * 1 + 30 - 1)
+            #expect(try await second.app.domain.relay.runOnce() == 0)
+            #expect(try await running.value == 0, "the dribbled attempt failed")
+            // Both relays at once, again and again after each back-off: never two connections at a time.
+            for _ in 0..<3 {
+                try await eventually { dribbler.snapshot.open == 0 }
+                clock.advance(by: 3600)
+                async let one = first.app.domain.relay.runOnce()
+                async let two = second.app.domain.relay.runOnce()
+                #expect(try await one + two == 0)
+            }
+            try await eventually { dribbler.snapshot.open == 0 }
+            let seen = dribbler.snapshot
+            #expect(seen.mostOpenAtOnce == 1, "\(seen)")
+            #expect(seen.connections == 4, "one attempt per round: \(seen)")
+        }
+    }
 }

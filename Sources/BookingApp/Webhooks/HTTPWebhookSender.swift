@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import AsyncPrimitives
 import BookingDomain
 import Foundation
 import NIOCore
@@ -11,8 +12,10 @@ import Glibc
 import Darwin
 #endif
 
-/// Sends webhooks with AsyncHTTPClient: a signed POST of the event as JSON, never following a redirect,
-/// within `timeout`.
+/// Sends webhooks with AsyncHTTPClient: a signed POST of the event as JSON, never following a redirect.
+/// A whole attempt (connecting, sending, the status, the headers and the entire answer body, at most
+/// 64 KB) ends within `timeout`: a receiver that answers slowly, or dribbles its body, fails the attempt
+/// at that moment, and an answer whose body stops short of what it declared is a failure too.
 ///
 /// Unless `allowPrivateNetworks`, the host is resolved first and refused if any of its addresses is
 /// loopback, private, link-local (cloud metadata lives there), unique-local, multicast or otherwise not
@@ -79,6 +82,9 @@ struct HTTPWebhookSender: WebhookSender {
         }
     }
 
+    /// The most of an answer's body an attempt reads; a longer one fails the attempt.
+    static let answerLimit = 64 << 10
+
     private func post(_ message: OutgoingWebhook, with client: HTTPClient) async -> WebhookOutcome {
         let started = ContinuousClock.now
         func outcome(_ status: Int?, _ error: String?) -> WebhookOutcome {
@@ -86,6 +92,44 @@ struct HTTPWebhookSender: WebhookSender {
             let milliseconds = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
             return WebhookOutcome(statusCode: status, durationMilliseconds: milliseconds, error: error)
         }
+        let request = Self.request(for: message)
+        let limit = TimeAmount.milliseconds(Int64(timeout * 1000))
+        // The attempt runs on its own task and is cancelled (AsyncHTTPClient then closes its connection) when
+        // the time is up; the answer here does not wait for it to notice.
+        let attempt = Task { () -> Result<Int, any Error> in
+            do {
+                let response = try await client.execute(request, deadline: .now() + limit)
+                var received = 0
+                for try await part in response.body {
+                    received += part.readableBytes
+                    guard received <= Self.answerLimit else { throw AnswerTooLong() }
+                }
+                return .success(Int(response.status.code))
+            } catch {
+                return .failure(error)
+            }
+        }
+        let finished = await FirstAnswer<Result<Int, any Error>?>.race(
+            { await attempt.value },
+            orAfter: .milliseconds(Int64(timeout * 1000)))
+        switch finished {
+        case .success(let status)?:
+            return outcome(status, nil)
+        case .failure(let error)?:
+            return outcome(nil, Self.describe(error))
+        case nil:
+            attempt.cancel()
+            return outcome(nil, "timed out: the whole attempt must end within WEBHOOK_TIMEOUT")
+        }
+    }
+
+    /// An answer body over ``answerLimit``.
+    struct AnswerTooLong: Error, CustomStringConvertible {
+        var description: String { "the answer's body is over \(HTTPWebhookSender.answerLimit >> 10) KB" }
+    }
+
+    /// The signed POST of `message`.
+    static func request(for message: OutgoingWebhook) -> HTTPClientRequest {
         let body = Self.body(of: message)
         var request = HTTPClientRequest(url: message.url)
         request.method = .POST
@@ -97,14 +141,7 @@ struct HTTPWebhookSender: WebhookSender {
         request.headers.add(name: "webhook-signature",
                             value: WebhookSignature.sign(secret: message.secret, messageID: message.messageID, timestamp: timestamp, body: body))
         request.body = .bytes(ByteBuffer(bytes: body))
-        do {
-            let response = try await client.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
-            // Read (at most 64 KB of) the answer so the connection ends cleanly; its content is not used.
-            _ = try? await response.body.collect(upTo: 64 << 10)
-            return outcome(Int(response.status.code), nil)
-        } catch {
-            return outcome(nil, Self.describe(error))
-        }
+        return request
     }
 
     /// The JSON body: `{"type", "timestamp", "data"}`, `data` being the event as `GET /events/` shows it.
@@ -117,6 +154,8 @@ struct HTTPWebhookSender: WebhookSender {
 
     private static func describe(_ error: any Error) -> String {
         switch error {
+        case let error as AnswerTooLong:
+            error.description
         case let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout:
             "timed out"
         case let error as HTTPClientError:
@@ -155,30 +194,8 @@ struct HTTPWebhookSender: WebhookSender {
     /// The host's addresses, looked up on the thread pool (getaddrinfo blocks); nil when that takes longer
     /// than `limit` (the lookup cannot be cancelled, but nobody waits for it).
     private static func lookUp(_ host: String, within limit: TimeInterval) async -> [String]? {
-        await withCheckedContinuation { (continuation: CheckedContinuation<[String]?, Never>) in
-            let answer = FirstAnswer(continuation)
-            Task { answer.give((try? await NIOThreadPool.singleton.runIfActive { lookUp(host) }) ?? []) }
-            Task {
-                try? await Task.sleep(for: .milliseconds(Int64(limit * 1000)))
-                answer.give(nil)
-            }
-        }
-    }
-
-    /// Resumes a continuation with the first value given; later ones are dropped.
-    private final class FirstAnswer: Sendable {
-        private let pending: Mutex<CheckedContinuation<[String]?, Never>?>
-
-        init(_ continuation: CheckedContinuation<[String]?, Never>) {
-            pending = Mutex(continuation)
-        }
-
-        func give(_ value: [String]?) {
-            pending.withLock { continuation in
-                defer { continuation = nil }
-                return continuation
-            }?.resume(returning: value)
-        }
+        await FirstAnswer<[String]?>.race({ (try? await NIOThreadPool.singleton.runIfActive { lookUp(host) }) ?? [] },
+                                          orAfter: .milliseconds(Int64(limit * 1000)))
     }
 
     /// getaddrinfo, blocking: run on the thread pool.

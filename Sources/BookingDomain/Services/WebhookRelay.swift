@@ -32,7 +32,8 @@ public struct WebhookRelay: Sendable {
         self.sender = sender
         self.metrics = metrics
         self.maxFailures = maxFailures
-        self.leaseLength = attemptTimeout + 30
+        // Before its first step a lease covers looking the host up and one attempt, each at most the time-out.
+        self.leaseLength = 2 * attemptTimeout + 30
     }
 
     /// How long to wait after `failures` failures in a row before trying again.
