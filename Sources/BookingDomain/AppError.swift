@@ -45,6 +45,11 @@ public enum AppError: Error, Equatable, Sendable {
     case perUserLimit(max: Int, remaining: Int)
     /// More units in one booking or hold than the resource allows.
     case perBookingLimit(max: Int)
+    /// The user would hold more than `max` units of a resource that sets no `max_per_user`
+    /// (`MAX_HELD_PER_USER`); `remaining` may still be held.
+    case perUserHoldLimit(max: Int, remaining: Int)
+    /// Too many bookings, holds and waiting-list joins from this user this minute; retry after that many seconds.
+    case tooManyWrites(retryAfter: Int)
     /// The user already has an open entry (waiting or offered) in this resource's waiting list.
     case alreadyWaiting
     case waitlistEntryNotFound

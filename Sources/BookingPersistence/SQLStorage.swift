@@ -24,8 +24,8 @@ public struct SQLStorage: Storage {
     private let commitReport: CommitReport?
     /// Told what the inventory did on its own account (``StockEvents``), once the transaction that did it has committed.
     private let committed: @Sendable (StockEvents) -> Void
-    /// How long an offer to a waiting-list entry lasts (`WAITLIST_OFFER_TTL`).
-    let offerTTL: TimeInterval
+    /// How long offers last and how much one user may hold (`WAITLIST_OFFER_TTL`, `HOLD_TTL`, `MAX_HELD_PER_USER`).
+    let policy: StockPolicy
     /// Takes of one resource waiting to be served together; nil when bound to a transaction (takes run
     /// there) or with batching off.
     let takeBatches: TakeBatches?
@@ -35,11 +35,11 @@ public struct SQLStorage: Storage {
     /// `pool` answers the database to run on; `location` says which kind it is. On SQLite this storage
     /// queues writers on its own gate, so a process must share one `SQLStorage` among all its writers.
     /// `committed` hears of every hold whose expiry the inventory writes down and every offer it makes or
-    /// ends, after it has committed. The inventory's offers last `offerTTL`. Bookings and holds of one
+    /// ends, after it has committed. The inventory follows `policy`. Bookings and holds of one
     /// resource that arrive while one is in flight are served together, up to `batchLimit` in one
     /// transaction, and so are token look-ups, up to `batchLimit` in one query (1: each alone);
     /// `batched` hears the size of each batch of takes.
-    public init(location: DatabaseLocation, poolInUse: Meter, offerTTL: TimeInterval = 1800, batchLimit: Int = 64,
+    public init(location: DatabaseLocation, poolInUse: Meter, policy: StockPolicy = StockPolicy(), batchLimit: Int = 64,
                 batched: @escaping @Sendable (Int) -> Void = { _ in },
                 committed: @escaping @Sendable (StockEvents) -> Void = { _ in },
                 pool: @escaping @Sendable () -> (any SQLDatabase)?) {
@@ -50,7 +50,7 @@ public struct SQLStorage: Storage {
         self.transactionConnection = nil
         self.commitReport = nil
         self.committed = committed
-        self.offerTTL = offerTTL
+        self.policy = policy
         self.takeBatches = batchLimit > 1 ? TakeBatches(maxBatch: batchLimit, observe: batched) : nil
         self.tokenLookups = batchLimit > 1 ? TokenLookups(maxBatch: batchLimit) : nil
     }
@@ -63,7 +63,7 @@ public struct SQLStorage: Storage {
         self.transactionConnection = connection
         self.commitReport = report
         self.committed = storage.committed
-        self.offerTTL = storage.offerTTL
+        self.policy = storage.policy
         self.takeBatches = nil
         self.tokenLookups = nil
     }
@@ -85,6 +85,7 @@ public struct SQLStorage: Storage {
     public var loginAttempts: any LoginAttemptStore { SQLLoginAttemptStore(session: session) }
     public var loginTrust: any LoginTrustStore { SQLLoginTrustStore(session: session) }
     public var signupAttempts: any SignupAttemptStore { SQLSignupAttemptStore(session: session) }
+    public var writeCounts: any WriteCountStore { SQLWriteCountStore(session: session) }
     public var idempotencyKeys: any IdempotencyStore { SQLIdempotencyStore(session: session) }
     public var resources: any ResourceStore { SQLResourceStore(session: session) }
     public var bookings: any BookingStore { SQLBookingStore(session: session) }

@@ -78,11 +78,11 @@ struct WaitlistTests {
         }
     }
 
-    @Test("joining while units are free for the entry answers with an offer at once: a hold for WAITLIST_OFFER_TTL",
+    @Test("joining while units are free for the entry answers with an offer at once: an ordinary hold, lasting HOLD_TTL (not the longer WAITLIST_OFFER_TTL)",
           arguments: TestDatabase.allCases)
     func immediateOffer(db: TestDatabase) async throws {
         let clock = ManualClock()
-        try await withBookingApp(db, configure: { $0.waitlistOfferTTL = 900 }, clock: clock) { client in
+        try await withBookingApp(db, configure: { $0.waitlistOfferTTL = 1800; $0.holdTTL = 900 }, clock: clock) { client in
             let id = try await client.createResource("Bike", total: 3, adminToken: try await client.adminToken())
             let token = try await client.userToken("rider")
             let joined = try await client.join(id, quantity: 2, token: token)

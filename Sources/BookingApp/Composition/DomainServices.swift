@@ -27,7 +27,9 @@ public struct DomainServices: Sendable {
         // Captures the registry, the loops and the logger, not the application, so nothing here keeps it alive.
         let databases = app.databases, loops = app.eventLoopGroup, logger = app.logger
         let services = metrics.services
-        let storage = SQLStorage(location: config.database, poolInUse: metrics.databasePoolInUse, offerTTL: config.waitlistOfferTTL,
+        let policy = StockPolicy(offerTTL: config.waitlistOfferTTL, holdTTL: config.holdTTL,
+                                 maxHeldPerUser: config.maxHeldPerUser == 0 ? nil : config.maxHeldPerUser)
+        let storage = SQLStorage(location: config.database, poolInUse: metrics.databasePoolInUse, policy: policy,
                                  batchLimit: config.batchMaxSize, batched: metrics.recordBatch,
                                  committed: { services.record($0) }) {
             let scope = RequestScope.current
@@ -48,9 +50,10 @@ public struct DomainServices: Sendable {
         sessions = SessionService(storage: storage, passwords: passwords, clock: clock, tokenTTL: config.tokenTTL,
                                   decoyPasswordHash: { try await decoy.value }, metrics: metrics.services)
         resources = ResourceService(storage: storage, clock: clock)
-        bookings = BookingService(storage: storage, clock: clock, metrics: metrics.services)
-        holds = HoldService(storage: storage, clock: clock, metrics: metrics.services, maximumTTL: config.holdTTL)
-        waitlist = WaitlistService(storage: storage, clock: clock, metrics: metrics.services)
+        let writes = WriteThrottle(storage: storage, limit: WriteLimit(perMinute: config.userWritesPerMinute == 0 ? nil : config.userWritesPerMinute))
+        bookings = BookingService(storage: storage, clock: clock, metrics: metrics.services, writes: writes)
+        holds = HoldService(storage: storage, clock: clock, metrics: metrics.services, maximumTTL: config.holdTTL, writes: writes)
+        waitlist = WaitlistService(storage: storage, clock: clock, metrics: metrics.services, writes: writes)
         housekeeping = HousekeepingService(storage: storage, clock: clock, eventRetention: config.eventRetention)
         let sender = HTTPWebhookSender(eventLoopGroup: loops, timeout: config.webhookTimeout,
                                        allowPrivateNetworks: config.webhookAllowPrivateNetworks)

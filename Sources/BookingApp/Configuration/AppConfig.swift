@@ -46,6 +46,10 @@ public struct AppConfig: Sendable {
     public var holdTTL: TimeInterval
     /// How long an offer to a waiting-list entry lasts before its units pass on: 30 s to 7 days.
     public var waitlistOfferTTL: TimeInterval
+    /// Bookings, holds and waiting-list joins one user (not an admin) may ask for per minute; 0 for no limit.
+    public var userWritesPerMinute: Int
+    /// Units one user may hold at once (holds and offers) of a resource that sets no `max_per_user`; 0 for no bound.
+    public var maxHeldPerUser: Int
     /// Whether the web pages' cookies are marked `Secure` (sent over HTTPS only): set it behind TLS.
     public var cookieSecure: Bool
     /// How long events are kept before housekeeping deletes them (`EVENT_RETENTION`).
@@ -86,6 +90,8 @@ public struct AppConfig: Sendable {
         requestBodyMemory: Int = 32 << 20,
         holdTTL: TimeInterval = 600,
         waitlistOfferTTL: TimeInterval = 1800,
+        userWritesPerMinute: Int = 60,
+        maxHeldPerUser: Int = 10,
         cookieSecure: Bool = false,
         eventRetention: TimeInterval = 90 * 86400,
         webhookTimeout: TimeInterval = 10,
@@ -113,6 +119,8 @@ public struct AppConfig: Sendable {
         self.requestBodyMemory = requestBodyMemory
         self.holdTTL = holdTTL
         self.waitlistOfferTTL = waitlistOfferTTL
+        self.userWritesPerMinute = userWritesPerMinute
+        self.maxHeldPerUser = maxHeldPerUser
         self.cookieSecure = cookieSecure
         self.eventRetention = eventRetention
         self.webhookTimeout = webhookTimeout
@@ -167,6 +175,8 @@ public struct AppConfig: Sendable {
             config.waitlistOfferTTL = try Self.parseDuration(ttl, variable: "WAITLIST_OFFER_TTL", in: WaitlistService.offerTTLBounds,
                                                              accepts: "a duration from 30s to 7 days, such as 1800, 30m or 2h")
         }
+        config.userWritesPerMinute = try env.integer("USER_WRITES_PER_MINUTE", in: 0...1_000_000_000) ?? config.userWritesPerMinute
+        config.maxHeldPerUser = try env.integer("MAX_HELD_PER_USER", in: 0...1_000_000_000) ?? config.maxHeldPerUser
         if let secure = env["COOKIE_SECURE"] {
             guard let parsed = Bool(secure.lowercased()) else {
                 throw ConfigurationError(variable: "COOKIE_SECURE", value: secure, accepts: "true or false")

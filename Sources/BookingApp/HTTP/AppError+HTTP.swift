@@ -18,11 +18,11 @@ extension AppError {
             .notFound
         case .bookingAlreadyCancelled, .resourceHasActiveBookings, .totalBelowBooked, .idempotencyKeyInProgress,
              .lastActiveAdmin, .holdNotActive, .holdExpired, .resourceHasActiveHolds, .perUserLimit, .alreadyWaiting,
-             .noPendingOffer, .waitlistEntryEnded, .reservedForWaitlist, .resourceHasWaitingList:
+             .noPendingOffer, .waitlistEntryEnded, .reservedForWaitlist, .resourceHasWaitingList, .perUserHoldLimit:
             .conflict
         case .idempotencyKeyReused:
             .unprocessableEntity
-        case .tooManyLoginAttempts, .tooManySignups:
+        case .tooManyLoginAttempts, .tooManySignups, .tooManyWrites:
             .tooManyRequests
         case .overloaded:
             .serviceUnavailable
@@ -60,6 +60,8 @@ extension AppError {
         case .resourceHasActiveHolds: .resourceHasActiveHolds
         case .perUserLimit: .perUserLimit
         case .perBookingLimit: .perBookingLimit
+        case .perUserHoldLimit: .perUserHoldLimit
+        case .tooManyWrites: .tooManyWrites
         case .alreadyWaiting: .alreadyWaiting
         case .waitlistEntryNotFound: .waitlistEntryNotFound
         case .noPendingOffer: .noPendingOffer
@@ -130,6 +132,10 @@ extension AppError {
             "Each user may have at most \(max) unit(s) of this resource booked or held; you may take \(remaining) more."
         case .perBookingLimit(let max):
             "At most \(max) unit(s) of this resource may be booked or held at once."
+        case .perUserHoldLimit(let max, let remaining):
+            "Each user may hold at most \(max) unit(s) of this resource at once (holds and offers); you may hold \(remaining) more."
+        case .tooManyWrites(let seconds):
+            "Too many bookings, holds and waiting-list joins from this account this minute; try again in \(seconds) seconds."
         case .alreadyWaiting:
             "You are already on this resource's waiting list."
         case .waitlistEntryNotFound:

@@ -33,6 +33,8 @@ enum ErrorCode: String, CaseIterable, Codable, Sendable {
     case resourceHasActiveHolds = "resource_has_active_holds"
     case perUserLimit = "per_user_limit"
     case perBookingLimit = "per_booking_limit"
+    case perUserHoldLimit = "per_user_hold_limit"
+    case tooManyWrites = "too_many_writes"
     case alreadyWaiting = "already_waiting"
     case waitlistEntryNotFound = "waitlist_entry_not_found"
     case noPendingOffer = "no_pending_offer"

@@ -51,6 +51,15 @@ public protocol LoginTrustStore: Sendable {
     func deleteOlder(than before: Date, limit: Int) async throws -> Int
 }
 
+/// Bookings, holds and waiting-list joins per user per window, for ``WriteLimit``.
+public protocol WriteCountStore: Sendable {
+    /// Counts one more write of `userID` in the window starting at `windowStart`, atomically; returns the
+    /// window's count with it.
+    func count(userID: Int, windowStart: Date) async throws -> Int
+    /// Deletes up to `limit` windows that started before `before`; returns how many.
+    func deleteOlder(than before: Date, limit: Int) async throws -> Int
+}
+
 /// Anonymous sign-up attempts, for throttling them per client address.
 public protocol SignupAttemptStore: Sendable {
     /// Records an attempt, then answers how many the address has made after `windowStart` (this one

@@ -9,6 +9,7 @@ public protocol Storage: Sendable {
     var loginAttempts: any LoginAttemptStore { get }
     var loginTrust: any LoginTrustStore { get }
     var signupAttempts: any SignupAttemptStore { get }
+    var writeCounts: any WriteCountStore { get }
     var idempotencyKeys: any IdempotencyStore { get }
     var resources: any ResourceStore { get }
     var bookings: any BookingStore { get }

@@ -6,16 +6,18 @@ public struct BookingService: Sendable {
     let storage: any Storage
     let clock: any WallClock
     let metrics: ServiceMetrics
+    let writes: WriteThrottle
 
     /// How long an Idempotency-Key is remembered.
     public static let idempotencyKeyLifetime = IdempotentRequests.keyLifetime
     /// How long a claimed key stays locked before a retry may take it over (its holder presumably died).
     public static let idempotencyLease = IdempotentRequests.lease
 
-    public init(storage: any Storage, clock: any WallClock, metrics: ServiceMetrics) {
+    public init(storage: any Storage, clock: any WallClock, metrics: ServiceMetrics, writes: WriteThrottle) {
         self.storage = storage
         self.clock = clock
         self.metrics = metrics
+        self.writes = writes
     }
 
     /// A booking, and whether it was created earlier under the same Idempotency-Key.
@@ -57,7 +59,10 @@ public struct BookingService: Sendable {
         let now = clock.now()
         let outcome = try await IdempotentRequests(storage: storage, clock: clock).run(
             key: idempotencyKey, userID: user.id, requestHash: Self.fingerprint(reference, quantity),
-            create: { key in try await storage.inventory.book(quantity, of: reference, for: user.id, at: now, completing: key) },
+            create: { key in
+                try await writes.spend(for: user, at: now)
+                return try await storage.inventory.book(quantity, of: reference, for: user.id, at: now, completing: key)
+            },
             replay: { id in
                 guard let booking = try await storage.bookings.find(id: id) else { throw AppError.bookingNotFound }
                 return booking

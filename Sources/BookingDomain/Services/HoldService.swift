@@ -9,17 +9,19 @@ public struct HoldService: Sendable {
     let metrics: ServiceMetrics
     /// The longest a hold lasts (`HOLD_TTL`), and how long it lasts unless the request asks for less.
     let maximumTTL: TimeInterval
+    let writes: WriteThrottle
 
     /// `HOLD_TTL`'s bounds: 30 seconds to 24 hours.
     public static let ttlBounds: ClosedRange<TimeInterval> = 30...86_400
     /// What a request's `ttl_seconds` may say; above the configured maximum it is capped to it.
     public static let requestedTTLBounds = 1...86_400
 
-    public init(storage: any Storage, clock: any WallClock, metrics: ServiceMetrics, maximumTTL: TimeInterval) {
+    public init(storage: any Storage, clock: any WallClock, metrics: ServiceMetrics, maximumTTL: TimeInterval, writes: WriteThrottle) {
         self.storage = storage
         self.clock = clock
         self.metrics = metrics
         self.maximumTTL = maximumTTL
+        self.writes = writes
     }
 
     /// A hold, and whether it was created earlier under the same Idempotency-Key.
@@ -54,6 +56,7 @@ public struct HoldService: Sendable {
                 create: { key in
                     // The clock is read once the key is claimed, so a hold made after waiting for it lasts its full time.
                     let now = clock.now()
+                    try await writes.spend(for: user, at: now)
                     return try await storage.inventory.hold(quantity, of: reference, for: user.id, until: now.addingTimeInterval(ttl), at: now,
                                                             completing: key)
                 },

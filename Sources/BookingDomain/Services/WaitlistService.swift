@@ -8,16 +8,19 @@ public struct WaitlistService: Sendable {
     let storage: any Storage
     let clock: any WallClock
     let metrics: ServiceMetrics
+    /// Joins count against `USER_WRITES_PER_MINUTE`; nil where nothing is joined (settling offers).
+    let writes: WriteThrottle?
 
     /// `WAITLIST_OFFER_TTL`'s bounds: 30 seconds to 7 days.
     public static let offerTTLBounds: ClosedRange<TimeInterval> = 30...604_800
     /// The longest reason an admin may give for removing an entry.
     public static let reasonLength = 1...500
 
-    public init(storage: any Storage, clock: any WallClock, metrics: ServiceMetrics) {
+    public init(storage: any Storage, clock: any WallClock, metrics: ServiceMetrics, writes: WriteThrottle? = nil) {
         self.storage = storage
         self.clock = clock
         self.metrics = metrics
+        self.writes = writes
     }
 
     /// Which entries a listing shows, by status as at the moment of the request; `open` is waiting or offered.
@@ -39,7 +42,9 @@ public struct WaitlistService: Sendable {
     /// right now (nobody ahead of it can use them), it gets its offer at once and answers `offered`.
     public func join(resourceID: Int, quantity: Int?, for user: User) async throws -> WaitlistEntry {
         let quantity = try Validate.positiveQuantity(quantity, field: "quantity")
-        let entry = try await storage.inventory.join(quantity, of: resourceID, for: user.id, at: clock.now())
+        let now = clock.now()
+        try await writes?.spend(for: user, at: now)
+        let entry = try await storage.inventory.join(quantity, of: resourceID, for: user.id, at: now)
         metrics.waitlist(.joined)
         return entry
     }

@@ -17,6 +17,11 @@ struct TakeRequest: Sendable {
     /// The Idempotency-Key to complete in the same transaction.
     let completing: IdempotencyCompletion?
 
+    var isHold: Bool {
+        if case .hold = kind { return true }
+        return false
+    }
+
     /// `stock` once this request's units are taken.
     func taking(from stock: Stock) -> Stock {
         switch kind {
@@ -124,29 +129,30 @@ extension SQLInventory {
     /// On PostgreSQL, first the one statement (``takeInOneStatement``); else, or when it cannot decide, a
     /// transaction that locks the resource.
     private func takeAloneUnkeyed(_ request: TakeRequest, of reference: ResourceReference) async throws -> Taken {
-        if session.dialect == .postgres {
+        // A hold under the bound on units held needs the user's units, so it goes to the lock.
+        if session.dialect == .postgres, !(request.isHold && storage.policy.maxHeldPerUser != nil) {
             if let taken = try await takeInOneStatement(request, of: reference) { return taken }
             try await refuseWithoutLockIfPlain(request.quantity, of: reference, at: request.now)
         }
         return try await storage.withTransaction { tx -> Result<Taken, AppError> in
             guard let resource = try await Self.locked(reference, at: request.now, in: tx) else { return .failure(.resourceNotFound) }
-            return try await Self.takeLocked(request, of: resource, in: tx.session)
+            return try await Self.takeLocked(request, of: resource, in: tx)
         }.get()
     }
 
     /// Decides one take on the resource this transaction has locked (`resource` as it is now): the user's
     /// limits, the waiting list, then the units available; records it if it may go ahead. A refusal is
     /// returned, not thrown, so the transaction keeps what it did on the way (reclaimed holds).
-    static func takeLocked(_ request: TakeRequest, of resource: Resource, in session: SQLSession) async throws -> Result<Taken, AppError> {
-        if let refusal = try await refusal(taking: request.quantity, of: resource, for: request.userID, in: session) {
+    static func takeLocked(_ request: TakeRequest, of resource: Resource, in tx: SQLStorage) async throws -> Result<Taken, AppError> {
+        if let refusal = try await refusal(taking: request.quantity, holding: request.isHold, of: resource, for: request.userID, in: tx) {
             return .failure(refusal)
         }
-        if let refusal = try await waitlistRefusal(of: resource, in: session) { return .failure(refusal) }
+        if let refusal = try await waitlistRefusal(of: resource, in: tx) { return .failure(refusal) }
         guard resource.stock.available >= request.quantity else {
             return .failure(.insufficientQuantity(requested: request.quantity, available: resource.stock.available))
         }
-        try await overtake(resource, by: request.quantity, in: session)
-        return .success(try await record([(request, request.taking(from: resource.stock))], of: resource, in: session)[0])
+        try await overtake(resource, by: request.quantity, for: request.userID, in: tx.session)
+        return .success(try await record([(request, request.taking(from: resource.stock))], of: resource, in: tx.session)[0])
     }
 
     /// Several takes of one resource in one transaction: locks it once (reclaiming its lapsed holds), then
@@ -174,7 +180,7 @@ extension SQLInventory {
         if resource.waitingEntries > 0 {
             // Each take may move the list's bounds for the next: one at a time, each recorded before the next is decided.
             for index in admitted {
-                let result = try await takeLocked(takes[index].request, of: resource, in: session)
+                let result = try await takeLocked(takes[index].request, of: resource, in: tx)
                 results[index] = result.mapError { $0 as any Error }
                 if case .success(let taken) = result {
                     try await complete(takes[index].request.completing, with: taken, in: session)
@@ -184,13 +190,14 @@ extension SQLInventory {
             return results.map { $0 ?? .failure(DatabaseInvariantViolation("a take of a batch was left undecided")) }
         }
         var stock = resource.stock
-        var owned = resource.limits.maxPerUser == nil ? [:]
-            : try await units(of: Set(admitted.map { takes[$0].request.userID }), in: resource.id, session: session)
+        let counted = admitted.filter { needsOwned(resource, holding: takes[$0].request.isHold, policy: tx.policy) }
+        var owned = try await units(of: Set(counted.map { takes[$0].request.userID }), in: resource.id, session: session)
         var accepted: [(index: Int, request: TakeRequest, stock: Stock)] = []
         for index in admitted {
             let request = takes[index].request
             do {
-                try resource.limits.check(taking: request.quantity, owned: owned[request.userID, default: 0])
+                try check(taking: request.quantity, holding: request.isHold, owned: owned[request.userID, default: Owned()], of: resource,
+                          policy: tx.policy)
             } catch {
                 results[index] = .failure(error)
                 continue
@@ -200,7 +207,9 @@ extension SQLInventory {
                 continue
             }
             stock = request.taking(from: stock)
-            owned[request.userID, default: 0] += request.quantity
+            if request.isHold { owned[request.userID, default: Owned()].held += request.quantity } else {
+                owned[request.userID, default: Owned()].booked += request.quantity
+            }
             accepted.append((index, request, stock))
         }
         let recorded = try await record(accepted.map { ($0.request, $0.stock) }, of: resource, in: session)

@@ -10,7 +10,11 @@ extension SQLInventory {
         try await storage.withTransaction { tx -> Result<WaitlistEntry, AppError> in
             let session = tx.session
             guard let resource = try await Self.locked(.id(resourceID), at: now, in: tx) else { return .failure(.resourceNotFound) }
-            if let refusal = try await Self.refusal(taking: quantity, of: resource, for: userID, in: session) { return .failure(refusal) }
+            if let refusal = try await Self.refusal(taking: quantity, holding: false, of: resource, for: userID, in: tx) { return .failure(refusal) }
+            // An entry may ask for no more than its user could hold, since its offer is a hold.
+            if let most = tx.policy.maxEntryQuantity(under: resource.limits), resource.limits.maxPerUser == nil, quantity > most {
+                return .failure(.perUserHoldLimit(max: most, remaining: most))
+            }
             guard WaitlistServing.canServe(quantity: quantity, of: resource) else {
                 return .failure(.invalidField(field: "quantity",
                                               reason: "quantity cannot exceed the resource's total of \(resource.stock.total) unit(s)"))
@@ -33,7 +37,7 @@ extension SQLInventory {
             try await Self.record(NewEvent(.waitlistJoined, at: now, by: .user(userID),
                                            subject: EventSubject(resourceID: resourceID, resourceName: listed.name, waitlistEntryID: id, userID: userID),
                                            quantity: quantity, stock: listed.stock), in: session)
-            _ = try await Self.serve(listed, at: now, in: tx)
+            _ = try await Self.serve(listed, at: now, in: tx, joined: id)
             return .success(try await Self.entry(id, in: session))
         }.get()
     }
@@ -123,8 +127,9 @@ extension SQLInventory {
     /// Why a booking or hold may not take the locked resource's free units: they are gathering for a
     /// waiting entry that has been overtaken by its quantity already (``WaitlistServing/blocksPublic(quantity:passedUnits:of:mayTake:)``).
     /// nil if none is; the locked transaction served the list already, so no entry fits the free units.
-    static func waitlistRefusal(of resource: Resource, in session: SQLSession) async throws -> AppError? {
+    static func waitlistRefusal(of resource: Resource, in tx: SQLStorage) async throws -> AppError? {
         guard resource.waitingEntries > 0 else { return nil }
+        let session = tx.session
         let barriers = try await session.sql.raw("""
             SELECT user_id, quantity, passed_units FROM waitlist_entries
             WHERE resource_id = \(bind: resource.id) AND status = 'waiting' AND passed_units >= quantity AND \(Self.activeOwner)
@@ -132,7 +137,8 @@ extension SQLInventory {
             """).all()
         for row in barriers {
             let quantity = try row.decode(column: "quantity", as: Int.self)
-            let mayTake = try await refusal(taking: quantity, of: resource, for: try row.decode(column: "user_id", as: Int.self), in: session) == nil
+            let mayTake = try await refusal(taking: quantity, holding: true, of: resource, for: try row.decode(column: "user_id", as: Int.self),
+                                            in: tx) == nil
             if WaitlistServing.blocksPublic(quantity: quantity, passedUnits: try row.decode(column: "passed_units", as: Int.self),
                                             of: resource, mayTake: mayTake) {
                 return .reservedForWaitlist(available: resource.stock.available, waiting: resource.waitingEntries)
@@ -141,13 +147,15 @@ extension SQLInventory {
         return nil
     }
 
-    /// Units a booking or hold took past the entries waiting on the locked resource count against the
-    /// bound on how far each may be overtaken.
-    static func overtake(_ resource: Resource, by quantity: Int, in session: SQLSession) async throws {
+    /// Units a booking or hold of `userID` took past the entries waiting on the locked resource count against
+    /// the bound on how far each may be overtaken, except that user's own: what someone takes never
+    /// counts against their own place in the line (else one account could turn its own entry into a
+    /// barrier by booking and cancelling).
+    static func overtake(_ resource: Resource, by quantity: Int, for userID: Int, in session: SQLSession) async throws {
         guard resource.waitingEntries > 0 else { return }
         try await session.sql.raw("""
             UPDATE waitlist_entries SET passed_units = passed_units + \(bind: quantity)
-            WHERE resource_id = \(bind: resource.id) AND status = 'waiting'
+            WHERE resource_id = \(bind: resource.id) AND status = 'waiting' AND user_id <> \(bind: userID)
             """).run()
     }
 
@@ -157,7 +165,10 @@ extension SQLInventory {
     ///
     /// Only entries that could get an offer or stop the walk are read (their quantity fits what is left,
     /// or they have been overtaken by their quantity already), a page at a time.
-    static func serve(_ resource: Resource, at now: Date, in tx: SQLStorage) async throws -> Resource {
+    ///
+    /// `joined`: the entry that joined in this transaction; if it is offered at once (nobody waited for the
+    /// units) its offer is an ordinary hold and lasts no longer than one (``StockPolicy/immediateOfferTTL``).
+    static func serve(_ resource: Resource, at now: Date, in tx: SQLStorage, joined: Int? = nil) async throws -> Resource {
         guard resource.waitingEntries > 0, resource.stock.available > 0 else { return resource }
         let session = tx.session
         var free = resource.stock.available, after = 0, offers = 0
@@ -173,7 +184,7 @@ extension SQLInventory {
                 let id = try row.decode(column: "id", as: Int.self), userID = try row.decode(column: "user_id", as: Int.self)
                 let quantity = try row.decode(column: "quantity", as: Int.self)
                 after = id
-                let mayTake = try await refusal(taking: quantity, of: resource, for: userID, in: session) == nil
+                let mayTake = try await refusal(taking: quantity, holding: true, of: resource, for: userID, in: tx) == nil
                 switch WaitlistServing.decide(quantity: quantity, passedUnits: try row.decode(column: "passed_units", as: Int.self),
                                               free: free, of: resource, mayTake: mayTake) {
                 case .skip:
@@ -183,7 +194,8 @@ extension SQLInventory {
                 case .offer:
                     free -= quantity
                     let stock = resource.stock.moving(available: free - resource.stock.available, held: resource.stock.available - free)
-                    try await offer(quantity, of: resource, to: id, of: userID, leaving: stock, at: now, in: tx)
+                    try await offer(quantity, of: resource, to: id, of: userID, leaving: stock, at: now,
+                                    lasting: id == joined ? tx.policy.immediateOfferTTL : tx.policy.offerTTL, in: tx)
                     offers += 1
                     if free == 0 { break walk }
                 }
@@ -206,13 +218,14 @@ extension SQLInventory {
     /// offer they could not take would only hold the line up), and are served again if they are reactivated.
     private static let activeOwner: SQLQueryString = "EXISTS (SELECT 1 FROM users u WHERE u.id = waitlist_entries.user_id AND u.is_active = \(bind: true))"
 
-    /// An entry's offer: a hold of its units for its user, for `offerTTL`; every entry still waiting ahead
-    /// of it has been overtaken by that many units. Its event (`waitlist.offered`, by the system) carries
-    /// the resource's `stock` once the offer is made.
+    /// An entry's offer: a hold of its units for its user, `lasting` so long; every entry still waiting
+    /// ahead of it has been overtaken by that many units. Its event (`waitlist.offered`, by the system)
+    /// carries the resource's `stock` once the offer is made.
     private static func offer(
-        _ quantity: Int, of resource: Resource, to entryID: Int, of userID: Int, leaving stock: Stock, at now: Date, in tx: SQLStorage
+        _ quantity: Int, of resource: Resource, to entryID: Int, of userID: Int, leaving stock: Stock, at now: Date,
+        lasting ttl: TimeInterval, in tx: SQLStorage
     ) async throws {
-        let session = tx.session, resourceID = resource.id, expiresAt = now.addingTimeInterval(tx.offerTTL)
+        let session = tx.session, resourceID = resource.id, expiresAt = now.addingTimeInterval(ttl)
         let holdID = try await session.insertReturningID("""
             INSERT INTO holds (resource_id, user_id, quantity, status, created_at, expires_at, waitlist_entry_id)
             VALUES (\(bind: resourceID), \(bind: userID), \(bind: quantity), \(bind: Hold.Status.held.rawValue), \(bind: now),

@@ -130,34 +130,56 @@ struct SQLInventory: Inventory {
         }
     }
 
-    /// Why `userID` may not take `quantity` more units of the locked `resource`; nil if they may.
-    static func refusal(taking quantity: Int, of resource: Resource, for userID: Int, in session: SQLSession) async throws -> AppError? {
-        let owned = resource.limits.maxPerUser == nil ? 0 : try await units(of: [userID], in: resource.id, session: session)[userID, default: 0]
+    /// Why `userID` may not take `quantity` more units of the locked `resource` (as a hold or an offer when
+    /// `holding`); nil if they may.
+    static func refusal(taking quantity: Int, holding: Bool, of resource: Resource, for userID: Int, in tx: SQLStorage) async throws -> AppError? {
+        let owned = needsOwned(resource, holding: holding, policy: tx.policy)
+            ? try await units(of: [userID], in: resource.id, session: tx.session)[userID, default: Owned()] : Owned()
         do {
-            try resource.limits.check(taking: quantity, owned: owned)
+            try check(taking: quantity, holding: holding, owned: owned, of: resource, policy: tx.policy)
             return nil
         } catch {
             return error
         }
     }
 
-    /// The units each of `userIDs` has of a locked resource: booked (active) plus held; users with none
-    /// are absent. Exact under the lock, which every movement that adds units to a user takes, and after
-    /// the lock reclaimed the lapsed holds. One query for a whole batch's users.
-    static func units(of userIDs: Set<Int>, in resourceID: Int, session: SQLSession) async throws -> [Int: Int] {
+    /// The resource's limits, and for a hold the service's bound on units held (``StockPolicy``).
+    static func check(taking quantity: Int, holding: Bool, owned: Owned, of resource: Resource, policy: StockPolicy) throws(AppError) {
+        try resource.limits.check(taking: quantity, owned: owned.total)
+        if holding { try policy.checkHolding(quantity, held: owned.held, under: resource.limits) }
+    }
+
+    /// Whether deciding a take needs the user's units: a `max_per_user` counts them, and so does the bound
+    /// on units held for a hold.
+    static func needsOwned(_ resource: Resource, holding: Bool, policy: StockPolicy) -> Bool {
+        resource.limits.maxPerUser != nil || (holding && policy.maxHeldPerUser != nil)
+    }
+
+    /// A user's units of a resource: booked (active bookings) and held (holds and offers).
+    struct Owned: Sendable, Equatable {
+        var booked = 0
+        var held = 0
+        var total: Int { booked + held }
+    }
+
+    /// The units each of `userIDs` has of a locked resource; users with none are absent. Exact under the
+    /// lock, which every movement that adds units to a user takes, and after the lock reclaimed the lapsed
+    /// holds. One query for a whole batch's users.
+    static func units(of userIDs: Set<Int>, in resourceID: Int, session: SQLSession) async throws -> [Int: Owned] {
         guard !userIDs.isEmpty else { return [:] }
         let users = SQLQueryString(userIDs.sorted().map(String.init).joined(separator: ", "))
         let rows = try await session.sql.raw("""
-            SELECT user_id, CAST(SUM(units) AS BIGINT) AS units FROM (
-                SELECT user_id, purchase_quantity AS units FROM bookings
+            SELECT user_id, CAST(SUM(booked) AS BIGINT) AS booked, CAST(SUM(held) AS BIGINT) AS held FROM (
+                SELECT user_id, purchase_quantity AS booked, 0 AS held FROM bookings
                 WHERE resource_id = \(bind: resourceID) AND user_id IN (\(users)) AND status = \(bind: Booking.Status.active.rawValue)
                 UNION ALL
-                SELECT user_id, quantity AS units FROM holds
+                SELECT user_id, 0 AS booked, quantity AS held FROM holds
                 WHERE resource_id = \(bind: resourceID) AND user_id IN (\(users)) AND status = \(bind: Hold.Status.held.rawValue)
             ) owned GROUP BY user_id
             """).all()
         return Dictionary(uniqueKeysWithValues: try rows.map {
-            (try $0.decode(column: "user_id", as: Int.self), try $0.decode(column: "units", as: Int.self))
+            (try $0.decode(column: "user_id", as: Int.self),
+             Owned(booked: try $0.decode(column: "booked", as: Int.self), held: try $0.decode(column: "held", as: Int.self)))
         })
     }
 
@@ -206,12 +228,12 @@ struct SQLInventory: Inventory {
                 guard hold.waitlistEntryID == nil else { return .failure(.holdExpired(available: resource.stock.available)) }
                 // Its units went back; confirm only if they can be taken again now, within the owner's limits,
                 // and not gathering for someone on the waiting list.
-                if let refusal = try await Self.waitlistRefusal(of: resource, in: session) { return .failure(refusal) }
-                if let refusal = try await Self.refusal(taking: hold.quantity, of: resource, for: hold.userID, in: session) {
+                if let refusal = try await Self.waitlistRefusal(of: resource, in: tx) { return .failure(refusal) }
+                if let refusal = try await Self.refusal(taking: hold.quantity, holding: false, of: resource, for: hold.userID, in: tx) {
                     return .failure(refusal)
                 }
                 guard resource.stock.available >= hold.quantity else { return .failure(.holdExpired(available: resource.stock.available)) }
-                try await Self.overtake(resource, by: hold.quantity, in: session)
+                try await Self.overtake(resource, by: hold.quantity, for: hold.userID, in: session)
                 try await session.sql.raw("""
                     UPDATE resources SET available_quantity = available_quantity - \(bind: hold.quantity) WHERE id = \(bind: resourceID)
                     """).run()

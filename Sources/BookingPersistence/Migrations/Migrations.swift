@@ -19,6 +19,7 @@ public enum BookingSchema {
         AddWaitlist(),
         AddTokenKind(),
         AddEvents(),
+        AddWriteCounts(),
     ]
 
     /// Whether the database answers and every migration above has been applied.

@@ -130,3 +130,26 @@ struct SQLSignupAttemptStore: SignupAttemptStore {
         try await session.deleteBatch(from: "signup_attempts", key: ["id"], where: "attempted_at <= \(bind: windowStart)", limit: limit)
     }
 }
+
+struct SQLWriteCountStore: WriteCountStore {
+    let session: SQLSession
+
+    func count(userID: Int, windowStart: Date) async throws -> Int {
+        try await session.write { sql in
+            // One statement: concurrent writers of one user queue on the row, and each gets its own count.
+            let row = try await sql.raw("""
+                INSERT INTO write_counts (user_id, window_start, writes) VALUES (\(bind: userID), \(bind: windowStart), 1)
+                ON CONFLICT (user_id, window_start) DO UPDATE SET writes = write_counts.writes + 1
+                RETURNING writes
+                """).first()
+            guard let writes = try row?.decode(column: "writes", as: Int.self) else {
+                throw DatabaseInvariantViolation("an upsert of write_counts returned no row")
+            }
+            return writes
+        }
+    }
+
+    func deleteOlder(than before: Date, limit: Int) async throws -> Int {
+        try await session.deleteBatch(from: "write_counts", key: ["user_id", "window_start"], where: "window_start < \(bind: before)", limit: limit)
+    }
+}

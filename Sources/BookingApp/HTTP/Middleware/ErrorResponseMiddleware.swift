@@ -32,7 +32,7 @@ struct ErrorResponseMiddleware: AsyncMiddleware {
             status = error.status
             body = Body(reason: error.reason, code: error.code, field: error.field)
             switch error {
-            case .tooManyLoginAttempts(let seconds), .tooManySignups(let seconds), .overloaded(let seconds):
+            case .tooManyLoginAttempts(let seconds), .tooManySignups(let seconds), .tooManyWrites(let seconds), .overloaded(let seconds):
                 headers.replaceOrAdd(name: .retryAfter, value: String(seconds))
             default:
                 break
