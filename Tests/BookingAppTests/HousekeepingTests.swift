@@ -49,7 +49,8 @@ struct HousekeepingTests {
             try await client.signUp("ida")
 
             let purged = try await app.domain.housekeeping.purgeExpired()
-            #expect(purged == .init(tokens: 5, idempotencyKeys: 1, loginAttempts: 2500, signupAttempts: 2))
+            // And gus's count of writes, from a minute long past.
+            #expect(purged == .init(tokens: 5, idempotencyKeys: 1, loginAttempts: 2500, signupAttempts: 2, writeCounts: 1))
             #expect(try await count(sql, "signup_attempts") == 1, "ida's sign-up, within the hour")
             #expect(try await count(sql, "access_tokens") == 1, "hugo's live token")
             #expect(try await client.send(.GET, "/users/me/", token: liveToken).status == .ok)
@@ -77,6 +78,31 @@ struct HousekeepingTests {
             }.value
             #expect(purged.loginAttempts == HousekeepingService.batchSize)
             #expect(try await count(sql, "login_attempts") == 2500 - HousekeepingService.batchSize)
+        }
+    }
+
+    @Test("released and expired holds are forgotten after EVENT_RETENTION; held and confirmed ones stay",
+          arguments: TestDatabase.allCases)
+    func endedHolds(db: TestDatabase) async throws {
+        let clock = ManualClock()
+        try await withBookingApp(db, configure: { $0.eventRetention = 86400 }, clock: clock) { client in
+            let sql = client.app.db as! any SQLDatabase
+            let id = try await client.createResource("Stalls", total: 20, adminToken: try await client.adminToken())
+            let token = try await client.userToken("stallholder")
+            func hold() async throws -> Int { try #require(try await client.hold(id, quantity: 1, ttl: 60, token: token).json["id"] as? Int) }
+            let released = try await hold(), confirmed = try await hold()
+            _ = try await hold()  // it will lapse
+            #expect(try await client.send(.DELETE, "/holds/\(released)/", token: token).status == .ok)
+            #expect(try await client.send(.POST, "/holds/\(confirmed)/confirm", token: token).status == .created)
+            clock.advance(by: 120)
+            _ = try await client.app.domain.holds.tidy()
+            clock.advance(by: 86400 + 60)
+            let recent = try await hold()
+            let purged = try await client.app.domain.housekeeping.purgeExpired()
+            #expect(purged.holds == 2, "the released one and the lapsed one")
+            let left = try await sql.raw("SELECT id FROM holds ORDER BY id").all().map { try $0.decode(column: "id", as: Int.self) }
+            #expect(left == [confirmed, recent])
+            #expect(try await client.send(.GET, "/bookings/", token: token).jsonArray.count == 1, "the confirmed hold's booking is whole")
         }
     }
 

@@ -14,6 +14,7 @@ struct PurgeCommand: AsyncCommand {
         let purged = try await app.domain.housekeeping.purgeExpired()
         context.console.print("Deleted \(purged.tokens) expired tokens, \(purged.idempotencyKeys) expired Idempotency-Keys, "
             + "\(purged.loginAttempts) old failed logins, \(purged.signupAttempts) old sign-up attempts, "
-            + "\(purged.events) events and \(purged.webhookDeliveries) webhook deliveries past EVENT_RETENTION.")
+            + "\(purged.events) events, \(purged.webhookDeliveries) webhook deliveries and \(purged.holds) ended holds past EVENT_RETENTION, "
+            + "\(purged.writeCounts) past minutes' write counts.")
     }
 }

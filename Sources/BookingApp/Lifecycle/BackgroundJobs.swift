@@ -17,6 +17,7 @@ enum BackgroundJobs {
                     "tokens": "\(purged.tokens)", "idempotency_keys": "\(purged.idempotencyKeys)",
                     "login_attempts": "\(purged.loginAttempts)", "signup_attempts": "\(purged.signupAttempts)",
                     "events": "\(purged.events)", "webhook_deliveries": "\(purged.webhookDeliveries)",
+                    "holds": "\(purged.holds)", "write_counts": "\(purged.writeCounts)",
                 ])
             },
             // Writes down expired holds (status, units back to available) and reads the units held for the

@@ -5,6 +5,9 @@ public protocol HoldStore: Sendable {
     func find(id: Int) async throws -> Hold?
     /// Newest first. The status filter is applied as at `now` (``Hold/status(at:)``).
     func list(_ filter: HoldFilter, at now: Date) async throws -> [Hold]
+    /// Forgets up to `limit` holds that were released or expired before `before` (a confirmed hold stays
+    /// with its booking); returns how many. Housekeeping, past `EVENT_RETENTION`.
+    func purgeEnded(before: Date, limit: Int) async throws -> Int
 }
 
 /// Which holds a listing shows: nil fields do not filter.

@@ -2,8 +2,9 @@ import Foundation
 
 /// Forgets what has expired: tokens past their lifetime, Idempotency-Keys older than a day, password
 /// guesses and sign-up attempts outside their throttle windows, and usual login addresses unused for 30
-/// days, events older than `EVENT_RETENTION` and webhook deliveries as old. Each table is emptied in small batches, so a purge never holds locks for long, and running it on
-/// several servers at once is harmless.
+/// days, per-user write counts of past minutes, and events, webhook deliveries and ended (released or
+/// expired) holds older than `EVENT_RETENTION`. Each table is emptied in small batches, so a purge never
+/// holds locks for long, and running it on several servers at once is harmless.
 public struct HousekeepingService: Sendable {
     let storage: any Storage
     let clock: any WallClock
@@ -25,9 +26,13 @@ public struct HousekeepingService: Sendable {
         public var loginTrust = 0
         public var events = 0
         public var webhookDeliveries = 0
+        public var holds = 0
+        public var writeCounts = 0
 
         public init(tokens: Int = 0, idempotencyKeys: Int = 0, loginAttempts: Int = 0, signupAttempts: Int = 0, loginTrust: Int = 0,
-                    events: Int = 0, webhookDeliveries: Int = 0) {
+                    events: Int = 0, webhookDeliveries: Int = 0, holds: Int = 0, writeCounts: Int = 0) {
+            self.holds = holds
+            self.writeCounts = writeCounts
             self.events = events
             self.webhookDeliveries = webhookDeliveries
             self.tokens = tokens
@@ -53,6 +58,9 @@ public struct HousekeepingService: Sendable {
         let eventsBefore = now.addingTimeInterval(-eventRetention)
         purged.events = try await drain { try await storage.events.purge(before: eventsBefore, limit: limit) }
         purged.webhookDeliveries = try await drain { try await storage.webhooks.purgeDeliveries(before: eventsBefore, limit: limit) }
+        purged.holds = try await drain { try await storage.holds.purgeEnded(before: eventsBefore, limit: limit) }
+        let windowsBefore = WriteLimit.windowStart(at: now)
+        purged.writeCounts = try await drain { try await storage.writeCounts.deleteOlder(than: windowsBefore, limit: limit) }
         return purged
     }
 

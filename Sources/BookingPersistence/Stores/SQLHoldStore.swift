@@ -32,3 +32,10 @@ struct SQLHoldStore: HoldStore {
             """).all().map(Hold.init(row:))
     }
 }
+
+extension SQLHoldStore {
+    func purgeEnded(before: Date, limit: Int) async throws -> Int {
+        try await session.deleteBatch(from: "holds", key: ["id"],
+                                      where: "status IN ('released', 'expired') AND ended_at < \(bind: before)", limit: limit)
+    }
+}
