@@ -11,7 +11,9 @@ struct ServerContext: Sendable {
     let domain: DomainServices
     let metrics: AppMetrics
     /// Shares `GET /resources/` reads (and their encoding) among concurrent requests.
-    let catalogueReads: FreshReadCoalescer<ByteBuffer>
+    let catalogueReads: FreshReadCoalescer<CatalogueListing>
+    /// The seed listing as last encoded, kept while the catalogue does not change.
+    let catalogueListings: CatalogueListings
     /// The memory that request bodies being read may take together (`REQUEST_BODY_MEMORY`).
     let requestBodies: ByteBudget
     /// The requests being served; shutdown waits for them (`RequestDrainMiddleware`).

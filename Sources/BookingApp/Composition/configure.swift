@@ -37,7 +37,7 @@ public func configure(_ app: Application, with config: AppConfig, clock: any Wal
     app.metrics = AppMetrics(databasePoolCapacity: connectionsPerLoop * System.coreCount)
     app.domain = DomainServices(app: app, config: config, clock: clock, metrics: app.metrics)
     let server = ServerContext(
-        config: config, domain: app.domain, metrics: app.metrics, catalogueReads: FreshReadCoalescer(),
+        config: config, domain: app.domain, metrics: app.metrics, catalogueReads: FreshReadCoalescer(), catalogueListings: CatalogueListings(),
         requestBodies: ByteBudget(capacity: config.requestBodyMemory), requestsInFlight: Drain(),
         routes: app.routes, pages: try PageRenderer())
     app.serverContext = server

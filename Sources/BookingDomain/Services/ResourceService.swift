@@ -47,9 +47,17 @@ public struct ResourceService: Sendable {
     }
 
     /// Every resource by id, split into those with units left and those without.
-    public func catalogue() async throws -> (inStock: [Resource], outOfStock: [Resource]) {
-        let all = try await storage.resources.all(at: clock.now())
-        return (all.filter(\.isInStock), all.filter { !$0.isInStock })
+    /// The most resources the seed's listing (`GET /resources/` without paging) shows at once: a catalogue
+    /// this large or smaller is listed whole, as the seed listed it; past it, the listing is the first
+    /// page of this size and says where the rest is (README, "Trying it").
+    public static let listingCap = Paging.sizes.upperBound
+
+    /// The seed's listing: every resource (or the first ``listingCap``, in stock first, then by id), split
+    /// into those in stock and those out of stock; `more` when there are others past the cap.
+    public func catalogue() async throws -> (inStock: [Resource], outOfStock: [Resource], more: Bool) {
+        let page = try await storage.resources.page(CatalogueFilter(limit: Self.listingCap + 1), at: clock.now())
+        let shown = page.prefix(Self.listingCap)
+        return (shown.filter(\.isInStock), shown.filter { !$0.isInStock }, page.count > Self.listingCap)
     }
 
     /// One page of the catalogue, in stock first, then by id, split as ``catalogue()`` splits it.

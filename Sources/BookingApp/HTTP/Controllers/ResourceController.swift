@@ -15,7 +15,9 @@ struct ResourceController: APIController {
     }
 
     /// The catalogue is the same for every caller, so concurrent requests share one query and one JSON
-    /// encoding; each still gets a read that began after it arrived (see ``FreshReadCoalescer``).
+    /// encoding; each still gets a read that began after it arrived (see ``FreshReadCoalescer``). The
+    /// answer has an `ETag` (304 for a client that has it), is gzipped for a client that asks, and past
+    /// `ResourceService.listingCap` resources is the first page with a `Link` to the next (``CatalogueListing``).
     /// With `search`, `in_stock`, `limit` or `offset`, one page of it (in stock first, then by id).
     @Sendable func index(req: Request, caller: Principal?) async throws -> Response {
         let resources = server.domain.resources
@@ -25,7 +27,8 @@ struct ResourceController: APIController {
                                                        outOfStockResources: page.outOfStock.map(ResourceResponse.init))
                 .encodeResponse(for: req)
         }
-        let body = try await server.catalogueReads.value {
+        let listings = server.catalogueListings
+        let listing = try await server.catalogueReads.value {
             let catalogue = try await resources.catalogue()
             let response = ResourceCatalogueResponse(
                 resources: catalogue.inStock.map(ResourceResponse.init),
@@ -34,9 +37,9 @@ struct ResourceController: APIController {
             var buffer = ByteBuffer()
             var headers = HTTPHeaders()
             try ContentConfiguration.global.requireEncoder(for: .json).encode(response, to: &buffer, headers: &headers)
-            return buffer
+            return listings.latest(buffer, more: catalogue.more)
         }
-        return Response(status: .ok, headers: ["Content-Type": "application/json; charset=utf-8"], body: .init(buffer: body))
+        return try listing.response(to: req)
     }
 
     /// The page a request asks for; nil when it names none of the parameters (the seed's whole list).
