@@ -14,7 +14,8 @@ struct HeaderTests {
             #expect(UUID(uuidString: id) != nil)
             #expect(generated.headers.first(name: .xContentTypeOptions) == "nosniff")
             #expect(generated.headers.first(name: "Referrer-Policy") == "no-referrer")
-            #expect(generated.headers.first(name: .cacheControl) == nil, "anonymous public answers may be cached")
+            // The listing may be kept by a cache (which revalidates it by its ETag); an answer for a user may not.
+            #expect(generated.headers.first(name: .cacheControl) == "no-cache", "anonymous public answers may be cached")
 
             let echoed = try await client.send(.GET, "/nowhere/", headers: [("X-Request-ID", "trace-42")])
             #expect(echoed.status == .notFound)
@@ -45,7 +46,7 @@ struct HeaderTests {
         try await withBookingApp(.sqlite) { client in
             let reply = try await client.send(.GET, "/resources/", headers: [("Origin", "https://evil.example")])
             #expect(reply.headers.first(name: .accessControlAllowOrigin) == nil)
-            #expect(reply.headers[.vary].isEmpty, "without CORS no answer depends on Origin")
+            #expect(!reply.headers[.vary].contains { $0.contains("Origin") }, "without CORS no answer depends on Origin")
         }
     }
 

@@ -58,7 +58,9 @@ start_throwaway_postgres() {
   if [ "$(id -u)" -eq 0 ]; then chown postgres "$PG_DIR"; fi
   run_as_postgres "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres --auth=trust -E UTF8 >/dev/null
   # Durability is pointless for a throwaway cluster; turning it off makes each test's database cheap.
-  local options="-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
+  # The Swift suite runs its tests at once, each with pools of its own: 300 connections were not enough
+  # (a test then saw 503s from "too many clients"), so there is room for a thousand.
+  local options="-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=1000"
   if ! run_as_postgres "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w -t 30 -o "$options" start >/dev/null; then
     echo "error: the throwaway PostgreSQL did not start; its log follows" >&2
     cat "$PG_DIR/log" >&2 || true

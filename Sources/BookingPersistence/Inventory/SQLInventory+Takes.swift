@@ -151,8 +151,8 @@ extension SQLInventory {
         guard resource.stock.available >= request.quantity else {
             return .failure(.insufficientQuantity(requested: request.quantity, available: resource.stock.available))
         }
-        try await overtake(resource, by: request.quantity, for: request.userID, in: tx.session)
-        return .success(try await record([(request, request.taking(from: resource.stock))], of: resource, in: tx.session)[0])
+        let passedThrough = try await overtake(resource, by: request.quantity, for: request.userID, in: tx.session)
+        return .success(try await record([(request, request.taking(from: resource.stock), passedThrough)], of: resource, in: tx.session)[0])
     }
 
     /// Several takes of one resource in one transaction: locks it once (reclaiming its lapsed holds), then
@@ -212,7 +212,7 @@ extension SQLInventory {
             }
             accepted.append((index, request, stock))
         }
-        let recorded = try await record(accepted.map { ($0.request, $0.stock) }, of: resource, in: session)
+        let recorded = try await record(accepted.map { ($0.request, $0.stock, nil) }, of: resource, in: session)
         for (take, taken) in zip(accepted, recorded) {
             try await complete(take.request.completing, with: taken, in: session)
             results[take.index] = .success(taken)
@@ -242,23 +242,24 @@ extension SQLInventory {
     }
 
     /// Records takes decided on the resource this transaction has locked, in their order: moves their
-    /// units (available to booked, or to held), and writes each one's booking or hold and its event, with
-    /// `stock` the resource's stock right after it.
-    private static func record(_ takes: [(request: TakeRequest, stock: Stock)], of resource: Resource, in session: SQLSession) async throws -> [Taken] {
+    /// units (available to booked, or to held), and writes each one's booking or hold (with the last
+    /// waiting entry it passed) and its event, with `stock` the resource's stock right after it.
+    private static func record(_ takes: [(request: TakeRequest, stock: Stock, passedThrough: Int?)], of resource: Resource,
+                               in session: SQLSession) async throws -> [Taken] {
         guard !takes.isEmpty else { return [] }
         var units = 0, held = 0
         var bookings: [SQLQueryString] = [], holds: [SQLQueryString] = []
-        for (request, _) in takes {
+        for (request, _, passedThrough) in takes {
             units += request.quantity
             switch request.kind {
             case .booking:
                 bookings.append("""
-                    (\(bind: resource.id), \(bind: request.userID), \(bind: request.quantity), \(bind: Booking.Status.active.rawValue), \(bind: request.now))
+                    (\(bind: resource.id), \(bind: request.userID), \(bind: request.quantity), \(bind: Booking.Status.active.rawValue), \(bind: request.now), \(bind: passedThrough))
                     """)
             case .hold(let until):
                 held += request.quantity
                 holds.append("""
-                    (\(bind: resource.id), \(bind: request.userID), \(bind: request.quantity), \(bind: Hold.Status.held.rawValue), \(bind: request.now), \(bind: until))
+                    (\(bind: resource.id), \(bind: request.userID), \(bind: request.quantity), \(bind: Hold.Status.held.rawValue), \(bind: request.now), \(bind: until), \(bind: passedThrough))
                     """)
             }
         }
@@ -267,11 +268,11 @@ extension SQLInventory {
             WHERE id = \(bind: resource.id)
             """).run()
         var bookingIDs = try await session.insertReturningIDs(
-            "INSERT INTO bookings (resource_id, user_id, purchase_quantity, status, booking_date)", values: bookings)[...]
+            "INSERT INTO bookings (resource_id, user_id, purchase_quantity, status, booking_date, passed_through)", values: bookings)[...]
         var holdIDs = try await session.insertReturningIDs(
-            "INSERT INTO holds (resource_id, user_id, quantity, status, created_at, expires_at)", values: holds)[...]
+            "INSERT INTO holds (resource_id, user_id, quantity, status, created_at, expires_at, passed_through)", values: holds)[...]
         var taken: [Taken] = [], events: [NewEvent] = []
-        for (request, stock) in takes {
+        for (request, stock, _) in takes {
             switch request.kind {
             case .booking:
                 let booking = Booking(id: bookingIDs.removeFirst(), resourceID: resource.id, resourceName: resource.name, userID: request.userID,

@@ -150,12 +150,29 @@ extension SQLInventory {
     /// Units a booking or hold of `userID` took past the entries waiting on the locked resource count against
     /// the bound on how far each may be overtaken, except that user's own: what someone takes never
     /// counts against their own place in the line (else one account could turn its own entry into a
-    /// barrier by booking and cancelling).
-    static func overtake(_ resource: Resource, by quantity: Int, for userID: Int, in session: SQLSession) async throws {
-        guard resource.waitingEntries > 0 else { return }
-        try await session.sql.raw("""
+    /// barrier by booking and cancelling). Returns the last entry it passed, which the booking or hold
+    /// keeps (`passed_through`) to give the passes back when its units return (``giveBackPasses``); nil
+    /// when it passed none.
+    static func overtake(_ resource: Resource, by quantity: Int, for userID: Int, in session: SQLSession) async throws -> Int? {
+        guard resource.waitingEntries > 0 else { return nil }
+        return try await session.sql.raw("""
             UPDATE waitlist_entries SET passed_units = passed_units + \(bind: quantity)
             WHERE resource_id = \(bind: resource.id) AND status = 'waiting' AND user_id <> \(bind: userID)
+            RETURNING id
+            """).all().map { try $0.decode(column: "id", as: Int.self) }.max()
+    }
+
+    /// Units that come back (a cancelled booking; a released, lapsed or declined hold or offer) no longer
+    /// count as having passed the entries their take passed (`passedThrough`, from ``overtake``): units
+    /// taken and given back again overtook nobody, so churn (book and cancel, take an offer and decline it)
+    /// never builds a barrier, and a barrier lasts only while what passed it stays taken.
+    static func giveBackPasses(_ quantity: Int, through passedThrough: Int?, of userID: Int, on resourceID: Int,
+                               in session: SQLSession) async throws {
+        guard let passedThrough else { return }
+        try await session.sql.raw("""
+            UPDATE waitlist_entries
+            SET passed_units = CASE WHEN passed_units > \(bind: quantity) THEN passed_units - \(bind: quantity) ELSE 0 END
+            WHERE resource_id = \(bind: resourceID) AND status = 'waiting' AND id <= \(bind: passedThrough) AND user_id <> \(bind: userID)
             """).run()
     }
 
@@ -226,10 +243,11 @@ extension SQLInventory {
         lasting ttl: TimeInterval, in tx: SQLStorage
     ) async throws {
         let session = tx.session, resourceID = resource.id, expiresAt = now.addingTimeInterval(ttl)
+        // It passes every entry still waiting ahead of it (below), as far as the one before its own.
         let holdID = try await session.insertReturningID("""
-            INSERT INTO holds (resource_id, user_id, quantity, status, created_at, expires_at, waitlist_entry_id)
+            INSERT INTO holds (resource_id, user_id, quantity, status, created_at, expires_at, waitlist_entry_id, passed_through)
             VALUES (\(bind: resourceID), \(bind: userID), \(bind: quantity), \(bind: Hold.Status.held.rawValue), \(bind: now),
-                    \(bind: expiresAt), \(bind: entryID))
+                    \(bind: expiresAt), \(bind: entryID), \(bind: entryID - 1))
             """)
         try await record(NewEvent(.waitlistOffered, at: now, by: .system,
                                   subject: EventSubject(resourceID: resourceID, resourceName: resource.name, holdID: holdID,

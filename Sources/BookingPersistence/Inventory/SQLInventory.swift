@@ -184,11 +184,12 @@ struct SQLInventory: Inventory {
     }
 
     private static func insertBooking(
-        of resource: Resource, quantity: Int, for userID: Int, hold: Int?, at now: Date, in session: SQLSession
+        of resource: Resource, quantity: Int, for userID: Int, hold: Int?, passedThrough: Int?, at now: Date, in session: SQLSession
     ) async throws -> Booking {
         let id = try await session.insertReturningID("""
-            INSERT INTO bookings (resource_id, user_id, purchase_quantity, status, booking_date, hold_id)
-            VALUES (\(bind: resource.id), \(bind: userID), \(bind: quantity), \(bind: Booking.Status.active.rawValue), \(bind: now), \(bind: hold))
+            INSERT INTO bookings (resource_id, user_id, purchase_quantity, status, booking_date, hold_id, passed_through)
+            VALUES (\(bind: resource.id), \(bind: userID), \(bind: quantity), \(bind: Booking.Status.active.rawValue), \(bind: now),
+                    \(bind: hold), \(bind: passedThrough))
             """)
         return Booking(id: id, resourceID: resource.id, resourceName: resource.name,
                        userID: userID, purchaseQuantity: quantity, bookingDate: now, status: .active, holdID: hold)
@@ -205,6 +206,9 @@ struct SQLInventory: Inventory {
             else { return .failure(.holdNotFound) }
             let resourceID = resource.id
             let stock: Stock
+            // The entries the booking counts as having passed: the hold's own (its units stay taken), or a new take's.
+            var passedThrough = try await session.sql.raw("SELECT passed_through FROM holds WHERE id = \(bind: holdID)").first()?
+                .decode(column: "passed_through", as: Int?.self)
             switch hold.storedStatus {
             case .confirmed:
                 guard let bookingID = hold.bookingID, let booking = try await SQLBookingStore(session: session).find(id: bookingID) else {
@@ -233,7 +237,7 @@ struct SQLInventory: Inventory {
                     return .failure(refusal)
                 }
                 guard resource.stock.available >= hold.quantity else { return .failure(.holdExpired(available: resource.stock.available)) }
-                try await Self.overtake(resource, by: hold.quantity, for: hold.userID, in: session)
+                passedThrough = try await Self.overtake(resource, by: hold.quantity, for: hold.userID, in: session)
                 try await session.sql.raw("""
                     UPDATE resources SET available_quantity = available_quantity - \(bind: hold.quantity) WHERE id = \(bind: resourceID)
                     """).run()
@@ -242,7 +246,8 @@ struct SQLInventory: Inventory {
             try await session.sql.raw("""
                 UPDATE holds SET status = \(bind: Hold.Status.confirmed.rawValue), ended_at = \(bind: now) WHERE id = \(bind: holdID)
                 """).run()
-            let booking = try await Self.insertBooking(of: resource, quantity: hold.quantity, for: hold.userID, hold: holdID, at: now, in: session)
+            let booking = try await Self.insertBooking(of: resource, quantity: hold.quantity, for: hold.userID, hold: holdID,
+                                                       passedThrough: passedThrough, at: now, in: session)
             var subject = hold.subject
             subject.bookingID = booking.id
             try await Self.record(NewEvent(hold.waitlistEntryID == nil ? .holdConfirmed : .waitlistAccepted, at: now, by: actor,
@@ -318,13 +323,16 @@ struct SQLInventory: Inventory {
         let lapsed = try await session.sql.raw("""
             UPDATE holds SET status = \(bind: Hold.Status.expired.rawValue), ended_at = expires_at
             WHERE resource_id = \(bind: resource.id) AND status = \(bind: Hold.Status.held.rawValue) AND \(Hold.lapsed(at: now))
-            RETURNING id, user_id, quantity, expires_at, waitlist_entry_id
+            RETURNING id, user_id, quantity, expires_at, waitlist_entry_id, passed_through
             """).all().map { row in
             (id: try row.decode(column: "id", as: Int.self), userID: try row.decode(column: "user_id", as: Int.self),
              quantity: try row.decode(column: "quantity", as: Int.self), expiresAt: try row.decode(column: "expires_at", as: Date.self),
-             entryID: try row.decode(column: "waitlist_entry_id", as: Int?.self))
+             entryID: try row.decode(column: "waitlist_entry_id", as: Int?.self), passedThrough: try row.decode(column: "passed_through", as: Int?.self))
         }.sorted { $0.id < $1.id }
         guard !lapsed.isEmpty else { return (try await serve(resource, at: now, in: tx), 0) }
+        for hold in lapsed {
+            try await giveBackPasses(hold.quantity, through: hold.passedThrough, of: hold.userID, on: resource.id, in: session)
+        }
         let units = lapsed.reduce(0) { $0 + $1.quantity }
         let offers = lapsed.compactMap(\.entryID)
         if !offers.isEmpty {
@@ -360,10 +368,12 @@ struct SQLInventory: Inventory {
         let released = try await session.sql.raw("""
             UPDATE holds SET status = \(bind: Hold.Status.released.rawValue), ended_at = \(bind: now)
             WHERE \(which) AND status = \(bind: Hold.Status.held.rawValue)
-            RETURNING id, user_id, quantity, waitlist_entry_id
+            RETURNING id, user_id, quantity, waitlist_entry_id, passed_through
             """).first()
         guard let released else { return false }
         let entryID = try released.decode(column: "waitlist_entry_id", as: Int?.self), units = try released.decode(column: "quantity", as: Int.self)
+        try await giveBackPasses(units, through: try released.decode(column: "passed_through", as: Int?.self),
+                                 of: try released.decode(column: "user_id", as: Int.self), on: resourceID, in: session)
         if let entryID {
             try await endEntry(entryID, as: .declined, at: now, in: session)
             tx.afterCommit { $0.offersDeclined += 1 }
@@ -402,7 +412,7 @@ struct SQLInventory: Inventory {
             let released = try await session.sql.raw("""
                 UPDATE bookings SET status = \(bind: Booking.Status.cancelled.rawValue), cancelled_at = \(bind: now)
                 WHERE \(condition)
-                RETURNING resource_id, user_id, purchase_quantity
+                RETURNING resource_id, user_id, purchase_quantity, passed_through
                 """).first()
             guard let released else {
                 guard let booking = try await bookings.find(id: bookingID), ownerID == nil || booking.userID == ownerID else {
@@ -418,6 +428,9 @@ struct SQLInventory: Inventory {
                 """).first()
             guard let returned else { throw DatabaseInvariantViolation("booking \(bookingID) has no resource") }
             let resource = try Resource(row: returned)
+            try await Self.giveBackPasses(try released.decode(column: "purchase_quantity", as: Int.self),
+                                          through: try released.decode(column: "passed_through", as: Int?.self),
+                                          of: try released.decode(column: "user_id", as: Int.self), on: resource.id, in: session)
             try await Self.record(NewEvent(
                 .bookingCancelled, at: now, by: actor,
                 subject: EventSubject(resourceID: resource.id, resourceName: resource.name, bookingID: bookingID,

@@ -19,7 +19,7 @@ public enum BookingSchema {
         AddWaitlist(),
         AddTokenKind(),
         AddEvents(),
-        AddWriteCounts(),
+        AddWriteCountsAndPasses(),
     ]
 
     /// Whether the database answers and every migration above has been applied.
