@@ -14,7 +14,11 @@ public struct SQLStorage: Storage {
     /// The pool, resolved per use so that each request's statements run on its own event loop and log
     /// with its logger; nil once the databases have been shut down.
     private let resolvePool: @Sendable () -> (any SQLDatabase)?
+    /// The read replicas' pool (`READ_DATABASE_URL`), for the public catalogue only; nil without one.
+    private let resolveReadPool: (@Sendable () -> (any SQLDatabase)?)?
     private let dialect: SQLSession.Dialect
+    /// Watches the connections (deadlines, read-only servers, outages).
+    private let guardian: ConnectionGuardian
     private let writeGate: AsyncSemaphore?
     /// Counts the statements and transactions holding a pooled connection or queued for one.
     private let poolInUse: Meter
@@ -39,11 +43,15 @@ public struct SQLStorage: Storage {
     /// resource that arrive while one is in flight are served together, up to `batchLimit` in one
     /// transaction, and so are token look-ups, up to `batchLimit` in one query (1: each alone);
     /// `batched` hears the size of each batch of takes.
-    public init(location: DatabaseLocation, poolInUse: Meter, policy: StockPolicy = StockPolicy(), batchLimit: Int = 64,
-                batched: @escaping @Sendable (Int) -> Void = { _ in },
+    public init(location: DatabaseLocation, poolInUse: Meter, guardian: ConnectionGuardian, policy: StockPolicy = StockPolicy(),
+                batchLimit: Int = 64, batched: @escaping @Sendable (Int) -> Void = { _ in },
                 committed: @escaping @Sendable (StockEvents) -> Void = { _ in },
+                readPool: (@Sendable () -> (any SQLDatabase)?)? = nil, replicaReads: ReplicaReads? = nil,
                 pool: @escaping @Sendable () -> (any SQLDatabase)?) {
         self.resolvePool = pool
+        self.resolveReadPool = readPool
+        self.replicaReads = replicaReads
+        self.guardian = guardian
         self.dialect = location.dialect
         self.writeGate = location.dialect == .sqlite ? AsyncSemaphore(permits: 1) : nil
         self.poolInUse = poolInUse
@@ -57,6 +65,9 @@ public struct SQLStorage: Storage {
 
     private init(bindingTo connection: any SQLDatabase, report: CommitReport, of storage: SQLStorage) {
         self.resolvePool = storage.resolvePool
+        self.resolveReadPool = storage.resolveReadPool
+        self.replicaReads = storage.replicaReads
+        self.guardian = storage.guardian
         self.dialect = storage.dialect
         self.writeGate = storage.writeGate
         self.poolInUse = storage.poolInUse
@@ -77,7 +88,19 @@ public struct SQLStorage: Storage {
         if let transactionConnection {
             return SQLSession(sql: transactionConnection, dialect: dialect, writeGate: nil)
         }
-        return SQLSession(sql: PoolCountingSQLDatabase(base: pool(), inUse: poolInUse), dialect: dialect, writeGate: writeGate)
+        return SQLSession(sql: PooledDatabase(base: pool(), inUse: poolInUse, guardian: guardian), dialect: dialect, writeGate: writeGate)
+    }
+
+    /// Counts the catalogue's reads by where they went (`READ_DATABASE_URL`'s share).
+    let replicaReads: ReplicaReads?
+
+    /// The catalogue as anyone may read it: from the read replicas when `READ_DATABASE_URL` is set (a
+    /// moment behind the primary, and from the primary whenever they are unavailable), else the primary.
+    public var publicReads: any ResourceStore {
+        guard let resolveReadPool, transactionConnection == nil else { return resources }
+        let replica = SQLSession(sql: PooledDatabase(base: resolveReadPool() ?? ClosedDatabase(sqlDialect: dialect), inUse: poolInUse,
+                                                     guardian: guardian), dialect: dialect, writeGate: nil)
+        return ReplicaResourceStore(replica: SQLResourceStore(session: replica), primary: resources, reads: replicaReads)
     }
 
     public var users: any UserStore { SQLUserStore(session: session) }
@@ -103,7 +126,7 @@ public struct SQLStorage: Storage {
     func withTransaction<T: Sendable>(_ work: @escaping @Sendable (SQLStorage) async throws -> T) async throws -> T {
         if transactionConnection != nil { return try await work(self) }
         let gated: () async throws -> T = {
-            try await PoolCountingSQLDatabase(base: pool(), inUse: poolInUse).withSession { connection in
+            try await PooledDatabase(base: pool(), inUse: poolInUse, guardian: guardian).withSession { connection in
                 // IMMEDIATE takes SQLite's write lock up front, so a transaction never fails half-way to upgrade it.
                 try await connection.raw(dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN").run()
                 let report = CommitReport()

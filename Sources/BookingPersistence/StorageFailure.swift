@@ -9,13 +9,15 @@ public enum StorageFailure {
     /// retries), as opposed to a fault in a statement.
     public static func isUnavailable(_ error: any Error) -> Bool {
         switch error {
-        case is ConnectionPoolTimeoutError, is ConnectionPoolError:
+        case is ConnectionPoolTimeoutError, is ConnectionPoolError, is StatementTimedOut:
             return true
         case let error as PSQLError:
             if let state = error.serverInfo?[.sqlState] {
                 // 08: connection exceptions; 57: the server is shutting down or starting (57P01-57P03);
-                // 53300: too many connections.
-                return state.hasPrefix("08") || state.hasPrefix("57P") || state == "53300"
+                // 53300: too many connections; 25006: a read-only server (a primary demoted or restarting
+                // as a replica during a failover: the connection is closed and the next one finds the
+                // new primary).
+                return state.hasPrefix("08") || state.hasPrefix("57P") || state == "53300" || state == "25006"
             }
             // An error out of turn is how PgBouncer reports that PostgreSQL went away under a query
             // ("server conn crashed?", 08P01, sent where the protocol expects a result); PostgresNIO

@@ -29,9 +29,15 @@ public struct DomainServices: Sendable {
         let services = metrics.services
         let policy = StockPolicy(offerTTL: config.waitlistOfferTTL, holdTTL: config.holdTTL,
                                  maxHeldPerUser: config.maxHeldPerUser == 0 ? nil : config.maxHeldPerUser)
-        let storage = SQLStorage(location: config.database, poolInUse: metrics.databasePoolInUse, policy: policy,
+        let readPool: (@Sendable () -> (any SQLDatabase)?)? = config.readDatabaseURL == nil ? nil : { @Sendable in
+            let scope = RequestScope.current
+            return databases.database(DatabaseLocation.readReplicas, logger: scope?.logger ?? logger, on: scope?.eventLoop ?? loops.any())
+                as? any SQLDatabase
+        }
+        let storage = SQLStorage(location: config.database, poolInUse: metrics.databasePoolInUse,
+                                 guardian: metrics.databaseGuardian(statementTimeout: config.databaseStatementTimeout), policy: policy,
                                  batchLimit: config.batchMaxSize, batched: metrics.recordBatch,
-                                 committed: { services.record($0) }) {
+                                 committed: { services.record($0) }, readPool: readPool, replicaReads: metrics.catalogueReads) {
             let scope = RequestScope.current
             return databases.database(logger: scope?.logger ?? logger, on: scope?.eventLoop ?? loops.any()) as? any SQLDatabase
         }

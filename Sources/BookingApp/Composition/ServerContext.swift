@@ -10,10 +10,10 @@ struct ServerContext: Sendable {
     let config: AppConfig
     let domain: DomainServices
     let metrics: AppMetrics
-    /// Shares `GET /resources/` reads (and their encoding) among concurrent requests.
-    let catalogueReads: FreshReadCoalescer<CatalogueListing>
-    /// The seed listing as last encoded, kept while the catalogue does not change.
-    let catalogueListings: CatalogueListings
+    /// `GET /resources/`'s shared reads and encodings: for signed-in callers (from the primary), and for
+    /// anonymous ones (from the read replicas, when `READ_DATABASE_URL` is set).
+    let catalogue = SharedCatalogue()
+    let anonymousCatalogue = SharedCatalogue()
     /// The memory that request bodies being read may take together (`REQUEST_BODY_MEMORY`).
     let requestBodies: ByteBudget
     /// The requests being served; shutdown waits for them (`RequestDrainMiddleware`).
@@ -29,4 +29,11 @@ struct ServerContext: Sendable {
         ClientAddress.resolve(peer: request.remoteAddress?.ipAddress, forwardedFor: request.headers[.xForwardedFor],
                               trusted: config.trustedProxies) ?? "unknown"
     }
+}
+
+/// Shares `GET /resources/` reads (and their encoding) among concurrent requests, and keeps the listing as
+/// last encoded while the catalogue does not change.
+struct SharedCatalogue: Sendable {
+    let reads = FreshReadCoalescer<CatalogueListing>()
+    let listings = CatalogueListings()
 }

@@ -32,12 +32,20 @@ public func configure(_ app: Application, with config: AppConfig, clock: any Wal
     } catch is InvalidDatabaseURL {
         throw ConfigurationError(variable: "DATABASE_URL", value: "(hidden)", accepts: "postgres://user:password@host:port/database")
     }
+    if let readURL = config.readDatabaseURL {
+        do {
+            try DatabaseLocation.registerReadReplicas(url: readURL, on: app.databases,
+                                                      pool: .init(connectionsPerLoop: config.databasePoolSize, timeout: config.databaseTimeout))
+        } catch is InvalidDatabaseURL {
+            throw ConfigurationError(variable: "READ_DATABASE_URL", value: "(hidden)", accepts: "postgres://user:password@host:port/database")
+        }
+    }
     app.migrations.addBookingSchema()
     app.bookingConfig = config
     app.metrics = AppMetrics(databasePoolCapacity: connectionsPerLoop * System.coreCount)
     app.domain = DomainServices(app: app, config: config, clock: clock, metrics: app.metrics)
     let server = ServerContext(
-        config: config, domain: app.domain, metrics: app.metrics, catalogueReads: FreshReadCoalescer(), catalogueListings: CatalogueListings(),
+        config: config, domain: app.domain, metrics: app.metrics,
         requestBodies: ByteBudget(capacity: config.requestBodyMemory), requestsInFlight: Drain(),
         routes: app.routes, pages: try PageRenderer())
     app.serverContext = server

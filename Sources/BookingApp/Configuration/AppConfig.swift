@@ -12,6 +12,11 @@ public struct AppConfig: Sendable {
     /// The longest a request waits to connect to PostgreSQL or for a pooled connection before it is
     /// answered 503.
     public var databaseTimeout: TimeInterval
+    /// The longest a statement waits for its answer before its connection is closed and the request gets
+    /// 503 (`DATABASE_STATEMENT_TIMEOUT`): no request hangs on a database that stopped answering.
+    public var databaseStatementTimeout: TimeInterval
+    /// PostgreSQL's read replicas (`READ_DATABASE_URL`, HAProxy's replica port), for the anonymous catalogue only.
+    public var readDatabaseURL: String?
     /// The most bookings and holds of one resource served by one transaction (`BATCH_MAX_SIZE`); 1 turns batching off.
     public var batchMaxSize: Int
     public var adminUsername: String
@@ -72,6 +77,8 @@ public struct AppConfig: Sendable {
         database: DatabaseLocation = .sqlite(path: "booking.sqlite"),
         databasePoolSize: Int = 8,
         databaseTimeout: TimeInterval = 3,
+        databaseStatementTimeout: TimeInterval = 10,
+        readDatabaseURL: String? = nil,
         batchMaxSize: Int = 64,
         adminUsername: String = AppConfig.defaultAdminUsername,
         adminPassword: String = AppConfig.defaultAdminPassword,
@@ -101,6 +108,8 @@ public struct AppConfig: Sendable {
         self.database = database
         self.databasePoolSize = databasePoolSize
         self.databaseTimeout = databaseTimeout
+        self.databaseStatementTimeout = databaseStatementTimeout
+        self.readDatabaseURL = readDatabaseURL
         self.batchMaxSize = batchMaxSize
         self.adminUsername = adminUsername
         self.adminPassword = adminPassword
@@ -141,6 +150,17 @@ public struct AppConfig: Sendable {
         config.batchMaxSize = try env.integer("BATCH_MAX_SIZE", in: 1...1000) ?? config.batchMaxSize
         if let timeout = env["DATABASE_TIMEOUT"] {
             config.databaseTimeout = try Self.parseDuration(timeout, variable: "DATABASE_TIMEOUT")
+        }
+        if let timeout = env["DATABASE_STATEMENT_TIMEOUT"] {
+            config.databaseStatementTimeout = try Self.parseDuration(timeout, variable: "DATABASE_STATEMENT_TIMEOUT", in: 1...3600,
+                                                                     accepts: "a duration from 1s to 1h, such as 10 or 30s")
+        }
+        if let url = env["READ_DATABASE_URL"] {
+            guard case .postgres = config.database, case .postgres(let read) = try Self.parseDatabaseURL(url) else {
+                throw ConfigurationError(variable: "READ_DATABASE_URL", value: "(hidden)",
+                                         accepts: "a postgres:// URL of read replicas, with DATABASE_URL on PostgreSQL too")
+            }
+            config.readDatabaseURL = read
         }
         config.port = try env.integer("PORT", in: 1...65535)
         config.adminUsername = env["ADMIN_USERNAME"] ?? config.adminUsername

@@ -1,5 +1,7 @@
 import BookingDomain
+import BookingPersistence
 import CoreMetrics
+import Foundation
 import Prometheus
 
 /// This process's metrics: the Prometheus registry `/metrics` exports, and the instruments the layers
@@ -21,6 +23,8 @@ struct AppMetrics: Sendable {
     let stockBatchedRequests: CoreMetrics.Counter
     /// Requests whose client went away before they were read (`booking_client_disconnects_total`).
     let clientDisconnects: CoreMetrics.Counter
+    /// The public catalogue's reads by where they were answered (`READ_DATABASE_URL`'s share).
+    let catalogueReads: ReplicaReads
     private let process: ProcessMetrics
 
     /// Request latency buckets, from a cached read to the database time-out and beyond.
@@ -44,11 +48,17 @@ struct AppMetrics: Sendable {
         webhooks = WebhookMetrics(factory: factory)
         databasePoolInUse = Meter(label: "booking_database_pool_in_use", factory: factory)
         clientDisconnects = Counter(label: "booking_client_disconnects_total", factory: factory)
+        catalogueReads = ReplicaReads(factory: factory)
         stockBatches = Counter(label: "booking_stock_batches_total", factory: factory)
         stockBatchedRequests = Counter(label: "booking_stock_batched_requests_total", factory: factory)
         passwordHashingShed = Counter(label: "booking_load_shed_total", dimensions: [("queue", "password_hashing")], factory: factory)
         Meter(label: "booking_database_pool_capacity", factory: factory).set(databasePoolCapacity)
         process = ProcessMetrics(factory: factory)
+    }
+
+    /// The watch over the database's connections, counting into this registry.
+    func databaseGuardian(statementTimeout: TimeInterval) -> ConnectionGuardian {
+        ConnectionGuardian(statementTimeout: statementTimeout, factory: factory)
     }
 
     /// Counts one answered request under its route pattern (`/bookings/:id`, never a raw id).

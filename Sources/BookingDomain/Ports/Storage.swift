@@ -18,6 +18,10 @@ public protocol Storage: Sendable {
     var events: any EventStore { get }
     var webhooks: any WebhookStore { get }
     var inventory: any Inventory { get }
+    /// The catalogue as anyone may read it: from read replicas where there are some (a moment behind the
+    /// primary), else the same as ``resources``. Never for a decision; a signed-in caller reads from the
+    /// primary, so they see their own changes.
+    var publicReads: any ResourceStore { get }
 
     /// Runs `work` in one transaction: it commits if `work` returns and rolls back if it throws. Called on
     /// the `Storage` a transaction hands out, it joins that transaction.

@@ -54,14 +54,15 @@ public struct ResourceService: Sendable {
 
     /// The seed's listing: every resource (or the first ``listingCap``, in stock first, then by id), split
     /// into those in stock and those out of stock; `more` when there are others past the cap.
-    public func catalogue() async throws -> (inStock: [Resource], outOfStock: [Resource], more: Bool) {
-        let page = try await storage.resources.page(CatalogueFilter(limit: Self.listingCap + 1), at: clock.now())
+    /// `anonymous`: read where anyone's reads go (``Storage/publicReads``: the replicas, when there are some).
+    public func catalogue(anonymous: Bool = false) async throws -> (inStock: [Resource], outOfStock: [Resource], more: Bool) {
+        let page = try await reads(anonymous).page(CatalogueFilter(limit: Self.listingCap + 1), at: clock.now())
         let shown = page.prefix(Self.listingCap)
         return (shown.filter(\.isInStock), shown.filter { !$0.isInStock }, page.count > Self.listingCap)
     }
 
     /// One page of the catalogue, in stock first, then by id, split as ``catalogue()`` splits it.
-    public func catalogue(_ filter: CatalogueFilter) async throws -> (inStock: [Resource], outOfStock: [Resource]) {
+    public func catalogue(_ filter: CatalogueFilter, anonymous: Bool = false) async throws -> (inStock: [Resource], outOfStock: [Resource]) {
         try Validate.page(limit: filter.limit, offset: filter.offset)
         if let search = filter.search {
             try Validate.noControlCharacters(search, field: "search")
@@ -69,7 +70,7 @@ public struct ResourceService: Sendable {
                 throw AppError.invalidField(field: "search", reason: "search must be at most \(Validate.resourceNameLength.upperBound) characters")
             }
         }
-        let page = try await storage.resources.page(filter, at: clock.now())
+        let page = try await reads(anonymous).page(filter, at: clock.now())
         return (page.filter(\.isInStock), page.filter { !$0.isInStock })
     }
 
@@ -78,8 +79,8 @@ public struct ResourceService: Sendable {
         try await storage.resources.stockReport(at: clock.now())
     }
 
-    public func resource(id: Int) async throws -> Resource {
-        guard let resource = try await storage.resources.find(.id(id), at: clock.now()) else {
+    public func resource(id: Int, anonymous: Bool = false) async throws -> Resource {
+        guard let resource = try await reads(anonymous).find(.id(id), at: clock.now()) else {
             throw AppError.resourceNotFound
         }
         return resource
@@ -128,5 +129,10 @@ public struct ResourceService: Sendable {
     /// or any waiting-list entry waiting.
     public func delete(id: Int, by actor: EventActor) async throws {
         try await storage.inventory.remove(resourceID: id, at: clock.now(), by: actor)
+    }
+
+    /// Where a read of the catalogue goes: an anonymous one where anyone's go, any other to the primary.
+    private func reads(_ anonymous: Bool) -> any ResourceStore {
+        anonymous ? storage.publicReads : storage.resources
     }
 }

@@ -48,6 +48,24 @@ public enum DatabaseLocation: Sendable, Equatable {
         }
     }
 
+    /// Where the read replicas' pool is registered (`READ_DATABASE_URL`).
+    public static let readReplicas = DatabaseID(string: "psql_read")
+
+    /// Registers the read replicas' PostgreSQL (`READ_DATABASE_URL`, for the public catalogue) beside this
+    /// one, with the same pool settings. Throws ``InvalidDatabaseURL`` for a URL it cannot use.
+    public static func registerReadReplicas(url: String, on databases: Databases, pool: PoolSettings) throws {
+        var postgres: SQLPostgresConfiguration
+        do {
+            postgres = try SQLPostgresConfiguration(url: url)
+        } catch {
+            throw InvalidDatabaseURL()
+        }
+        let timeout = TimeAmount.milliseconds(Int64(pool.timeout * 1000))
+        postgres.coreConfiguration.options.connectTimeout = timeout
+        databases.use(.postgres(configuration: postgres, maxConnectionsPerEventLoop: pool.connectionsPerLoop, connectionPoolTimeout: timeout),
+                      as: readReplicas, isDefault: false)
+    }
+
     var dialect: SQLSession.Dialect {
         switch self {
         case .sqlite: .sqlite

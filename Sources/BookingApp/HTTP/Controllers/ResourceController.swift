@@ -20,16 +20,16 @@ struct ResourceController: APIController {
     /// `ResourceService.listingCap` resources is the first page with a `Link` to the next (``CatalogueListing``).
     /// With `search`, `in_stock`, `limit` or `offset`, one page of it (in stock first, then by id).
     @Sendable func index(req: Request, caller: Principal?) async throws -> Response {
-        let resources = server.domain.resources
+        let resources = server.domain.resources, anonymous = caller == nil
         if let filter = try Self.catalogueFilter(req) {
-            let page = try await resources.catalogue(filter)
+            let page = try await resources.catalogue(filter, anonymous: anonymous)
             return try await ResourceCatalogueResponse(resources: page.inStock.map(ResourceResponse.init),
                                                        outOfStockResources: page.outOfStock.map(ResourceResponse.init))
                 .encodeResponse(for: req)
         }
-        let listings = server.catalogueListings
-        let listing = try await server.catalogueReads.value {
-            let catalogue = try await resources.catalogue()
+        let listings = anonymous ? server.anonymousCatalogue.listings : server.catalogue.listings
+        let listing = try await (anonymous ? server.anonymousCatalogue.reads : server.catalogue.reads).value {
+            let catalogue = try await resources.catalogue(anonymous: anonymous)
             let response = ResourceCatalogueResponse(
                 resources: catalogue.inStock.map(ResourceResponse.init),
                 outOfStockResources: catalogue.outOfStock.map(ResourceResponse.init)
@@ -55,7 +55,7 @@ struct ResourceController: APIController {
     }
 
     @Sendable func show(req: Request, caller: Principal?) async throws -> ResourceResponse {
-        ResourceResponse(try await server.domain.resources.resource(id: try req.pathID(notFound: .resourceNotFound)))
+        ResourceResponse(try await server.domain.resources.resource(id: try req.pathID(notFound: .resourceNotFound), anonymous: caller == nil))
     }
 
     @Sendable func create(req: Request, caller: Principal) async throws -> Response {
