@@ -87,6 +87,45 @@ struct FailoverTests {
         }
     }
 
+    @Test("a request is answered 503 within REQUEST_TIMEOUT however long its steps may each wait; a keyed booking it was making completes later, and its retry replays it, never a second one")
+    func requestDeadline() async throws {
+        try await withBookingApp(.postgres, configure: { $0.requestTimeout = 1; $0.databaseStatementTimeout = 600 }) { client in
+            // Set up through the services, not HTTP: with a one-second deadline a login on a busy machine could
+            // be cut short too, and only the booking is under test.
+            let domain = client.app.domain
+            let id = try await domain.resources.create(.init(name: "Slow", description: nil, totalQuantity: 5, availableQuantity: nil),
+                                                       by: .system).id
+            _ = try await domain.accounts.create(.init(username: "slow", email: "slow@example.com", password: "password123",
+                                                       confirmPassword: "password123", isAdmin: false), by: nil)
+            let token = try await domain.sessions.login(username: "slow", password: "password123", from: "test").token
+            @Sendable func available() async throws -> Int { try await domain.resources.resource(id: id).stock.available }
+            @Sendable func book() async throws -> TestClient.Reply {
+                try await client.send(.POST, "/bookings/", token: token, json: ["resource": id, "purchase_quantity": 2],
+                                      headers: [("Idempotency-Key", "slow-1")])
+            }
+            let blocker = try await Self.connect(try Self.url(of: client))
+            _ = try await blocker.query("BEGIN", logger: blocker.logger)
+            _ = try await blocker.query("SELECT id FROM resources WHERE id = \(unescaped: String(id)) FOR UPDATE", logger: blocker.logger)
+            let late = try #require(try await Self.answer { try await book() })
+            #expect(late.status == .serviceUnavailable, "\(late.text)")
+            #expect(late.code == "database_unavailable")
+            #expect(late.headers.first(name: .retryAfter) == "1")
+            // The booking was still waiting for the lock; once it is free the booking completes on its own.
+            // The retries go to the service directly: over HTTP, a busy machine could cut them short too.
+            _ = try await blocker.query("ROLLBACK", logger: blocker.logger)
+            try await blocker.close()
+            let user = try #require(try await domain.sessions.authenticate(token: token)).user
+            var replayed = false
+            try await eventually {
+                let outcome = try? await domain.bookings.book(.id(id), quantity: 2, for: user, idempotencyKey: "slow-1")
+                replayed = outcome?.replayed == true
+                return outcome != nil
+            }
+            #expect(replayed, "the retry found the booking the timed-out request made")
+            #expect(try await available() == 3, "one booking of 2, not two")
+        }
+    }
+
     @Test("a primary that comes back read-only (SQLSTATE 25006) is an outage: 503 with Retry-After, not 500; the connection is dropped, and once a writable server is back the same process writes again")
     func readOnlyServer() async throws {
         try await withBookingApp(.postgres) { client in

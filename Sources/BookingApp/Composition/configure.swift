@@ -79,6 +79,7 @@ public func configure(_ app: Application, with config: AppConfig, clock: any Wal
     app.middleware.use(AccessLogMiddleware(server: server))
     app.middleware.use(RequestMetricsMiddleware(metrics: app.metrics))
     app.middleware.use(ErrorResponseMiddleware(server: server))
+    app.middleware.use(RequestDeadlineMiddleware(limit: .milliseconds(Int64(config.requestTimeout * 1000))))
     app.middleware.use(PageNotFoundMiddleware(server: server))
 
     routes(app, server: server)

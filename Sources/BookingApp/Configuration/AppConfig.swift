@@ -15,6 +15,9 @@ public struct AppConfig: Sendable {
     /// The longest a statement waits for its answer before its connection is closed and the request gets
     /// 503 (`DATABASE_STATEMENT_TIMEOUT`): no request hangs on a database that stopped answering.
     public var databaseStatementTimeout: TimeInterval
+    /// The longest a request takes before it is answered 503 (`REQUEST_TIMEOUT`); above
+    /// `DATABASE_TIMEOUT` plus `DATABASE_STATEMENT_TIMEOUT`, so one slow step alone never reaches it.
+    public var requestTimeout: TimeInterval
     /// PostgreSQL's read replicas (`READ_DATABASE_URL`, HAProxy's replica port), for the anonymous catalogue only.
     public var readDatabaseURL: String?
     /// The most bookings and holds of one resource served by one transaction (`BATCH_MAX_SIZE`); 1 turns batching off.
@@ -78,6 +81,7 @@ public struct AppConfig: Sendable {
         databasePoolSize: Int = 8,
         databaseTimeout: TimeInterval = 3,
         databaseStatementTimeout: TimeInterval = 10,
+        requestTimeout: TimeInterval = 20,
         readDatabaseURL: String? = nil,
         batchMaxSize: Int = 64,
         adminUsername: String = AppConfig.defaultAdminUsername,
@@ -109,6 +113,7 @@ public struct AppConfig: Sendable {
         self.databasePoolSize = databasePoolSize
         self.databaseTimeout = databaseTimeout
         self.databaseStatementTimeout = databaseStatementTimeout
+        self.requestTimeout = requestTimeout
         self.readDatabaseURL = readDatabaseURL
         self.batchMaxSize = batchMaxSize
         self.adminUsername = adminUsername
@@ -154,6 +159,10 @@ public struct AppConfig: Sendable {
         if let timeout = env["DATABASE_STATEMENT_TIMEOUT"] {
             config.databaseStatementTimeout = try Self.parseDuration(timeout, variable: "DATABASE_STATEMENT_TIMEOUT", in: 1...3600,
                                                                      accepts: "a duration from 1s to 1h, such as 10 or 30s")
+        }
+        if let timeout = env["REQUEST_TIMEOUT"] {
+            config.requestTimeout = try Self.parseDuration(timeout, variable: "REQUEST_TIMEOUT", in: 1...3600,
+                                                           accepts: "a duration from 1s to 1h, such as 20 or 1m")
         }
         if let url = env["READ_DATABASE_URL"] {
             guard case .postgres = config.database, case .postgres(let read) = try Self.parseDatabaseURL(url) else {

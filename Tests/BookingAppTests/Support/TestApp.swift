@@ -46,6 +46,7 @@ func withBookingApp(
     let (location, cleanUp) = database
     var config = AppConfig(database: location, databasePoolSize: 4,
                            adminUsername: TestAdmin.username, adminPassword: TestAdmin.password, bcryptCost: 4)
+    generousDeadlines(&config)
     adjust(&config)
     let loops = ownEventLoops ? MultiThreadedEventLoopGroup(numberOfThreads: 2) : nil
     let app = try await Application.make(.testing, loops.map { .shared($0) } ?? .singleton)
@@ -73,12 +74,21 @@ func shutDown(_ app: Application) async {
     try? await app.asyncShutdown()
 }
 
+/// Every test application's deadlines on a request and on a statement are far off: the whole suite runs
+/// at once on two cores, and a request that waits long for its turn is still a correct one. The tests of
+/// those deadlines set them short themselves (FailoverTests).
+func generousDeadlines(_ config: inout AppConfig) {
+    config.requestTimeout = 600
+    config.databaseStatementTimeout = 600
+}
+
 /// For races: requests wait for a pooled connection and for the password hasher as long as they need on a
 /// loaded machine (the whole suite runs at once), since what a race tests is the outcome, not when a
 /// request is shed with a 503 (OutageTests and LoadSheddingTests test that).
 func patientPool(_ config: inout AppConfig) {
     config.databaseTimeout = 300
     config.passwordQueueMaxWait = 300
+    config.requestTimeout = 600
     // Over loopback, a connection waiting for its answer that long must not be closed as idle meanwhile.
     config.httpIdleTimeout = 300
 }
@@ -201,6 +211,7 @@ func withPostgresReplicas(
     let (location, cleanUp) = try await TestDatabase.postgres.makeLocation()
     var config = AppConfig(database: location, databasePoolSize: 2,
                            adminUsername: TestAdmin.username, adminPassword: TestAdmin.password, bcryptCost: 4)
+    generousDeadlines(&config)
     adjust(&config)
     var apps: [Application] = []
     do {

@@ -67,6 +67,11 @@ struct ErrorResponseMiddleware: AsyncMiddleware {
             status = error.status
             headers = error.headers
             body = Body(reason: error.reason, code: Self.code(for: status), field: nil)
+        case is RequestTimedOut:
+            status = .serviceUnavailable
+            headers.replaceOrAdd(name: .retryAfter, value: "1")
+            body = Body(reason: "The request took longer than REQUEST_TIMEOUT (the database may be failing over); retry, with the same Idempotency-Key for a booking or hold.",
+                        code: .databaseUnavailable, field: nil)
         case _ where StorageFailure.isUnavailable(error):
             request.logger.warning("Database unavailable", metadata: ["error": "\(String(reflecting: error))"])
             status = .serviceUnavailable
