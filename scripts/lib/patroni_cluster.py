@@ -184,7 +184,12 @@ postgresql:
   maxconn 2000
 defaults
   mode tcp
-  timeout connect 4s
+  # While no node is primary (or the leader's PostgreSQL is restarting), a new connection is closed within
+  # about a second instead of outliving the service's own connect time-out (DATABASE_TIMEOUT): it fails
+  # fast, and the next request's connection finds the primary once there is one.
+  timeout connect 500ms
+  timeout queue 1s
+  retries 1
   timeout client 30m
   timeout server 30m
   timeout check 2s
