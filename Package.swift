@@ -34,6 +34,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/leaf.git", from: "4.5.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
         // Small concurrency primitives with no knowledge of bookings: the async semaphore (SQLite write
@@ -82,6 +83,15 @@ let package = Package(
             name: "booking",
             dependencies: [.target(name: "BookingApp")]
         ),
+        // The rules alone: the stock decision, the waiting list, limits, expiry, period keys; no database, no
+        // server, in seconds.
+        .testTarget(
+            name: "BookingDomainTests",
+            dependencies: [
+                .target(name: "BookingDomain"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
         .testTarget(
             name: "BookingAppTests",
             dependencies: [
@@ -95,6 +105,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
                 .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
         // A client generated from the contract (Tests/TypedClientTests/openapi.json links to

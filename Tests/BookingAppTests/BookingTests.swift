@@ -177,7 +177,7 @@ struct BookingTests {
         }
     }
 
-    @Test("on PostgreSQL the listing's JSON is written by the database and equals what the DTOs encode for the same rows, dates to the millisecond included")
+    @Test("on PostgreSQL the listing's JSON is written by the database and equals what the DTOs encode for the same rows, dates to the millisecond included", .requiresPostgres)
     func listingWrittenByTheDatabase() async throws {
         try await withBookingApp(.postgres) { client in
             let admin = try await client.adminToken()

@@ -173,7 +173,7 @@ struct EventTests {
         }
     }
 
-    @Test("events are numbered in the order they commit: a consumer following the cursor never skips one that committed late")
+    @Test("events are numbered in the order they commit: a consumer following the cursor never skips one that committed late", .requiresPostgres)
     func numberedInCommitOrder() async throws {
         try await withBookingApp(.postgres) { client in
             let storage = client.app.domain.storage

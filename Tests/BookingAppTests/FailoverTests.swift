@@ -31,7 +31,7 @@ struct FailoverTests {
         try await OutageTests.value(of: Task { try await work() }, within: limit)
     }
 
-    @Test("a connection closed between two statements of a transaction fails the transaction at once instead of hanging it, and the pool goes on")
+    @Test("a connection closed between two statements of a transaction fails the transaction at once instead of hanging it, and the pool goes on", .requiresPostgres)
     func closedMidTransaction() async throws {
         try await withBookingApp(.postgres) { client in
             let storage = client.app.domain.storage
@@ -55,7 +55,7 @@ struct FailoverTests {
         }
     }
 
-    @Test("a statement with no answer within DATABASE_STATEMENT_TIMEOUT is 503, its connection dropped and counted; the keyed booking it was for did not happen, its retry books once, and the resource's queue is free again")
+    @Test("a statement with no answer within DATABASE_STATEMENT_TIMEOUT is 503, its connection dropped and counted; the keyed booking it was for did not happen, its retry books once, and the resource's queue is free again", .requiresPostgres)
     func statementDeadline() async throws {
         try await withBookingApp(.postgres, configure: { $0.databaseStatementTimeout = 1 }) { client in
             let id = try await client.createResource("Stuck", total: 5, adminToken: try await client.adminToken())
@@ -87,7 +87,7 @@ struct FailoverTests {
         }
     }
 
-    @Test("a request is answered 503 within REQUEST_TIMEOUT however long its steps may each wait; a keyed booking it was making completes later, and its retry replays it, never a second one")
+    @Test("a request is answered 503 within REQUEST_TIMEOUT however long its steps may each wait; a keyed booking it was making completes later, and its retry replays it, never a second one", .requiresPostgres)
     func requestDeadline() async throws {
         try await withBookingApp(.postgres, configure: { $0.requestTimeout = 1; $0.databaseStatementTimeout = 600 }) { client in
             // Set up through the services, not HTTP: with a one-second deadline a login on a busy machine could
@@ -126,7 +126,7 @@ struct FailoverTests {
         }
     }
 
-    @Test("a primary that comes back read-only (SQLSTATE 25006) is an outage: 503 with Retry-After, not 500; the connection is dropped, and once a writable server is back the same process writes again")
+    @Test("a primary that comes back read-only (SQLSTATE 25006) is an outage: 503 with Retry-After, not 500; the connection is dropped, and once a writable server is back the same process writes again", .requiresPostgres)
     func readOnlyServer() async throws {
         try await withBookingApp(.postgres) { client in
             let id = try await client.createResource("Read-only", total: 5, adminToken: try await client.adminToken())
@@ -164,7 +164,7 @@ struct FailoverTests {
         }
     }
 
-    @Test("READ_DATABASE_URL serves the anonymous catalogue from the replicas, signed-in callers and every decision from the primary; replicas that are away fall back to the primary")
+    @Test("READ_DATABASE_URL serves the anonymous catalogue from the replicas, signed-in callers and every decision from the primary; replicas that are away fall back to the primary", .requiresPostgres)
     func readReplicas() async throws {
         let base = try TestDatabase.required(TestDatabase.postgresURLVariable)
         // The "replica": another database, holding a catalogue the primary does not, so where a read went shows.

@@ -62,7 +62,7 @@ struct IdempotencyTests {
 
     @Test("concurrent duplicates create one booking; the others are replays or 409", arguments: TestDatabase.allCases)
     func concurrentDuplicates(db: TestDatabase) async throws {
-        try await withBookingApp(db) { client in
+        try await withBookingApp(db, configure: patientPool) { client in
             let id = try await client.createResource("Plane", total: 100, adminToken: try await client.adminToken())
             let token = try await client.userToken("yara")
             let replies = try await withThrowingTaskGroup(of: TestClient.Reply.self) { group in

@@ -49,7 +49,7 @@ struct OutageTests {
         return false
     }
 
-    @Test("while PostgreSQL is down requests get a quick JSON 503; the service recovers without a restart")
+    @Test("while PostgreSQL is down requests get a quick JSON 503; the service recovers without a restart", .requiresOutagePostgres)
     func outageAndRecovery() async throws {
         let baseURL = try TestDatabase.required("BOOKING_TEST_OUTAGE_POSTGRES_URL")
         try await withBookingApp(at: try await TestDatabase.makePostgresDatabase(on: baseURL)) { client in
@@ -90,7 +90,7 @@ struct OutageTests {
     }
 
     @Test("PostgreSQL stopped in the middle of a batch: every request of it gets 503, nothing of it is committed, and its keys are free for the retry",
-          .timeLimit(.minutes(10)))
+          .timeLimit(.minutes(10)), .requiresOutagePostgres)
     func outageMidBatch() async throws {
         let baseURL = try TestDatabase.required("BOOKING_TEST_OUTAGE_POSTGRES_URL")
         let database = try await TestDatabase.makePostgresDatabase(on: baseURL)
@@ -163,7 +163,7 @@ struct OutageTests {
         }
     }
 
-    @Test("/ready is 503 while PostgreSQL is down, /health stays 200")
+    @Test("/ready is 503 while PostgreSQL is down, /health stays 200", .requiresOutagePostgres)
     func readyDuringOutage() async throws {
         let baseURL = try TestDatabase.required("BOOKING_TEST_OUTAGE_POSTGRES_URL")
         try await withBookingApp(at: try await TestDatabase.makePostgresDatabase(on: baseURL)) { client in

@@ -84,7 +84,7 @@ struct PasswordGuessTests {
         }
     }
 
-    @Test("guesses spread over three servers at once share one limit")
+    @Test("guesses spread over three servers at once share one limit", .requiresPostgres)
     func acrossReplicas() async throws {
         try await withPostgresReplicas(3, configure: Self.behindProxy) { replicas in
             try await replicas[0].signUp("spread")

@@ -8,7 +8,7 @@ import Vapor
 
 @Suite("Several servers on one PostgreSQL")
 struct ReplicaTests {
-    @Test("three replicas start together, create one admin, and never oversell between them")
+    @Test("three replicas start together, create one admin, and never oversell between them", .requiresPostgres)
     func replicasShareStock() async throws {
         try await withPostgresReplicas(3) { replicas in
             let admin = try await replicas[0].adminToken()
@@ -33,7 +33,7 @@ struct ReplicaTests {
         }
     }
 
-    @Test("a token issued by one replica works on the others, and logout on one is refused by all")
+    @Test("a token issued by one replica works on the others, and logout on one is refused by all", .requiresPostgres)
     func tokensAcrossReplicas() async throws {
         try await withPostgresReplicas(3) { replicas in
             let token = try await replicas[0].userToken("roamer")
@@ -92,7 +92,7 @@ struct MigrationLockTests {
         await cleanUp()
     }
 
-    @Test("a second server waits for the first to finish migrating, then takes the lock itself")
+    @Test("a second server waits for the first to finish migrating, then takes the lock itself", .requiresPostgres)
     func serialises() async throws {
         try await withFreshPostgres { url in
             let journal = Journal()
@@ -118,7 +118,7 @@ struct MigrationLockTests {
         }
     }
 
-    @Test("a holder that fails releases the lock")
+    @Test("a holder that fails releases the lock", .requiresPostgres)
     func releasedOnFailure() async throws {
         try await withFreshPostgres { url in
             let logger = Logger(label: "migration-lock-test")

@@ -72,7 +72,7 @@ struct ThrottleTests {
         }
     }
 
-    @Test("failures on one replica count on the others")
+    @Test("failures on one replica count on the others", .requiresPostgres)
     func acrossReplicas() async throws {
         try await withPostgresReplicas(2) { replicas in
             try await replicas[0].signUp("sven")

@@ -115,7 +115,7 @@ struct UserLimitTests {
         }
     }
 
-    @Test("20 requests at once from one user through three replicas never pass max_per_user")
+    @Test("20 requests at once from one user through three replicas never pass max_per_user", .requiresPostgres)
     func limitAcrossReplicas() async throws {
         try await withPostgresReplicas(3, configure: patientPool) { replicas in
             let admin = try await replicas[0].adminToken()

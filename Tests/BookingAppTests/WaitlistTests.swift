@@ -387,7 +387,7 @@ struct WaitlistTests {
         }
     }
 
-    @Test("cancellations on three replicas at once offer each freed unit once, to the head of the line, in order")
+    @Test("cancellations on three replicas at once offer each freed unit once, to the head of the line, in order", .requiresPostgres)
     func replicas() async throws {
         try await withPostgresReplicas(3, configure: patientPool) { replicas in
             let admin = try await replicas[0].adminToken()
@@ -422,26 +422,5 @@ struct WaitlistTests {
             #expect(try await replicas[2].stock(id) == (0, 4, 6))
             #expect(try await replicas[2].resource(id)["waiting_count"] as? Int == 7)
         }
-    }
-}
-
-@Suite("Waiting-list serving rule")
-struct WaitlistServingTests {
-    let resource = Resource(id: 1, name: "r", description: "", stock: Stock(total: 5, available: 1), limits: UserLimits(maxPerBooking: 4))
-
-    @Test("fits: offer; does not fit: skip until overtaken by its quantity, then stop; never servable or over a limit: skip")
-    func decisions() {
-        #expect(WaitlistServing.decide(quantity: 1, passedUnits: 0, free: 1, of: resource, mayTake: true) == .offer)
-        #expect(WaitlistServing.decide(quantity: 2, passedUnits: 1, free: 1, of: resource, mayTake: true) == .skip)
-        #expect(WaitlistServing.decide(quantity: 2, passedUnits: 2, free: 1, of: resource, mayTake: true) == .stop)
-        #expect(WaitlistServing.decide(quantity: 1, passedUnits: 0, free: 1, of: resource, mayTake: false) == .skip)
-        // Above max_per_booking or the total: never a barrier, however often it was passed.
-        #expect(WaitlistServing.decide(quantity: 5, passedUnits: 9, free: 1, of: resource, mayTake: true) == .skip)
-        #expect(WaitlistServing.decide(quantity: 6, passedUnits: 9, free: 6, of: resource, mayTake: true) == .skip)
-        // Only a barrier keeps the free units from bookings and holds, and only one the resource can serve.
-        #expect(WaitlistServing.blocksPublic(quantity: 4, passedUnits: 4, of: resource, mayTake: true))
-        #expect(!WaitlistServing.blocksPublic(quantity: 4, passedUnits: 3, of: resource, mayTake: true))
-        #expect(!WaitlistServing.blocksPublic(quantity: 4, passedUnits: 4, of: resource, mayTake: false))
-        #expect(!WaitlistServing.blocksPublic(quantity: 5, passedUnits: 9, of: resource, mayTake: true))
     }
 }

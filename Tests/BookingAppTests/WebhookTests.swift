@@ -240,7 +240,7 @@ struct WebhookTests {
         }
     }
 
-    @Test("three replicas' relays share the endpoints: every event reaches each endpoint exactly once when every attempt succeeds")
+    @Test("three replicas' relays share the endpoints: every event reaches each endpoint exactly once when every attempt succeeds", .requiresPostgres)
     func replicasShare() async throws {
         try await withReceiver { receiver in
             try await withPostgresReplicas(3, configure: allowLoopback) { clients in
@@ -377,7 +377,7 @@ struct WebhookTests {
         }
     }
 
-    @Test("two replicas' relays never send to one endpoint at once, even while an attempt dribbles for its whole time-out: the lease outlasts the attempt")
+    @Test("two replicas' relays never send to one endpoint at once, even while an attempt dribbles for its whole time-out: the lease outlasts the attempt", .requiresPostgres)
     func leaseOutlastsAttempt() async throws {
         let dribbler = try await DribblingServer.start(every: .milliseconds(100))
         defer { Task { try? await dribbler.stop() } }

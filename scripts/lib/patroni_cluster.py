@@ -79,9 +79,24 @@ class PatroniCluster:
         self._wait(lambda: self._streaming() == len(self.nodes) - 1, 120, "the replicas to stream")
         self._wait(lambda: self._synchronous() is not None, 60, "a synchronous standby")
         self._start_haproxy()
-        self._wait(self._writable, 60, "HAProxy's primary port to accept writes")
-        self.psql("CREATE DATABASE booking", database="postgres")
+        # HAProxy counts every node up until its first checks say otherwise: wait until the primary port
+        # has reached the leader several times in a row, then create the database, again if the
+        # connection went elsewhere.
+        self._wait(lambda: all(self._writable() for _ in range(5)), 60, "HAProxy's primary port to accept writes")
+        self._wait(self._create_database, 60, "the database to be created")
         return self
+
+    def _create_database(self):
+        try:
+            self.psql("CREATE DATABASE booking", database="postgres", attempts=1)
+            return True
+        except subprocess.CalledProcessError as error:
+            if "already exists" in (error.stderr or ""):
+                return True
+            print(f"  creating the database: {(error.stderr or '').strip()}; again", file=sys.stderr)
+            return False
+        except subprocess.TimeoutExpired:
+            return False
 
     def stop(self):
         if self.haproxy and self.haproxy.poll() is None:
@@ -246,16 +261,24 @@ listen replicas
         """Whether HAProxy's primary port reaches a server that takes writes (at start-up HAProxy counts
         every node up until its checks say otherwise)."""
         try:
-            return self.psql("SELECT NOT pg_is_in_recovery()", database="postgres", timeout=3) == [["t"]]
+            return self.psql("SELECT NOT pg_is_in_recovery()", database="postgres", timeout=3, attempts=1) == [["t"]]
         except subprocess.SubprocessError:
             return False
 
-    def psql(self, query, database="booking", timeout=30):
-        """Runs `query` on the current leader, through HAProxy's primary port."""
-        out = subprocess.run([f"{self.bin}/psql", "-h", "127.0.0.1", "-p", str(self.primary_port), "-U", "postgres",
-                              "-d", database, "-X", "-A", "-t", "-F", "\t", "-c", query],
-                             check=True, capture_output=True, text=True, timeout=timeout).stdout
-        return [line.split("\t") for line in out.splitlines() if line]
+    def psql(self, query, database="booking", timeout=30, attempts=10):
+        """Runs `query` on the current leader, through HAProxy's primary port; a connection that fails
+        (psql's exit status 2: no leader behind the port yet, or one that just stepped down) is tried
+        again, up to `attempts` times a second apart."""
+        for attempt in range(attempts):
+            try:
+                out = subprocess.run([f"{self.bin}/psql", "-h", "127.0.0.1", "-p", str(self.primary_port), "-U", "postgres",
+                                      "-d", database, "-X", "-A", "-t", "-F", "\t", "-c", query],
+                                     check=True, capture_output=True, text=True, timeout=timeout).stdout
+                return [line.split("\t") for line in out.splitlines() if line]
+            except subprocess.CalledProcessError as error:
+                if error.returncode != 2 or attempt == attempts - 1:
+                    raise
+                time.sleep(1)
 
     def _wait(self, condition, seconds, what):
         deadline = time.time() + seconds

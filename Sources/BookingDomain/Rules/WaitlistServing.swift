@@ -27,23 +27,24 @@ public enum WaitlistServing {
     }
 
     /// What to do with a waiting entry of `quantity` units that has been overtaken by `passedUnits`, when
-    /// `free` units are not yet offered and its user `mayTake` them under the resource's `max_per_user`.
-    public static func decide(quantity: Int, passedUnits: Int, free: Int, of resource: Resource, mayTake: Bool) -> Decision {
-        guard canServe(quantity: quantity, of: resource), mayTake else { return .skip }
+    /// `free` units are not yet offered and its user `mayTake` them under the resource's limits, on a
+    /// resource of `total` units with `limits`.
+    public static func decide(quantity: Int, passedUnits: Int, free: Int, total: Int, limits: UserLimits, mayTake: Bool) -> Decision {
+        guard canServe(quantity: quantity, total: total, limits: limits), mayTake else { return .skip }
         if quantity <= free { return .offer }
         return passedUnits >= quantity ? .stop : .skip
     }
 
-    /// Whether the resource as it is could ever serve an entry of `quantity` units.
-    public static func canServe(quantity: Int, of resource: Resource) -> Bool {
-        quantity <= resource.stock.total && quantity <= (resource.limits.maxPerBooking ?? quantity)
+    /// Whether a resource of `total` units with `limits` could ever serve an entry of `quantity` units.
+    public static func canServe(quantity: Int, total: Int, limits: UserLimits) -> Bool {
+        quantity <= total && quantity <= (limits.maxPerBooking ?? quantity)
     }
 
     /// Whether a waiting entry keeps the resource's free units from bookings and holds: a barrier does
     /// (it has been overtaken by its quantity already, and the units are gathering for it). An entry that
     /// fits the free units has been offered them before anyone could ask, so only barriers are left to check.
-    public static func blocksPublic(quantity: Int, passedUnits: Int, of resource: Resource, mayTake: Bool) -> Bool {
-        canServe(quantity: quantity, of: resource) && mayTake && passedUnits >= quantity
+    public static func blocksPublic(quantity: Int, passedUnits: Int, total: Int, limits: UserLimits, mayTake: Bool) -> Bool {
+        canServe(quantity: quantity, total: total, limits: limits) && mayTake && passedUnits >= quantity
     }
 }
 

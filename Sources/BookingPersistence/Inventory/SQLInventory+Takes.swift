@@ -22,6 +22,14 @@ struct TakeRequest: Sendable {
         return false
     }
 
+    /// The rule's request for it (a pool's one period).
+    var stockRequest: StockRequest {
+        switch kind {
+        case .booking: .book(userID: userID, quantity: quantity, periods: [.whole])
+        case .hold(let until): .hold(userID: userID, quantity: quantity, until: until, periods: [.whole])
+        }
+    }
+
     /// `stock` once this request's units are taken.
     func taking(from stock: Stock) -> Stock {
         switch kind {
@@ -126,50 +134,114 @@ extension SQLInventory {
         }
     }
 
-    /// On PostgreSQL, first the one statement (``takeInOneStatement``); else, or when it cannot decide, a
-    /// transaction that locks the resource.
+    /// On PostgreSQL, first the one statement (``takeInOneStatement``) where it applies; when it takes
+    /// nothing, a plain resource too short of units is refused without a lock, from a read (the rule
+    /// applied to the stock as read: linearizable at that read); anything else is decided under the lock.
     private func takeAloneUnkeyed(_ request: TakeRequest, of reference: ResourceReference) async throws -> Taken {
         // A hold under the bound on units held needs the user's units, so it goes to the lock.
         if session.dialect == .postgres, !(request.isHold && storage.policy.maxHeldPerUser != nil) {
             if let taken = try await takeInOneStatement(request, of: reference) { return taken }
-            try await refuseWithoutLockIfPlain(request.quantity, of: reference, at: request.now)
+            try await refuseWithoutLockIfPlain(request, of: reference)
         }
         return try await storage.withTransaction { tx -> Result<Taken, AppError> in
-            guard let resource = try await Self.locked(reference, at: request.now, in: tx) else { return .failure(.resourceNotFound) }
-            return try await Self.takeLocked(request, of: resource, in: tx)
+            guard let locked = try await LockedStock.lock(reference, at: request.now, in: tx) else { return .failure(.resourceNotFound) }
+            let applied = try await locked.decide([request.stockRequest])
+            return applied.plan.outcomes[0].map { Self.taken(request, $0, applied) }
         }.get()
     }
 
-    /// Decides one take on the resource this transaction has locked (`resource` as it is now): the user's
-    /// limits, the waiting list, then the units available; records it if it may go ahead. A refusal is
-    /// returned, not thrown, so the transaction keeps what it did on the way (reclaimed holds).
-    static func takeLocked(_ request: TakeRequest, of resource: Resource, in tx: SQLStorage) async throws -> Result<Taken, AppError> {
-        if let refusal = try await refusal(taking: request.quantity, holding: request.isHold, of: resource, for: request.userID, in: tx) {
-            return .failure(refusal)
+    /// After the one statement took nothing: a resource without limits, a waiting list or lapsed holds
+    /// whose units would make the request fit is refused (insufficient units) by the rule from the stock
+    /// as it reads now, without a lock; anything else returns and is decided under the lock.
+    private func refuseWithoutLockIfPlain(_ request: TakeRequest, of reference: ResourceReference) async throws {
+        guard let current = try await SQLResourceStore(session: session).find(reference, at: request.now) else { throw AppError.resourceNotFound }
+        guard current.limits.isUnlimited, current.waitingEntries == 0, current.stock.available < request.quantity else { return }
+        let snapshot = StockSnapshot(resource: .init(id: current.id, name: current.name, description: current.description, limits: current.limits),
+                                     stock: [.whole: current.stock], waitingCount: 0)
+        if case .failure(let refusal) = StockDecision.decide(snapshot, [request.stockRequest], policy: storage.policy, at: request.now).outcomes[0] {
+            throw refusal
         }
-        if let refusal = try await waitlistRefusal(of: resource, in: tx) { return .failure(refusal) }
-        guard resource.stock.available >= request.quantity else {
-            return .failure(.insufficientQuantity(requested: request.quantity, available: resource.stock.available))
-        }
-        let passedThrough = try await overtake(resource, by: request.quantity, for: request.userID, in: tx.session)
-        return .success(try await record([(request, request.taking(from: resource.stock), passedThrough)], of: resource, in: tx.session)[0])
     }
 
-    /// Several takes of one resource in one transaction: locks it once (reclaiming its lapsed holds), then
-    /// decides the takes in arrival order, each as ``takeLocked(_:of:in:)`` would alone at its turn: the
-    /// units and limits it meets are what the takes before it left. The refused ones are answered with
+    /// PostgreSQL's hot path: ``StockDecision`` specialised for the case where it decides by the available
+    /// units alone (a pool's one period, no limits, no waiting list, and for a hold no bound on units held),
+    /// as one conditional statement: the UPDATE that takes the request's available units (to held for a
+    /// hold) and the INSERT of the booking or hold that gets them, atomic on its own: on the pool it costs
+    /// one round trip, and it locks only the resource row, for no longer than the statement, so the lock
+    /// order stays the resource row first. The same statement writes the event, with the resource's stock
+    /// as a read would show it right after (lapsed holds counted as available). nil when it took nothing
+    /// (too few units, limits, a waiting list, no such resource): the locked path decides then. The
+    /// property tests (`StockPropertyTests`) hold it to the rule.
+    func takeInOneStatement(_ request: TakeRequest, of reference: ResourceReference) async throws -> Taken? {
+        let quantity = request.quantity, userID = request.userID, now = request.now
+        let toHeld: SQLQueryString, insert: SQLQueryString, event: (type: EventType, column: String, details: [String: EventValue])
+        switch request.kind {
+        case .booking:
+            toHeld = ""
+            insert = """
+                INSERT INTO bookings (resource_id, user_id, purchase_quantity, status, booking_date)
+                SELECT id, \(bind: userID), \(bind: quantity), \(bind: Booking.Status.active.rawValue), \(bind: now) FROM taken
+                """
+            event = (.bookingCreated, "booking_id", [:])
+        case .hold(let until):
+            toHeld = ", held_quantity = held_quantity + \(bind: quantity)"
+            insert = """
+                INSERT INTO holds (resource_id, user_id, quantity, status, created_at, expires_at)
+                SELECT id, \(bind: userID), \(bind: quantity), \(bind: Hold.Status.held.rawValue), \(bind: now), \(bind: until) FROM taken
+                """
+            event = (.holdCreated, "hold_id", ["expires_at": .date(until)])
+        }
+        let made = try await session.write { sql in
+            try await sql.raw("""
+                WITH taken AS (
+                    UPDATE resources SET available_quantity = available_quantity - \(bind: quantity)\(toHeld)
+                    WHERE \(Resource.matching(reference)) AND available_quantity >= \(bind: quantity)
+                      AND max_per_user IS NULL AND max_per_booking IS NULL AND waiting_count = 0
+                    RETURNING id, name, total_quantity, available_quantity, held_quantity
+                ), made AS (
+                    \(insert)
+                    RETURNING id, resource_id
+                ), lapsed AS (
+                    \(Hold.lapsedUnits(ofResource: "(SELECT id FROM taken)", at: now))
+                ), logged AS (
+                    INSERT INTO events (type, occurred_at, actor_id, resource_id, resource_name, \(ident: event.column), user_id, quantity,
+                                        total, available, held, details)
+                    SELECT \(bind: event.type.rawValue), \(bind: now), \(bind: userID), taken.id, taken.name, made.id, \(bind: userID),
+                           \(bind: quantity), taken.total_quantity, taken.available_quantity + lapsed.units, taken.held_quantity - lapsed.units,
+                           \(bind: SQLEventStore.encode(event.details))
+                    FROM made, taken, lapsed
+                )
+                SELECT made.id, made.resource_id, taken.name AS resource_name FROM made, taken
+                """).first()
+        }
+        guard let made else { return nil }
+        let id = try made.decode(column: "id", as: Int.self), resourceID = try made.decode(column: "resource_id", as: Int.self)
+        let resourceName = try made.decode(column: "resource_name", as: String.self)
+        switch request.kind {
+        case .booking:
+            return .booking(Booking(id: id, resourceID: resourceID, resourceName: resourceName,
+                                    userID: userID, purchaseQuantity: quantity, bookingDate: now, status: .active))
+        case .hold(let until):
+            return .hold(Hold(id: id, resourceID: resourceID, resourceName: resourceName, userID: userID, quantity: quantity,
+                              storedStatus: .held, createdAt: now, expiresAt: until, bookingID: nil))
+        }
+    }
+
+    /// Several takes of one resource in one transaction: locks it once and lets the rule decide them in
+    /// arrival order, each as it would be decided alone at its turn (``StockDecision``): the units, limits
+    /// and waiting list it meets are what the takes before it left. The refused ones are answered with
     /// their refusal and change nothing; the others are recorded together (one UPDATE of the resource, one
     /// INSERT of the bookings, of the holds and of the events) and their keys completed.
     private static func takeTogether(_ takes: [BatchedTake], of resourceID: Int, in tx: SQLStorage) async throws -> [Result<Taken, any Error>] {
         let session = tx.session
         let now = takes.map(\.request.now).max() ?? Date()
-        guard var resource = try await locked(.id(resourceID), at: now, in: tx) else {
+        guard let locked = try await LockedStock.lock(.id(resourceID), at: now, in: tx) else {
             return takes.map { .failure($0.nameKey == nil ? AppError.resourceNotFound : ResourceRenamed()) }
         }
         var results = [Result<Taken, any Error>?](repeating: nil, count: takes.count)
         var admitted: [Int] = []
         for (index, take) in takes.enumerated() {
-            if let nameKey = take.nameKey, nameKey != resource.name.resourceNameKey {
+            if let nameKey = take.nameKey, nameKey != locked.resource.name.resourceNameKey {
                 results[index] = .failure(ResourceRenamed())
             } else if let key = take.request.completing, try await !holdsLease(key, in: session) {
                 results[index] = .failure(AppError.idempotencyKeyInProgress)
@@ -177,47 +249,34 @@ extension SQLInventory {
                 admitted.append(index)
             }
         }
-        if resource.waitingEntries > 0 {
-            // Each take may move the list's bounds for the next: one at a time, each recorded before the next is decided.
-            for index in admitted {
-                let result = try await takeLocked(takes[index].request, of: resource, in: tx)
-                results[index] = result.mapError { $0 as any Error }
-                if case .success(let taken) = result {
-                    try await complete(takes[index].request.completing, with: taken, in: session)
-                    resource = resource.with(stock: takes[index].request.taking(from: resource.stock))
-                }
-            }
-            return results.map { $0 ?? .failure(DatabaseInvariantViolation("a take of a batch was left undecided")) }
-        }
-        var stock = resource.stock
-        let counted = admitted.filter { needsOwned(resource, holding: takes[$0].request.isHold, policy: tx.policy) }
-        var owned = try await units(of: Set(counted.map { takes[$0].request.userID }), in: resource.id, session: session)
-        var accepted: [(index: Int, request: TakeRequest, stock: Stock)] = []
-        for index in admitted {
+        let applied = try await locked.decide(admitted.map { takes[$0].request.stockRequest })
+        for (position, index) in admitted.enumerated() {
             let request = takes[index].request
-            do {
-                try check(taking: request.quantity, holding: request.isHold, owned: owned[request.userID, default: Owned()], of: resource,
-                          policy: tx.policy)
-            } catch {
-                results[index] = .failure(error)
-                continue
+            switch applied.plan.outcomes[position] {
+            case .success(let outcome):
+                let taken = taken(request, outcome, applied)
+                try await complete(request.completing, with: taken, in: session)
+                results[index] = .success(taken)
+            case .failure(let refusal):
+                results[index] = .failure(refusal)
             }
-            guard stock.available >= request.quantity else {
-                results[index] = .failure(AppError.insufficientQuantity(requested: request.quantity, available: stock.available))
-                continue
-            }
-            stock = request.taking(from: stock)
-            if request.isHold { owned[request.userID, default: Owned()].held += request.quantity } else {
-                owned[request.userID, default: Owned()].booked += request.quantity
-            }
-            accepted.append((index, request, stock))
-        }
-        let recorded = try await record(accepted.map { ($0.request, $0.stock, nil) }, of: resource, in: session)
-        for (take, taken) in zip(accepted, recorded) {
-            try await complete(take.request.completing, with: taken, in: session)
-            results[take.index] = .success(taken)
         }
         return results.map { $0 ?? .failure(DatabaseInvariantViolation("a take of a batch was left undecided")) }
+    }
+
+    /// The booking or hold a take's outcome made, as the client sees it.
+    static func taken(_ request: TakeRequest, _ outcome: StockOutcome, _ applied: LockedStock.Applied) -> Taken {
+        let resource = applied.resource
+        switch (outcome, request.kind) {
+        case (.booked(let ref), _):
+            return .booking(Booking(id: applied.booking(ref), resourceID: resource.id, resourceName: resource.name, userID: request.userID,
+                                    purchaseQuantity: request.quantity, bookingDate: request.now, status: .active))
+        case (.held(let ref), .hold(let until)):
+            return .hold(Hold(id: applied.hold(ref), resourceID: resource.id, resourceName: resource.name, userID: request.userID,
+                              quantity: request.quantity, storedStatus: .held, createdAt: request.now, expiresAt: until, bookingID: nil))
+        default:
+            preconditionFailure("a take came to \(outcome)")
+        }
     }
 
     /// Locks the key's row if this request still holds its lease: a retry taking the key over after the
@@ -239,63 +298,5 @@ extension SQLInventory {
                                                                        record: taken.record) else {
             throw AppError.idempotencyKeyInProgress
         }
-    }
-
-    /// Records takes decided on the resource this transaction has locked, in their order: moves their
-    /// units (available to booked, or to held), and writes each one's booking or hold (with the last
-    /// waiting entry it passed) and its event, with `stock` the resource's stock right after it.
-    private static func record(_ takes: [(request: TakeRequest, stock: Stock, passedThrough: Int?)], of resource: Resource,
-                               in session: SQLSession) async throws -> [Taken] {
-        guard !takes.isEmpty else { return [] }
-        var units = 0, held = 0
-        var bookings: [SQLQueryString] = [], holds: [SQLQueryString] = []
-        for (request, _, passedThrough) in takes {
-            units += request.quantity
-            switch request.kind {
-            case .booking:
-                bookings.append("""
-                    (\(bind: resource.id), \(bind: request.userID), \(bind: request.quantity), \(bind: Booking.Status.active.rawValue), \(bind: request.now), \(bind: passedThrough))
-                    """)
-            case .hold(let until):
-                held += request.quantity
-                holds.append("""
-                    (\(bind: resource.id), \(bind: request.userID), \(bind: request.quantity), \(bind: Hold.Status.held.rawValue), \(bind: request.now), \(bind: until), \(bind: passedThrough))
-                    """)
-            }
-        }
-        try await session.sql.raw("""
-            UPDATE resources SET available_quantity = available_quantity - \(bind: units), held_quantity = held_quantity + \(bind: held)
-            WHERE id = \(bind: resource.id)
-            """).run()
-        var bookingIDs = try await session.insertReturningIDs(
-            "INSERT INTO bookings (resource_id, user_id, purchase_quantity, status, booking_date, passed_through)", values: bookings)[...]
-        var holdIDs = try await session.insertReturningIDs(
-            "INSERT INTO holds (resource_id, user_id, quantity, status, created_at, expires_at, passed_through)", values: holds)[...]
-        var taken: [Taken] = [], events: [NewEvent] = []
-        for (request, stock, _) in takes {
-            switch request.kind {
-            case .booking:
-                let booking = Booking(id: bookingIDs.removeFirst(), resourceID: resource.id, resourceName: resource.name, userID: request.userID,
-                                      purchaseQuantity: request.quantity, bookingDate: request.now, status: .active)
-                taken.append(.booking(booking))
-                events.append(NewEvent(.bookingCreated, at: request.now, by: .user(request.userID), subject: booking.subject,
-                                       quantity: request.quantity, stock: stock))
-            case .hold(let until):
-                let hold = Hold(id: holdIDs.removeFirst(), resourceID: resource.id, resourceName: resource.name, userID: request.userID,
-                                quantity: request.quantity, storedStatus: .held, createdAt: request.now, expiresAt: until, bookingID: nil)
-                taken.append(.hold(hold))
-                events.append(NewEvent(.holdCreated, at: request.now, by: .user(request.userID), subject: hold.subject,
-                                       quantity: request.quantity, stock: stock, details: ["expires_at": .date(until)]))
-            }
-        }
-        try await session.sql.raw(SQLEventStore.insert(events)).run()
-        return taken
-    }
-}
-
-extension Resource {
-    /// The same resource with `stock` (a locked resource after a take this transaction recorded).
-    fileprivate func with(stock: Stock) -> Resource {
-        Resource(id: id, name: name, description: description, stock: stock, limits: limits, waitingEntries: waitingEntries)
     }
 }

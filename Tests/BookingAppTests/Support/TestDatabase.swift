@@ -10,7 +10,8 @@ import Vapor
 /// The databases every behavioural test runs against.
 ///
 /// PostgreSQL comes from `BOOKING_TEST_POSTGRES_URL` (set by `scripts/test`, which starts a throwaway
-/// server). When it is missing the PostgreSQL cases fail with that message: they never skip quietly.
+/// server). When it is missing, the PostgreSQL cases do not run and one test fails, once, saying so
+/// (``SuiteDatabaseTests``): the PostgreSQL half is never skipped quietly.
 enum TestDatabase: String, CaseIterable, CustomTestStringConvertible, Sendable {
     case sqlite
     case postgres
@@ -18,6 +19,14 @@ enum TestDatabase: String, CaseIterable, CustomTestStringConvertible, Sendable {
     var testDescription: String { rawValue }
 
     static let postgresURLVariable = "BOOKING_TEST_POSTGRES_URL"
+    static let outageURLVariable = "BOOKING_TEST_OUTAGE_POSTGRES_URL"
+
+    /// SQLite, and PostgreSQL when the suite was given one.
+    static var allCases: [TestDatabase] { isGiven(postgresURLVariable) ? [.sqlite, .postgres] : [.sqlite] }
+
+    static func isGiven(_ variable: String) -> Bool {
+        !(ProcessInfo.processInfo.environment[variable] ?? "").isEmpty
+    }
 
     struct PostgresUnavailable: Error, CustomStringConvertible {
         var variable = TestDatabase.postgresURLVariable
@@ -74,5 +83,29 @@ enum TestDatabase: String, CaseIterable, CustomTestStringConvertible, Sendable {
             throw error
         }
         try await app.asyncShutdown()
+    }
+}
+
+extension Trait where Self == ConditionTrait {
+    /// A test that needs the suite's PostgreSQL: it runs when `BOOKING_TEST_POSTGRES_URL` is set; when it
+    /// is not, ``SuiteDatabaseTests`` fails once, saying so, instead of every such test failing.
+    static var requiresPostgres: Self {
+        .enabled(if: TestDatabase.isGiven(TestDatabase.postgresURLVariable), "BOOKING_TEST_POSTGRES_URL is unset (see SuiteDatabaseTests)")
+    }
+
+    /// A test that stops and starts the outage PostgreSQL (`BOOKING_TEST_OUTAGE_POSTGRES_URL`).
+    static var requiresOutagePostgres: Self {
+        .enabled(if: TestDatabase.isGiven(TestDatabase.outageURLVariable), "BOOKING_TEST_OUTAGE_POSTGRES_URL is unset (see SuiteDatabaseTests)")
+    }
+}
+
+/// The one place that fails when the suite was not given its PostgreSQL servers.
+@Suite("The suite's databases")
+struct SuiteDatabaseTests {
+    @Test("PostgreSQL is given: BOOKING_TEST_POSTGRES_URL and BOOKING_TEST_OUTAGE_POSTGRES_URL (scripts/test sets both)")
+    func postgresGiven() throws {
+        _ = try TestDatabase.required(TestDatabase.postgresURLVariable)
+        _ = try TestDatabase.required(TestDatabase.outageURLVariable)
+        _ = try TestDatabase.required("BOOKING_TEST_OUTAGE_POSTGRES_CTL")
     }
 }

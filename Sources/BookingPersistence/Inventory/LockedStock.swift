@@ -1,0 +1,342 @@
+import BookingDomain
+import Foundation
+import SQLKit
+
+/// How the inventory decides anything: lock the resource, load what the decision reads, let
+/// ``StockDecision`` decide, apply what it decided. Nothing else writes stock but the one-statement take
+/// (``SQLInventory/takeInOneStatement(_:of:)``), which is that rule specialised for a resource it fully
+/// covers and proven equal to it by property tests.
+///
+/// **Lock order**, the same in every transaction on every server, so that none can deadlock with another:
+/// the resource's row first (`SELECT … FOR UPDATE`; SQLite's `BEGIN IMMEDIATE` takes its one lock
+/// before), then its periods' rows in ``PeriodKey`` order, then the records of the requests (holds,
+/// bookings, entries), which change only under their resource's lock.
+struct LockedStock {
+    let tx: SQLStorage
+    /// The resource as locked (before the decision).
+    let resource: Resource
+    let now: Date
+
+    var session: SQLSession { tx.session }
+
+    /// Locks `reference`'s resource for the rest of the transaction; nil when there is none.
+    static func lock(_ reference: ResourceReference, at now: Date, in tx: SQLStorage) async throws -> LockedStock? {
+        guard let row = try await tx.session.sql.raw("""
+            SELECT \(Resource.columns) FROM resources WHERE \(Resource.matching(reference))\(tx.session.lockRows)
+            """).first() else { return nil }
+        return LockedStock(tx: tx, resource: try Resource(row: row), now: now)
+    }
+
+    /// The records of a plan's new rows, by kind, in the order the plan made them.
+    struct Created {
+        var bookings: [Int] = []
+        var holds: [Int] = []
+        var entries: [Int] = []
+
+        func id(_ ref: RecordRef, in kind: KeyPath<Created, [Int]>) -> Int {
+            switch ref {
+            case .existing(let id): id
+            case .new(let index): self[keyPath: kind][index]
+            }
+        }
+    }
+
+    /// What a decision came to, applied: the plan, the ids of the rows it made, and the resource after it.
+    struct Applied {
+        let plan: StockPlan
+        let created: Created
+        let resource: Resource
+
+        func booking(_ ref: RecordRef) -> Int { created.id(ref, in: \.bookings) }
+        func hold(_ ref: RecordRef) -> Int { created.id(ref, in: \.holds) }
+        func entry(_ ref: RecordRef) -> Int { created.id(ref, in: \.entries) }
+    }
+
+    /// Decides `requests` on the locked resource and applies the plan. The requests' records must be ones
+    /// of this resource (the caller checked whose they are).
+    func decide(_ requests: [StockRequest], holds holdIDs: Set<Int> = [], bookings bookingIDs: Set<Int> = [],
+                entries entryIDs: Set<Int> = []) async throws -> Applied {
+        var snapshot = try await load(requests, holds: holdIDs, bookings: bookingIDs, entries: entryIDs, page: 200)
+        var plan = StockDecision.decide(snapshot, requests, policy: tx.policy, at: now)
+        var page = 200
+        while plan.needsMoreEntries {
+            page *= 8
+            snapshot = try await load(requests, holds: holdIDs, bookings: bookingIDs, entries: entryIDs, page: page)
+            plan = StockDecision.decide(snapshot, requests, policy: tx.policy, at: now)
+        }
+        return try await apply(plan)
+    }
+
+    // MARK: Loading
+
+    private func load(_ requests: [StockRequest], holds holdIDs: Set<Int>, bookings bookingIDs: Set<Int>, entries entryIDs: Set<Int>,
+                      page: Int) async throws -> StockSnapshot {
+        let sql = session.sql, resourceID = resource.id
+        var snapshot = StockSnapshot(
+            resource: .init(id: resourceID, name: resource.name, description: resource.description, limits: resource.limits),
+            stock: [.whole: resource.stock], waitingCount: resource.waitingEntries)
+        // The holds that have lapsed (the lock reclaims them), and those the requests name.
+        let named: SQLQueryString = holdIDs.isEmpty ? "" : " OR id IN (\(Self.list(holdIDs)))"
+        for row in try await sql.raw("""
+            SELECT id, user_id, quantity, status, expires_at, waitlist_entry_id, passed_through,
+                   (SELECT b.id FROM bookings b WHERE b.hold_id = holds.id) AS booking_id
+            FROM holds
+            WHERE resource_id = \(bind: resourceID) AND ((status = \(bind: Hold.Status.held.rawValue) AND \(Hold.lapsed(at: now)))\(named))
+            """).all() {
+            let hold = StockSnapshot.HoldFacts(
+                id: try row.decode(column: "id", as: Int.self), userID: try row.decode(column: "user_id", as: Int.self),
+                quantity: try row.decode(column: "quantity", as: Int.self),
+                status: Hold.Status(rawValue: try row.decode(column: "status", as: String.self)) ?? .held,
+                expiresAt: try row.decode(column: "expires_at", as: Date.self), entryID: try row.decode(column: "waitlist_entry_id", as: Int?.self),
+                passedThrough: try row.decode(column: "passed_through", as: Int?.self), bookingID: try row.decode(column: "booking_id", as: Int?.self))
+            snapshot.holds[hold.id] = hold
+        }
+        if !bookingIDs.isEmpty {
+            for row in try await sql.raw("""
+                SELECT id, user_id, purchase_quantity, status, passed_through FROM bookings
+                WHERE resource_id = \(bind: resourceID) AND id IN (\(Self.list(bookingIDs)))
+                """).all() {
+                let booking = StockSnapshot.BookingFacts(
+                    id: try row.decode(column: "id", as: Int.self), userID: try row.decode(column: "user_id", as: Int.self),
+                    quantity: try row.decode(column: "purchase_quantity", as: Int.self),
+                    status: Booking.Status(rawValue: try row.decode(column: "status", as: String.self)) ?? .active,
+                    passedThrough: try row.decode(column: "passed_through", as: Int?.self))
+                snapshot.bookings[booking.id] = booking
+            }
+        }
+        // The waiting list: entries that could be offered units or stop others in this decision, and those named.
+        let joins = requests.compactMap { request -> Int? in
+            if case .join(let userID, _) = request { return userID }
+            return nil
+        }
+        if resource.waitingEntries > 0 || !entryIDs.isEmpty || !joins.isEmpty {
+            let returned = snapshot.holds.values.reduce(0) { $0 + $1.quantity } + snapshot.bookings.values.reduce(0) { $0 + $1.quantity }
+            let (quantityAtMost, passesAtMost) = StockDecision.entriesNeeded(stock: resource.stock, returned: returned, requests: requests)
+            let namedEntries: SQLQueryString = entryIDs.isEmpty ? "" : " OR e.id IN (\(Self.list(entryIDs)))"
+            let rows = try await sql.raw("""
+                SELECT e.id, e.user_id, e.quantity, e.status, e.passed_units, u.is_active,
+                       (SELECT h.id FROM holds h WHERE h.waitlist_entry_id = e.id AND h.status = \(bind: Hold.Status.held.rawValue)) AS offer
+                FROM waitlist_entries e JOIN users u ON u.id = e.user_id
+                WHERE e.resource_id = \(bind: resourceID)
+                  AND ((e.status = 'waiting' AND (e.quantity <= \(bind: quantityAtMost) OR e.passed_units + \(bind: passesAtMost) >= e.quantity))
+                       \(namedEntries))
+                ORDER BY e.id LIMIT \(bind: page + 1 + entryIDs.count)
+                """).all()
+            var waiting = 0
+            for row in rows {
+                let entry = StockSnapshot.EntryFacts(
+                    id: try row.decode(column: "id", as: Int.self), userID: try row.decode(column: "user_id", as: Int.self),
+                    quantity: try row.decode(column: "quantity", as: Int.self),
+                    status: WaitlistEntry.Status(rawValue: try row.decode(column: "status", as: String.self)) ?? .waiting,
+                    passedUnits: try row.decode(column: "passed_units", as: Int.self), userIsActive: try row.decode(column: "is_active", as: Bool.self),
+                    offerHoldID: try row.decode(column: "offer", as: Int?.self))
+                if entry.status == .waiting { waiting += 1 }
+                guard waiting <= page || entryIDs.contains(entry.id) else { continue }
+                snapshot.entries.append(entry)
+            }
+            snapshot.entriesComplete = waiting <= page
+            // An offered entry's hold, for leaving or declining it.
+            let offers = Set(snapshot.entries.filter { entryIDs.contains($0.id) }.compactMap(\.offerHoldID)).subtracting(snapshot.holds.keys)
+            if !offers.isEmpty {
+                for row in try await sql.raw("""
+                    SELECT id, user_id, quantity, status, expires_at, waitlist_entry_id, passed_through FROM holds WHERE id IN (\(Self.list(offers)))
+                    """).all() {
+                    let hold = StockSnapshot.HoldFacts(
+                        id: try row.decode(column: "id", as: Int.self), userID: try row.decode(column: "user_id", as: Int.self),
+                        quantity: try row.decode(column: "quantity", as: Int.self),
+                        status: Hold.Status(rawValue: try row.decode(column: "status", as: String.self)) ?? .held,
+                        expiresAt: try row.decode(column: "expires_at", as: Date.self),
+                        entryID: try row.decode(column: "waitlist_entry_id", as: Int?.self),
+                        passedThrough: try row.decode(column: "passed_through", as: Int?.self), bookingID: nil)
+                    snapshot.holds[hold.id] = hold
+                }
+            }
+            snapshot.lastWaitingEntryID = try await sql.raw("""
+                SELECT MAX(id) AS last FROM waitlist_entries WHERE resource_id = \(bind: resourceID) AND status = 'waiting'
+                """).first()?.decode(column: "last", as: Int?.self)
+            if !joins.isEmpty {
+                snapshot.usersWaiting = Set(try await sql.raw("""
+                    SELECT user_id FROM waitlist_entries
+                    WHERE resource_id = \(bind: resourceID) AND status IN ('waiting', 'offered') AND user_id IN (\(Self.list(Set(joins))))
+                    """).all().map { try $0.decode(column: "user_id", as: Int.self) })
+            }
+        }
+        // The units of every user whose limits the decision may check: under max_per_user everyone's; under
+        // MAX_HELD_PER_USER those who would hold (holds, and waiting entries whose offer is a hold).
+        let perUser = resource.limits.maxPerUser != nil, holdCap = tx.policy.maxHeldPerUser != nil && !perUser
+        var users = Set<Int>()
+        for request in requests {
+            switch request {
+            case .book(let userID, _, _): if perUser { users.insert(userID) }
+            case .hold(let userID, _, _, _), .join(let userID, _): if perUser || holdCap { users.insert(userID) }
+            case .confirm(let holdID, _): if perUser, let hold = snapshot.holds[holdID] { users.insert(hold.userID) }
+            default: break
+            }
+        }
+        if perUser || holdCap { users.formUnion(snapshot.entries.filter { $0.status == .waiting }.map(\.userID)) }
+        snapshot.owned = try await Self.units(of: users, in: resourceID, session: session)
+        return snapshot
+    }
+
+    /// Whether deciding a take needs the user's units: a `max_per_user` counts them, and so does the bound
+    /// on units held for a hold.
+    static func counts(_ limits: UserLimits, holding: Bool, policy: StockPolicy) -> Bool {
+        limits.maxPerUser != nil || (holding && policy.maxHeldPerUser != nil)
+    }
+
+    /// The units each of `userIDs` has of a locked resource; users with none are absent. Exact under the
+    /// lock, which every movement that adds units to a user takes. One query for them all.
+    static func units(of userIDs: Set<Int>, in resourceID: Int, session: SQLSession) async throws -> [Int: StockSnapshot.Owned] {
+        guard !userIDs.isEmpty else { return [:] }
+        let rows = try await session.sql.raw("""
+            SELECT user_id, CAST(SUM(booked) AS BIGINT) AS booked, CAST(SUM(held) AS BIGINT) AS held FROM (
+                SELECT user_id, purchase_quantity AS booked, 0 AS held FROM bookings
+                WHERE resource_id = \(bind: resourceID) AND user_id IN (\(list(userIDs))) AND status = \(bind: Booking.Status.active.rawValue)
+                UNION ALL
+                SELECT user_id, 0 AS booked, quantity AS held FROM holds
+                WHERE resource_id = \(bind: resourceID) AND user_id IN (\(list(userIDs))) AND status = \(bind: Hold.Status.held.rawValue)
+            ) owned GROUP BY user_id
+            """).all()
+        return Dictionary(uniqueKeysWithValues: try rows.map {
+            (try $0.decode(column: "user_id", as: Int.self),
+             StockSnapshot.Owned(booked: try $0.decode(column: "booked", as: Int.self), held: try $0.decode(column: "held", as: Int.self)))
+        })
+    }
+
+    /// Ids as a literal list (integers only, so nothing to bind).
+    static func list(_ ids: Set<Int>) -> SQLQueryString {
+        SQLQueryString(ids.sorted().map(String.init).joined(separator: ", "))
+    }
+
+    // MARK: Applying
+
+    /// Writes a plan: its moves in order (consecutive inserts of one kind in one statement), the resource's
+    /// stock, limits and waiting count once, then its events.
+    func apply(_ plan: StockPlan) async throws -> Applied {
+        let session = self.session, resourceID = resource.id
+        var created = Created()
+        var index = plan.moves.startIndex
+        while index < plan.moves.endIndex {
+            switch plan.moves[index] {
+            case .insertBooking:
+                var rows: [SQLQueryString] = []
+                while index < plan.moves.endIndex, case .insertBooking(let userID, let quantity, _, let hold, let passed, let at) = plan.moves[index] {
+                    rows.append("""
+                        (\(bind: resourceID), \(bind: userID), \(bind: quantity), \(bind: Booking.Status.active.rawValue), \(bind: at), \
+                        \(bind: hold.map { created.id($0, in: \.holds) }), \(bind: passed.map { resolve($0, created) }))
+                        """)
+                    index += 1
+                }
+                created.bookings += try await session.insertReturningIDs(
+                    "INSERT INTO bookings (resource_id, user_id, purchase_quantity, status, booking_date, hold_id, passed_through)", values: rows)
+                continue
+            case .insertHold:
+                var rows: [SQLQueryString] = []
+                while index < plan.moves.endIndex,
+                      case .insertHold(let userID, let quantity, _, let until, let entry, let passed, let at) = plan.moves[index] {
+                    rows.append("""
+                        (\(bind: resourceID), \(bind: userID), \(bind: quantity), \(bind: Hold.Status.held.rawValue), \(bind: at), \(bind: until), \
+                        \(bind: entry.map { created.id($0, in: \.entries) }), \(bind: passed.map { resolve($0, created) }))
+                        """)
+                    index += 1
+                }
+                created.holds += try await session.insertReturningIDs(
+                    "INSERT INTO holds (resource_id, user_id, quantity, status, created_at, expires_at, waitlist_entry_id, passed_through)", values: rows)
+                continue
+            case .insertEntry(let userID, let quantity, let at):
+                created.entries.append(try await session.insertReturningID("""
+                    INSERT INTO waitlist_entries (resource_id, user_id, quantity, status, passed_units, created_at)
+                    VALUES (\(bind: resourceID), \(bind: userID), \(bind: quantity), \(bind: WaitlistEntry.Status.waiting.rawValue), 0, \(bind: at))
+                    """))
+            case .endHold(let ref, let status, let at):
+                try await session.sql.raw("""
+                    UPDATE holds SET status = \(bind: status.rawValue), ended_at = \(bind: at)
+                    WHERE id = \(bind: created.id(ref, in: \.holds)) AND status = \(bind: Hold.Status.held.rawValue)
+                    """).run()
+            case .confirmHold(let id, _, let at):
+                try await session.sql.raw("""
+                    UPDATE holds SET status = \(bind: Hold.Status.confirmed.rawValue), ended_at = \(bind: at) WHERE id = \(bind: id)
+                    """).run()
+            case .cancelBooking(let id, let at):
+                try await session.sql.raw("""
+                    UPDATE bookings SET status = \(bind: Booking.Status.cancelled.rawValue), cancelled_at = \(bind: at) WHERE id = \(bind: id)
+                    """).run()
+            case .endEntry(let ref, let status, let from, let at, let removal):
+                try await session.sql.raw("""
+                    UPDATE waitlist_entries SET status = \(bind: status.rawValue), ended_at = \(bind: at), removed_reason = \(bind: removal?.reason),
+                        removed_by = \(bind: removal?.adminID)
+                    WHERE id = \(bind: created.id(ref, in: \.entries)) AND status = \(bind: from.rawValue)
+                    """).run()
+            case .offerEntry(let ref, let at):
+                try await session.sql.raw("""
+                    UPDATE waitlist_entries SET status = \(bind: WaitlistEntry.Status.offered.rawValue), offered_at = \(bind: at)
+                    WHERE id = \(bind: created.id(ref, in: \.entries))
+                    """).run()
+            case .pass(let units, let except, let entries):
+                let who: SQLQueryString = except.map { " AND user_id <> \(bind: $0)" } ?? ""
+                let which: SQLQueryString = switch entries {
+                case .upTo(let ref): "id <= \(bind: created.id(ref, in: \.entries))"
+                case .before(let ref): "id < \(bind: created.id(ref, in: \.entries))"
+                }
+                try await session.sql.raw("""
+                    UPDATE waitlist_entries
+                    SET passed_units = CASE WHEN passed_units + \(bind: units) > 0 THEN passed_units + \(bind: units) ELSE 0 END
+                    WHERE resource_id = \(bind: resourceID) AND status = 'waiting' AND \(which)\(who)
+                    """).run()
+            }
+            index += 1
+        }
+        let after = try await writeResource(plan)
+        if !plan.events.isEmpty {
+            let events = plan.events.map { event in
+                let subject = EventSubject(
+                    resourceID: resourceID, resourceName: event.resourceName, bookingID: event.subject.booking.map { created.id($0, in: \.bookings) },
+                    holdID: event.subject.hold.map { created.id($0, in: \.holds) },
+                    waitlistEntryID: event.subject.entry.map { created.id($0, in: \.entries) }, userID: event.subject.userID)
+                return NewEvent(event.type, at: event.at, by: event.actor, subject: subject, quantity: event.quantity, stock: event.stock,
+                                details: event.details)
+            }
+            try await session.sql.raw(SQLEventStore.insert(events)).run()
+        }
+        let report = plan.report
+        if !report.isEmpty { tx.afterCommit { $0.add(report) } }
+        return Applied(plan: plan, created: created, resource: after)
+    }
+
+    /// The id a record keeps as the last entry its take passed.
+    private func resolve(_ passed: PassedEntries, _ created: Created) -> Int {
+        switch passed {
+        case .upTo(let ref): created.id(ref, in: \.entries)
+        case .before(let ref): created.id(ref, in: \.entries) - 1
+        }
+    }
+
+    /// The resource's stock, limits and waiting count, once, when the plan changed them; the resource after.
+    private func writeResource(_ plan: StockPlan) async throws -> Resource {
+        var assignments: [SQLQueryString] = []
+        if let stock = plan.stock[.whole] {
+            assignments += ["total_quantity = \(bind: stock.total)", "available_quantity = \(bind: stock.available)",
+                            "held_quantity = \(bind: stock.held)"]
+        }
+        if let limits = plan.limits {
+            assignments += ["max_per_user = \(bind: limits.maxPerUser)", "max_per_booking = \(bind: limits.maxPerBooking)"]
+        }
+        if let waiting = plan.waitingCount { assignments.append("waiting_count = \(bind: waiting)") }
+        guard !assignments.isEmpty else { return resource }
+        guard let row = try await session.sql.raw("""
+            UPDATE resources SET \(assignments.joined(separator: ", ")) WHERE id = \(bind: resource.id) RETURNING \(Resource.columns)
+            """).first() else { throw DatabaseInvariantViolation("locked resource \(resource.id) vanished") }
+        return try Resource(row: row)
+    }
+}
+
+extension StockEvents {
+    /// Adds what another plan did.
+    mutating func add(_ other: StockEvents) {
+        holdsExpired += other.holdsExpired
+        offersMade += other.offersMade
+        offersAccepted += other.offersAccepted
+        offersDeclined += other.offersDeclined
+        offersExpired += other.offersExpired
+    }
+}
