@@ -23,7 +23,7 @@ struct AccountTests {
             let admin = try await client.adminToken()
             let wendy = try await client.signUp("wendy")
             let xavier = try await client.signUp("xavier")
-            let wendyID = try #require(wendy["id"] as? Int), xavierID = try #require(xavier["id"] as? Int)
+            let wendyID = wendy.id, xavierID = xavier.id
             let token = try await client.login("wendy")
 
             let own = try await client.send(.GET, "/users/\(wendyID)/", token: token)
@@ -48,10 +48,10 @@ struct AccountTests {
             let wrong = try await client.send(.POST, "/users/me/password", token: current,
                                               json: ["old_password": "not-my-password", "new_password": "brand-new-pass"])
             #expect(wrong.status == .badRequest)
-            #expect(wrong.json["field"] as? String == "old_password")
+            #expect(wrong.field == "old_password")
             let short = try await client.send(.POST, "/users/me/password", token: current,
                                               json: ["old_password": "password123", "new_password": "short"])
-            #expect(short.json["field"] as? String == "new_password")
+            #expect(short.field == "new_password")
             #expect(try await client.send(.GET, "/users/me/", token: other).status == .ok, "refusals changed nothing")
 
             let changed = try await client.send(.POST, "/users/me/password", token: current,

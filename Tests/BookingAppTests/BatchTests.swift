@@ -66,10 +66,10 @@ struct BatchTests {
             ])
             #expect(replies.map(\.status) == [.created, .badRequest, .badRequest, .created, .badRequest, .created])
             #expect(replies[1].code == "insufficient_quantity")
-            #expect(replies[1].json["reason"] as? String == "Cannot book 4 unit(s): only 3 left.", "\(replies[1].text)")
+            #expect(replies[1].reason == "Cannot book 4 unit(s): only 3 left.", "\(replies[1].text)")
             #expect(replies[2].code == "invalid_field")
             #expect(replies[4].code == "insufficient_quantity")
-            #expect(replies[4].json["reason"] as? String == "Cannot book 2 unit(s): only 1 left.", "\(replies[4].text)")
+            #expect(replies[4].reason == "Cannot book 2 unit(s): only 1 left.", "\(replies[4].text)")
             #expect(replies[3].json["status"] as? String == "held")
             #expect(try await client.stock(id) == (0, 2, 6))
             let ids = [replies[0], replies[5]].compactMap { $0.json["id"] as? Int }

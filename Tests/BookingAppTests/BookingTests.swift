@@ -13,21 +13,17 @@ struct BookingTests {
         try await withBookingApp(db) { client in
             let id = try await client.createResource("Court", total: 10, adminToken: try await client.adminToken())
             let user = try await client.userToken("peggy")
-            let userID = try #require(try await client.send(.GET, "/users/", token: user).jsonArray.first?["id"] as? Int)
+            let userID = try #require(try await client.send(.GET, "/users/", token: user).decode([UserResponse].self).first?.id)
 
             let byNumber = try await client.book(id, quantity: 2, token: user)
             #expect(byNumber.status == .created)
-            let booking = byNumber.json
             // The seed's keys, and the hold a booking confirmed (null for a direct booking).
-            #expect(Set(booking.keys) == ["id", "resource", "resource_name", "user", "purchase_quantity", "booking_date", "status", "hold"])
-            #expect(booking["hold"] is NSNull)
-            #expect(booking["resource"] as? Int == id)
-            #expect(booking["resource_name"] as? String == "Court")
-            #expect(booking["user"] as? Int == userID)
-            #expect(booking["purchase_quantity"] as? Int == 2)
-            #expect(booking["status"] as? String == "active")
-            let date = try #require(booking["booking_date"] as? String)
-            #expect(date.hasSuffix("Z") && date.contains("T"))
+            #expect(Set(byNumber.json.keys) == ["id", "resource", "resource_name", "user", "purchase_quantity", "booking_date", "status", "hold"])
+            let booking = try byNumber.booking
+            #expect(booking.hold == nil)
+            #expect((booking.resource, booking.resourceName, booking.user) == (id, "Court", userID))
+            #expect((booking.purchaseQuantity, booking.status) == (2, "active"))
+            #expect(booking.bookingDate.hasSuffix("Z") && booking.bookingDate.contains("T"))
 
             #expect(try await client.book("\(id)", quantity: 3, token: user).status == .created)
             #expect(try await client.book(" court ", quantity: 1, token: user).status == .created)
@@ -62,15 +58,15 @@ struct BookingTests {
                 #expect(reply.code == code, "\(resource) × \(quantity): \(reply.text)")
             }
             let insufficient = try await client.book(id, quantity: 4, token: user)
-            #expect(insufficient.json["reason"] as? String == "Cannot book 4 unit(s): only 3 left.")
+            #expect(insufficient.reason == "Cannot book 4 unit(s): only 3 left.")
 
             let missingResource = try await client.send(.POST, "/bookings/", token: user, json: ["purchase_quantity": 1])
-            #expect(missingResource.json["field"] as? String == "resource")
+            #expect(missingResource.field == "resource")
             #expect(try await client.book(id, quantity: 1, token: "").status == .unauthorized)
             #expect(try await client.send(.POST, "/bookings/", json: ["resource": id, "purchase_quantity": 1]).status == .unauthorized)
 
             #expect(try await client.available(id) == 3)
-            #expect(try await client.send(.GET, "/bookings/?status=all", token: user).jsonArray.isEmpty)
+            #expect(try await client.send(.GET, "/bookings/?status=all", token: user).bookings.isEmpty)
         }
     }
 
@@ -84,28 +80,28 @@ struct BookingTests {
             let sybil = try await client.userToken("sybil")
             var rupertIDs: [Int] = []
             for resource in [a, b, a] {
-                rupertIDs.append(try #require(try await client.book(resource, quantity: 1, token: rupert).json["id"] as? Int))
+                rupertIDs.append(try await client.book(resource, quantity: 1, token: rupert).booking.id)
             }
             #expect(try await client.book(b, quantity: 1, token: sybil).status == .created)
             #expect(try await client.send(.DELETE, "/bookings/\(rupertIDs[0])/", token: rupert).status == .ok)
 
             let own = try await client.send(.GET, "/bookings/", token: rupert)
             #expect(own.status == .ok)
-            #expect(own.jsonArray.compactMap { $0["id"] as? Int } == [rupertIDs[2], rupertIDs[1]])
+            #expect(try own.bookings.map(\.id) == [rupertIDs[2], rupertIDs[1]])
 
             let everyone = try await client.send(.GET, "/bookings/", token: admin)
-            #expect(everyone.jsonArray.count == 3)
+            #expect(try everyone.bookings.count == 3)
 
             let cancelled = try await client.send(.GET, "/bookings/?status=cancelled", token: rupert)
-            #expect(cancelled.jsonArray.compactMap { $0["id"] as? Int } == [rupertIDs[0]])
-            #expect(cancelled.jsonArray.first?["status"] as? String == "cancelled")
-            #expect(try await client.send(.GET, "/bookings/?status=all", token: rupert).jsonArray.count == 3)
+            #expect(try cancelled.bookings.map(\.id) == [rupertIDs[0]])
+            #expect(try cancelled.bookings.first?.status == "cancelled")
+            #expect(try await client.send(.GET, "/bookings/?status=all", token: rupert).bookings.count == 3)
 
             let onA = try await client.send(.GET, "/bookings/?resource=\(a)&status=all", token: rupert)
-            #expect(onA.jsonArray.compactMap { $0["id"] as? Int } == [rupertIDs[2], rupertIDs[0]])
+            #expect(try onA.bookings.map(\.id) == [rupertIDs[2], rupertIDs[0]])
 
             let page = try await client.send(.GET, "/bookings/?status=all&limit=1&offset=1", token: rupert)
-            #expect(page.jsonArray.compactMap { $0["id"] as? Int } == [rupertIDs[1]])
+            #expect(try page.bookings.map(\.id) == [rupertIDs[1]])
 
             for query in ["limit=0", "limit=1001", "limit=ten", "offset=-1", "status=pending", "resource=abc"] {
                 let reply = try await client.send(.GET, "/bookings/?\(query)", token: rupert)
@@ -123,7 +119,7 @@ struct BookingTests {
             let id = try await client.createResource("Cabin", total: 5, adminToken: admin)
             let trudy = try await client.userToken("trudy")
             let victor = try await client.userToken("victor")
-            let booking = try #require(try await client.book(id, quantity: 3, token: trudy).json["id"] as? Int)
+            let booking = try await client.book(id, quantity: 3, token: trudy).booking.id
             #expect(try await client.available(id) == 2)
 
             let stranger = try await client.send(.DELETE, "/bookings/\(booking)/", token: victor)
@@ -132,7 +128,7 @@ struct BookingTests {
 
             let cancelled = try await client.send(.DELETE, "/bookings/\(booking)/", token: trudy)
             #expect(cancelled.status == .ok)
-            #expect(cancelled.json["status"] as? String == "cancelled")
+            #expect(try cancelled.booking.status == "cancelled")
             #expect(try await client.available(id) == 5)
 
             let again = try await client.send(.DELETE, "/bookings/\(booking)/", token: trudy)
@@ -140,7 +136,7 @@ struct BookingTests {
             #expect(again.code == "booking_already_cancelled")
             #expect(try await client.available(id) == 5)
 
-            let victors = try #require(try await client.book(id, quantity: 1, token: victor).json["id"] as? Int)
+            let victors = try await client.book(id, quantity: 1, token: victor).booking.id
             #expect(try await client.send(.DELETE, "/bookings/\(victors)/", token: admin).status == .ok, "an admin cancels any booking")
             #expect(try await client.available(id) == 5)
 
@@ -158,12 +154,12 @@ struct BookingTests {
             let uma = try await client.userToken("uma-owner")
             let vera = try await client.userToken("vera-other")
             let created = try await client.book(id, quantity: 2, token: uma)
-            let booking = try #require(created.json["id"] as? Int)
+            let booking = try created.booking.id
 
             let own = try await client.send(.GET, "/bookings/\(booking)/", token: uma)
             #expect(own.status == .ok)
-            #expect(own.json["id"] as? Int == booking && own.json["purchase_quantity"] as? Int == 2)
-            #expect(own.json["status"] as? String == "active" && own.json["resource_name"] as? String == "Kayak")
+            #expect(try own.booking.id == booking && own.booking.purchaseQuantity == 2)
+            #expect(try own.booking.status == "active" && own.booking.resourceName == "Kayak")
             #expect(try await client.send(.GET, "/bookings/\(booking)/", token: admin).status == .ok)
             #expect(try await client.send(.GET, "/bookings/\(booking)/", token: vera).status == .notFound)
             #expect(try await client.send(.GET, "/bookings/\(booking)/").status == .unauthorized)
@@ -172,7 +168,7 @@ struct BookingTests {
 
             _ = try await client.send(.DELETE, "/bookings/\(booking)/", token: uma)
             let cancelled = try await client.send(.GET, "/bookings/\(booking)", token: uma)
-            #expect(cancelled.json["status"] as? String == "cancelled")
+            #expect(try cancelled.booking.status == "cancelled")
             #expect(try await client.available(id) == 2, "looking changes nothing")
         }
     }
@@ -184,10 +180,10 @@ struct BookingTests {
             let plain = try await client.createResource(#"Quote " back\slash / ünïcode ✓"#, total: 1_000, adminToken: admin)
             let fan = try await client.userToken("fan")
             for quantity in 1...3 { #expect(try await client.book(plain, quantity: quantity, token: fan).status == .created) }
-            let held = try #require(try await client.hold(plain, quantity: 2, token: fan).json["id"] as? Int)
+            let held = try await client.hold(plain, quantity: 2, token: fan).hold.id
             #expect(try await client.send(.POST, "/holds/\(held)/confirm", token: fan).status == .created)
             let sql = client.app.db as! any SQLDatabase
-            let user = try #require(try await client.send(.GET, "/users/me/", token: fan).json["id"] as? Int)
+            let user = try await client.send(.GET, "/users/me/", token: fan).user.id
             // Dates on every microsecond boundary a millisecond can round or truncate on, and a cancelled booking.
             try await sql.raw("""
                 INSERT INTO bookings (resource_id, user_id, purchase_quantity, status, booking_date)

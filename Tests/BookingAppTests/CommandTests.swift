@@ -39,7 +39,7 @@ struct CommandTests {
             let token = try await client.userToken("paula")
             let listed = try await client.send(.GET, "/resources/").json["resources"] as? [[String: Any]] ?? []
             let projector = try #require(listed.first { $0["name"] as? String == "Projector" }?["id"] as? Int)
-            let booking = try #require(try await client.book(projector, quantity: 2, token: token).json["id"] as? Int)
+            let booking = try await client.book(projector, quantity: 2, token: token).booking.id
             _ = try await client.book(projector, quantity: 1, token: token)
             _ = try await client.send(.DELETE, "/bookings/\(booking)/", token: token)
 

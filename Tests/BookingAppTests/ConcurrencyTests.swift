@@ -87,7 +87,7 @@ struct ConcurrencyTests {
         try await withBookingApp(db, configure: patientPool) { client in
             let id = try await client.createResource("Locker", total: 4, adminToken: try await client.adminToken())
             let token = try await client.userToken("walter")
-            let booking = try #require(try await client.book(id, quantity: 3, token: token).json["id"] as? Int)
+            let booking = try await client.book(id, quantity: 3, token: token).booking.id
 
             let statuses = try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
                 for _ in 0..<20 {

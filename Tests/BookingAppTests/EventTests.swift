@@ -39,7 +39,7 @@ struct EventTests {
             }
 
             let signedUp = try await client.signUp("ada")
-            let adaID = try #require(signedUp["id"] as? Int)
+            let adaID = signedUp.id
             let created = try await expectNext(["user.created"])
             #expect(created.first?["actor"] as? Int == adaID)
             #expect((created.first?["user"] as? [String: Any])?["username"] as? String == "ada")
@@ -52,7 +52,7 @@ struct EventTests {
             #expect(resourceEvent["resource"] as? Int == id)
             #expect(resourceEvent["stock"] as? [String: Int] == ["total": 5, "available": 5, "held": 0])
 
-            let booking = try #require(try await client.book(id, quantity: 2, token: ada).json["id"] as? Int)
+            let booking = try await client.book(id, quantity: 2, token: ada).booking.id
             let booked = try #require(try await expectNext(["booking.created"]).first)
             #expect(booked["booking"] as? Int == booking)
             #expect(booked["quantity"] as? Int == 2)
@@ -66,7 +66,7 @@ struct EventTests {
             #expect(try await client.send(.POST, "/bookings/", token: ada, rawBody: "{").status == .badRequest)
             _ = try await expectNext([], "refused requests write no event")
 
-            let hold = try #require(try await client.hold(id, quantity: 1, ttl: 60, token: ada).json["id"] as? Int)
+            let hold = try await client.hold(id, quantity: 1, ttl: 60, token: ada).hold.id
             let held = try #require(try await expectNext(["hold.created"]).first)
             #expect(held["hold"] as? Int == hold)
             #expect(held["stock"] as? [String: Int] == ["total": 5, "available": 2, "held": 1])
@@ -76,12 +76,12 @@ struct EventTests {
             #expect(confirmed["booking"] is Int)
             #expect(confirmed["stock"] as? [String: Int] == ["total": 5, "available": 2, "held": 0])
 
-            let released = try #require(try await client.hold(id, quantity: 1, ttl: 60, token: ada).json["id"] as? Int)
+            let released = try await client.hold(id, quantity: 1, ttl: 60, token: ada).hold.id
             #expect(try await client.send(.DELETE, "/holds/\(released)/", token: ada).status == .ok)
             _ = try await expectNext(["hold.created", "hold.released"])
 
             // A hold that lapses with nobody touching it: the expiry job writes it, by the system, at its expiry.
-            let lapsing = try #require(try await client.hold(id, quantity: 1, ttl: 30, token: ada).json["id"] as? Int)
+            let lapsing = try await client.hold(id, quantity: 1, ttl: 30, token: ada).hold.id
             let expiresAt = clock.now().addingTimeInterval(30)
             clock.advance(by: 31)
             _ = try await expectNext(["hold.created"], "a lapsed hold is not an event until it is written down")

@@ -16,26 +16,26 @@ struct HoldTests {
             let token = try await client.userToken("holder")
             let held = try await client.hold(id, quantity: 3, ttl: 120, token: token)
             #expect(held.status == .created, "\(held.text)")
-            #expect(held.json["status"] as? String == "held")
-            #expect(held.json["resource_name"] as? String == "Workshop")
-            #expect(held.json["expires_at"] as? String == clock.now().addingTimeInterval(120).wireFormat)
+            #expect(try held.hold.status == "held")
+            #expect(try held.hold.resourceName == "Workshop")
+            #expect(try held.hold.expiresAt == clock.now().addingTimeInterval(120).wireFormat)
             #expect(try await client.stock(id) == (7, 3, 10))
-            let holdID = try #require(held.json["id"] as? Int)
+            let holdID = try held.hold.id
 
             let confirmed = try await client.send(.POST, "/holds/\(holdID)/confirm", token: token)
             #expect(confirmed.status == .created, "\(confirmed.text)")
-            #expect(confirmed.json["hold"] as? Int == holdID)
-            #expect(confirmed.json["purchase_quantity"] as? Int == 3)
+            #expect(try confirmed.booking.hold == holdID)
+            #expect(try confirmed.booking.purchaseQuantity == 3)
             #expect(try await client.stock(id) == (7, 0, 10))
 
             let again = try await client.send(.POST, "/holds/\(holdID)/confirm", token: token)
             #expect(again.status == .ok)
-            #expect(again.json["id"] as? Int == confirmed.json["id"] as? Int)
+            #expect(try again.booking.id == confirmed.booking.id)
             #expect(try await client.stock(id) == (7, 0, 10))
 
             let shown = try await client.send(.GET, "/holds/\(holdID)/", token: token)
-            #expect(shown.json["status"] as? String == "confirmed")
-            #expect(shown.json["booking"] as? Int == confirmed.json["id"] as? Int)
+            #expect(try shown.hold.status == "confirmed")
+            #expect(try shown.hold.booking == confirmed.booking.id)
             // Releasing a confirmed hold changes nothing.
             let release = try await client.send(.DELETE, "/holds/\(holdID)/", token: token)
             #expect(release.status == .conflict)
@@ -49,7 +49,7 @@ struct HoldTests {
         try await withBookingApp(db, configure: patientPool) { client in
             let id = try await client.createResource("Kayak", total: 4, adminToken: try await client.adminToken())
             let token = try await client.userToken("paddler")
-            let holdID = try #require(try await client.hold(id, quantity: 4, token: token).json["id"] as? Int)
+            let holdID = try await client.hold(id, quantity: 4, token: token).hold.id
             #expect(try await client.stock(id) == (0, 4, 4))
             let statuses = try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
                 for _ in 0..<10 { group.addTask { try await client.send(.DELETE, "/holds/\(holdID)/", token: token).status } }
@@ -97,26 +97,26 @@ struct HoldTests {
         try await withBookingApp(db, clock: clock) { client in
             let id = try await client.createResource("Last seat", total: 1, adminToken: try await client.adminToken())
             let holder = try await client.userToken("slow-payer"), other = try await client.userToken("next-in-line")
-            let holdID = try #require(try await client.hold(id, quantity: 1, ttl: 60, token: holder).json["id"] as? Int)
+            let holdID = try await client.hold(id, quantity: 1, ttl: 60, token: holder).hold.id
             let expiry = start.addingTimeInterval(60)
 
             clock.set(expiry.addingTimeInterval(-0.001))
             #expect(try await client.stock(id) == (0, 1, 1))
             #expect(try await client.book(id, quantity: 1, token: other).status == .badRequest)
-            #expect(try await client.send(.GET, "/holds/\(holdID)/", token: holder).json["status"] as? String == "held")
-            let catalogue = try await client.send(.GET, "/resources/").json
-            #expect((catalogue["out of stock resources"] as? [[String: Any]])?.count == 1)
-            #expect((try await client.send(.GET, "/resources/?in_stock=true").json["resources"] as? [[String: Any]])?.isEmpty == true)
+            #expect(try await client.send(.GET, "/holds/\(holdID)/", token: holder).hold.status == "held")
+            let catalogue = try await client.send(.GET, "/resources/").catalogue
+            #expect(catalogue.outOfStockResources.count == 1)
+            #expect(try await client.send(.GET, "/resources/?in_stock=true").catalogue.resources.isEmpty)
 
             clock.set(expiry)
             // Nothing has tidied the hold: the listing and the hold's status are exact all the same.
             #expect(try await client.stock(id) == (1, 0, 1))
-            let page = try await client.send(.GET, "/resources/?in_stock=true&limit=10").json
-            #expect((page["resources"] as? [[String: Any]])?.first?["available_quantity"] as? Int == 1, "a page counts the lapsed hold too")
-            #expect(try await client.send(.GET, "/holds/\(holdID)/", token: holder).json["status"] as? String == "expired")
-            let expired = try await client.send(.GET, "/holds/?status=expired", token: holder).jsonArray
-            #expect(expired.map { $0["id"] as? Int } == [holdID])
-            #expect(try await client.send(.GET, "/holds/?status=held", token: holder).jsonArray.isEmpty)
+            let page = try await client.send(.GET, "/resources/?in_stock=true&limit=10").catalogue
+            #expect(page.resources.first?.availableQuantity == 1, "a page counts the lapsed hold too")
+            #expect(try await client.send(.GET, "/holds/\(holdID)/", token: holder).hold.status == "expired")
+            let expired = try await client.send(.GET, "/holds/?status=expired", token: holder).holds
+            #expect(expired.map(\.id) == [holdID])
+            #expect(try await client.send(.GET, "/holds/?status=held", token: holder).holds.isEmpty)
             let booked = try await client.book(id, quantity: 1, token: other)
             #expect(booked.status == .created, "\(booked.text)")
             #expect(try await client.stock(id) == (0, 0, 1))
@@ -135,7 +135,7 @@ struct HoldTests {
         try await withBookingApp(db, clock: clock) { client in
             let id = try await client.createResource("Quiet class", total: 5, adminToken: try await client.adminToken())
             let token = try await client.userToken("late-but-lucky")
-            let holdID = try #require(try await client.hold(id, quantity: 2, ttl: 30, token: token).json["id"] as? Int)
+            let holdID = try await client.hold(id, quantity: 2, ttl: 30, token: token).hold.id
             clock.advance(by: 31)
             #expect(try await client.stock(id) == (5, 0, 5))
             let confirmed = try await client.send(.POST, "/holds/\(holdID)/confirm", token: token)
@@ -175,16 +175,16 @@ struct HoldTests {
         try await withBookingApp(db, configure: patientPool) { client in
             let id = try await client.createResource("Gala", total: 3, adminToken: try await client.adminToken())
             let token = try await client.userToken("twice")
-            let holdID = try #require(try await client.hold(id, quantity: 3, token: token).json["id"] as? Int)
+            let holdID = try await client.hold(id, quantity: 3, token: token).hold.id
             let replies = try await withThrowingTaskGroup(of: TestClient.Reply.self) { group in
                 for _ in 0..<12 { group.addTask { try await client.send(.POST, "/holds/\(holdID)/confirm", token: token) } }
                 return try await group.reduce(into: [TestClient.Reply]()) { $0.append($1) }
             }
-            let bookingIDs = Set(replies.compactMap { $0.json["id"] as? Int })
+            let bookingIDs = Set(try replies.map { try $0.booking.id })
             #expect(replies.filter { $0.status == .created }.count == 1)
             #expect(replies.filter { $0.status == .ok }.count == 11)
             #expect(bookingIDs.count == 1)
-            #expect(try await client.send(.GET, "/bookings/", token: token).jsonArray.count == 1)
+            #expect(try await client.send(.GET, "/bookings/", token: token).bookings.count == 1)
             #expect(try await client.stock(id) == (0, 0, 3))
         }
     }
@@ -195,7 +195,7 @@ struct HoldTests {
             let id = try await client.createResource("Boat trip", total: 2, adminToken: try await client.adminToken())
             let token = try await client.userToken("undecided")
             for _ in 0..<5 {
-                let holdID = try #require(try await client.hold(id, quantity: 2, token: token).json["id"] as? Int)
+                let holdID = try await client.hold(id, quantity: 2, token: token).hold.id
                 async let confirm = client.send(.POST, "/holds/\(holdID)/confirm", token: token)
                 async let release = client.send(.DELETE, "/holds/\(holdID)/", token: token)
                 let (confirmed, released) = try await (confirm, release)
@@ -203,7 +203,7 @@ struct HoldTests {
                 #expect(outcome == (.created, .conflict) || outcome == (.conflict, .ok), "\(outcome)")
                 if confirmed.status == .created {
                     #expect(try await client.stock(id) == (0, 0, 2))
-                    let bookingID = try #require(confirmed.json["id"] as? Int)
+                    let bookingID = try confirmed.booking.id
                     #expect(try await client.send(.DELETE, "/bookings/\(bookingID)/", token: token).status == .ok)
                 } else {
                     #expect(confirmed.code == "hold_not_active")
@@ -221,7 +221,7 @@ struct HoldTests {
             let id = try await client.createResource("Front seat", total: 1, adminToken: try await client.adminToken())
             let holder = try await client.userToken("at-the-wire"), rival = try await client.userToken("rival")
             for _ in 0..<5 {
-                let holdID = try #require(try await client.hold(id, quantity: 1, ttl: 30, token: holder).json["id"] as? Int)
+                let holdID = try await client.hold(id, quantity: 1, ttl: 30, token: holder).hold.id
                 clock.advance(by: 30)
                 async let confirm = client.send(.POST, "/holds/\(holdID)/confirm", token: holder)
                 async let booking = client.book(id, quantity: 1, token: rival)
@@ -234,7 +234,7 @@ struct HoldTests {
                 // Whoever got it cancels, for the next round.
                 let winner = confirmed.status == .created ? confirmed : booked
                 let winnerToken = confirmed.status == .created ? holder : rival
-                let bookingID = try #require(winner.json["id"] as? Int)
+                let bookingID = try winner.booking.id
                 #expect(try await client.send(.DELETE, "/bookings/\(bookingID)/", token: winnerToken).status == .ok)
                 #expect(try await client.stock(id) == (1, 0, 1))
             }
@@ -247,18 +247,18 @@ struct HoldTests {
             let admin = try await client.adminToken()
             let id = try await client.createResource("Private", total: 2, adminToken: admin)
             let owner = try await client.userToken("owner"), stranger = try await client.userToken("stranger")
-            let holdID = try #require(try await client.hold(id, quantity: 1, token: owner).json["id"] as? Int)
+            let holdID = try await client.hold(id, quantity: 1, token: owner).hold.id
             for (method, path) in [(HTTPMethod.GET, "/holds/\(holdID)/"), (.POST, "/holds/\(holdID)/confirm"), (.DELETE, "/holds/\(holdID)/")] {
                 let reply = try await client.send(method, path, token: stranger)
                 #expect(reply.status == .notFound, "\(method) \(path)")
                 #expect(reply.code == "hold_not_found")
             }
-            #expect(try await client.send(.GET, "/holds/", token: stranger).jsonArray.isEmpty)
+            #expect(try await client.send(.GET, "/holds/", token: stranger).holds.isEmpty)
             #expect(try await client.stock(id) == (1, 1, 2))
-            #expect(try await client.send(.GET, "/holds/", token: admin).jsonArray.count == 1)
+            #expect(try await client.send(.GET, "/holds/", token: admin).holds.count == 1)
             let confirmed = try await client.send(.POST, "/holds/\(holdID)/confirm", token: admin)
             #expect(confirmed.status == .created)
-            #expect(confirmed.json["user"] as? Int == (try await client.send(.GET, "/users/me/", token: owner).json["id"] as? Int))
+            #expect(try confirmed.booking.user == (try await client.send(.GET, "/users/me/", token: owner).user.id))
         }
     }
 
@@ -270,10 +270,10 @@ struct HoldTests {
             let id = try await client.createResource("Desk", total: 5, adminToken: try await client.adminToken())
             let token = try await client.userToken("valid")
             let now = clock.now()
-            #expect(try await client.hold(id, quantity: 1, token: token).json["expires_at"] as? String == now.addingTimeInterval(300).wireFormat)
-            #expect(try await client.hold(id, quantity: 1, ttl: 45, token: token).json["expires_at"] as? String
+            #expect(try await client.hold(id, quantity: 1, token: token).hold.expiresAt == now.addingTimeInterval(300).wireFormat)
+            #expect(try await client.hold(id, quantity: 1, ttl: 45, token: token).hold.expiresAt
                 == now.addingTimeInterval(45).wireFormat)
-            #expect(try await client.hold(id, quantity: 1, ttl: 3600, token: token).json["expires_at"] as? String
+            #expect(try await client.hold(id, quantity: 1, ttl: 3600, token: token).hold.expiresAt
                 == now.addingTimeInterval(300).wireFormat)
             for body: [String: Any] in [
                 ["resource": id, "quantity": 0], ["resource": id, "quantity": -1], ["resource": id, "quantity": 1.5],
@@ -302,7 +302,7 @@ struct HoldTests {
             #expect(first.status == .created)
             #expect(second.status == .created)
             #expect(second.headers.first(name: "Idempotent-Replayed") == "true")
-            #expect(first.json["id"] as? Int == second.json["id"] as? Int)
+            #expect(try first.hold.id == second.hold.id)
             #expect(try await client.stock(id) == (3, 2, 5))
             // The same key for a different request, or for a booking, is refused.
             let other = try await client.send(.POST, "/holds/", token: token, json: ["resource": id, "quantity": 1], headers: [("Idempotency-Key", "k1")])
@@ -322,7 +322,7 @@ struct HoldTests {
             let id = try await client.createResource("Hall", total: 10, adminToken: admin)
             let token = try await client.userToken("organiser")
             #expect(try await client.book(id, quantity: 3, token: token).status == .created)
-            let holdID = try #require(try await client.hold(id, quantity: 4, ttl: 60, token: token).json["id"] as? Int)
+            let holdID = try await client.hold(id, quantity: 4, ttl: 60, token: token).hold.id
             let tooSmall = try await client.send(.PATCH, "/resources/\(id)/", token: admin, json: ["total_quantity": 6])
             #expect(tooSmall.status == .conflict)
             #expect(tooSmall.code == "quantity_below_booked")
@@ -331,7 +331,7 @@ struct HoldTests {
             #expect(resized.status == .ok)
             #expect(try await client.stock(id) == (0, 4, 7))
 
-            let bookingID = try #require(try await client.send(.GET, "/bookings/", token: token).jsonArray.first?["id"] as? Int)
+            let bookingID = try #require(try await client.send(.GET, "/bookings/", token: token).bookings.first?.id)
             #expect(try await client.send(.DELETE, "/bookings/\(bookingID)/", token: token).status == .ok)
             let refused = try await client.send(.DELETE, "/resources/\(id)/", token: admin)
             #expect(refused.status == .conflict)

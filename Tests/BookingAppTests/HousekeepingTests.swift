@@ -89,7 +89,7 @@ struct HousekeepingTests {
             let sql = client.app.db as! any SQLDatabase
             let id = try await client.createResource("Stalls", total: 20, adminToken: try await client.adminToken())
             let token = try await client.userToken("stallholder")
-            func hold() async throws -> Int { try #require(try await client.hold(id, quantity: 1, ttl: 60, token: token).json["id"] as? Int) }
+            func hold() async throws -> Int { try await client.hold(id, quantity: 1, ttl: 60, token: token).hold.id }
             let released = try await hold(), confirmed = try await hold()
             _ = try await hold()  // it will lapse
             #expect(try await client.send(.DELETE, "/holds/\(released)/", token: token).status == .ok)

@@ -18,16 +18,16 @@ struct ResourceTests {
 
             let reply = try await client.send(.GET, "/resources/")
             #expect(reply.status == .ok)
-            #expect(reply.json["message"] as? String == "Resources fetched successfully")
-            let inStock = try #require(reply.json["resources"] as? [[String: Any]])
-            let outOfStock = try #require(reply.json["out of stock resources"] as? [[String: Any]])
-            #expect(inStock.compactMap { $0["id"] as? Int } == [a, c])
-            #expect(outOfStock.compactMap { $0["id"] as? Int } == [b])
+            let catalogue = try reply.catalogue
+            #expect(catalogue.message == "Resources fetched successfully")
+            #expect(catalogue.resources.map(\.id) == [a, c])
+            #expect(catalogue.outOfStockResources.map(\.id) == [b])
             // The seed's keys, and the stock held, the per-user limits (null when unset) and the waiting list.
-            #expect(Set(inStock[0].keys) == ["id", "name", "description", "total_quantity", "available_quantity",
-                                             "held_quantity", "max_per_user", "max_per_booking", "waiting_count"])
-            #expect(inStock[0]["waiting_count"] as? Int == 0)
-            #expect(inStock[0]["max_per_user"] is NSNull)
+            let first = try #require((reply.json["resources"] as? [[String: Any]])?.first)
+            #expect(Set(first.keys) == ["id", "name", "description", "total_quantity", "available_quantity",
+                                        "held_quantity", "max_per_user", "max_per_booking", "waiting_count"])
+            #expect(first["max_per_user"] is NSNull, "unset limits are null, not absent")
+            #expect(catalogue.resources[0].waitingCount == 0 && catalogue.resources[0].maxPerUser == nil)
         }
     }
 
@@ -44,10 +44,9 @@ struct ResourceTests {
             func ids(_ query: String) async throws -> (inStock: [Int], outOfStock: [Int]) {
                 let reply = try await client.send(.GET, "/resources/?\(query)")
                 #expect(reply.status == .ok, "\(query): \(reply.text)")
-                #expect(reply.json["message"] as? String == "Resources fetched successfully")
-                let inStock = try #require(reply.json["resources"] as? [[String: Any]]).compactMap { $0["id"] as? Int }
-                let outOfStock = try #require(reply.json["out of stock resources"] as? [[String: Any]]).compactMap { $0["id"] as? Int }
-                return (inStock, outOfStock)
+                let catalogue = try reply.catalogue
+                #expect(catalogue.message == "Resources fetched successfully")
+                return (catalogue.resources.map(\.id), catalogue.outOfStockResources.map(\.id))
             }
             let rooms = try await ids("search=room")
             #expect(rooms.inStock == [alpha, beta])
@@ -71,8 +70,8 @@ struct ResourceTests {
                 #expect(try await client.send(.GET, "/resources/?\(bad)").status == .badRequest, "\(bad)")
             }
             // Without any of them, the seed's whole list.
-            let whole = try await client.send(.GET, "/resources/").json
-            #expect((whole["resources"] as? [[String: Any]])?.count == 4)
+            let whole = try await client.send(.GET, "/resources/").catalogue
+            #expect(whole.resources.count == 4)
         }
     }
 
@@ -82,8 +81,8 @@ struct ResourceTests {
             let id = try await client.createResource("Desk", total: 4, adminToken: try await client.adminToken())
             let reply = try await client.send(.GET, "/resources/\(id)")
             #expect(reply.status == .ok)
-            #expect(reply.json["name"] as? String == "Desk")
-            #expect(reply.json["available_quantity"] as? Int == 4)
+            #expect(try reply.resource.name == "Desk")
+            #expect(try reply.resource.availableQuantity == 4)
             for path in ["/resources/999999/", "/resources/abc/", "/resources/-1/", "/resources/99999999999999999999999/"] {
                 let missing = try await client.send(.GET, path)
                 #expect(missing.status == .notFound, "\(path)")
@@ -101,7 +100,7 @@ struct ResourceTests {
             let forbidden = try await client.send(.POST, "/resources/", token: user, json: body)
             #expect(forbidden.status == .forbidden)
             #expect(forbidden.code == "admin_required")
-            #expect((try await client.send(.GET, "/resources/").json["resources"] as? [[String: Any]])?.isEmpty == true)
+            #expect(try await client.send(.GET, "/resources/").catalogue.resources.isEmpty)
         }
     }
 
@@ -111,10 +110,10 @@ struct ResourceTests {
             let reply = try await client.send(.POST, "/resources/", token: try await client.adminToken(),
                                               json: ["name": "  Tent  ", "total_quantity": 7])
             #expect(reply.status == .created)
-            #expect(reply.json["name"] as? String == "Tent")
-            #expect(reply.json["description"] as? String == "")
-            #expect(reply.json["total_quantity"] as? Int == 7)
-            #expect(reply.json["available_quantity"] as? Int == 7)
+            #expect(try reply.resource.name == "Tent")
+            #expect(try reply.resource.description == "")
+            #expect(try reply.resource.totalQuantity == 7)
+            #expect(try reply.resource.availableQuantity == 7)
         }
     }
 
@@ -144,10 +143,10 @@ struct ResourceTests {
                 let reply = try await client.send(.POST, "/resources/", token: admin, json: body)
                 #expect(reply.status == .badRequest, "\(body): \(reply.text)")
                 #expect(reply.code == code, "\(body): \(reply.text)")
-                #expect(reply.json["field"] as? String == field, "\(body)")
+                #expect(reply.field == field, "\(body)")
             }
             let listing = try await client.send(.GET, "/resources/")
-            #expect((listing.json["resources"] as? [[String: Any]])?.count == 1)
+            #expect(try listing.catalogue.resources.count == 1)
         }
     }
 
@@ -162,22 +161,22 @@ struct ResourceTests {
             let grown = try await client.send(.PATCH, "/resources/\(id)/", token: admin,
                                               json: ["name": "E-Bike", "description": "electric", "total_quantity": 8])
             #expect(grown.status == .ok)
-            #expect(grown.json["name"] as? String == "E-Bike")
-            #expect(grown.json["description"] as? String == "electric")
-            #expect(grown.json["total_quantity"] as? Int == 8)
-            #expect(grown.json["available_quantity"] as? Int == 6)
+            #expect(try grown.resource.name == "E-Bike")
+            #expect(try grown.resource.description == "electric")
+            #expect(try grown.resource.totalQuantity == 8)
+            #expect(try grown.resource.availableQuantity == 6)
 
             let shrunk = try await client.send(.PATCH, "/resources/\(id)/", token: admin, json: ["total_quantity": 2])
-            #expect(shrunk.json["available_quantity"] as? Int == 0)
+            #expect(try shrunk.resource.availableQuantity == 0)
 
             let tooSmall = try await client.send(.PATCH, "/resources/\(id)/", token: admin, json: ["total_quantity": 1])
             #expect(tooSmall.status == .conflict)
             #expect(tooSmall.code == "quantity_below_booked")
-            #expect(try await client.resource(id)["total_quantity"] as? Int == 2)
+            #expect(try await client.resource(id).totalQuantity == 2)
 
             let direct = try await client.send(.PATCH, "/resources/\(id)/", token: admin, json: ["available_quantity": 9])
             #expect(direct.status == .badRequest)
-            #expect(direct.json["field"] as? String == "available_quantity")
+            #expect(direct.field == "available_quantity")
 
             let other = try await client.createResource("Scooter", total: 1, adminToken: admin)
             let clash = try await client.send(.PATCH, "/resources/\(other)/", token: admin, json: ["name": "e-bike"])
@@ -187,7 +186,7 @@ struct ResourceTests {
 
             #expect(try await client.send(.PATCH, "/resources/424242/", token: admin, json: ["total_quantity": 1]).status == .notFound)
             #expect(try await client.send(.PATCH, "/resources/\(id)/", token: user, json: ["total_quantity": 9]).status == .forbidden)
-            #expect(try await client.resource(id)["total_quantity"] as? Int == 2)
+            #expect(try await client.resource(id).totalQuantity == 2)
         }
     }
 
@@ -198,7 +197,7 @@ struct ResourceTests {
             let id = try await client.createResource("Drone", total: 3, adminToken: admin)
             let user = try await client.userToken("oscar")
             let booking = try await client.book(id, quantity: 1, token: user)
-            let bookingID = try #require(booking.json["id"] as? Int)
+            let bookingID = try booking.booking.id
 
             #expect(try await client.send(.DELETE, "/resources/\(id)/", token: user).status == .forbidden)
             let refused = try await client.send(.DELETE, "/resources/\(id)/", token: admin)
@@ -221,8 +220,8 @@ struct ResourceTests {
             // Typed as e + combining acute: kept as the one code point é.
             let cafe = try await client.send(.POST, "/resources/", token: admin, json: ["name": "Cafe\u{301} Room A", "total_quantity": 5])
             #expect(cafe.status == .created)
-            #expect(cafe.json["name"] as? String == "Caf\u{E9} Room A")
-            #expect((cafe.json["name"] as? String)?.unicodeScalars.count == 11)
+            #expect(try cafe.resource.name == "Caf\u{E9} Room A")
+            #expect(try cafe.resource.name.unicodeScalars.count == 11)
             let hidden = ["Caf\u{E9} Room\u{202E}A", "Caf\u{E9}\u{200B} Room A", "Caf\u{E9} Ro\u{AD}om A", "\u{FEFF}Caf\u{E9} Room A",
                           "Caf\u{E9} Room\u{2066}A\u{2069}", "Caf\u{E9} Room\u{200E}A", "Caf\u{E9} Room\u{2060}A", "Caf\u{E9} Room\u{180E}A",
                           "Caf\u{E9} Room\u{61C}A", "Caf\u{E9} Room\u{2028}A", "Caf\u{E9} Room A\u{E0041}", "Caf\u{E9} Roo\u{200D}m A",
@@ -231,7 +230,7 @@ struct ResourceTests {
             for name in hidden {
                 let reply = try await client.send(.POST, "/resources/", token: admin, json: ["name": name, "total_quantity": 1])
                 #expect(reply.status == .badRequest, "\(name.debugDescription)")
-                #expect(reply.code == "invalid_field" && reply.json["field"] as? String == "name", "\(name.debugDescription): \(reply.text)")
+                #expect(reply.code == "invalid_field" && reply.field == "name", "\(name.debugDescription): \(reply.text)")
             }
             let twins = ["CAF\u{C9} ROOM A", "Caf\u{E9}\u{A0}Room\u{3000}A", "Caf\u{E9}  Room A", "\u{FF23}af\u{E9} \u{FF32}oom \u{FF21}"]
             for name in twins {
@@ -242,15 +241,15 @@ struct ResourceTests {
             let family = try await client.send(.POST, "/resources/", token: admin, json: ["name": "Room \u{1F468}\u{1F469}", "total_quantity": 1])
             #expect(family.status == .created)
             // A rename follows the same rules.
-            let id = try #require(family.json["id"] as? Int)
+            let id = try family.resource.id
             let rename = try await client.send(.PATCH, "/resources/\(id)/", token: admin, json: ["name": "caf\u{E9}\u{A0}room a"])
             #expect(rename.code == "resource_name_taken")
             // Booking by name finds the resource under any of its look-alike spellings.
             let user = try await client.userToken("nora")
             let booked = try await client.book("cafe\u{301}\u{A0}ROOM a", quantity: 2, token: user)
             #expect(booked.status == .created, "\(booked.text)")
-            #expect(try await client.available(try #require(cafe.json["id"] as? Int)) == 3)
-            #expect((try await client.send(.GET, "/resources/").json["resources"] as? [[String: Any]])?.count == 2)
+            #expect(try await client.available(try cafe.resource.id) == 3)
+            #expect(try await client.send(.GET, "/resources/").catalogue.resources.count == 2)
         }
     }
 
@@ -301,8 +300,8 @@ struct ResourceTests {
             }
             #expect(statuses.filter { $0.0 == .ok || $0.0 == .created }.count == 1, "\(statuses)")
             #expect(statuses.filter { $0.0 == .badRequest && $0.1 == "resource_name_taken" }.count == 6, "\(statuses)")
-            let named = try await client.send(.GET, "/resources/?search=main%20hall", token: admin).json
-            #expect(((named["resources"] as? [Any])?.count ?? 0) + ((named["out of stock resources"] as? [Any])?.count ?? 0) == 1)
+            let named = try await client.send(.GET, "/resources/?search=main%20hall", token: admin).catalogue
+            #expect(named.resources.count + named.outOfStockResources.count == 1)
         }
     }
 }

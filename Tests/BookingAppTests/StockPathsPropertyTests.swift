@@ -76,7 +76,7 @@ struct StockPathsPropertyTests {
         try await withBookingApp(db, configure: { $0.maxHeldPerUser = 0 }) { client in
             let storage = client.app.domain.storage
             var users: [Int] = []
-            for name in ["ann", "bob", "cid"] { users.append(try #require(try await client.signUp(name)["id"] as? Int)) }
+            for name in ["ann", "bob", "cid"] { users.append(try await client.signUp(name).id) }
             let people = users
             let now = Date(timeIntervalSince1970: (Date().timeIntervalSince1970).rounded())
             let counter = Counter()

@@ -46,7 +46,7 @@ struct UserLimitTests {
             #expect(over.status == .conflict)
             #expect(over.code == "per_user_limit")
             #expect(over.text.contains("you may take 1 more"), "\(over.text)")
-            let holdID = try #require(try await client.hold(id, quantity: 1, ttl: 60, token: fan).json["id"] as? Int)
+            let holdID = try await client.hold(id, quantity: 1, ttl: 60, token: fan).hold.id
             #expect(try await client.book(id, quantity: 1, token: fan).code == "per_user_limit")
             // The limit is per user: someone else is not affected.
             #expect(try await client.book(id, quantity: 3, token: other).status == .created)
@@ -85,13 +85,13 @@ struct UserLimitTests {
                 for field in ["max_per_user", "max_per_booking"] {
                     let create = try await client.send(.POST, "/resources/", token: admin, json: ["name": "Bad \(field)", "total_quantity": 1, field: bad])
                     #expect(create.status == .badRequest, "\(field)=\(bad): \(create.text)")
-                    #expect(create.json["field"] as? String == field)
+                    #expect(create.field == field)
                     let patch = try await client.send(.PATCH, "/resources/\(id)/", token: admin, json: [field: bad])
                     #expect(patch.status == .badRequest, "\(field)=\(bad): \(patch.text)")
                 }
             }
             let resource = try await client.resource(id)
-            #expect(resource["max_per_user"] is NSNull && resource["max_per_booking"] is NSNull)
+            #expect(resource.maxPerUser == nil && resource.maxPerBooking == nil)
             let listed = try await client.send(.GET, "/resources/").json["resources"] as? [[String: Any]]
             #expect(listed?.count == 1, "no resource was created by a refused request")
         }

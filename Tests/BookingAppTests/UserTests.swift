@@ -71,7 +71,7 @@ struct UserTests {
                 let reply = try await client.send(.POST, "/users/", json: body)
                 #expect(reply.status == .badRequest, "\(body): \(reply.text)")
                 #expect(reply.code == code, "\(body): \(reply.text)")
-                #expect(reply.json["field"] as? String == field, "\(body): \(reply.text)")
+                #expect(reply.field == field, "\(body): \(reply.text)")
                 #expect(reply.json["error"] as? Bool == true)
             }
             let users = try await client.send(.GET, "/users/", token: try await client.adminToken())

@@ -11,10 +11,10 @@ extension TestClient {
     }
 
     /// The caller's entry on the list, as listed now.
-    func entry(_ id: Int, token: String) async throws -> [String: Any] {
+    func entry(_ id: Int, token: String) async throws -> WaitlistEntryResponse {
         let reply = try await send(.GET, "/waitlist/\(id)/", token: token)
         #expect(reply.status == .ok, "\(reply.text)")
-        return reply.json
+        return try reply.entry
     }
 
     /// A resource that is sold out: `total` units, all booked by one user.
@@ -23,7 +23,7 @@ extension TestClient {
         let holder = try await userToken("\(name.lowercased().filter(\.isLetter))-holder")
         var bookings: [Int] = []
         for _ in 0..<total {
-            bookings.append(try #require(try await book(id, quantity: 1, token: holder).json["id"] as? Int))
+            bookings.append(try await book(id, quantity: 1, token: holder).booking.id)
         }
         return (id, bookings, holder)
     }
@@ -42,15 +42,15 @@ struct WaitlistTests {
 
             let joined = try await client.join(id, quantity: 1, token: first)
             #expect(joined.status == .created, "\(joined.text)")
-            #expect(joined.json["status"] as? String == "waiting")
-            #expect(joined.json["position"] as? Int == 1)
-            #expect(joined.json["quantity"] as? Int == 1)
-            #expect(joined.json["resource_name"] as? String == "Concert")
-            #expect(joined.json["created_at"] as? String == clock.now().wireFormat)
-            #expect(joined.json["hold"] is NSNull)
+            #expect(try joined.entry.status == "waiting")
+            #expect(try joined.entry.position == 1)
+            #expect(try joined.entry.quantity == 1)
+            #expect(try joined.entry.resourceName == "Concert")
+            #expect(try joined.entry.createdAt == clock.now().wireFormat)
+            #expect(try joined.entry.hold == nil)
             let behind = try await client.join(id, quantity: 2, token: second)
-            #expect(behind.json["position"] as? Int == 2)
-            #expect(try await client.resource(id)["waiting_count"] as? Int == 2)
+            #expect(try behind.entry.position == 2)
+            #expect(try await client.resource(id).waitingCount == 2)
 
             let again = try await client.join(id, quantity: 1, token: first)
             #expect(again.status == .conflict)
@@ -66,14 +66,14 @@ struct WaitlistTests {
 
             let limited = try await client.send(.POST, "/resources/", token: admin,
                                                 json: ["name": "Limited", "total_quantity": 5, "max_per_user": 2, "max_per_booking": 2])
-            let limitedID = try #require(limited.json["id"] as? Int)
+            let limitedID = try limited.resource.id
             #expect(try await client.join(limitedID, quantity: 3, token: first).code == "per_booking_limit")
             #expect(try await client.book(limitedID, quantity: 2, token: second).status == .created)
             #expect(try await client.join(limitedID, quantity: 1, token: second).code == "per_user_limit")
 
-            let mine = try await client.send(.GET, "/waitlist/", token: first).jsonArray
-            #expect(mine.map { $0["resource"] as? Int } == [id])
-            #expect(try await client.resource(id)["waiting_count"] as? Int == 2)
+            let mine = try await client.send(.GET, "/waitlist/", token: first).entries
+            #expect(mine.map(\.resource) == [id])
+            #expect(try await client.resource(id).waitingCount == 2)
             #expect(try await client.stock(id) == (0, 0, 2))
         }
     }
@@ -87,15 +87,15 @@ struct WaitlistTests {
             let token = try await client.userToken("rider")
             let joined = try await client.join(id, quantity: 2, token: token)
             #expect(joined.status == .created)
-            #expect(joined.json["status"] as? String == "offered")
-            #expect(joined.json["position"] is NSNull)
-            #expect(joined.json["offer_expires_at"] as? String == clock.now().addingTimeInterval(900).wireFormat)
-            let holdID = try #require(joined.json["hold"] as? Int)
-            let hold = try await client.send(.GET, "/holds/\(holdID)/", token: token).json
-            #expect(hold["waitlist_entry"] as? Int == joined.json["id"] as? Int)
-            #expect(hold["status"] as? String == "held")
+            #expect(try joined.entry.status == "offered")
+            #expect(try joined.entry.position == nil)
+            #expect(try joined.entry.offerExpiresAt == clock.now().addingTimeInterval(900).wireFormat)
+            let holdID = try #require(try joined.entry.hold)
+            let hold = try await client.send(.GET, "/holds/\(holdID)/", token: token).hold
+            #expect(try hold.waitlistEntry == joined.entry.id)
+            #expect(hold.status == "held")
             #expect(try await client.stock(id) == (1, 2, 3))
-            #expect(try await client.resource(id)["waiting_count"] as? Int == 0)
+            #expect(try await client.resource(id).waitingCount == 0)
         }
     }
 
@@ -106,7 +106,7 @@ struct WaitlistTests {
             let admin = try await client.adminToken()
             let (id, bookings, holder) = try await client.soldOut("Last seat", total: 1, admin: admin)
             let waiting = try await client.userToken("patient")
-            let entryID = try #require(try await client.join(id, quantity: 1, token: waiting).json["id"] as? Int)
+            let entryID = try await client.join(id, quantity: 1, token: waiting).entry.id
             let racers = [try await client.userToken("racer-a"), try await client.userToken("racer-b")]
             let replies = try await withThrowingTaskGroup(of: (Bool, TestClient.Reply).self) { group in
                 group.addTask { (true, try await client.send(.DELETE, "/bookings/\(bookings[0])/", token: holder)) }
@@ -127,16 +127,16 @@ struct WaitlistTests {
             #expect(public_.filter { $0.status == .created }.isEmpty, "\(public_.map(\.text))")
             #expect(refused == 20)
             let entry = try await client.entry(entryID, token: waiting)
-            #expect(entry["status"] as? String == "offered")
+            #expect(entry.status == "offered")
             #expect(try await client.stock(id) == (0, 1, 1))
-            let holdID = try #require(entry["hold"] as? Int)
+            let holdID = try #require(entry.hold)
             let confirmed = try await client.send(.POST, "/holds/\(holdID)/confirm", token: waiting)
             #expect(confirmed.status == .created)
-            #expect(try await client.entry(entryID, token: waiting)["status"] as? String == "accepted")
+            #expect(try await client.entry(entryID, token: waiting).status == "accepted")
             let again = try await client.send(.POST, "/holds/\(holdID)/confirm", token: waiting)
             #expect(again.status == .ok)
-            #expect(again.json["id"] as? Int == confirmed.json["id"] as? Int)
-            #expect(try await client.send(.GET, "/bookings/", token: waiting).jsonArray.count == 1)
+            #expect(try again.booking.id == confirmed.booking.id)
+            #expect(try await client.send(.GET, "/bookings/", token: waiting).bookings.count == 1)
             #expect(try await client.stock(id) == (0, 0, 1))
         }
     }
@@ -150,30 +150,30 @@ struct WaitlistTests {
             let admin = try await client.adminToken()
             let (id, bookings, holder) = try await client.soldOut("Table", total: 1, admin: admin)
             let first = try await client.userToken("first"), second = try await client.userToken("second")
-            let firstEntry = try #require(try await client.join(id, quantity: 1, token: first).json["id"] as? Int)
-            let secondEntry = try #require(try await client.join(id, quantity: 1, token: second).json["id"] as? Int)
+            let firstEntry = try await client.join(id, quantity: 1, token: first).entry.id
+            let secondEntry = try await client.join(id, quantity: 1, token: second).entry.id
             #expect(try await client.send(.DELETE, "/bookings/\(bookings[0])/", token: holder).status == .ok)
             let offered = try await client.entry(firstEntry, token: first)
-            #expect(offered["status"] as? String == "offered")
-            #expect(try await client.entry(secondEntry, token: second)["position"] as? Int == 1)
-            let firstHold = try #require(offered["hold"] as? Int)
+            #expect(offered.status == "offered")
+            #expect(try await client.entry(secondEntry, token: second).position == 1)
+            let firstHold = try #require(offered.hold)
 
             clock.set(start.addingTimeInterval(599.999))
-            #expect(try await client.entry(firstEntry, token: first)["status"] as? String == "offered")
-            #expect(try await client.entry(secondEntry, token: second)["status"] as? String == "waiting")
+            #expect(try await client.entry(firstEntry, token: first).status == "offered")
+            #expect(try await client.entry(secondEntry, token: second).status == "waiting")
 
             clock.set(start.addingTimeInterval(600))
             // Nothing ran in between: the read itself sees the units passed on.
-            #expect(try await client.entry(firstEntry, token: first)["status"] as? String == "expired")
+            #expect(try await client.entry(firstEntry, token: first).status == "expired")
             let next = try await client.entry(secondEntry, token: second)
-            #expect(next["status"] as? String == "offered")
-            #expect(next["offer_expires_at"] as? String == start.addingTimeInterval(1200).wireFormat)
+            #expect(next.status == "offered")
+            #expect(next.offerExpiresAt == start.addingTimeInterval(1200).wireFormat)
             let lapsed = try await client.send(.POST, "/holds/\(firstHold)/confirm", token: first)
             #expect(lapsed.status == .conflict)
             #expect(lapsed.code == "hold_expired")
             #expect(try await client.stock(id) == (0, 1, 1))
-            let offers = try await client.send(.GET, "/holds/?status=held", token: second).jsonArray
-            #expect(offers.map { $0["waitlist_entry"] as? Int } == [secondEntry])
+            let offers = try await client.send(.GET, "/holds/?status=held", token: second).holds
+            #expect(offers.map(\.waitlistEntry) == [secondEntry])
         }
     }
 
@@ -186,36 +186,36 @@ struct WaitlistTests {
             for name in ["ann", "ben", "cat"] {
                 let token = try await client.userToken(name)
                 tokens.append(token)
-                entries.append(try #require(try await client.join(id, quantity: 1, token: token).json["id"] as? Int))
+                entries.append(try await client.join(id, quantity: 1, token: token).entry.id)
             }
             // Declining while still waiting is refused.
             #expect(try await client.send(.POST, "/waitlist/\(entries[0])/decline", token: tokens[0]).code == "no_pending_offer")
             #expect(try await client.send(.DELETE, "/bookings/\(bookings[0])/", token: holder).status == .ok)
-            let annHold = try #require(try await client.entry(entries[0], token: tokens[0])["hold"] as? Int)
+            let annHold = try #require(try await client.entry(entries[0], token: tokens[0]).hold)
             // Someone else's entry is not found, even to decline.
             #expect(try await client.send(.POST, "/waitlist/\(entries[0])/decline", token: tokens[1]).status == .notFound)
 
             let declined = try await client.send(.POST, "/waitlist/\(entries[0])/decline", token: tokens[0])
             #expect(declined.status == .ok, "\(declined.text)")
-            #expect(declined.json["status"] as? String == "declined")
-            #expect(try await client.send(.GET, "/holds/\(annHold)/", token: tokens[0]).json["status"] as? String == "released")
+            #expect(try declined.entry.status == "declined")
+            #expect(try await client.send(.GET, "/holds/\(annHold)/", token: tokens[0]).hold.status == "released")
             #expect(try await client.send(.POST, "/holds/\(annHold)/confirm", token: tokens[0]).code == "hold_not_active")
             #expect(try await client.send(.POST, "/waitlist/\(entries[0])/decline", token: tokens[0]).code == "no_pending_offer")
-            let benHold = try #require(try await client.entry(entries[1], token: tokens[1])["hold"] as? Int)
+            let benHold = try #require(try await client.entry(entries[1], token: tokens[1]).hold)
 
             let left = try await client.send(.DELETE, "/waitlist/\(entries[1])/", token: tokens[1])
             #expect(left.status == .ok)
-            #expect(left.json["status"] as? String == "left")
+            #expect(try left.entry.status == "left")
             #expect(try await client.send(.POST, "/holds/\(benHold)/confirm", token: tokens[1]).code == "hold_not_active")
             #expect(try await client.send(.DELETE, "/waitlist/\(entries[1])/", token: tokens[1]).code == "waitlist_entry_ended")
             let cat = try await client.entry(entries[2], token: tokens[2])
-            #expect(cat["status"] as? String == "offered")
+            #expect(cat.status == "offered")
             // Releasing an offer's hold declines it; nobody is left to pass to, so the unit is free.
-            let catHold = try #require(cat["hold"] as? Int)
+            let catHold = try #require(cat.hold)
             #expect(try await client.send(.DELETE, "/holds/\(catHold)/", token: tokens[2]).status == .ok)
-            #expect(try await client.entry(entries[2], token: tokens[2])["status"] as? String == "declined")
+            #expect(try await client.entry(entries[2], token: tokens[2]).status == "declined")
             #expect(try await client.stock(id) == (1, 0, 1))
-            #expect(try await client.resource(id)["waiting_count"] as? Int == 0)
+            #expect(try await client.resource(id).waitingCount == 0)
             #expect(try await client.book(id, quantity: 1, token: holder).status == .created)
 
             let samples = try await MetricsTests().scrape(client)
@@ -236,10 +236,10 @@ struct WaitlistTests {
             var tokens: [String: String] = [:], entries: [String: Int] = [:]
             for (name, quantity) in [("big", 2), ("small1", 1), ("small2", 1), ("small3", 1)] {
                 tokens[name] = try await client.userToken(name + "-waiter")
-                entries[name] = try #require(try await client.join(id, quantity: quantity, token: tokens[name]!).json["id"] as? Int)
+                entries[name] = try await client.join(id, quantity: quantity, token: tokens[name]!).entry.id
             }
             func status(_ name: String) async throws -> String? {
-                try await client.entry(entries[name]!, token: tokens[name]!)["status"] as? String
+                try await client.entry(entries[name]!, token: tokens[name]!).status
             }
             func resize(_ total: Int) async throws {
                 let reply = try await client.send(.PATCH, "/resources/\(id)/", token: admin, json: ["total_quantity": total])
@@ -252,7 +252,7 @@ struct WaitlistTests {
             #expect(try await status("small2") == "offered")
             try await resize(5)  // 1 free: "big" has been overtaken by 2 = its quantity: nobody passes it now
             #expect(try await status("small3") == "waiting")
-            #expect(try await client.entry(entries["small3"]!, token: tokens["small3"]!)["position"] as? Int == 2)
+            #expect(try await client.entry(entries["small3"]!, token: tokens["small3"]!).position == 2)
             #expect(try await client.stock(id) == (1, 2, 5))
             // The free unit is kept for the line: the public cannot take it.
             let outsider = try await client.userToken("outsider")
@@ -276,7 +276,7 @@ struct WaitlistTests {
             let admin = try await client.adminToken()
             let (id, bookings, holder) = try await client.soldOut("Pair", total: 3, admin: admin)
             let big = try await client.userToken("wants-two")
-            let entry = try #require(try await client.join(id, quantity: 2, token: big).json["id"] as? Int)
+            let entry = try await client.join(id, quantity: 2, token: big).entry.id
             let outsider = try await client.userToken("outsider")
             #expect(try await client.send(.DELETE, "/bookings/\(bookings[0])/", token: holder).status == .ok)
             // One unit free, the entry wants two: the unit may go to someone else (overtaken by 1).
@@ -290,10 +290,10 @@ struct WaitlistTests {
             #expect(refused.code == "reserved_for_waitlist")
             #expect(try await client.hold(id, quantity: 1, token: try await client.userToken("another")).code == "reserved_for_waitlist")
             #expect(try await client.stock(id) == (1, 1, 3))
-            let outsiderHold = try #require(try await client.send(.GET, "/holds/", token: outsider).jsonArray.first?["id"] as? Int)
+            let outsiderHold = try #require(try await client.send(.GET, "/holds/", token: outsider).holds.first?.id)
             #expect(try await client.send(.DELETE, "/holds/\(outsiderHold)/", token: outsider).status == .ok)
             let served = try await client.entry(entry, token: big)
-            #expect(served["status"] as? String == "offered")
+            #expect(served.status == "offered")
             #expect(try await client.stock(id) == (0, 2, 3))
         }
     }
@@ -305,19 +305,19 @@ struct WaitlistTests {
             let admin = try await client.adminToken()
             let (id, bookings, holder) = try await client.soldOut("Desk", total: 2, admin: admin)
             let gone = try await client.userToken("gone-away"), next = try await client.userToken("next-one")
-            let goneID = try #require(try await client.send(.GET, "/users/me/", token: gone).json["id"] as? Int)
-            let goneEntry = try #require(try await client.join(id, quantity: 1, token: gone).json["id"] as? Int)
-            let nextEntry = try #require(try await client.join(id, quantity: 1, token: next).json["id"] as? Int)
+            let goneID = try await client.send(.GET, "/users/me/", token: gone).user.id
+            let goneEntry = try await client.join(id, quantity: 1, token: gone).entry.id
+            let nextEntry = try await client.join(id, quantity: 1, token: next).entry.id
             #expect(try await client.send(.PATCH, "/users/\(goneID)/", token: admin, json: ["is_active": false]).status == .ok)
             #expect(try await client.send(.DELETE, "/bookings/\(bookings[0])/", token: holder).status == .ok)
-            #expect(try await client.entry(nextEntry, token: next)["status"] as? String == "offered")
-            let line = try await client.send(.GET, "/resources/\(id)/waitlist/", token: admin).jsonArray
-            #expect(line.first?["id"] as? Int == goneEntry)
-            #expect(line.first?["status"] as? String == "waiting")
+            #expect(try await client.entry(nextEntry, token: next).status == "offered")
+            let line = try await client.send(.GET, "/resources/\(id)/waitlist/", token: admin).entries
+            #expect(line.first?.id == goneEntry)
+            #expect(line.first?.status == "waiting")
             #expect(try await client.send(.PATCH, "/users/\(goneID)/", token: admin, json: ["is_active": true]).status == .ok)
             #expect(try await client.send(.DELETE, "/bookings/\(bookings[1])/", token: holder).status == .ok)
             let back = try await client.login("gone-away")
-            #expect(try await client.entry(goneEntry, token: back)["status"] as? String == "offered")
+            #expect(try await client.entry(goneEntry, token: back).status == "offered")
         }
     }
 
@@ -330,25 +330,25 @@ struct WaitlistTests {
             for name in ["user1", "user2", "user3"] {
                 let token = try await client.userToken(name)
                 tokens.append(token)
-                entries.append(try #require(try await client.join(id, quantity: 1, token: token).json["id"] as? Int))
+                entries.append(try await client.join(id, quantity: 1, token: token).entry.id)
             }
-            let line = try await client.send(.GET, "/resources/\(id)/waitlist/", token: admin).jsonArray
-            #expect(line.map { $0["id"] as? Int } == entries)
-            #expect(line.map { $0["position"] as? Int } == [1, 2, 3])
+            let line = try await client.send(.GET, "/resources/\(id)/waitlist/", token: admin).entries
+            #expect(line.map(\.id) == entries)
+            #expect(line.map(\.position) == [1, 2, 3])
             #expect(try await client.send(.GET, "/resources/\(id)/waitlist/", token: tokens[0]).status == .forbidden)
             #expect(try await client.send(.GET, "/resources/999999/waitlist/", token: admin).status == .notFound)
-            #expect(try await client.send(.GET, "/waitlist/", token: admin).jsonArray.count == 3)
+            #expect(try await client.send(.GET, "/waitlist/", token: admin).entries.count == 3)
 
             #expect(try await client.send(.DELETE, "/waitlist/\(entries[1])/", token: admin).code == "invalid_field")
             #expect(try await client.send(.DELETE, "/waitlist/\(entries[1])/", token: tokens[0]).status == .notFound)
             let removed = try await client.send(.DELETE, "/waitlist/\(entries[1])/?reason=duplicate%20account", token: admin)
             #expect(removed.status == .ok, "\(removed.text)")
-            #expect(removed.json["status"] as? String == "removed")
-            #expect(removed.json["removed_reason"] as? String == "duplicate account")
-            #expect(try await client.entry(entries[2], token: tokens[2])["position"] as? Int == 2)
-            let open = try await client.send(.GET, "/resources/\(id)/waitlist/", token: admin).jsonArray
-            #expect(open.map { $0["id"] as? Int } == [entries[0], entries[2]])
-            let all = try await client.send(.GET, "/resources/\(id)/waitlist/?status=all", token: admin).jsonArray
+            #expect(try removed.entry.status == "removed")
+            #expect(try removed.entry.removedReason == "duplicate account")
+            #expect(try await client.entry(entries[2], token: tokens[2]).position == 2)
+            let open = try await client.send(.GET, "/resources/\(id)/waitlist/", token: admin).entries
+            #expect(open.map(\.id) == [entries[0], entries[2]])
+            let all = try await client.send(.GET, "/resources/\(id)/waitlist/?status=all", token: admin).entries
             #expect(all.count == 3)
             #expect(try await client.send(.GET, "/waitlist/?status=nope", token: admin).status == .badRequest)
 
@@ -364,10 +364,10 @@ struct WaitlistTests {
             let admin = try await client.adminToken()
             let (id, bookings, holder) = try await client.soldOut("Loft", total: 1, admin: admin)
             let waiter = try await client.userToken("waiter")
-            let entry = try #require(try await client.join(id, quantity: 1, token: waiter).json["id"] as? Int)
+            let entry = try await client.join(id, quantity: 1, token: waiter).entry.id
             // Cancelling passes the unit to the waiter as an offer; a second waiter stays waiting.
             let second = try await client.userToken("second")
-            let secondEntry = try #require(try await client.join(id, quantity: 1, token: second).json["id"] as? Int)
+            let secondEntry = try await client.join(id, quantity: 1, token: second).entry.id
             #expect(try await client.send(.DELETE, "/bookings/\(bookings[0])/", token: holder).status == .ok)
             #expect(try await client.send(.DELETE, "/waitlist/\(entry)/", token: waiter).status == .ok)
             // The offer passed on to the second waiter; its hold keeps the resource.
@@ -378,11 +378,11 @@ struct WaitlistTests {
             #expect(try await client.join(id, quantity: 1, token: waiter).status == .created)
             let refused = try await client.send(.DELETE, "/resources/\(id)/", token: admin)
             #expect(refused.code == "resource_has_active_bookings")
-            let bookingID = try #require(try await client.send(.GET, "/bookings/", token: third).jsonArray.first?["id"] as? Int)
+            let bookingID = try #require(try await client.send(.GET, "/bookings/", token: third).bookings.first?.id)
             #expect(try await client.send(.DELETE, "/bookings/\(bookingID)/", token: third).status == .ok)
-            let rejoin = try #require(try await client.send(.GET, "/waitlist/?status=open", token: waiter).jsonArray.first)
-            #expect(rejoin["status"] as? String == "offered")
-            #expect(try await client.send(.DELETE, "/waitlist/\(rejoin["id"] as! Int)/", token: waiter).status == .ok)
+            let rejoin = try #require(try await client.send(.GET, "/waitlist/?status=open", token: waiter).entries.first)
+            #expect(rejoin.status == "offered")
+            #expect(try await client.send(.DELETE, "/waitlist/\(rejoin.id)/", token: waiter).status == .ok)
             #expect(try await client.send(.DELETE, "/resources/\(id)/", token: admin).status == .noContent)
         }
     }
@@ -396,7 +396,7 @@ struct WaitlistTests {
             for index in 0..<10 { tokens.append(try await replicas[index % 3].userToken("fan\(index)")) }
             var entries: [Int] = []
             for (index, token) in tokens.enumerated() {
-                entries.append(try #require(try await replicas[index % 3].join(id, quantity: 1, token: token).json["id"] as? Int))
+                entries.append(try await replicas[index % 3].join(id, quantity: 1, token: token).entry.id)
             }
             // The same user joining ten times at once through three replicas gets one entry.
             let extra = try await replicas[0].userToken("eager")
@@ -414,13 +414,13 @@ struct WaitlistTests {
                 return try await group.reduce(into: [HTTPStatus]()) { $0.append($1) }
             }
             #expect(cancels == [.ok, .ok, .ok, .ok])
-            let line = try await replicas[1].send(.GET, "/resources/\(id)/waitlist/?status=all&limit=100", token: admin).jsonArray
-            let offered = line.filter { $0["status"] as? String == "offered" }.compactMap { $0["id"] as? Int }
-            #expect(offered == Array(entries.prefix(4)), "\(line.map { "\($0["id"]!) \($0["status"]!)" })")
-            let holds = Set(line.compactMap { $0["hold"] as? Int })
+            let line = try await replicas[1].send(.GET, "/resources/\(id)/waitlist/?status=all&limit=100", token: admin).entries
+            let offered = line.filter { $0.status == "offered" }.map(\.id)
+            #expect(offered == Array(entries.prefix(4)), "\(line.map { "\($0.id) \($0.status)" })")
+            let holds = Set(line.compactMap(\.hold))
             #expect(holds.count == 4)
             #expect(try await replicas[2].stock(id) == (0, 4, 6))
-            #expect(try await replicas[2].resource(id)["waiting_count"] as? Int == 7)
+            #expect(try await replicas[2].resource(id).waitingCount == 7)
         }
     }
 }

@@ -214,7 +214,7 @@ struct WebPageTests {
                 let hook = try #require(try await client.app.domain.webhooks.endpoints().first?.id)
                 let ping = try await admin.send(.POST, "/admin/webhooks/\(hook)/test", form: ["_csrf": try await admin.csrf(on: "/admin/webhooks/\(hook)")])
                 #expect(ping.status == .seeOther)
-                #expect(receiver.received.map { $0.json["type"] as? String } == ["ping"])
+                #expect(try receiver.received.map { try $0.message.type } == ["ping"])
                 #expect(try await admin.send(.GET, "/admin/webhooks/\(hook)").text.contains("HTTP 200"))
                 let bad = try await admin.send(.POST, "/admin/webhooks", form: [
                     "_csrf": try await admin.csrf(on: "/admin/webhooks"), "url": "ftp://example.com/", "events[]": "booking.created"])

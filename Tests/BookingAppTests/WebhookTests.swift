@@ -14,7 +14,7 @@ final class WebhookReceiver: Sendable {
         let timestamp: String
         let signature: String
         let body: [UInt8]
-        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:] }
+        var message: WireMessage { get throws { try JSONDecoder().decode(WireMessage.self, from: Data(body)) } }
     }
 
     private let state = Mutex<(received: [Received], answers: [UInt])>(([], []))
@@ -80,7 +80,8 @@ extension TestClient {
     func createWebhook(_ url: String, events: [String], admin: String) async throws -> (id: Int, secret: String) {
         let reply = try await send(.POST, "/webhooks/", token: admin, json: ["url": url, "events": events, "description": "test"])
         #expect(reply.status == .created, "\(reply.text)")
-        return (try #require(reply.json["id"] as? Int), try #require(reply.json["secret"] as? String))
+        let webhook = try reply.webhook
+        return (webhook.id, try #require(webhook.secret))
     }
 }
 
@@ -95,18 +96,18 @@ struct WebhookTests {
                 let (hook, secret) = try await client.createWebhook(receiver.url, events: ["booking.created", "booking.cancelled"], admin: admin)
                 #expect(secret.hasPrefix("whsec_"))
                 let shown = try await client.send(.GET, "/webhooks/\(hook)/", token: admin)
-                #expect(shown.json["secret"] == nil && !shown.text.contains(secret))
+                #expect(try shown.webhook.secret == nil && !shown.text.contains(secret))
 
                 let id = try await client.createResource("Hall", total: 5, adminToken: admin)
                 let user = try await client.userToken("ada")
                 var bookings: [Int] = []
-                for _ in 0..<3 { bookings.append(try #require(try await client.book(id, quantity: 1, token: user).json["id"] as? Int)) }
+                for _ in 0..<3 { bookings.append(try await client.book(id, quantity: 1, token: user).booking.id) }
                 #expect(try await client.send(.DELETE, "/bookings/\(bookings[1])/", token: user).status == .ok)
 
                 #expect(try await client.app.domain.relay.runOnce() == 4)
                 #expect(try await client.app.domain.relay.runOnce() == 0, "nothing is sent twice")
                 let received = receiver.received
-                #expect(received.map { $0.json["type"] as? String } == ["booking.created", "booking.created", "booking.created", "booking.cancelled"])
+                #expect(try received.map { try $0.message.type } == ["booking.created", "booking.created", "booking.created", "booking.cancelled"])
                 let ids = received.map(\.id)
                 #expect(Set(ids).count == 4 && ids.allSatisfy { $0.hasPrefix("evt_") })
                 for message in received {
@@ -114,16 +115,16 @@ struct WebhookTests {
                                                     timestamp: try #require(Int(message.timestamp)), body: message.body))
                     #expect(!WebhookSignature.verify(header: message.signature, secret: WebhookSignature.newSecret(), messageID: message.id,
                                                      timestamp: try #require(Int(message.timestamp)), body: message.body))
-                    let data = try #require(message.json["data"] as? [String: Any])
-                    #expect("evt_\(data["id"] as? Int ?? 0)" == message.id)
+                    let data = try #require(try message.message.data)
+                    #expect("evt_\(data.id)" == message.id)
                 }
-                let cancelled = try #require(received.last?.json["data"] as? [String: Any])
-                #expect(cancelled["booking"] as? Int == bookings[1])
-                #expect(cancelled["stock"] as? [String: Int] == ["total": 5, "available": 3, "held": 0])
+                let cancelled = try #require(try received.last?.message.data)
+                #expect(cancelled.booking == bookings[1])
+                #expect(cancelled.stock == WireEvent.Stock(total: 5, available: 3, held: 0))
 
-                let deliveries = try await client.send(.GET, "/webhooks/\(hook)/deliveries/", token: admin).jsonArray
-                #expect(deliveries.count == 4 && deliveries.allSatisfy { $0["status_code"] as? Int == 200 && $0["succeeded"] as? Bool == true })
-                #expect(try await client.send(.GET, "/webhooks/\(hook)/", token: admin).json["last_event_id"] as? Int
+                let deliveries = try await client.send(.GET, "/webhooks/\(hook)/deliveries/", token: admin).deliveries
+                #expect(deliveries.count == 4 && deliveries.allSatisfy { $0.statusCode == 200 && $0.succeeded })
+                #expect(try await client.send(.GET, "/webhooks/\(hook)/", token: admin).webhook.lastEventID
                         == (try await client.head(admin: admin)))
 
                 // Counted: 4 delivered, none failed; every numbered event (the admin, the resource, the user, 4 changes).
@@ -149,9 +150,9 @@ struct WebhookTests {
 
                 receiver.answer(500)
                 #expect(try await relay.runOnce() == 0)
-                let failed = try await client.send(.GET, "/webhooks/\(hook)/", token: admin).json
-                #expect(failed["consecutive_failures"] as? Int == 1)
-                #expect(failed["next_attempt_at"] as? String == clock.now().addingTimeInterval(10).wireFormat)
+                let failed = try await client.send(.GET, "/webhooks/\(hook)/", token: admin).webhook
+                #expect(failed.consecutiveFailures == 1)
+                #expect(failed.nextAttemptAt == clock.now().addingTimeInterval(10).wireFormat)
                 clock.advance(by: 9)
                 #expect(try await relay.runOnce() == 0, "not before its back-off")
                 #expect(receiver.received.count == 1)
@@ -159,7 +160,7 @@ struct WebhookTests {
                 #expect(try await relay.runOnce() == 2)
                 let ids = receiver.received.map(\.id)
                 #expect(ids.count == 3 && ids[0] == ids[1] && ids[1] != ids[2], "the failed event again, then the next")
-                #expect(receiver.received.map { ($0.json["data"] as? [String: Any])?["resource_name"] as? String } == ["One", "One", "Two"])
+                #expect(try receiver.received.map { try $0.message.data?.resourceName } == ["One", "One", "Two"])
 
                 // A second failure backs off twice as long.
                 _ = try await client.createResource("Three", total: 1, adminToken: admin)
@@ -167,7 +168,7 @@ struct WebhookTests {
                 #expect(try await relay.runOnce() == 0)
                 clock.advance(by: 10)
                 #expect(try await relay.runOnce() == 0)
-                #expect(try await client.send(.GET, "/webhooks/\(hook)/", token: admin).json["next_attempt_at"] as? String
+                #expect(try await client.send(.GET, "/webhooks/\(hook)/", token: admin).webhook.nextAttemptAt
                         == clock.now().addingTimeInterval(20).wireFormat)
                 clock.advance(by: 20)
                 #expect(try await relay.runOnce() == 1)
@@ -176,20 +177,20 @@ struct WebhookTests {
                 _ = try await client.createResource("Four", total: 1, adminToken: admin)
                 receiver.answer(410)
                 #expect(try await relay.runOnce() == 0)
-                let gone = try await client.send(.GET, "/webhooks/\(hook)/", token: admin).json
-                #expect(gone["enabled"] as? Bool == false)
-                #expect((gone["disabled_reason"] as? String)?.contains("410") == true)
+                let gone = try await client.send(.GET, "/webhooks/\(hook)/", token: admin).webhook
+                #expect(!gone.enabled)
+                #expect(gone.disabledReason?.contains("410") == true)
                 clock.advance(by: 86400)
                 let before = receiver.received.count
                 #expect(try await relay.runOnce() == 0)
                 #expect(receiver.received.count == before)
                 #expect(try await client.send(.PATCH, "/webhooks/\(hook)/", token: admin, json: ["enabled": true]).status == .ok)
                 #expect(try await relay.runOnce() == 1)
-                #expect(receiver.received.last.map { ($0.json["data"] as? [String: Any])?["resource_name"] as? String } == "Four")
+                #expect(try receiver.received.last?.message.data?.resourceName == "Four")
 
                 // The attempts are all listed, newest first, with their status codes.
-                let deliveries = try await client.send(.GET, "/webhooks/\(hook)/deliveries/", token: admin).jsonArray
-                #expect(deliveries.compactMap { $0["status_code"] as? Int } == [200, 410, 200, 503, 503, 200, 200, 500])
+                let deliveries = try await client.send(.GET, "/webhooks/\(hook)/deliveries/", token: admin).deliveries
+                #expect(deliveries.compactMap(\.statusCode) == [200, 410, 200, 503, 503, 200, 200, 500])
             }
         }
     }
@@ -207,9 +208,9 @@ struct WebhookTests {
                     _ = try await client.app.domain.relay.runOnce()
                     clock.advance(by: 86400)
                 }
-                let endpoint = try await client.send(.GET, "/webhooks/\(hook)/", token: admin).json
-                #expect(endpoint["enabled"] as? Bool == false)
-                #expect(endpoint["consecutive_failures"] as? Int == 3)
+                let endpoint = try await client.send(.GET, "/webhooks/\(hook)/", token: admin).webhook
+                #expect(!endpoint.enabled)
+                #expect(endpoint.consecutiveFailures == 3)
                 #expect(receiver.received.count == 3)
             }
         }
@@ -281,7 +282,7 @@ struct WebhookTests {
                     let reply = try await client.send(.POST, "/webhooks/", token: admin, json: body)
                     #expect(reply.status == .badRequest, "\(body): \(reply.text)")
                 }
-                #expect(try await client.send(.GET, "/webhooks/", token: admin).jsonArray.isEmpty)
+                #expect(try await client.send(.GET, "/webhooks/", token: admin).webhooks.isEmpty)
             // The same forms carrying a public address are fine.
             for url in ["http://[2002:808:808::1]/", "http://[::ffff:0:8.8.8.8]/", "http://[2001:0:4136:e378:8000:63bf:f7f7:f7f7]/"] {
                 let reply = try await client.send(.POST, "/webhooks/", token: admin, json: ["url": url, "events": ["booking.created"]])
@@ -291,9 +292,10 @@ struct WebhookTests {
                 let (hook, secret) = try await client.createWebhook(receiver.url, events: ["booking.created"], admin: admin)
                 let ping = try await client.send(.POST, "/webhooks/\(hook)/test", token: admin)
                 #expect(ping.status == .created)
-                #expect(ping.json["event_type"] as? String == "ping" && ping.json["status_code"] as? Int == 200)
+                let delivery = try ping.decode(WireDelivery.self)
+                #expect(delivery.eventType == "ping" && delivery.statusCode == 200)
                 let pinged = try #require(receiver.received.last)
-                #expect(pinged.json["type"] as? String == "ping")
+                #expect(try pinged.message.type == "ping")
                 #expect(WebhookSignature.verify(header: pinged.signature, secret: secret, messageID: pinged.id,
                                                 timestamp: try #require(Int(pinged.timestamp)), body: pinged.body))
 
@@ -302,18 +304,19 @@ struct WebhookTests {
                 #expect(try await client.book(id, quantity: 1, token: user).status == .created)
                 receiver.answer(302)
                 _ = try await client.app.domain.relay.runOnce()
-                let attempts = try await client.send(.GET, "/webhooks/\(hook)/deliveries/", token: admin).jsonArray
+                let attempts = try await client.send(.GET, "/webhooks/\(hook)/deliveries/", token: admin).deliveries
                 let redirected = try #require(attempts.first)
-                #expect(redirected["status_code"] as? Int == 302 && redirected["succeeded"] as? Bool == false)
-                let deliveryID = try #require(redirected["id"] as? Int)
+                #expect(redirected.statusCode == 302 && !redirected.succeeded)
+                let deliveryID = redirected.id
                 let retried = try await client.send(.POST, "/webhooks/\(hook)/deliveries/\(deliveryID)/retry", token: admin)
                 #expect(retried.status == .created, "\(retried.text)")
-                #expect(retried.json["webhook_id"] as? String == redirected["webhook_id"] as? String)
-                #expect(retried.json["trigger"] as? String == "retry" && retried.json["status_code"] as? Int == 200)
+                let retry = try retried.decode(WireDelivery.self)
+                #expect(retry.webhookID == redirected.webhookID)
+                #expect(retry.trigger == "retry" && retry.statusCode == 200)
                 #expect(try await client.send(.POST, "/webhooks/\(hook)/deliveries/999999/retry", token: admin).status == .notFound)
 
                 let patched = try await client.send(.PATCH, "/webhooks/\(hook)/", token: admin, json: ["events": ["booking.cancelled"], "description": "renamed"])
-                #expect(patched.json["events"] as? [String] == ["booking.cancelled"] && patched.json["description"] as? String == "renamed")
+                #expect(try patched.webhook.events == ["booking.cancelled"] && patched.webhook.description == "renamed")
                 #expect(try await client.send(.PATCH, "/webhooks/\(hook)/", token: admin, json: ["events": ["nope"]]).status == .badRequest)
                 #expect(try await client.send(.DELETE, "/webhooks/\(hook)/", token: admin).status == .noContent)
                 #expect(try await client.send(.GET, "/webhooks/\(hook)/", token: admin).status == .notFound)
@@ -335,9 +338,9 @@ struct WebhookTests {
                         "http://[2607:f8b0::200:5efe:10.1.1.1]/", "http://[64:ff9b::a9fe:a9fe]/", "http://[64:ff9b:1::808:808]/"] {
                 let reply = try await client.send(.POST, "/webhooks/", token: admin, json: ["url": url, "events": ["booking.created"]])
                 #expect(reply.status == .badRequest, "\(url): \(reply.text)")
-                #expect(reply.json["field"] as? String == "url" || reply.text.contains("url"))
+                #expect(reply.field == "url" || reply.text.contains("url"))
             }
-            #expect(try await client.send(.GET, "/webhooks/", token: admin).jsonArray.isEmpty)
+            #expect(try await client.send(.GET, "/webhooks/", token: admin).webhooks.isEmpty)
             // And the sender checks again at delivery time, whatever is stored.
             let sender = HTTPWebhookSender(eventLoopGroup: client.app.eventLoopGroup, timeout: 2, allowPrivateNetworks: false)
             let outcome = await sender.send(OutgoingWebhook(url: "http://127.0.0.1:9/", secret: WebhookSignature.newSecret(), messageID: "evt_1",
@@ -356,9 +359,10 @@ struct WebhookTests {
             let (hook, _) = try await client.createWebhook(dribbler.url, events: ["booking.created"], admin: admin)
             // 1,000 bytes at 10 a second would take 100 s; the ping is answered once the attempt has failed.
             let ping = try await client.send(.POST, "/webhooks/\(hook)/test", token: admin)
-            #expect(ping.json["succeeded"] as? Bool == false, "\(ping.text)")
-            #expect((ping.json["error"] as? String)?.contains("timed out") == true, "\(ping.text)")
-            #expect(ping.json["status_code"] == nil || ping.json["status_code"] is NSNull, "a 200 with a body cut short is no success")
+            let delivery = try ping.decode(WireDelivery.self)
+            #expect(!delivery.succeeded, "\(ping.text)")
+            #expect(delivery.error?.contains("timed out") == true, "\(ping.text)")
+            #expect(delivery.statusCode == nil, "a 200 with a body cut short is no success")
             try await eventually { dribbler.snapshot.sentBeforeClose.count == 1 }
             let sent = try #require(dribbler.snapshot.sentBeforeClose.first)
             #expect(sent < 1000, "our side closed the connection mid-body (after \(sent) bytes)")
@@ -373,7 +377,7 @@ struct WebhookTests {
             let admin = try await client.adminToken()
             let (hook, _) = try await client.createWebhook(cutter.url, events: ["booking.created"], admin: admin)
             let ping = try await client.send(.POST, "/webhooks/\(hook)/test", token: admin)
-            #expect(ping.json["succeeded"] as? Bool == false, "\(ping.text)")
+            #expect(try !ping.decode(WireDelivery.self).succeeded, "\(ping.text)")
         }
     }
 

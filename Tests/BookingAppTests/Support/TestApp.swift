@@ -114,7 +114,7 @@ struct TestClient: Sendable {
             (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [[String: Any]] ?? []
         }
 
-        var code: String? { json["code"] as? String }
+        var code: String? { error?.code }
         var text: String { String(buffer: body) }
     }
 
@@ -139,19 +139,19 @@ struct TestClient: Sendable {
     }
 
     @discardableResult
-    func signUp(_ username: String, password: String = "password123", email: String? = nil) async throws -> [String: Any] {
+    func signUp(_ username: String, password: String = "password123", email: String? = nil) async throws -> UserResponse {
         let reply = try await send(.POST, "/users/", json: [
             "username": username, "email_address": email ?? "\(username)@example.com",
             "password": password, "confirm_password": password,
         ])
         #expect(reply.status == .created, "sign-up of \(username): \(reply.text)")
-        return reply.json
+        return try reply.user
     }
 
     func login(_ username: String, password: String = "password123") async throws -> String {
         let reply = try await send(.POST, "/login/", json: ["username": username, "password": password])
         #expect(reply.status == .ok, "login of \(username): \(reply.text)")
-        return try #require(reply.json["token"] as? String)
+        return try reply.decode(LoginResponse.self).token
     }
 
     /// Signs a new user up and logs them in.
@@ -170,17 +170,17 @@ struct TestClient: Sendable {
         if let available { body["available_quantity"] = available }
         let reply = try await send(.POST, "/resources/", token: adminToken, json: body)
         #expect(reply.status == .created, "create \(name): \(reply.text)")
-        return try #require(reply.json["id"] as? Int)
+        return try reply.resource.id
     }
 
-    func resource(_ id: Int) async throws -> [String: Any] {
+    func resource(_ id: Int) async throws -> ResourceResponse {
         let reply = try await send(.GET, "/resources/\(id)/")
         #expect(reply.status == .ok)
-        return reply.json
+        return try reply.resource
     }
 
     func available(_ id: Int) async throws -> Int? {
-        try await resource(id)["available_quantity"] as? Int
+        try await resource(id).availableQuantity
     }
 
     func book(_ resource: Any, quantity: Any, token: String) async throws -> Reply {
@@ -196,8 +196,7 @@ struct TestClient: Sendable {
     /// A resource's listed stock: (available, held, total).
     func stock(_ id: Int) async throws -> (available: Int, held: Int, total: Int) {
         let item = try await resource(id)
-        return (try #require(item["available_quantity"] as? Int), try #require(item["held_quantity"] as? Int),
-                try #require(item["total_quantity"] as? Int))
+        return (item.availableQuantity, item.heldQuantity, item.totalQuantity)
     }
 }
 
