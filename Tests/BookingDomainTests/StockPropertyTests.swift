@@ -90,13 +90,7 @@ struct StockPropertyTests {
     @Test("whatever happens, in any order: never oversold, the stock agrees with the records, every limit holds, every offer is a hold")
     func invariants() async {
         await propertyCheck(count: 400, input: Scenario.generator) { scenario in
-            var ledger = scenario.ledgerAfterHistory()
-            let now = scenario.requestTime
-            for (index, op) in scenario.requests.enumerated() {
-                let at = now + Double(index) * 25
-                let request = Scenario.request(op, over: ledger, at: at)
-                let before = ledger
-                let (plan, _) = ledger.decide([request], policy: scenario.policy, at: at)
+            scenario.play { request, before, plan, ledger in
                 #expect(ledger.violations().isEmpty, "\(ledger.violations()) after \(request) in \(scenario)")
                 if case .failure = plan.outcomes[0], plan.reclaimed == 0, plan.report.offersMade == 0 {
                     #expect(ledger == before, "a refusal changes nothing: \(request) in \(scenario)")
@@ -116,18 +110,28 @@ struct StockPropertyTests {
     @Test("a user's own bookings and holds never pass their own entry")
     func ownTakesNeverPass() async {
         await propertyCheck(count: 300, input: Scenario.generator) { scenario in
-            var ledger = scenario.ledgerAfterHistory()
-            let now = scenario.requestTime
-            for (index, op) in scenario.requests.enumerated() {
-                let at = now + Double(index) * 25
-                let request = Scenario.request(op, over: ledger, at: at)
-                guard request.isTake else { continue }
-                let before = ledger.entries
-                ledger.decide([request], policy: scenario.policy, at: at)
+            scenario.play { request, before, _, ledger in
+                guard request.isTake else { return }
                 for (id, entry) in ledger.entries where entry.userID == request.userID && entry.status == .waiting {
-                    #expect(entry.passedUnits <= before[id]?.passedUnits ?? 0, "entry \(id) of user \(entry.userID) passed by their own \(request)")
+                    #expect(entry.passedUnits <= before.entries[id]?.passedUnits ?? 0,
+                            "entry \(id) of user \(entry.userID) passed by their own \(request)")
                 }
             }
+        }
+    }
+}
+
+extension Scenario {
+    /// Decides the requests one at a time after the history, 25 s apart, calling `check` after each with
+    /// the request, the ledger before it, the plan and the ledger after.
+    func play(_ check: (StockRequest, Ledger, StockPlan, Ledger) -> Void) {
+        var ledger = ledgerAfterHistory()
+        for (index, op) in requests.enumerated() {
+            let at = requestTime + Double(index) * 25
+            let request = Scenario.request(op, over: ledger, at: at)
+            let before = ledger
+            let (plan, _) = ledger.decide([request], policy: policy, at: at)
+            check(request, before, plan, ledger)
         }
     }
 }
