@@ -1,4 +1,5 @@
-import AsyncPrimitives
+import NIOCore
+import Synchronization
 import Vapor
 
 /// Every request is answered within `REQUEST_TIMEOUT`: each database step has its own bound (a connection
@@ -7,18 +8,42 @@ import Vapor
 /// `database_unavailable` with `Retry-After`, and its task is cancelled (which the steps notice only at
 /// their next check); like any 503 of a write, what it was doing may still commit, so a booking or hold is
 /// retried with its Idempotency-Key (which then replays it, or says it is still in progress).
+///
+/// It costs a request one task (its work, so that the answer need not wait for work that does not notice
+/// cancellation) and one timer on its event loop, cancelled when the work answers first.
 struct RequestDeadlineMiddleware: AsyncMiddleware {
     let limit: Duration
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let answer = request.eventLoop.makePromise(of: Response.self), first = FirstCompletion()
         // Task-local values (the request's scope) go with the work onto its own task.
-        let work = Task { try await next.respond(to: request) }
-        guard let answer = await FirstAnswer<Result<Response, any Error>?>.race({ await work.result }, orAfter: limit) else {
+        let work = Task {
+            let result: Result<Response, any Error>
+            do {
+                result = .success(try await next.respond(to: request))
+            } catch {
+                result = .failure(error)
+            }
+            if first.claim() { answer.completeWith(result) }
+        }
+        let nanoseconds = limit.components.seconds * 1_000_000_000 + limit.components.attoseconds / 1_000_000_000
+        let timer = request.eventLoop.scheduleTask(in: .nanoseconds(nanoseconds)) {
+            guard first.claim() else { return }
             work.cancel()
             request.logger.warning("Request answered 503 past REQUEST_TIMEOUT; its work is cancelled")
-            throw RequestTimedOut()
+            answer.fail(RequestTimedOut())
         }
-        return try answer.get()
+        answer.futureResult.whenComplete { _ in timer.cancel() }
+        return try await answer.futureResult.get()
+    }
+}
+
+/// Which of the work and the timer answers: the first to claim it (a promise is completed once).
+private final class FirstCompletion: Sendable {
+    private let claimed = Atomic<Bool>(false)
+
+    func claim() -> Bool {
+        !claimed.exchange(true, ordering: .acquiringAndReleasing)
     }
 }
 
