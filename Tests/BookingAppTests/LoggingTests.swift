@@ -27,6 +27,31 @@ struct LoggingTests {
         #expect(!line.contains("\"route\": /bookings/4242"), "the route label never holds a raw id")
     }
 
+    @Test("the database's statements for a request log under its request id, after the token look-up too: the request's scope reaches every task it starts")
+    func statementsCarryTheRequestID() async throws {
+        let logs = CapturedLogs()
+        let logger = Logger(label: "test") { label in RedactingLogHandler(wrapping: logs.handler(label: label)) }
+        try await withBookingApp(.sqlite, logger: logger) { client in
+            let token = try await client.userToken("scope")
+            let id = try await client.createResource("Scoped", total: 3, adminToken: try await client.adminToken())
+            let booked = try await client.send(.POST, "/bookings/", token: token, json: ["resource": id, "purchase_quantity": 1],
+                                              headers: [("X-Request-ID", "scope-1")])
+            #expect(booked.status == .created)
+        }
+        let statements = logs.all.filter { $0.contains("scope-1") && !$0.contains("duration_ms") }
+        // The token look-up runs in the token middleware's task, the write count in the handler's.
+        #expect(statements.contains { $0.contains("Executing query") && $0.contains("FROM access_tokens") }, "\(statements)")
+        #expect(statements.contains { $0.contains("Executing query") && $0.contains("INSERT INTO write_counts") }, "\(statements)")
+    }
+
+    @Test("the access line's duration is milliseconds with two decimals")
+    func durationFormat() {
+        #expect(AccessLogMiddleware.milliseconds(.zero) == "0.00")
+        #expect(AccessLogMiddleware.milliseconds(.microseconds(50)) == "0.05")
+        #expect(AccessLogMiddleware.milliseconds(.milliseconds(12) + .microseconds(509)) == "12.50")
+        #expect(AccessLogMiddleware.milliseconds(.seconds(2) + .microseconds(990)) == "2000.99")
+    }
+
     @Test("LOG_FORMAT=json writes one JSON object per line with the metadata")
     func jsonLines() throws {
         let written = NIOLockedValueBox<[String]>([])

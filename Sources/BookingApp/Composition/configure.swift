@@ -60,13 +60,13 @@ public func configure(_ app: Application, with config: AppConfig, clock: any Wal
     app.asyncCommands.use(PurgeCommand(), as: "purge")
 
     // Outermost first: request id and headers, the count of requests in flight (shutdown waits for them),
-    // the request's scope for the storage, CORS (answers preflights itself), the access log line and
-    // request metrics, then turn any error into JSON. The API routes read tokens in their own group
-    // (`APIRoutes`).
+    // CORS (answers preflights itself), the access log line and request metrics, then turn any error into
+    // JSON; then the request's own task, in its scope, within its deadline. The API routes read tokens in
+    // their own group (`APIRoutes`). Only what waits on something runs as a task: the rest are
+    // EventLoopFuture middleware, which cost a request no task and no hop between threads.
     app.middleware = Middlewares()
     app.middleware.use(ResponseHeadersMiddleware(variesByOrigin: !config.corsAllowedOrigins.isEmpty && config.corsAllowedOrigins != ["*"]))
     app.middleware.use(RequestDrainMiddleware(requests: server.requestsInFlight))
-    app.middleware.use(RequestScopeMiddleware())
     if !config.corsAllowedOrigins.isEmpty {
         let origins = config.corsAllowedOrigins
         app.middleware.use(CORSMiddleware(configuration: .init(

@@ -122,12 +122,16 @@ extension Access {
 }
 
 /// Refuses a caller below the route group's level before anything else is read.
-struct RequireAccessMiddleware: AsyncMiddleware {
+struct RequireAccessMiddleware: Middleware {
     let access: Access
 
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        _ = try access.caller(of: request)
-        return try await next.respond(to: request)
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        do {
+            _ = try access.caller(of: request)
+        } catch {
+            return request.eventLoop.makeFailedFuture(error)
+        }
+        return next.respond(to: request)
     }
 }
 

@@ -73,18 +73,16 @@ enum SitePages {
 }
 
 /// A browser asking for a path nothing serves gets the styled 404 page; API clients keep their JSON.
-struct PageNotFoundMiddleware: AsyncMiddleware {
+struct PageNotFoundMiddleware: Middleware {
     let server: ServerContext
 
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        do {
-            return try await next.respond(to: request)
-        } catch let error as RouteNotFound {
-            guard request.method == .GET, request.headers.accept.mediaTypes.contains(.html),
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        next.respond(to: request).flatMapError { [server] error in
+            guard error is RouteNotFound, request.method == .GET, request.headers.accept.mediaTypes.contains(.html),
                   AllowedMethods.forPath(request.url.path, in: server.routes.all).isEmpty
-            else { throw error }
+            else { return request.eventLoop.makeFailedFuture(error) }
             request.csrfSeed = SessionService.makeToken()
-            return try await server.pages.errorResponse(for: PageError.notFound, to: request)
+            return request.eventLoop.makeFutureWithTask { try await server.pages.errorResponse(for: PageError.notFound, to: request) }
         }
     }
 }

@@ -3,22 +3,29 @@ import Vapor
 /// One line per request, after its answer: method, path, route pattern, client address, status and
 /// duration, tagged with the request id. Sits outside the error middleware, so failed requests are
 /// logged with their real status.
-struct AccessLogMiddleware: AsyncMiddleware {
+struct AccessLogMiddleware: Middleware {
     let server: ServerContext
 
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         let started = ContinuousClock.now
-        let response = try await next.respond(to: request)
-        let elapsed = ContinuousClock.now - started
-        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-        request.logger.info("\(request.method.rawValue) \(request.url.path) \(response.status.code)", metadata: [
-            "method": .string(request.method.rawValue),
-            "route": .string(request.routePattern),
-            "client": .string(server.clientAddress(of: request)),
-            "status": .stringConvertible(response.status.code),
-            "duration_ms": .string(String(format: "%.2f", milliseconds)),
-        ])
-        return response
+        return next.respond(to: request).map { [server] response in
+            guard request.logger.logLevel <= .info else { return response }
+            request.logger.info("\(request.method.rawValue) \(request.url.path) \(response.status.code)", metadata: [
+                "method": .string(request.method.rawValue),
+                "route": .string(request.routePattern),
+                "client": .string(server.clientAddress(of: request)),
+                "status": .stringConvertible(response.status.code),
+                "duration_ms": .string(Self.milliseconds(ContinuousClock.now - started)),
+            ])
+            return response
+        }
+    }
+
+    /// A duration in milliseconds with two decimals ("12.05"), without Foundation's formatter.
+    static func milliseconds(_ duration: Duration) -> String {
+        let hundredths = duration.components.seconds * 100_000 + duration.components.attoseconds / 10_000_000_000_000
+        let fraction = hundredths % 100
+        return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
     }
 }
 

@@ -5,7 +5,7 @@ import Vapor
 
 /// Turns every error into a JSON body `{"error": true, "reason": "...", "code": "..."}` with its status.
 /// Errors the client did not cause are logged and answered with a generic 500 that reveals nothing.
-struct ErrorResponseMiddleware: AsyncMiddleware {
+struct ErrorResponseMiddleware: Middleware {
     struct Body: Content {
         var error = true
         let reason: String
@@ -15,12 +15,8 @@ struct ErrorResponseMiddleware: AsyncMiddleware {
 
     let server: ServerContext
 
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        do {
-            return try await next.respond(to: request)
-        } catch {
-            return response(for: error, to: request)
-        }
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        next.respond(to: request).recover { error in response(for: error, to: request) }
     }
 
     func response(for error: any Error, to request: Request) -> Response {

@@ -10,40 +10,38 @@ import Vapor
 /// time limit (past it, 408). Sits after the access check, so a route that needs a token answers 401
 /// without reading the body. What a refused request still sends, Vapor reads and drops as it arrives (it
 /// does not buffer it); the idle time-out and the proxy's `client_body_timeout` end a client that trickles.
-struct RequestBodyMiddleware: AsyncMiddleware {
+struct RequestBodyMiddleware: Middleware {
     let budget: ByteBudget
     /// The limit of a route that sets none of its own (16 KB).
     let defaultLimit: Int
     let timeout: TimeAmount
 
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         let limit = request.route?.bodyLimit ?? defaultLimit
         let declared = request.headers.first(name: .contentLength).flatMap(Int.init)
         if let declared, declared > limit {
-            throw Abort(.payloadTooLarge, reason: "The body may be at most \(limit) bytes here.")
+            return request.eventLoop.makeFailedFuture(Abort(.payloadTooLarge, reason: "The body may be at most \(limit) bytes here."))
         }
         let chunked = request.headers.contains(name: .transferEncoding)
         guard (declared ?? 0) > 0 || chunked else {
-            return try await next.respond(to: request)
+            return next.respond(to: request)
         }
         if let coding = request.headers.first(name: .contentEncoding), coding.lowercased() != "identity" {
             // Bodies are never decompressed: a few compressed bytes can inflate far past every limit.
-            throw Abort(.unsupportedMediaType, reason: "Request bodies are read as sent, not decompressed: send the body without Content-Encoding.")
+            return request.eventLoop.makeFailedFuture(Abort(.unsupportedMediaType,
+                reason: "Request bodies are read as sent, not decompressed: send the body without Content-Encoding."))
         }
         // A small body often arrives with its head, already read.
         guard request.body.data == nil else {
-            return try await next.respond(to: request)
+            return next.respond(to: request)
         }
         let reserved = declared ?? limit
-        guard budget.reserve(reserved) else { throw AppError.overloaded(retryAfter: 1) }
-        do {
+        guard budget.reserve(reserved) else { return request.eventLoop.makeFailedFuture(AppError.overloaded(retryAfter: 1)) }
+        // The rest of the chain is called from within the task, so the handler's task inherits the request's scope.
+        return request.eventLoop.makeFutureWithTask { [budget] in
+            defer { budget.release(reserved) }
             try await collect(request, limit: limit)
-            let response = try await next.respond(to: request)
-            budget.release(reserved)
-            return response
-        } catch {
-            budget.release(reserved)
-            throw error
+            return try await next.respond(to: request).get()
         }
     }
 

@@ -2,25 +2,31 @@ import NIOCore
 import Synchronization
 import Vapor
 
-/// Every request is answered within `REQUEST_TIMEOUT`: each database step has its own bound (a connection
-/// within `DATABASE_TIMEOUT`, an answer within `DATABASE_STATEMENT_TIMEOUT`), but a request takes several
-/// in a row, and during a failover each may use its whole bound. Past the request's, it is answered 503
-/// `database_unavailable` with `Retry-After`, and its task is cancelled (which the steps notice only at
-/// their next check); like any 503 of a write, what it was doing may still commit, so a booking or hold is
-/// retried with its Idempotency-Key (which then replays it, or says it is still in progress).
+/// Runs the rest of a request (routing, the access check, the body, the handler) as one task of its own,
+/// in the request's scope (``RequestScope``, which the storage reads), answered within `REQUEST_TIMEOUT`.
 ///
-/// It costs a request one task (its work, so that the answer need not wait for work that does not notice
-/// cancellation) and one timer on its event loop, cancelled when the work answers first.
-struct RequestDeadlineMiddleware: AsyncMiddleware {
+/// Each database step has its own bound (a connection within `DATABASE_TIMEOUT`, an answer within
+/// `DATABASE_STATEMENT_TIMEOUT`), but a request takes several in a row, and during a failover each may use
+/// its whole bound. Past the request's, it is answered 503 `database_unavailable` with `Retry-After`, and
+/// its task is cancelled (which the steps notice only at their next check); like any 503 of a write, what
+/// it was doing may still commit, so a booking or hold is retried with its Idempotency-Key (which then
+/// replays it, or says it is still in progress).
+///
+/// It costs a request one task (so that the answer need not wait for work that does not notice
+/// cancellation, and so that every task the request starts inherits its scope) and one timer on its event
+/// loop, cancelled when the work answers first. The middleware outside it run on the event loop without a
+/// task of their own.
+struct RequestDeadlineMiddleware: Middleware {
     let limit: Duration
 
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         let answer = request.eventLoop.makePromise(of: Response.self), first = FirstCompletion()
-        // Task-local values (the request's scope) go with the work onto its own task.
+        let scope = RequestScope(logger: request.logger, eventLoop: request.eventLoop)
         let work = Task {
             let result: Result<Response, any Error>
             do {
-                result = .success(try await next.respond(to: request))
+                // Called from within the task, so every task the chain starts (the handler's) inherits the scope.
+                result = .success(try await RequestScope.$current.withValue(scope) { try await next.respond(to: request).get() })
             } catch {
                 result = .failure(error)
             }
@@ -34,7 +40,7 @@ struct RequestDeadlineMiddleware: AsyncMiddleware {
             answer.fail(RequestTimedOut())
         }
         answer.futureResult.whenComplete { _ in timer.cancel() }
-        return try await answer.futureResult.get()
+        return answer.futureResult
     }
 }
 

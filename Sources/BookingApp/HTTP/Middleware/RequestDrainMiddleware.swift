@@ -4,13 +4,12 @@ import Vapor
 /// Counts the requests being served, so that shutdown waits for them before it closes the databases
 /// (``RequestDrain``). Once shutdown has begun, a new request is answered 503 `shutting_down` at once,
 /// without touching anything shutdown is taking away.
-struct RequestDrainMiddleware: AsyncMiddleware {
+struct RequestDrainMiddleware: Middleware {
     let requests: Drain
 
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        guard requests.enter() else { return Self.shuttingDown() }
-        defer { requests.leave() }
-        return try await next.respond(to: request)
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        guard requests.enter() else { return request.eventLoop.makeSucceededFuture(Self.shuttingDown()) }
+        return next.respond(to: request).always { [requests] _ in requests.leave() }
     }
 
     static func shuttingDown() -> Response {

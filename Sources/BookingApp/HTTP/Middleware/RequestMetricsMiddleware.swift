@@ -2,14 +2,15 @@ import Vapor
 
 /// Counts every answered request and its latency by method, route pattern and status. Sits outside the
 /// error middleware, so failures are counted under their real status.
-struct RequestMetricsMiddleware: AsyncMiddleware {
+struct RequestMetricsMiddleware: Middleware {
     let metrics: AppMetrics
 
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         let started = ContinuousClock.now
-        let response = try await next.respond(to: request)
-        metrics.requestAnswered(method: request.method.rawValue, route: request.routePattern,
-                                status: response.status.code, duration: ContinuousClock.now - started)
-        return response
+        return next.respond(to: request).map { [metrics] response in
+            metrics.requestAnswered(method: request.method.rawValue, route: request.routePattern,
+                                    status: response.status.code, duration: ContinuousClock.now - started)
+            return response
+        }
     }
 }

@@ -6,15 +6,20 @@ import Vapor
 /// in every log line of that request and in the response, and adds the security headers to every answer,
 /// errors included. It is also the one place every answer's headers pass last: a header whose name or
 /// value could end the line it is on (CR, LF, NUL) is dropped there (``HeaderGuard``).
-struct ResponseHeadersMiddleware: AsyncMiddleware {
+struct ResponseHeadersMiddleware: Middleware {
     /// Whether answers depend on the request's `Origin` (CORS with a list of origins): then every answer,
     /// those without `Access-Control-Allow-Origin` too, says so, so a shared cache keys it by origin.
     var variesByOrigin = false
 
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         let requestID = Self.requestID(from: request.headers.first(name: .xRequestId))
         request.logger[metadataKey: "request-id"] = .string(requestID)
-        let response = try await next.respond(to: request)
+        return next.respond(to: request).map { [variesByOrigin] response in
+            Self.finish(response, to: request, id: requestID, variesByOrigin: variesByOrigin)
+        }
+    }
+
+    private static func finish(_ response: Response, to request: Request, id requestID: String, variesByOrigin: Bool) -> Response {
         response.headers.replaceOrAdd(name: .xRequestId, value: requestID)
         response.headers.replaceOrAdd(name: .xContentTypeOptions, value: "nosniff")
         response.headers.replaceOrAdd(name: "Referrer-Policy", value: "no-referrer")

@@ -6,18 +6,20 @@ import Vapor
 /// No header: the request goes on anonymously. A header that is presented but not a valid token is a
 /// 401 on every path, even where no token is needed, so a client never mistakes a dead session for a
 /// live one.
-struct TokenAuthMiddleware: AsyncMiddleware {
+struct TokenAuthMiddleware: Middleware {
     let sessions: SessionService
 
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         guard let header = request.headers.first(name: .authorization) else {
-            return try await next.respond(to: request)
+            return next.respond(to: request)
         }
-        guard let token = Self.token(from: header),
-              let principal = try await sessions.authenticate(token: token)
-        else { throw AppError.invalidToken }
-        request.principal = principal
-        return try await next.respond(to: request)
+        guard let token = Self.token(from: header) else { return request.eventLoop.makeFailedFuture(AppError.invalidToken) }
+        // The rest of the chain is called from within the task, so the handler's task inherits the request's scope.
+        return request.eventLoop.makeFutureWithTask { [sessions] in
+            guard let principal = try await sessions.authenticate(token: token) else { throw AppError.invalidToken }
+            request.principal = principal
+            return try await next.respond(to: request).get()
+        }
     }
 
     static func token(from header: String) -> String? {
