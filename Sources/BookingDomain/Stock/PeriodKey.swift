@@ -10,6 +10,13 @@ public struct PeriodKey: Hashable, Comparable, Sendable, CustomStringConvertible
     public enum Kind: Int, Sendable, Comparable, CaseIterable {
         /// The resource's only period: its stock is the resource's own.
         case whole = 0
+        /// A local calendar day; the index is its ``LocalDate/dayNumber``.
+        case day = 1
+        /// A night, named by its check-in date; the index is that date's ``LocalDate/dayNumber``.
+        case night = 2
+        /// A slot; the index is its start in minutes since 1970-01-01 UTC (so the two slots of an hour that
+        /// happens twice have two keys).
+        case slot = 3
 
         public static func < (lhs: Kind, rhs: Kind) -> Bool { lhs.rawValue < rhs.rawValue }
     }
