@@ -35,13 +35,16 @@ public struct SQLStorage: Storage {
     let takeBatches: TakeBatches?
     /// Token look-ups shared among the requests that arrive together; nil when bound to a transaction.
     let tokenLookups: TokenLookups?
+    /// A user's write counts shared among their requests that arrive together; nil when bound to a transaction.
+    let writeCountBatches: WriteCounts?
 
     /// `pool` answers the database to run on; `location` says which kind it is. On SQLite this storage
     /// queues writers on its own gate, so a process must share one `SQLStorage` among all its writers.
     /// `committed` hears of every hold whose expiry the inventory writes down and every offer it makes or
     /// ends, after it has committed. The inventory follows `policy`. Bookings and holds of one
     /// resource that arrive while one is in flight are served together, up to `batchLimit` in one
-    /// transaction, and so are token look-ups, up to `batchLimit` in one query (1: each alone);
+    /// transaction, and so are token look-ups and each user's write counts, up to `batchLimit` in one
+    /// statement (1: each alone);
     /// `batched` hears the size of each batch of takes.
     public init(location: DatabaseLocation, poolInUse: Meter, guardian: ConnectionGuardian, policy: StockPolicy = StockPolicy(),
                 batchLimit: Int = 64, batched: @escaping @Sendable (Int) -> Void = { _ in },
@@ -61,6 +64,7 @@ public struct SQLStorage: Storage {
         self.policy = policy
         self.takeBatches = batchLimit > 1 ? TakeBatches(maxBatch: batchLimit, observe: batched) : nil
         self.tokenLookups = batchLimit > 1 ? TokenLookups(maxBatch: batchLimit) : nil
+        self.writeCountBatches = batchLimit > 1 ? WriteCounts(maxBatch: batchLimit) : nil
     }
 
     private init(bindingTo connection: any SQLDatabase, report: CommitReport, of storage: SQLStorage) {
@@ -77,6 +81,7 @@ public struct SQLStorage: Storage {
         self.policy = storage.policy
         self.takeBatches = nil
         self.tokenLookups = nil
+        self.writeCountBatches = nil
     }
 
     private func pool() -> any SQLDatabase {
@@ -108,7 +113,7 @@ public struct SQLStorage: Storage {
     public var loginAttempts: any LoginAttemptStore { SQLLoginAttemptStore(session: session) }
     public var loginTrust: any LoginTrustStore { SQLLoginTrustStore(session: session) }
     public var signupAttempts: any SignupAttemptStore { SQLSignupAttemptStore(session: session) }
-    public var writeCounts: any WriteCountStore { SQLWriteCountStore(session: session) }
+    public var writeCounts: any WriteCountStore { SQLWriteCountStore(session: session, shared: writeCountBatches) }
     public var idempotencyKeys: any IdempotencyStore { SQLIdempotencyStore(session: session) }
     public var resources: any ResourceStore { SQLResourceStore(session: session) }
     public var bookings: any BookingStore { SQLBookingStore(session: session) }

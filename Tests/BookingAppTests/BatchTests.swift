@@ -251,4 +251,39 @@ struct BatchTests {
             #expect(after.batches - before.batches <= 4, "the \(tasks.count) look-ups shared at most one query per lane")
         }
     }
+
+    @Test("a user's writes that arrive together share one count: one statement adds them all, each gets its own place, and USER_WRITES_PER_MINUTE lets exactly its number through",
+          arguments: TestDatabase.allCases)
+    func sharedWriteCounts(db: TestDatabase) async throws {
+        let clock = ManualClock()
+        try await withBookingApp(db, configure: { patientPool(&$0); $0.userWritesPerMinute = 7 }, clock: clock) { client in
+            let id = try await client.createResource("Counted", total: 100, adminToken: try await client.adminToken())
+            let token = try await client.userToken("counted")
+            let userID = try await client.send(.GET, "/users/me/", token: token).decode(UserResponse.self).id
+            #expect(try await client.book(id, quantity: 1, token: token).status == .created, "the first write of the minute")
+            let counts = try #require(client.app.domain.storage.writeCountBatches).queue
+            let before = counts.statistics
+            #expect(counts.pause(userID))
+            let tasks = (0..<12).map { _ in Task { try await client.book(id, quantity: 1, token: token) } }
+            try await eventually { counts.queued(for: userID) == tasks.count }
+            counts.resume(userID)
+            var codes: [String] = []
+            for task in tasks { codes.append(try await task.value.code ?? "created") }
+            #expect(codes.filter { $0 == "created" }.count == 6, "\(codes)")
+            #expect(codes.filter { $0 == "too_many_writes" }.count == 6, "\(codes)")
+            let after = counts.statistics
+            #expect(after.items - before.items == 12 && after.batches - before.batches == 1, "one statement for the twelve")
+            #expect(try await client.stock(id).available == 93)
+
+            // Counted in a batch that spans the turn of a minute: each window counts its own, in order.
+            let session = client.app.domain.storage.session
+            let minute = WriteLimit.windowStart(at: clock.now().addingTimeInterval(3600)), next = minute.addingTimeInterval(60)
+            #expect(try await SQLWriteCountStore(session: session).count(userID: userID, windowStart: minute) == 1)
+            let windows = [minute, minute, next, minute, next]
+            let places = try await SQLWriteCountStore.count(userID: userID, windows.map { WriteCounts.Write(windowStart: $0, session: session) })
+                .map { try $0.get() }
+            #expect(places == [2, 3, 1, 4, 2])
+            #expect(try await SQLWriteCountStore(session: session).count(userID: userID, windowStart: minute) == 5, "and on from there")
+        }
+    }
 }

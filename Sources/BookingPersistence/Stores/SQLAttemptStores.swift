@@ -1,3 +1,4 @@
+import AsyncPrimitives
 import BookingDomain
 import Foundation
 import SQLKit
@@ -131,21 +132,66 @@ struct SQLSignupAttemptStore: SignupAttemptStore {
     }
 }
 
+/// One user's writes counted together: the requests of a user that arrive while their count is in flight
+/// share the next statement, which adds them all to the row at once (`writes + n`), and each request gets
+/// its own place among them (`writes - n + 1` to `writes`), exactly as `n` statements one after the other
+/// would have given. So a user's writes at the same instant cost one row update and one commit instead of
+/// queuing on the row one by one, and the count stays exact, across replicas too.
+final class WriteCounts: Sendable {
+    struct Write: Sendable {
+        let windowStart: Date
+        let session: SQLSession
+    }
+
+    let queue: BatchQueue<Int, Write, Int>
+
+    init(maxBatch: Int) {
+        queue = BatchQueue(maxBatch: maxBatch) { userID, writes in await SQLWriteCountStore.count(userID: userID, writes) }
+    }
+}
+
 struct SQLWriteCountStore: WriteCountStore {
     let session: SQLSession
+    /// On the pool, a user's counts are shared (``WriteCounts``); nil in a transaction.
+    var shared: WriteCounts? = nil
 
     func count(userID: Int, windowStart: Date) async throws -> Int {
-        try await session.write { sql in
-            // One statement: concurrent writers of one user queue on the row, and each gets its own count.
-            let row = try await sql.raw("""
-                INSERT INTO write_counts (user_id, window_start, writes) VALUES (\(bind: userID), \(bind: windowStart), 1)
-                ON CONFLICT (user_id, window_start) DO UPDATE SET writes = write_counts.writes + 1
-                RETURNING writes
-                """).first()
-            guard let writes = try row?.decode(column: "writes", as: Int.self) else {
-                throw DatabaseInvariantViolation("an upsert of write_counts returned no row")
+        let write = WriteCounts.Write(windowStart: windowStart, session: session)
+        if let shared { return try await shared.queue.submit(write, for: userID) }
+        return try await Self.count(userID: userID, [write])[0].get()
+    }
+
+    /// The counts of `writes` of one user, in order: one statement per minute's window among them (a batch
+    /// spans two only at the turn of a minute), each adding its writes at once.
+    static func count(userID: Int, _ writes: [WriteCounts.Write]) async -> [Result<Int, any Error>] {
+        guard let session = writes.first?.session else { return [] }
+        var counts: [Date: (first: Int, added: Int)] = [:]
+        do {
+            var windows: [Date] = []
+            for write in writes where !windows.contains(write.windowStart) { windows.append(write.windowStart) }
+            for windowStart in windows {
+                let added = writes.count(where: { $0.windowStart == windowStart })
+                let total = try await session.write { sql in
+                    // One statement: concurrent writers of one user queue on the row, and each batch gets its own range.
+                    let row = try await sql.raw("""
+                        INSERT INTO write_counts (user_id, window_start, writes) VALUES (\(bind: userID), \(bind: windowStart), \(bind: added))
+                        ON CONFLICT (user_id, window_start) DO UPDATE SET writes = write_counts.writes + \(bind: added)
+                        RETURNING writes
+                        """).first()
+                    guard let total = try row?.decode(column: "writes", as: Int.self) else {
+                        throw DatabaseInvariantViolation("an upsert of write_counts returned no row")
+                    }
+                    return total
+                }
+                counts[windowStart] = (total - added + 1, added)
             }
-            return writes
+        } catch {
+            return writes.map { _ in .failure(error) }
+        }
+        return writes.map { write in
+            let next = counts[write.windowStart]!
+            counts[write.windowStart] = (next.first + 1, next.added)
+            return .success(next.first)
         }
     }
 
