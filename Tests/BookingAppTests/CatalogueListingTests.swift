@@ -90,4 +90,48 @@ struct CatalogueListingTests {
             #expect(ids.count == 1001, "every resource on one page or the other")
         }
     }
+
+    @Test("on PostgreSQL the database writes the seed listing: equal as JSON to what the DTOs encode, for anonymous and signed-in readers, with lapsed holds counted back, and past the cap", .requiresPostgres)
+    func writtenByTheDatabase() async throws {
+        let clock = ManualClock()
+        try await withBookingApp(.postgres, clock: clock) { client in
+            let admin = try await client.adminToken()
+            let odd = try await client.createResource(#"Quote " back\slash / ünïcode ✓ \u{2028}"#, total: 5, adminToken: admin)
+            let limited = try await client.createResource("Limited", total: 4, adminToken: admin)
+            #expect(try await client.send(.PATCH, "/resources/\(limited)/", token: admin, json: ["max_per_user": 2, "max_per_booking": 1]).status == .ok)
+            let gone = try await client.createResource("Sold out", total: 1, adminToken: admin)
+            let fan = try await client.userToken("fan")
+            #expect(try await client.book(gone, quantity: 1, token: fan).status == .created)
+            #expect(try await client.hold(odd, quantity: 2, token: fan).status == .created)
+            #expect(try await client.hold(limited, quantity: 1, token: fan).status == .created)
+
+            func matches(_ label: String) async throws {
+                let resources = client.app.domain.resources
+                for token in [nil, fan] {
+                    let catalogue = try await resources.catalogue(anonymous: token == nil)
+                    let fromDTOs = try JSONSerialization.jsonObject(with: JSONEncoder().encode(ResourceCatalogueResponse(
+                        resources: catalogue.inStock.map(ResourceResponse.init), outOfStockResources: catalogue.outOfStock.map(ResourceResponse.init))))
+                    let written = try #require(try await resources.catalogueJSON(anonymous: token == nil))
+                    #expect(written.more == catalogue.more, "\(label)")
+                    let reply = try await client.send(.GET, "/resources/", token: token)
+                    #expect(reply.status == .ok && reply.headers.contentType == .json)
+                    let served = try JSONSerialization.jsonObject(with: Data(buffer: reply.body))
+                    #expect(served as? NSDictionary == fromDTOs as? NSDictionary, "\(label), \(token == nil ? "anonymous" : "signed in")")
+                    #expect(try JSONSerialization.jsonObject(with: Data(written.json.utf8)) as? NSDictionary == fromDTOs as? NSDictionary)
+                }
+            }
+            try await matches("holds live")
+            clock.advance(by: 3600)
+            try await matches("holds lapsed, not yet reclaimed")
+            #expect(try await client.stock(odd).available == 5, "the lapsed hold counts as available")
+            // Past the cap: the first 1,000, in stock first, and `more`.
+            let sql = client.app.db as! any SQLDatabase
+            try await sql.raw("""
+                INSERT INTO resources (name, name_key, description, total_quantity, available_quantity, held_quantity, created_at)
+                SELECT 'Bulk ' || g, 'bulk ' || g, '', 2, CASE WHEN g % 3 = 0 THEN 0 ELSE 2 END, 0, now() FROM generate_series(1, 1000) g
+                """).run()
+            try await matches("past the cap")
+            #expect(try await client.app.domain.resources.catalogueJSON()?.more == true)
+        }
+    }
 }

@@ -24,6 +24,10 @@ public protocol ResourceStore: Sendable {
     func all(at now: Date) async throws -> [Resource]
     /// One page of the catalogue: in stock first, then by id; filtered by `filter`, with stock as at `now`.
     func page(_ filter: CatalogueFilter, at now: Date) async throws -> [Resource]
+    /// The seed's listing (the first `cap` resources, in stock first, then by id, with stock as at `now`)
+    /// written as its JSON answer by the database, with whether there are more; nil where the database
+    /// cannot write it (SQLite), and the caller encodes ``catalogue`` itself.
+    func catalogueJSON(cap: Int, at now: Date) async throws -> (json: String, more: Bool)?
     func find(_ reference: ResourceReference, at now: Date) async throws -> Resource?
     /// The units held, unexpired at `now`, across all resources.
     func unitsHeld(at now: Date) async throws -> Int

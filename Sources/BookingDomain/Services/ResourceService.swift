@@ -61,6 +61,12 @@ public struct ResourceService: Sendable {
         return (shown.filter(\.isInStock), shown.filter { !$0.isInStock }, page.count > Self.listingCap)
     }
 
+    /// The seed's listing as ``catalogue(anonymous:)`` reads it, written as its JSON answer by the database
+    /// where it can (PostgreSQL); nil where it cannot.
+    public func catalogueJSON(anonymous: Bool = false) async throws -> (json: String, more: Bool)? {
+        try await reads(anonymous).catalogueJSON(cap: Self.listingCap, at: clock.now())
+    }
+
     /// One page of the catalogue, in stock first, then by id, split as ``catalogue()`` splits it.
     public func catalogue(_ filter: CatalogueFilter, anonymous: Bool = false) async throws -> (inStock: [Resource], outOfStock: [Resource]) {
         try Validate.page(limit: filter.limit, offset: filter.offset)

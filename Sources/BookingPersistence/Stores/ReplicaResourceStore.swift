@@ -34,6 +34,9 @@ struct ReplicaResourceStore: ResourceStore {
 
     func all(at now: Date) async throws -> [Resource] { try await read { try await $0.all(at: now) } }
     func page(_ filter: CatalogueFilter, at now: Date) async throws -> [Resource] { try await read { try await $0.page(filter, at: now) } }
+    func catalogueJSON(cap: Int, at now: Date) async throws -> (json: String, more: Bool)? {
+        try await read { try await $0.catalogueJSON(cap: cap, at: now) }
+    }
     func find(_ reference: ResourceReference, at now: Date) async throws -> Resource? { try await read { try await $0.find(reference, at: now) } }
     func unitsHeld(at now: Date) async throws -> Int { try await primary.unitsHeld(at: now) }
     func stockReport(at now: Date) async throws -> [ResourceStock] { try await primary.stockReport(at: now) }

@@ -58,6 +58,38 @@ struct SQLResourceStore: ResourceStore {
         return page
     }
 
+    /// PostgreSQL writes the seed's listing as the API answers it (`ResourceCatalogueResponse`, its keys in
+    /// the order the API sorts them; pinned to the DTOs' encoding by a test), in one statement: the stored
+    /// stock when no held unit has lapsed, else the stock as at `now`, chosen inside the statement.
+    func catalogueJSON(cap: Int, at now: Date) async throws -> (json: String, more: Bool)? {
+        guard session.dialect == .postgres else { return nil }
+        let item: SQLQueryString = """
+            json_build_object('available_quantity', p.available_quantity, 'description', p.description,
+                'held_quantity', p.held_quantity, 'id', p.id, 'max_per_booking', p.max_per_booking, 'max_per_user', p.max_per_user,
+                'name', p.name, 'total_quantity', p.total_quantity, 'waiting_count', p.waiting_count)
+            """
+        let row = try await session.sql.raw("""
+            WITH lapsed AS (
+                SELECT EXISTS (SELECT 1 FROM holds WHERE status = 'held' AND \(Hold.lapsed(at: now))) AS held_lapsed
+            ), page AS (
+                SELECT * FROM (
+                    SELECT \(Resource.columns) FROM resources r WHERE NOT (SELECT held_lapsed FROM lapsed)
+                    UNION ALL
+                    SELECT \(Resource.columns) FROM \(Resource.current(at: now)) WHERE (SELECT held_lapsed FROM lapsed)
+                ) stock ORDER BY available_quantity <= 0, id LIMIT \(bind: cap + 1)
+            ), shown AS (
+                SELECT * FROM page ORDER BY available_quantity <= 0, id LIMIT \(bind: cap)
+            )
+            SELECT json_build_object(
+                'message', 'Resources fetched successfully',
+                'out of stock resources', COALESCE((SELECT json_agg(\(item) ORDER BY p.id) FROM shown p WHERE p.available_quantity <= 0), '[]'),
+                'resources', COALESCE((SELECT json_agg(\(item) ORDER BY p.id) FROM shown p WHERE p.available_quantity > 0), '[]')
+            )::text AS listing, (SELECT COUNT(*) FROM page) > \(bind: cap) AS more
+            """).first()
+        guard let row else { throw DatabaseInvariantViolation("the catalogue's statement returned no row") }
+        return (try row.decode(column: "listing", as: String.self), try row.decode(column: "more", as: Bool.self))
+    }
+
     func find(_ reference: ResourceReference, at now: Date) async throws -> Resource? {
         let stored = try await session.sql.raw("SELECT \(Resource.columns) FROM resources WHERE \(Resource.matching(reference))")
             .first().map(Resource.init(row:))

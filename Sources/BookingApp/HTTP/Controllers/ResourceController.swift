@@ -15,7 +15,8 @@ struct ResourceController: APIController {
     }
 
     /// The catalogue is the same for every caller, so concurrent requests share one query and one JSON
-    /// encoding; each still gets a read that began after it arrived (see ``FreshReadCoalescer``). The
+    /// encoding (on PostgreSQL the database writes the JSON); each still gets a read that began after it
+    /// arrived (see ``FreshReadCoalescer``). The
     /// answer has an `ETag` (304 for a client that has it), is gzipped for a client that asks, and past
     /// `ResourceService.listingCap` resources is the first page with a `Link` to the next (``CatalogueListing``).
     /// With `search`, `in_stock`, `limit` or `offset`, one page of it (in stock first, then by id).
@@ -29,6 +30,9 @@ struct ResourceController: APIController {
         }
         let listings = anonymous ? server.anonymousCatalogue.listings : server.catalogue.listings
         let listing = try await (anonymous ? server.anonymousCatalogue.reads : server.catalogue.reads).value {
+            if let written = try await resources.catalogueJSON(anonymous: anonymous) {
+                return listings.latest(ByteBuffer(string: written.json), more: written.more)
+            }
             let catalogue = try await resources.catalogue(anonymous: anonymous)
             let response = ResourceCatalogueResponse(
                 resources: catalogue.inStock.map(ResourceResponse.init),
