@@ -1,6 +1,5 @@
 import AsyncPrimitives
 import BookingDomain
-import NIOConcurrencyHelpers
 import NIOCore
 import Vapor
 
@@ -49,10 +48,9 @@ struct RequestBodyMiddleware: Middleware {
     private func collect(_ request: Request, limit: Int) async throws {
         let promise = request.eventLoop.makePromise(of: Void.self)
         // Whichever comes first completes the promise; the other finds it done.
-        let done = NIOLockedValueBox(false)
+        let first = FirstCompletion()
         let finish: @Sendable (Result<Void, any Error>) -> Void = { result in
-            guard done.withLockedValue({ done in defer { done = true }; return !done }) else { return }
-            promise.completeWith(result)
+            if first.claim() { promise.completeWith(result) }
         }
         let deadline = request.eventLoop.scheduleTask(in: timeout) {
             finish(.failure(Abort(.requestTimeout, reason: "The body did not arrive in time.")))

@@ -44,8 +44,9 @@ struct RequestDeadlineMiddleware: Middleware {
     }
 }
 
-/// Which of the work and the timer answers: the first to claim it (a promise is completed once).
-private final class FirstCompletion: Sendable {
+/// Which of two racers completes a promise (the work or its timer): the first to claim it; the other
+/// finds it claimed and does nothing. Used by the request's deadline and the body's.
+final class FirstCompletion: Sendable {
     private let claimed = Atomic<Bool>(false)
 
     func claim() -> Bool {
