@@ -11,6 +11,14 @@ public enum AppError: Error, Equatable, Sendable {
     case emailTaken
     case resourceNameTaken
     case insufficientQuantity(requested: Int, available: Int)
+    /// Some periods of a dated resource's range have fewer than `requested` units left: each, with what is
+    /// left (`available` is the least of them).
+    case insufficientInPeriods(requested: Int, available: Int, periods: [PeriodShortfall])
+    /// The range names no periods that may be taken (``InvalidPeriod``): missing for a dated resource,
+    /// given for a pool, misaligned, outside the opening hours or the bookable window.
+    case invalidPeriod(reason: String)
+    /// Waiting lists serve pools; a resource with a schedule has none (yet).
+    case waitlistNeedsPool
     case resourceNotFound
     case bookingNotFound
     case bookingAlreadyCancelled

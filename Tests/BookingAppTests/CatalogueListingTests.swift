@@ -100,6 +100,12 @@ struct CatalogueListingTests {
             let limited = try await client.createResource("Limited", total: 4, adminToken: admin)
             #expect(try await client.send(.PATCH, "/resources/\(limited)/", token: admin, json: ["max_per_user": 2, "max_per_booking": 1]).status == .ok)
             let gone = try await client.createResource("Sold out", total: 1, adminToken: admin)
+            let slots = try await client.send(.POST, "/resources/", token: admin, json: [
+                "name": "Court", "total_quantity": 2,
+                "schedule": ["kind": "slots", "time_zone": "Europe/Berlin", "slot_minutes": 30, "min_notice_minutes": 15,
+                             "opening_hours": [["weekdays": [6, 1, 2], "open": "08:00", "close": "22:00"]]] as [String: Any],
+            ])
+            #expect(slots.status == .created, "a dated resource's schedule is written the same way: \(slots.text)")
             let fan = try await client.userToken("fan")
             #expect(try await client.book(gone, quantity: 1, token: fan).status == .created)
             #expect(try await client.hold(odd, quantity: 2, token: fan).status == .created)

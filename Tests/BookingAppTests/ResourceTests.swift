@@ -25,7 +25,8 @@ struct ResourceTests {
             // The seed's keys, and the stock held, the per-user limits (null when unset) and the waiting list.
             let first = try #require((reply.json["resources"] as? [[String: Any]])?.first)
             #expect(Set(first.keys) == ["id", "name", "description", "total_quantity", "available_quantity",
-                                        "held_quantity", "max_per_user", "max_per_booking", "waiting_count"])
+                                        "held_quantity", "max_per_user", "max_per_booking", "waiting_count", "schedule"])
+            #expect(first["schedule"] is NSNull, "a pool's schedule is null")
             #expect(first["max_per_user"] is NSNull, "unset limits are null, not absent")
             #expect(catalogue.resources[0].waitingCount == 0 && catalogue.resources[0].maxPerUser == nil)
         }

@@ -31,9 +31,9 @@ struct StockPathsPropertyTests {
         static func request(_ op: Int, users: [Int], until: Date, joins: Bool) -> StockRequest {
             let user = users[(op / 3) % users.count], quantity = (op / 9) % 4 + 1
             switch op % 3 {
-            case 0: return .book(userID: user, quantity: quantity, periods: [.whole])
-            case 1: return .hold(userID: user, quantity: quantity, until: until, periods: [.whole])
-            default: return joins ? .join(userID: user, quantity: quantity) : .book(userID: user, quantity: quantity, periods: [.whole])
+            case 0: return .book(userID: user, quantity: quantity, span: .whole)
+            case 1: return .hold(userID: user, quantity: quantity, until: until, span: .whole)
+            default: return joins ? .join(userID: user, quantity: quantity) : .book(userID: user, quantity: quantity, span: .whole)
             }
         }
     }
@@ -87,7 +87,7 @@ struct StockPathsPropertyTests {
                     for _ in 0..<3 {
                         let name = "r\(counter.next())"
                         let added = try await inventory.add(name: name, description: "", stock: Stock(total: scenario.total, available: scenario.total),
-                                                            limits: scenario.limits, at: now, by: .system)
+                                                            limits: scenario.limits, schedule: nil, at: now, by: .system)
                         ids.append(try #require(added).id)
                     }
                     // The same history on each, through the rule.
@@ -105,9 +105,9 @@ struct StockPathsPropertyTests {
                     let takes = requests.map { request -> TakeRequest in
                         switch request {
                         case .book(let userID, let quantity, _):
-                            TakeRequest(kind: .booking, quantity: quantity, userID: userID, now: at, completing: nil)
+                            TakeRequest(kind: .booking, quantity: quantity, range: nil, userID: userID, now: at, completing: nil)
                         case .hold(let userID, let quantity, let until, _):
-                            TakeRequest(kind: .hold(until: until), quantity: quantity, userID: userID, now: at, completing: nil)
+                            TakeRequest(kind: .hold(until: until), quantity: quantity, range: nil, userID: userID, now: at, completing: nil)
                         default:
                             preconditionFailure("only takes")
                         }

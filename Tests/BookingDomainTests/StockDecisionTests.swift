@@ -5,8 +5,8 @@ import Testing
 let t0 = Date(timeIntervalSince1970: 1_800_000_000)
 
 /// Shorthands for the requests of these tests (a pool's one period).
-func book(_ userID: Int, _ quantity: Int) -> StockRequest { .book(userID: userID, quantity: quantity, periods: [.whole]) }
-func hold(_ userID: Int, _ quantity: Int, until: Date) -> StockRequest { .hold(userID: userID, quantity: quantity, until: until, periods: [.whole]) }
+func book(_ userID: Int, _ quantity: Int) -> StockRequest { .book(userID: userID, quantity: quantity, span: .whole) }
+func hold(_ userID: Int, _ quantity: Int, until: Date) -> StockRequest { .hold(userID: userID, quantity: quantity, until: until, span: .whole) }
 
 extension Ledger {
     /// Decides one request at `now` and returns its outcome, with the ids of what it made.

@@ -7,7 +7,7 @@ extension AppError {
     var status: HTTPResponseStatus {
         switch self {
         case .invalidField, .malformedBody, .passwordMismatch, .usernameTaken, .emailTaken, .resourceNameTaken,
-             .insufficientQuantity, .perBookingLimit:
+             .insufficientQuantity, .insufficientInPeriods, .invalidPeriod, .perBookingLimit:
             .badRequest
         case .invalidCredentials, .authenticationRequired, .invalidToken, .metricsTokenRequired:
             .unauthorized
@@ -18,7 +18,7 @@ extension AppError {
             .notFound
         case .bookingAlreadyCancelled, .resourceHasActiveBookings, .totalBelowBooked, .idempotencyKeyInProgress,
              .lastActiveAdmin, .holdNotActive, .holdExpired, .resourceHasActiveHolds, .perUserLimit, .alreadyWaiting,
-             .noPendingOffer, .waitlistEntryEnded, .reservedForWaitlist, .resourceHasWaitingList, .perUserHoldLimit:
+             .noPendingOffer, .waitlistEntryEnded, .reservedForWaitlist, .resourceHasWaitingList, .perUserHoldLimit, .waitlistNeedsPool:
             .conflict
         case .idempotencyKeyReused:
             .unprocessableEntity
@@ -37,7 +37,9 @@ extension AppError {
         case .usernameTaken: .usernameTaken
         case .emailTaken: .emailTaken
         case .resourceNameTaken: .resourceNameTaken
-        case .insufficientQuantity: .insufficientQuantity
+        case .insufficientQuantity, .insufficientInPeriods: .insufficientQuantity
+        case .invalidPeriod: .invalidPeriod
+        case .waitlistNeedsPool: .waitlistNeedsPool
         case .resourceNotFound: .resourceNotFound
         case .bookingNotFound: .bookingNotFound
         case .bookingAlreadyCancelled: .bookingAlreadyCancelled
@@ -88,6 +90,12 @@ extension AppError {
             "A resource with that name already exists."
         case .insufficientQuantity(let requested, let available):
             "Cannot book \(requested) unit(s): only \(available) left."
+        case .insufficientInPeriods(let requested, let available, let periods):
+            "Cannot take \(requested) unit(s) in every period: \(periods.count) period(s) have fewer left (the least: \(available))."
+        case .invalidPeriod(let reason):
+            reason
+        case .waitlistNeedsPool:
+            "Waiting lists are kept for resources without a schedule; pick another date or time with units left."
         case .resourceNotFound:
             "Resource not found."
         case .bookingNotFound:
@@ -155,6 +163,12 @@ extension AppError {
         case .overloaded(let seconds):
             "The server is too busy for this request; try again in \(seconds) seconds."
         }
+    }
+
+    /// The periods an `insufficient_quantity` on a dated resource names.
+    var shortPeriods: [ErrorResponseMiddleware.Body.ShortPeriod]? {
+        guard case .insufficientInPeriods(_, _, let periods) = self else { return nil }
+        return periods.map { .init(start: $0.start, end: $0.end, availableQuantity: $0.available) }
     }
 
     /// The field a 400 is about, so clients can point at it without parsing `reason`.

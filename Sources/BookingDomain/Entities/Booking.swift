@@ -16,10 +16,13 @@ public struct Booking: Sendable, Equatable {
     public let status: Status
     /// The hold this booking confirmed; nil for a booking made directly.
     public let holdID: Int?
+    /// The periods it takes units in, for a dated resource; nil for a pool.
+    public let range: TakenRange?
 
     public init(id: Int, resourceID: Int, resourceName: String, userID: Int, purchaseQuantity: Int, bookingDate: Date, status: Status,
-                holdID: Int? = nil) {
+                holdID: Int? = nil, range: TakenRange? = nil) {
         self.id = id
+        self.range = range
         self.resourceID = resourceID
         self.resourceName = resourceName
         self.userID = userID

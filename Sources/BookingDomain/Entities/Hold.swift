@@ -26,10 +26,13 @@ public struct Hold: Sendable, Equatable {
     public let bookingID: Int?
     /// The waiting-list entry this hold is the offer of; nil for a hold the user asked for.
     public let waitlistEntryID: Int?
+    /// The periods it holds units in, for a dated resource; nil for a pool.
+    public let range: TakenRange?
 
     public init(id: Int, resourceID: Int, resourceName: String, userID: Int, quantity: Int, storedStatus: Status,
-                createdAt: Date, expiresAt: Date, bookingID: Int?, waitlistEntryID: Int? = nil) {
+                createdAt: Date, expiresAt: Date, bookingID: Int?, waitlistEntryID: Int? = nil, range: TakenRange? = nil) {
         self.id = id
+        self.range = range
         self.resourceID = resourceID
         self.resourceName = resourceName
         self.userID = userID

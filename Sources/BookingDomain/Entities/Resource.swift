@@ -7,9 +7,15 @@ public struct Resource: Sendable, Equatable {
     public let limits: UserLimits
     /// Entries of its waiting list still waiting for an offer.
     public let waitingEntries: Int
+    /// How its time divides into periods, each with `stock.total` units; nil for a pool, whose `stock` is
+    /// its one counter. A dated resource's own `stock` is its capacity per period (nothing is taken from
+    /// it: its periods keep their own stock).
+    public let schedule: Schedule?
 
-    public init(id: Int, name: String, description: String, stock: Stock, limits: UserLimits = UserLimits(), waitingEntries: Int = 0) {
+    public init(id: Int, name: String, description: String, stock: Stock, limits: UserLimits = UserLimits(), waitingEntries: Int = 0,
+                schedule: Schedule? = nil) {
         self.id = id
+        self.schedule = schedule
         self.name = name
         self.description = description
         self.stock = stock

@@ -25,24 +25,27 @@ import Foundation
 /// reclaimed, `hold.expired`; an offer made to the next in line, `waitlist.offered`; both by `system`).
 public protocol Inventory: Sendable {
     /// Stocks a new resource; nil when its name is taken (regardless of case).
-    func add(name: String, description: String, stock: Stock, limits: UserLimits, at date: Date, by actor: EventActor) async throws -> Resource?
+    func add(name: String, description: String, stock: Stock, limits: UserLimits, schedule: Schedule?, at date: Date,
+             by actor: EventActor) async throws -> Resource?
 
     /// Takes `quantity` units of `resource` and records them as a booking of `userID`, in one atomic step,
-    /// completing `key` (if any) in the same step.
+    /// completing `key` (if any) in the same step. A dated resource takes them in every period of `range`
+    /// (read with its schedule under its lock) or in none; a pool takes no range.
     ///
     /// Takes of one resource arriving while one is in flight may be served together by one transaction
     /// (in arrival order); each is decided as it would be alone at its turn, and one's refusal never
     /// affects another's outcome.
     ///
     /// - Throws: ``AppError/resourceNotFound``; ``AppError/insufficientQuantity(requested:available:)``,
+    ///   ``AppError/insufficientInPeriods(requested:available:periods:)``, ``AppError/invalidPeriod(reason:)``,
     ///   ``AppError/perBookingLimit(max:)`` or ``AppError/perUserLimit(max:remaining:)`` (nothing is taken then);
     ///   ``AppError/idempotencyKeyInProgress`` when the key's lease was lost before the take.
-    func book(_ quantity: Int, of resource: ResourceReference, for userID: Int, at now: Date,
+    func book(_ quantity: Int, of resource: ResourceReference, in range: PeriodRange?, for userID: Int, at now: Date,
               completing key: IdempotencyCompletion?) async throws -> Booking
 
     /// Holds `quantity` units of `resource` for `userID` until `expiresAt`; the same batching and refusals
-    /// as ``book(_:of:for:at:completing:)``.
-    func hold(_ quantity: Int, of resource: ResourceReference, for userID: Int, until expiresAt: Date, at now: Date,
+    /// as ``book(_:of:in:for:at:completing:)``.
+    func hold(_ quantity: Int, of resource: ResourceReference, in range: PeriodRange?, for userID: Int, until expiresAt: Date, at now: Date,
               completing key: IdempotencyCompletion?) async throws -> Hold
 
     /// Turns a hold into a booking, exactly once: of any number of concurrent confirms of one hold, one
@@ -72,7 +75,9 @@ public protocol Inventory: Sendable {
     ///
     /// - Throws: ``AppError/resourceNotFound``; ``AppError/resourceNameTaken``;
     ///   ``AppError/totalBelowBooked(booked:held:)`` when the new total is below the units booked plus
-    ///   held (nothing changes then).
+    ///   held (nothing changes then); ``AppError/resourceHasActiveBookings(count:)``,
+    ///   ``AppError/resourceHasActiveHolds(count:)`` or ``AppError/resourceHasWaitingList(count:)`` for a new
+    ///   schedule while anything is taken or waiting.
     func update(resourceID: Int, _ edit: ResourceEdit, at now: Date, by actor: EventActor) async throws -> Resource
 
     /// Removes a resource and its history. No booking or hold can start on it meanwhile.
@@ -116,8 +121,12 @@ public struct ResourceEdit: Sendable, Equatable {
     /// `.some(nil)`: no limit from now on.
     public var maxPerUser: Int??
     public var maxPerBooking: Int??
+    /// `.some(nil)`: a pool from now on.
+    public var schedule: Schedule??
 
-    public init(name: String? = nil, description: String? = nil, total: Int? = nil, maxPerUser: Int?? = nil, maxPerBooking: Int?? = nil) {
+    public init(name: String? = nil, description: String? = nil, total: Int? = nil, maxPerUser: Int?? = nil, maxPerBooking: Int?? = nil,
+                schedule: Schedule?? = nil) {
+        self.schedule = schedule
         self.name = name
         self.description = description
         self.total = total
@@ -133,6 +142,7 @@ public struct ResourceEdit: Sendable, Equatable {
         if total != nil { fields.append("total_quantity") }
         if maxPerUser != nil { fields.append("max_per_user") }
         if maxPerBooking != nil { fields.append("max_per_booking") }
+        if schedule != nil { fields.append("schedule") }
         return fields
     }
 }

@@ -31,6 +31,9 @@ public protocol ResourceStore: Sendable {
     func find(_ reference: ResourceReference, at now: Date) async throws -> Resource?
     /// The units held, unexpired at `now`, across all resources.
     func unitsHeld(at now: Date) async throws -> Int
+    /// The stock of a dated resource's `periods` as at `now` (units of lapsed holds count as available),
+    /// for those with stock stored; a period absent has nothing taken. Creates nothing.
+    func periodStock(of resource: Resource, periods: [PeriodKey], at now: Date) async throws -> [PeriodKey: Stock]
     /// Each resource with its bookings and holds counted, as at `now`.
     func stockReport(at now: Date) async throws -> [ResourceStock]
 }

@@ -40,10 +40,10 @@ public struct BookingService: Sendable {
     /// more stock; the key is recorded in the booking's own transaction, so "booked" and "key used"
     /// cannot disagree, whichever replica answers the retry.
     public func book(
-        _ reference: ResourceReference?, quantity: Int?, for user: User, idempotencyKey: String? = nil
+        _ reference: ResourceReference?, quantity: Int?, in range: PeriodRange? = nil, for user: User, idempotencyKey: String? = nil
     ) async throws -> Outcome {
         do {
-            let outcome = try await bookUncounted(reference, quantity: quantity, for: user, idempotencyKey: idempotencyKey)
+            let outcome = try await bookUncounted(reference, quantity: quantity, in: range, for: user, idempotencyKey: idempotencyKey)
             if !outcome.replayed { metrics.booked(outcome.booking) }
             return outcome
         } catch {
@@ -53,15 +53,15 @@ public struct BookingService: Sendable {
     }
 
     private func bookUncounted(
-        _ reference: ResourceReference?, quantity: Int?, for user: User, idempotencyKey: String?
+        _ reference: ResourceReference?, quantity: Int?, in range: PeriodRange?, for user: User, idempotencyKey: String?
     ) async throws -> Outcome {
         let (reference, quantity) = try Self.validate(reference, quantity)
         let now = clock.now()
         let outcome = try await IdempotentRequests(storage: storage, clock: clock).run(
-            key: idempotencyKey, userID: user.id, requestHash: Self.fingerprint(reference, quantity),
+            key: idempotencyKey, userID: user.id, requestHash: Self.fingerprint(reference, quantity, range),
             create: { key in
                 try await writes.spend(for: user, at: now)
-                return try await storage.inventory.book(quantity, of: reference, for: user.id, at: now, completing: key)
+                return try await storage.inventory.book(quantity, of: reference, in: range, for: user.id, at: now, completing: key)
             },
             replay: { id in
                 guard let booking = try await storage.bookings.find(id: id) else { throw AppError.bookingNotFound }
@@ -83,12 +83,14 @@ public struct BookingService: Sendable {
         return (reference, try Validate.positiveQuantity(quantity, field: field))
     }
 
-    /// What makes two bookings under one Idempotency-Key "the same": the resource as referenced and the quantity.
-    static func fingerprint(_ reference: ResourceReference, _ quantity: Int) -> String {
-        switch reference {
-        case .id(let id): "id:\(id)|\(quantity)".sha256Hex
-        case .name(let name): "name:\(name.resourceNameKey)|\(quantity)".sha256Hex
+    /// What makes two bookings under one Idempotency-Key "the same": the resource as referenced, the
+    /// quantity and the range (a pool's fingerprint is what it was before ranges existed).
+    static func fingerprint(_ reference: ResourceReference, _ quantity: Int, _ range: PeriodRange? = nil) -> String {
+        let resource = switch reference {
+        case .id(let id): "id:\(id)|\(quantity)"
+        case .name(let name): "name:\(name.resourceNameKey)|\(quantity)"
         }
+        return (resource + (range.map { "|\($0)" } ?? "")).sha256Hex
     }
 
     /// Cancels a booking and returns its units, exactly once. Someone else's booking is "not found".

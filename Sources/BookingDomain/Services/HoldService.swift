@@ -45,20 +45,21 @@ public struct HoldService: Sendable {
 
     /// Holds `quantity` units for `user` for `ttlSeconds` (at most, and by default, `HOLD_TTL`).
     public func hold(
-        _ reference: ResourceReference?, quantity: Int?, ttlSeconds: Int?, for user: User, idempotencyKey: String? = nil
+        _ reference: ResourceReference?, quantity: Int?, in range: PeriodRange? = nil, ttlSeconds: Int?, for user: User,
+        idempotencyKey: String? = nil
     ) async throws -> Outcome {
         do {
             let (reference, quantity) = try BookingService.validate(reference, quantity, field: "quantity")
             let ttl = try ttl(requested: ttlSeconds)
             let outcome = try await IdempotentRequests(storage: storage, clock: clock).run(
                 key: idempotencyKey, userID: user.id,
-                requestHash: "hold|" + BookingService.fingerprint(reference, quantity) + "|\(ttlSeconds.map(String.init) ?? "default")",
+                requestHash: "hold|" + BookingService.fingerprint(reference, quantity, range) + "|\(ttlSeconds.map(String.init) ?? "default")",
                 create: { key in
                     // The clock is read once the key is claimed, so a hold made after waiting for it lasts its full time.
                     let now = clock.now()
                     try await writes.spend(for: user, at: now)
-                    return try await storage.inventory.hold(quantity, of: reference, for: user.id, until: now.addingTimeInterval(ttl), at: now,
-                                                            completing: key)
+                    return try await storage.inventory.hold(quantity, of: reference, in: range, for: user.id, until: now.addingTimeInterval(ttl),
+                                                            at: now, completing: key)
                 },
                 replay: { id in
                     guard let hold = try await storage.holds.find(id: id) else { throw AppError.holdNotFound }

@@ -17,9 +17,11 @@ public struct ResourceService: Sendable {
         public var availableQuantity: Int?
         public var maxPerUser: Int?
         public var maxPerBooking: Int?
+        public var schedule: Schedule.Document?
 
         public init(name: String?, description: String?, totalQuantity: Int?, availableQuantity: Int?,
-                    maxPerUser: Int? = nil, maxPerBooking: Int? = nil) {
+                    maxPerUser: Int? = nil, maxPerBooking: Int? = nil, schedule: Schedule.Document? = nil) {
+            self.schedule = schedule
             self.name = name
             self.description = description
             self.totalQuantity = totalQuantity
@@ -36,8 +38,12 @@ public struct ResourceService: Sendable {
         /// nil: unchanged; `.some(nil)`: no limit from now on.
         public var maxPerUser: Int??
         public var maxPerBooking: Int??
+        /// nil: unchanged; `.some(nil)`: a pool from now on.
+        public var schedule: Schedule.Document??
 
-        public init(name: String?, description: String?, totalQuantity: Int?, maxPerUser: Int?? = nil, maxPerBooking: Int?? = nil) {
+        public init(name: String?, description: String?, totalQuantity: Int?, maxPerUser: Int?? = nil, maxPerBooking: Int?? = nil,
+                    schedule: Schedule.Document?? = nil) {
+            self.schedule = schedule
             self.name = name
             self.description = description
             self.totalQuantity = totalQuantity
@@ -103,10 +109,16 @@ public struct ResourceService: Sendable {
         guard available <= total else {
             throw AppError.invalidField(field: "available_quantity", reason: "available_quantity cannot exceed total_quantity")
         }
+        let schedule = try draft.schedule.map { document throws(AppError) in try Schedule(document) }
+        if schedule != nil, available != total {
+            throw AppError.invalidField(field: "available_quantity",
+                                        reason: "a resource with a schedule has total_quantity units in every period; available_quantity is what is left of them")
+        }
         let stock = Stock(total: total, available: available)
         let limits = UserLimits(maxPerUser: try Self.limit(draft.maxPerUser, field: "max_per_user"),
                                 maxPerBooking: try Self.limit(draft.maxPerBooking, field: "max_per_booking"))
-        guard let resource = try await storage.inventory.add(name: name, description: description, stock: stock, limits: limits, at: clock.now(), by: actor) else {
+        guard let resource = try await storage.inventory.add(name: name, description: description, stock: stock, limits: limits, schedule: schedule,
+                                                                 at: clock.now(), by: actor) else {
             throw AppError.resourceNameTaken
         }
         return resource
@@ -127,8 +139,33 @@ public struct ResourceService: Sendable {
         let total = try changes.totalQuantity.map { total throws(AppError) in try Validate.quantity(total, field: "total_quantity") }
         let maxPerUser = try changes.maxPerUser.map { value throws(AppError) in try Self.limit(value, field: "max_per_user") }
         let maxPerBooking = try changes.maxPerBooking.map { value throws(AppError) in try Self.limit(value, field: "max_per_booking") }
-        let edit = ResourceEdit(name: name, description: description, total: total, maxPerUser: maxPerUser, maxPerBooking: maxPerBooking)
+        let schedule = try changes.schedule.map { document throws(AppError) -> Schedule? in try document.map { document throws(AppError) in try Schedule(document) } }
+        let edit = ResourceEdit(name: name, description: description, total: total, maxPerUser: maxPerUser, maxPerBooking: maxPerBooking,
+                                schedule: schedule)
         return try await storage.inventory.update(resourceID: id, edit, at: clock.now(), by: actor)
+    }
+
+    /// The periods of a dated resource from local date `from` up to `to` (exclusive; at most 366 days,
+    /// 31 for slots), each with its stock as at now; with `quantity`, only those with that many left.
+    /// Reading creates no period.
+    public func availability(id: Int, from: String?, to: String?, quantity: Int?, anonymous: Bool = false) async throws -> (Resource, [PeriodStock]) {
+        let resource = try await self.resource(id: id, anonymous: anonymous)
+        guard let schedule = resource.schedule else { throw AppError.invalidPeriod(reason: "This resource is a pool: it has no periods.") }
+        guard let from, let first = LocalDate(from) else { throw AppError.invalidField(field: "from", reason: "from is a date (2026-12-10).") }
+        guard let to, let last = LocalDate(to) else { throw AppError.invalidField(field: "to", reason: "to is a date (2026-12-17).") }
+        let most = schedule.kind == .slots ? 31 : 366
+        guard first < last, last.dayNumber - first.dayNumber <= Int64(most) else {
+            throw AppError.invalidField(field: "to", reason: "to must be after from, at most \(most) days later.")
+        }
+        if let quantity { _ = try Validate.positiveQuantity(quantity, field: "quantity") }
+        let periods = schedule.periods(from: first, to: last)
+        let stock = try await reads(anonymous).periodStock(of: resource, periods: periods.map(\.key), at: clock.now())
+        return (resource, periods.compactMap { period in
+            let stock = stock[period.key] ?? Stock(total: resource.stock.total, available: resource.stock.total)
+            if let quantity, stock.available < quantity { return nil }
+            let written = schedule.written(period)
+            return PeriodStock(start: written.start, end: written.end, stock: stock)
+        })
     }
 
     /// Deletes a resource and its history; refused while any booking on it is active, any hold unexpired
@@ -141,4 +178,11 @@ public struct ResourceService: Sendable {
     private func reads(_ anonymous: Bool) -> any ResourceStore {
         anonymous ? storage.publicReads : storage.resources
     }
+}
+
+/// One period of a dated resource and its stock, as a read sees it.
+public struct PeriodStock: Sendable, Equatable {
+    public let start: String
+    public let end: String
+    public let stock: Stock
 }

@@ -85,13 +85,17 @@ private struct Decider {
         let entry: RecordRef?
         let passed: PassedEntries?
         let bookingID: Int?
+        let span: Span
     }
 
     var snapshot: StockSnapshot
     let policy: StockPolicy
     let now: Date
     var plan = StockPlan()
-    var stock: Stock
+    /// The stock of each period (``StockSnapshot/stock``), as the plan leaves it so far.
+    var stocks: [PeriodKey: Stock]
+    /// Each user's units in each period, as the plan leaves them so far.
+    var owned: [Int: [PeriodKey: StockSnapshot.Owned]]
     var limits: UserLimits
     var waitingCount: Int
     var entries: [Entry]
@@ -101,27 +105,31 @@ private struct Decider {
     var confirmedHolds: [Int: RecordRef] = [:]
     /// The last entry waiting, which a take passes every waiting entry up to.
     var lastWaiting: RecordRef?
-    var stockChanged = false, limitsChanged = false, waitingChanged = false
+    var changedPeriods: Set<PeriodKey> = []
+    var limitsChanged = false, waitingChanged = false
 
     init(snapshot: StockSnapshot, policy: StockPolicy, now: Date) {
         self.snapshot = snapshot
         self.policy = policy
         self.now = now
-        stock = snapshot.stock[.whole] ?? Stock(total: 0, available: 0)
+        stocks = snapshot.stock
+        owned = snapshot.ownedInPeriods
+        for (userID, units) in snapshot.owned { owned[userID, default: [:]][.whole] = units }
         limits = snapshot.resource.limits
         waitingCount = snapshot.waitingCount
         entries = snapshot.entries.map { Entry(ref: .existing($0.id), facts: $0, offer: $0.offerHoldID.map(RecordRef.existing)) }
         holds = Dictionary(uniqueKeysWithValues: snapshot.holds.values.map {
             (RecordRef.existing($0.id),
              Held(ref: .existing($0.id), userID: $0.userID, quantity: $0.quantity, status: $0.status, expiresAt: $0.expiresAt,
-                  entry: $0.entryID.map(RecordRef.existing), passed: $0.passedThrough.map { .upTo(.existing($0)) }, bookingID: $0.bookingID))
+                  entry: $0.entryID.map(RecordRef.existing), passed: $0.passedThrough.map { .upTo(.existing($0)) }, bookingID: $0.bookingID,
+                  span: $0.span))
         })
         lastWaiting = snapshot.lastWaitingEntryID.map(RecordRef.existing)
     }
 
     func finished() -> StockPlan {
         var plan = self.plan
-        if stockChanged { plan.stock[.whole] = stock }
+        for key in changedPeriods { plan.stock[key] = stocks[key] }
         if limitsChanged { plan.limits = limits }
         if waitingChanged { plan.waitingCount = waitingCount }
         return plan
@@ -129,16 +137,51 @@ private struct Decider {
 
     // MARK: Moving units
 
-    mutating func move(available: Int = 0, held: Int = 0) {
-        stock = stock.moving(available: available, held: held)
-        stockChanged = true
+    /// A pool's stock (for a dated resource: its capacity per period). The waiting list serves pools only.
+    var stock: Stock {
+        get { stocks[.whole] ?? Stock(total: 0, available: 0) }
+        set { stocks[.whole] = newValue; changedPeriods.insert(.whole) }
     }
 
-    mutating func owns(_ userID: Int, booked: Int = 0, held: Int = 0) {
-        var owned = snapshot.owned[userID] ?? StockSnapshot.Owned()
-        owned.booked += booked
-        owned.held += held
-        snapshot.owned[userID] = owned
+    /// The stock of one period: as stored or as the plan left it; for a dated resource's period with none
+    /// stored, its capacity, all available.
+    func stock(in key: PeriodKey) -> Stock {
+        stocks[key] ?? Stock(total: stock.total, available: stock.total)
+    }
+
+    /// Moves units in every period of `span`.
+    mutating func move(_ span: Span = .whole, available: Int = 0, held: Int = 0) {
+        for key in span.keys {
+            stocks[key] = stock(in: key).moving(available: available, held: held)
+            changedPeriods.insert(key)
+        }
+    }
+
+    /// The stock an event of `span` carries: a pool's, or the stock of its period with the fewest units left.
+    func eventStock(_ span: Span) -> Stock {
+        span.keys.map { stock(in: $0) }.min { $0.available < $1.available } ?? stock
+    }
+
+    /// Details of an event of `span`: a dated record's start and end.
+    func rangeDetails(_ span: Span, _ details: [String: EventValue] = [:]) -> [String: EventValue] {
+        guard let range = span.range else { return details }
+        return details.merging(["start": .string(range.start), "end": .string(range.end)]) { $1 }
+    }
+
+    mutating func owns(_ userID: Int, in span: Span = .whole, booked: Int = 0, held: Int = 0) {
+        for key in span.keys {
+            var units = owned[userID]?[key] ?? StockSnapshot.Owned()
+            units.booked += booked
+            units.held += held
+            owned[userID, default: [:]][key] = units
+        }
+    }
+
+    /// What `userID` has in the period of `span` where they have the most (and the most held), which is
+    /// where a limit binds first.
+    func mostOwned(by userID: Int, in span: Span) -> (total: Int, held: Int) {
+        let units = span.keys.map { owned[userID]?[$0] ?? StockSnapshot.Owned() }
+        return (units.map(\.total).max() ?? 0, units.map(\.held).max() ?? 0)
     }
 
     mutating func newBooking() -> RecordRef {
@@ -164,9 +207,10 @@ private struct Decider {
 
     // MARK: Limits
 
-    /// Why `userID` may not take `quantity` more units (as a hold or an offer when `holding`); nil if they may.
-    func refusal(taking quantity: Int, holding: Bool, for userID: Int) -> AppError? {
-        let owned = snapshot.owned[userID] ?? StockSnapshot.Owned()
+    /// Why `userID` may not take `quantity` more units in every period of `span` (as a hold or an offer
+    /// when `holding`); nil if they may. A limit per user counts units in each period.
+    func refusal(taking quantity: Int, holding: Bool, for userID: Int, in span: Span = .whole) -> AppError? {
+        let owned = mostOwned(by: userID, in: span)
         do {
             try limits.check(taking: quantity, owned: owned.total)
             if holding { try policy.checkHolding(quantity, held: owned.held, under: limits) }
@@ -279,10 +323,10 @@ private struct Decider {
     mutating func offer(_ index: Int, lasting ttl: TimeInterval) {
         let entry = entries[index], quantity = entry.facts.quantity, userID = entry.facts.userID
         let until = now.addingTimeInterval(ttl), hold = newHold()
-        plan.moves.append(.insertHold(userID: userID, quantity: quantity, periods: [.whole], until: until, entry: entry.ref,
+        plan.moves.append(.insertHold(userID: userID, quantity: quantity, span: .whole, until: until, entry: entry.ref,
                                       passed: .before(entry.ref), at: now))
         holds[hold] = Held(ref: hold, userID: userID, quantity: quantity, status: .held, expiresAt: until, entry: entry.ref,
-                           passed: .before(entry.ref), bookingID: nil)
+                           passed: .before(entry.ref), bookingID: nil, span: .whole)
         move(available: -quantity, held: quantity)
         owns(userID, held: quantity)
         plan.events.append(event(.waitlistOffered, at: now, by: .system,
@@ -303,17 +347,15 @@ private struct Decider {
         let lapsed = holds.values.filter { $0.status == .held && Hold.hasLapsed(expiresAt: $0.expiresAt, at: now) }
             .sorted { Self.entry($0.ref, comesBefore: $1.ref, orIs: false) }
         guard !lapsed.isEmpty else { return serve() }
-        var units = 0
         for hold in lapsed {
             end(hold, as: .expired, at: hold.expiresAt)
             if hold.entry != nil { plan.report.offersExpired += 1 }
-            units += hold.quantity
+            move(hold.span, available: hold.quantity, held: -hold.quantity)
         }
-        move(available: units, held: -units)
         for hold in lapsed {
             plan.events.append(event(hold.entry == nil ? .holdExpired : .waitlistExpired, at: hold.expiresAt, by: .system,
                                      subject: PlannedSubject(hold: hold.ref, entry: hold.entry, userID: hold.userID),
-                                     quantity: hold.quantity, stock: stock))
+                                     quantity: hold.quantity, stock: eventStock(hold.span), details: rangeDetails(hold.span)))
         }
         plan.report.holdsExpired += lapsed.count
         plan.reclaimed = lapsed.count
@@ -329,17 +371,17 @@ private struct Decider {
             endEntry(entry, of: hold.userID, as: status == .expired ? .expired : .declined, from: .offered, at: at, removal: nil)
         }
         giveBack(hold.quantity, passed: hold.passed, of: hold.userID)
-        owns(hold.userID, held: -hold.quantity)
+        owns(hold.userID, in: hold.span, held: -hold.quantity)
     }
 
     // MARK: Requests
 
     mutating func decide(_ request: StockRequest) -> Result<StockOutcome, AppError> {
         switch request {
-        case .book(let userID, let quantity, let periods):
-            take(quantity, for: userID, holdingUntil: nil, periods: periods)
-        case .hold(let userID, let quantity, let until, let periods):
-            take(quantity, for: userID, holdingUntil: until, periods: periods)
+        case .book(let userID, let quantity, let span):
+            take(quantity, for: userID, holdingUntil: nil, span: span)
+        case .hold(let userID, let quantity, let until, let span):
+            take(quantity, for: userID, holdingUntil: until, span: span)
         case .confirm(let holdID, let actor):
             confirm(holdID, by: actor)
         case .release(let holdID, let actor):
@@ -357,33 +399,47 @@ private struct Decider {
         }
     }
 
-    /// A booking (`holdingUntil` nil) or a hold: the user's limits, then the waiting list, then the units.
-    mutating func take(_ quantity: Int, for userID: Int, holdingUntil until: Date?, periods: [PeriodKey]) -> Result<StockOutcome, AppError> {
+    /// A booking (`holdingUntil` nil) or a hold: the user's limits, then the waiting list, then the units,
+    /// in every period of `span` or in none.
+    mutating func take(_ quantity: Int, for userID: Int, holdingUntil until: Date?, span: Span) -> Result<StockOutcome, AppError> {
         let holding = until != nil
-        if let refusal = refusal(taking: quantity, holding: holding, for: userID) { return .failure(refusal) }
+        if let refusal = refusal(taking: quantity, holding: holding, for: userID, in: span) { return .failure(refusal) }
         if let refusal = waitlistRefusal() { return .failure(refusal) }
-        guard stock.available >= quantity else {
-            return .failure(.insufficientQuantity(requested: quantity, available: stock.available))
-        }
+        if let refusal = shortfall(of: quantity, in: span) { return .failure(refusal) }
         let passed = overtake(by: quantity, for: userID)
         if let until {
             let hold = newHold()
-            plan.moves.append(.insertHold(userID: userID, quantity: quantity, periods: periods, until: until, entry: nil, passed: passed, at: now))
+            plan.moves.append(.insertHold(userID: userID, quantity: quantity, span: span, until: until, entry: nil, passed: passed, at: now))
             holds[hold] = Held(ref: hold, userID: userID, quantity: quantity, status: .held, expiresAt: until, entry: nil, passed: passed,
-                               bookingID: nil)
-            move(available: -quantity, held: quantity)
-            owns(userID, held: quantity)
+                               bookingID: nil, span: span)
+            move(span, available: -quantity, held: quantity)
+            owns(userID, in: span, held: quantity)
             plan.events.append(event(.holdCreated, at: now, by: .user(userID), subject: PlannedSubject(hold: hold, userID: userID),
-                                            quantity: quantity, stock: stock, details: ["expires_at": .date(until)]))
+                                     quantity: quantity, stock: eventStock(span), details: rangeDetails(span, ["expires_at": .date(until)])))
             return .success(.held(hold: hold))
         }
         let booking = newBooking()
-        plan.moves.append(.insertBooking(userID: userID, quantity: quantity, periods: periods, hold: nil, passed: passed, at: now))
-        move(available: -quantity)
-        owns(userID, booked: quantity)
+        plan.moves.append(.insertBooking(userID: userID, quantity: quantity, span: span, hold: nil, passed: passed, at: now))
+        move(span, available: -quantity)
+        owns(userID, in: span, booked: quantity)
         plan.events.append(event(.bookingCreated, at: now, by: .user(userID), subject: PlannedSubject(booking: booking, userID: userID),
-                                        quantity: quantity, stock: stock))
+                                 quantity: quantity, stock: eventStock(span), details: rangeDetails(span)))
         return .success(.booked(booking: booking))
+    }
+
+    /// Why `quantity` units cannot be taken in every period of `span`: a pool's `insufficientQuantity`, or
+    /// a dated resource's short periods, each with what is left. nil when they all have enough.
+    func shortfall(of quantity: Int, in span: Span) -> AppError? {
+        guard span.range != nil else {
+            return stock.available >= quantity ? nil : .insufficientQuantity(requested: quantity, available: stock.available)
+        }
+        let short = span.keys.filter { stock(in: $0).available < quantity }
+        guard !short.isEmpty else { return nil }
+        let periods = short.map { key in
+            let written = snapshot.schedule.flatMap { schedule in schedule.period(for: key).map(schedule.written) }
+            return PeriodShortfall(start: written?.start ?? "\(key)", end: written?.end ?? "\(key)", available: stock(in: key).available)
+        }
+        return .insufficientInPeriods(requested: quantity, available: periods.map(\.available).min() ?? 0, periods: periods)
     }
 
     /// A hold becomes a booking, exactly once. A lapsed hold (not an offer) is confirmed only if its units
@@ -399,29 +455,30 @@ private struct Decider {
         case .released:
             return .failure(.holdNotActive)
         case .held:
-            move(held: -hold.quantity)
-            owns(hold.userID, booked: hold.quantity, held: -hold.quantity)
+            move(hold.span, held: -hold.quantity)
+            owns(hold.userID, in: hold.span, booked: hold.quantity, held: -hold.quantity)
             if let entry = hold.entry {
                 endEntry(entry, of: hold.userID, as: .accepted, from: .offered, removal: nil)
                 plan.report.offersAccepted += 1
             }
         case .expired:
-            guard hold.entry == nil else { return .failure(.holdExpired(available: stock.available)) }
+            let left = eventStock(hold.span).available
+            guard hold.entry == nil else { return .failure(.holdExpired(available: left)) }
             if let refusal = waitlistRefusal() { return .failure(refusal) }
-            if let refusal = refusal(taking: hold.quantity, holding: false, for: hold.userID) { return .failure(refusal) }
-            guard stock.available >= hold.quantity else { return .failure(.holdExpired(available: stock.available)) }
+            if let refusal = refusal(taking: hold.quantity, holding: false, for: hold.userID, in: hold.span) { return .failure(refusal) }
+            guard left >= hold.quantity else { return .failure(.holdExpired(available: left)) }
             passed = overtake(by: hold.quantity, for: hold.userID)
-            move(available: -hold.quantity)
-            owns(hold.userID, booked: hold.quantity)
+            move(hold.span, available: -hold.quantity)
+            owns(hold.userID, in: hold.span, booked: hold.quantity)
         }
         let booking = newBooking()
         plan.moves.append(.confirmHold(id: holdID, booking: booking, at: now))
-        plan.moves.append(.insertBooking(userID: hold.userID, quantity: hold.quantity, periods: [.whole], hold: ref, passed: passed, at: now))
+        plan.moves.append(.insertBooking(userID: hold.userID, quantity: hold.quantity, span: hold.span, hold: ref, passed: passed, at: now))
         holds[ref]?.status = .confirmed
         confirmedHolds[holdID] = booking
         plan.events.append(event(hold.entry == nil ? .holdConfirmed : .waitlistAccepted, at: now, by: actor,
                                  subject: PlannedSubject(booking: booking, hold: ref, entry: hold.entry, userID: hold.userID),
-                                 quantity: hold.quantity, stock: stock))
+                                 quantity: hold.quantity, stock: eventStock(hold.span), details: rangeDetails(hold.span)))
         return .success(.confirmed(booking: booking, created: true))
     }
 
@@ -432,11 +489,11 @@ private struct Decider {
         if let refusal = StockDecision.finalRefusal(.hold(hold.status)) { return refusal }
         end(hold, as: .released, at: now)
         if hold.entry != nil { plan.report.offersDeclined += 1 }
-        move(available: hold.quantity, held: -hold.quantity)
+        move(hold.span, available: hold.quantity, held: -hold.quantity)
         if let actor {
             plan.events.append(event(hold.entry == nil ? .holdReleased : .waitlistDeclined, at: now, by: actor,
                                      subject: PlannedSubject(hold: ref, entry: hold.entry, userID: hold.userID),
-                                     quantity: hold.quantity, stock: stock))
+                                     quantity: hold.quantity, stock: eventStock(hold.span), details: rangeDetails(hold.span)))
         }
         serve()
         return nil
@@ -448,10 +505,10 @@ private struct Decider {
         snapshot.bookings[bookingID]?.status = .cancelled
         plan.moves.append(.cancelBooking(id: bookingID, at: now))
         giveBack(booking.quantity, passed: booking.passedThrough.map { .upTo(.existing($0)) }, of: booking.userID)
-        move(available: booking.quantity)
-        owns(booking.userID, booked: -booking.quantity)
+        move(booking.span, available: booking.quantity)
+        owns(booking.userID, in: booking.span, booked: -booking.quantity)
         plan.events.append(event(.bookingCancelled, at: now, by: actor, subject: PlannedSubject(booking: .existing(bookingID), userID: booking.userID),
-                                        quantity: booking.quantity, stock: stock))
+                                 quantity: booking.quantity, stock: eventStock(booking.span), details: rangeDetails(booking.span)))
         serve()
         return .success(.cancelled(bookingID: bookingID))
     }
@@ -460,10 +517,20 @@ private struct Decider {
     /// limits may let waiting entries through. The event carries what changed.
     mutating func update(_ edit: ResourceEdit, by actor: EventActor) -> Result<StockOutcome, AppError> {
         if let total = edit.total {
-            let available = stock.available + total - stock.total
+            // A dated resource's periods (every one with stock stored is loaded) move with its capacity.
+            let delta = total - stock.total
+            let periods = snapshot.schedule == nil ? [] : stocks.keys.filter { $0 != .whole }
+            if let short = periods.map({ stock(in: $0) }).min(by: { $0.available < $1.available }), short.available + delta < 0 {
+                return .failure(.totalBelowBooked(booked: short.booked, held: short.held))
+            }
+            let available = stock.available + delta
             guard available >= 0 else { return .failure(.totalBelowBooked(booked: stock.booked, held: stock.held)) }
+            for key in periods where delta != 0 {
+                let old = stock(in: key)
+                stocks[key] = Stock(total: old.total + delta, available: old.available + delta, held: old.held)
+                changedPeriods.insert(key)
+            }
             stock = Stock(total: total, available: available, held: stock.held)
-            stockChanged = true
         }
         if let maxPerUser = edit.maxPerUser { limits.maxPerUser = maxPerUser; limitsChanged = true }
         if let maxPerBooking = edit.maxPerBooking { limits.maxPerBooking = maxPerBooking; limitsChanged = true }
@@ -482,6 +549,7 @@ private struct Decider {
     /// A new entry at the end of the line, for no more than its user could hold; then the list is served,
     /// and if nobody ahead can use the free units it is offered them at once.
     mutating func join(_ quantity: Int, for userID: Int) -> Result<StockOutcome, AppError> {
+        guard snapshot.schedule == nil else { return .failure(.waitlistNeedsPool) }
         if let refusal = refusal(taking: quantity, holding: false, for: userID) { return .failure(refusal) }
         if limits.maxPerUser == nil, let most = policy.maxEntryQuantity(under: limits), quantity > most {
             return .failure(.perUserHoldLimit(max: most, remaining: most))

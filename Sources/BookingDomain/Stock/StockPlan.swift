@@ -2,10 +2,10 @@ import Foundation
 
 /// What may be asked of a locked resource's stock, decided by ``StockDecision``.
 public enum StockRequest: Sendable, Equatable {
-    /// Book `quantity` units in each of `periods`.
-    case book(userID: Int, quantity: Int, periods: [PeriodKey])
-    /// Hold `quantity` units in each of `periods` until `until`.
-    case hold(userID: Int, quantity: Int, until: Date, periods: [PeriodKey])
+    /// Book `quantity` units in each period of `span`.
+    case book(userID: Int, quantity: Int, span: Span)
+    /// Hold `quantity` units in each period of `span` until `until`.
+    case hold(userID: Int, quantity: Int, until: Date, span: Span)
     /// Turn a hold into a booking.
     case confirm(holdID: Int, by: EventActor)
     /// Give a held hold's units back.
@@ -55,8 +55,8 @@ public enum StockOutcome: Sendable, Equatable {
 /// (inserts of one kind in a row may go in one statement); each row it inserts gets the next number of
 /// its kind (``RecordRef/new(_:)``).
 public enum StockMove: Sendable, Equatable {
-    case insertBooking(userID: Int, quantity: Int, periods: [PeriodKey], hold: RecordRef?, passed: PassedEntries?, at: Date)
-    case insertHold(userID: Int, quantity: Int, periods: [PeriodKey], until: Date, entry: RecordRef?, passed: PassedEntries?, at: Date)
+    case insertBooking(userID: Int, quantity: Int, span: Span, hold: RecordRef?, passed: PassedEntries?, at: Date)
+    case insertHold(userID: Int, quantity: Int, span: Span, until: Date, entry: RecordRef?, passed: PassedEntries?, at: Date)
     case insertEntry(userID: Int, quantity: Int, at: Date)
     /// A held hold ends: released, or expired (at its `expires_at`).
     case endHold(RecordRef, status: Hold.Status, at: Date)
@@ -102,6 +102,8 @@ public struct PlannedEvent: Sendable, Equatable {
     public let actor: EventActor
     public let subject: PlannedSubject
     public let quantity: Int?
+    /// The resource's stock after it (a pool's), or for a dated resource the stock of the period it
+    /// changed that has the fewest units left.
     public let stock: Stock?
     public let details: [String: EventValue]
 
@@ -126,7 +128,8 @@ public struct StockPlan: Sendable, Equatable {
     public var moves: [StockMove] = []
     /// The events, in order (the feed numbers them in commit order).
     public var events: [PlannedEvent] = []
-    /// The stock of each period after it all (only periods that changed).
+    /// The stock of each period after it all (only periods that changed; for a dated resource, `whole`
+    /// is its capacity per period, changed by a new total).
     public var stock: [PeriodKey: Stock] = [:]
     /// The resource's limits after it all, when a request changed them.
     public var limits: UserLimits?

@@ -44,10 +44,13 @@ public struct StockSnapshot: Sendable, Equatable {
         public let passedThrough: Int?
         /// The booking it became, once confirmed.
         public let bookingID: Int?
+        /// The periods it holds.
+        public let span: Span
 
         public init(id: Int, userID: Int, quantity: Int, status: Hold.Status, expiresAt: Date, entryID: Int?, passedThrough: Int?,
-                    bookingID: Int?) {
+                    bookingID: Int?, span: Span = .whole) {
             self.id = id
+            self.span = span
             self.userID = userID
             self.quantity = quantity
             self.status = status
@@ -65,9 +68,12 @@ public struct StockSnapshot: Sendable, Equatable {
         public let quantity: Int
         public var status: Booking.Status
         public let passedThrough: Int?
+        /// The periods it takes.
+        public let span: Span
 
-        public init(id: Int, userID: Int, quantity: Int, status: Booking.Status, passedThrough: Int?) {
+        public init(id: Int, userID: Int, quantity: Int, status: Booking.Status, passedThrough: Int?, span: Span = .whole) {
             self.id = id
+            self.span = span
             self.userID = userID
             self.quantity = quantity
             self.status = status
@@ -102,13 +108,17 @@ public struct StockSnapshot: Sendable, Equatable {
     }
 
     public var resource: ResourceFacts
-    /// The stock of each period the decision concerns, as stored (lapsed holds still counted as held).
+    /// The stock of each period the decision concerns, as stored (lapsed holds still counted as held). A
+    /// pool's is `whole`. For a dated resource, `whole` is its capacity per period, and a period with no
+    /// stock stored yet is absent: nothing is taken in it, so it has that capacity, all available.
     public var stock: [PeriodKey: Stock]
     /// Entries of the waiting list still waiting.
     public var waitingCount: Int
     /// The units of each user the decision may need to count (requests' users and waiting entries'),
-    /// absent for users with none.
+    /// absent for users with none: a pool's.
     public var owned: [Int: Owned]
+    /// For a dated resource: each such user's units in each period the decision concerns.
+    public var ownedInPeriods: [Int: [PeriodKey: Owned]]
     /// Holds stored as held whose time has run out, and holds the requests name.
     public var holds: [Int: HoldFacts]
     /// Bookings the requests name.
@@ -123,14 +133,18 @@ public struct StockSnapshot: Sendable, Equatable {
     public var usersWaiting: Set<Int>
     /// The last entry waiting (by id), whichever its user: a take passes every waiting entry up to it.
     public var lastWaitingEntryID: Int?
+    /// A dated resource's schedule (to write the periods a refusal names); nil for a pool.
+    public var schedule: Schedule?
 
     public init(resource: ResourceFacts, stock: [PeriodKey: Stock], waitingCount: Int, owned: [Int: Owned] = [:],
-                holds: [Int: HoldFacts] = [:], bookings: [Int: BookingFacts] = [:], entries: [EntryFacts] = [],
+                ownedInPeriods: [Int: [PeriodKey: Owned]] = [:], schedule: Schedule? = nil, holds: [Int: HoldFacts] = [:], bookings: [Int: BookingFacts] = [:], entries: [EntryFacts] = [],
                 entriesComplete: Bool = true, usersWaiting: Set<Int> = [], lastWaitingEntryID: Int? = nil) {
         self.resource = resource
         self.stock = stock
         self.waitingCount = waitingCount
         self.owned = owned
+        self.ownedInPeriods = ownedInPeriods
+        self.schedule = schedule
         self.holds = holds
         self.bookings = bookings
         self.entries = entries

@@ -248,3 +248,219 @@ extension Schedule {
         return "\(LocalDate(dayNumber: day))T\(two(seconds / 3600)):\(two(seconds / 60 % 60)):\(two(seconds % 60))\(sign)\(two(offset / 60)):\(two(offset % 60))"
     }
 }
+
+extension Schedule {
+    /// The span of `periods` (consecutive, in time order, as ``periods(of:now:)`` returns them).
+    public func span(of periods: [Period]) -> Span {
+        guard let first = periods.first, let last = periods.last else { return Span(keys: [], range: nil) }
+        let to = kind == .slots ? last.end / 60 : last.key.index + 1
+        let start = written(first).start, end = written(last).end
+        return Span(keys: periods.map(\.key), range: TakenRange(kind: kind.periodKind, from: first.key.index, to: to, start: start, end: end))
+    }
+
+    /// A period's start and end as the API writes them: a day's or night's dates (a night ends on its
+    /// check-out date), or a slot's instants with the zone's offset at each.
+    public func written(_ period: Period) -> (start: String, end: String) {
+        switch kind {
+        case .daily, .nightly:
+            ("\(period.date)", "\(period.date.adding(days: 1))")
+        case .slots:
+            (Self.written(ZonedInstant(instant: period.start, offset: zone.offset(at: period.start))),
+             Self.written(ZonedInstant(instant: period.end, offset: zone.offset(at: period.end))))
+        }
+    }
+
+    /// The period `key` names, if this schedule has it.
+    public func period(for key: PeriodKey) -> Period? {
+        guard key.kind == kind.periodKind else { return nil }
+        switch kind {
+        case .daily, .nightly:
+            return period(on: LocalDate(dayNumber: key.index))
+        case .slots:
+            return slots(on: zone.wallTime(at: key.index * 60).date).first { $0.key == key }
+        }
+    }
+
+    /// The keys of a stored range's periods, in key order.
+    public func keys(of range: TakenRange) -> [PeriodKey] {
+        guard range.kind == kind.periodKind, range.from < range.to else { return [] }
+        switch kind {
+        case .daily, .nightly:
+            return (range.from..<range.to).map { PeriodKey(kind: range.kind, index: $0) }
+        case .slots:
+            var keys: [PeriodKey] = [], date = zone.wallTime(at: range.from * 60).date
+            while keys.count <= Self.maxPeriods, zone.firstInstant(atOrAfter: date, 0) < range.to * 60 {
+                keys += slots(on: date).map(\.key).filter(range.contains)
+                date = date.adding(days: 1)
+            }
+            return keys
+        }
+    }
+
+    /// The periods from local date `from` up to `to` (exclusive), in time order: one per day or night,
+    /// or each day's slots within the opening hours.
+    public func periods(from: LocalDate, to: LocalDate) -> [Period] {
+        var periods: [Period] = [], date = from
+        while date < to {
+            periods += kind == .slots ? slots(on: date) : [period(on: date)]
+            date = date.adding(days: 1)
+        }
+        return periods
+    }
+}
+
+extension Schedule {
+    /// A schedule as the API and the database write it (`time_zone`, `slot_minutes`, …).
+    public struct Document: Codable, Sendable, Equatable {
+        public struct Hours: Codable, Sendable, Equatable {
+            public var weekdays: [Int]
+            public var open: String
+            public var close: String
+        }
+
+        public var kind: String
+        public var timeZone: String
+        public var slotMinutes: Int?
+        public var openingHours: [Hours]?
+        public var horizonDays: Int?
+        public var minNoticeMinutes: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case kind, weekdays
+            case timeZone = "time_zone"
+            case slotMinutes = "slot_minutes"
+            case openingHours = "opening_hours"
+            case horizonDays = "horizon_days"
+            case minNoticeMinutes = "min_notice_minutes"
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            kind = try container.decode(String.self, forKey: .kind)
+            timeZone = try container.decode(String.self, forKey: .timeZone)
+            slotMinutes = try container.decodeIfPresent(Int.self, forKey: .slotMinutes)
+            openingHours = try container.decodeIfPresent([Hours].self, forKey: .openingHours)
+            horizonDays = try container.decodeIfPresent(Int.self, forKey: .horizonDays)
+            minNoticeMinutes = try container.decodeIfPresent(Int.self, forKey: .minNoticeMinutes)
+        }
+
+        /// Every field written, null where it does not apply, so every schedule has the same keys.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(kind, forKey: .kind)
+            try container.encode(timeZone, forKey: .timeZone)
+            if let slotMinutes { try container.encode(slotMinutes, forKey: .slotMinutes) } else { try container.encodeNil(forKey: .slotMinutes) }
+            try container.encode(openingHours ?? [], forKey: .openingHours)
+            try container.encode(horizonDays ?? 365, forKey: .horizonDays)
+            try container.encode(minNoticeMinutes ?? 0, forKey: .minNoticeMinutes)
+        }
+
+        init(_ schedule: Schedule) {
+            kind = schedule.kind.rawValue
+            timeZone = schedule.zone.identifier
+            slotMinutes = schedule.slotMinutes
+            openingHours = schedule.openingHours.map {
+                Hours(weekdays: $0.weekdays.sorted(), open: "\($0.open)", close: "\($0.close)")
+            }
+            horizonDays = schedule.horizonDays
+            minNoticeMinutes = schedule.minNoticeMinutes
+        }
+    }
+
+    public var document: Document { Document(self) }
+
+    /// The schedule a document describes, or `invalidField` naming what is wrong with it.
+    public init(_ document: Document) throws(AppError) {
+        guard let kind = Kind(rawValue: document.kind) else {
+            throw .invalidField(field: "schedule.kind", reason: "kind is daily, nightly or slots.")
+        }
+        var hours: [OpeningHours] = []
+        for entry in document.openingHours ?? [] {
+            guard let open = LocalTime(entry.open), let close = LocalTime(entry.close) else {
+                throw .invalidField(field: "schedule.opening_hours", reason: "open and close are local times as HH:MM (24:00 for midnight at the end).")
+            }
+            hours.append(OpeningHours(weekdays: Set(entry.weekdays), open: open, close: close))
+        }
+        try self.init(kind: kind, timeZone: document.timeZone, slotMinutes: document.slotMinutes, openingHours: hours,
+                      horizonDays: document.horizonDays ?? 365, minNoticeMinutes: document.minNoticeMinutes ?? 0)
+    }
+}
+
+extension PeriodRange {
+    /// The range a request gives as `start` and `end` text: both dates (`2026-12-10`), or both RFC 3339
+    /// times with an offset (`2026-12-10T09:00:00+01:00`); nil when neither is given.
+    public init?(start: String?, end: String?) throws(AppError) {
+        guard let start else {
+            guard end == nil else { throw .invalidPeriod(reason: "end is given without start.") }
+            return nil
+        }
+        if let date = LocalDate(start) {
+            var last: LocalDate?
+            if let end {
+                guard let date = LocalDate(end) else { throw .invalidPeriod(reason: "end must be a date (2026-12-12) as start is.") }
+                last = date
+            }
+            self = .dates(start: date, end: last)
+        } else if let time = ZonedInstant(rfc3339: start) {
+            var last: ZonedInstant?
+            if let end {
+                guard let time = ZonedInstant(rfc3339: end) else {
+                    throw .invalidPeriod(reason: "end must be a time with its offset (2026-12-10T11:00:00+01:00) as start is.")
+                }
+                last = time
+            }
+            self = .times(start: time, end: last)
+        } else {
+            throw .invalidPeriod(reason: "start must be a date (2026-12-10) or a time with its offset (2026-12-10T09:00:00+01:00).")
+        }
+    }
+}
+
+extension ZonedInstant {
+    /// An RFC 3339 time with its offset (`Z` or `±HH:MM`; fractions of a second must be zero); nil otherwise.
+    public init?(rfc3339 text: String) {
+        let bytes = Array(text.utf8)
+        guard bytes.count >= 20, bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: "t"),
+              let date = LocalDate(String(decoding: bytes[0..<10], as: UTF8.self)),
+              bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":") else { return nil }
+        func number(_ range: Range<Int>) -> Int? {
+            guard range.upperBound <= bytes.count else { return nil }
+            var value = 0
+            for byte in bytes[range] {
+                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+                value = value * 10 + Int(byte - UInt8(ascii: "0"))
+            }
+            return value
+        }
+        guard let hours = number(11..<13), let minutes = number(14..<16), let seconds = number(17..<19),
+              hours < 24, minutes < 60, seconds < 60 else { return nil }
+        var index = 19
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            let digits = index
+            while index < bytes.count, bytes[index] == UInt8(ascii: "0") { index += 1 }
+            guard index > digits else { return nil }
+        }
+        let offset: Int
+        if index + 1 == bytes.count, bytes[index] == UInt8(ascii: "Z") || bytes[index] == UInt8(ascii: "z") {
+            offset = 0
+        } else {
+            guard index + 6 == bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-"),
+                  bytes[index + 3] == UInt8(ascii: ":"), let offsetHours = number(index + 1..<index + 3),
+                  let offsetMinutes = number(index + 4..<index + 6), offsetHours < 24, offsetMinutes < 60 else { return nil }
+            offset = (bytes[index] == UInt8(ascii: "-") ? -1 : 1) * (offsetHours * 3600 + offsetMinutes * 60)
+        }
+        let wall = date.dayNumber * 86_400 + Int64(hours * 3600 + minutes * 60 + seconds)
+        self.init(instant: wall - Int64(offset), offset: offset)
+    }
+}
+
+extension PeriodRange: CustomStringConvertible {
+    /// The range as the client gave it (for telling two requests under one Idempotency-Key apart).
+    public var description: String {
+        switch self {
+        case .dates(let start, let end): "\(start)/\(end.map { "\($0)" } ?? "")"
+        case .times(let start, let end): "\(Schedule.written(start))/\(end.map(Schedule.written) ?? "")"
+        }
+    }
+}

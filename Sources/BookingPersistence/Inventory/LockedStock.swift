@@ -67,6 +67,30 @@ struct LockedStock {
         return try await apply(plan)
     }
 
+    /// The periods a take of `range` names on this resource, read with its schedule under its lock: a
+    /// pool's `whole` (a pool takes no range), or the dated resource's periods of the range, or why they
+    /// cannot be taken (`invalid_period`).
+    func span(of range: PeriodRange?) -> Result<Span, AppError> {
+        guard let schedule = resource.schedule else {
+            return range == nil ? .success(.whole) : .failure(.invalidPeriod(reason: "This resource is a pool: it takes no start or end."))
+        }
+        guard let range else {
+            let example = schedule.kind == .slots ? "a time with its offset, 2026-12-10T09:00:00+01:00" : "a date, 2026-12-10"
+            return .failure(.invalidPeriod(reason: "This resource is booked by \(schedule.kind == .slots ? "slots" : schedule.kind == .daily ? "days" : "nights"): start is required (\(example))."))
+        }
+        do {
+            return .success(schedule.span(of: try schedule.periods(of: range, now: Int64(now.timeIntervalSince1970.rounded(.down)))))
+        } catch {
+            return .failure(.invalidPeriod(reason: error.reason))
+        }
+    }
+
+    /// The span of a stored booking's or hold's range on this resource.
+    func span(of range: TakenRange?) -> Span {
+        guard let range, let schedule = resource.schedule else { return .whole }
+        return Span(keys: schedule.keys(of: range), range: range)
+    }
+
     // MARK: Loading
 
     private func load(_ requests: [StockRequest], holds holdIDs: Set<Int>, bookings bookingIDs: Set<Int>, entries entryIDs: Set<Int>,
@@ -74,12 +98,12 @@ struct LockedStock {
         let sql = session.sql, resourceID = resource.id
         var snapshot = StockSnapshot(
             resource: .init(id: resourceID, name: resource.name, description: resource.description, limits: resource.limits),
-            stock: [.whole: resource.stock], waitingCount: resource.waitingEntries)
+            stock: [.whole: resource.stock], waitingCount: resource.waitingEntries, schedule: resource.schedule)
         // The holds that have lapsed (the lock reclaims them), and those the requests name.
         let named: SQLQueryString = holdIDs.isEmpty ? "" : " OR id IN (\(Self.list(holdIDs)))"
         for row in try await sql.raw("""
             SELECT id, user_id, quantity, status, expires_at, waitlist_entry_id, passed_through,
-                   (SELECT b.id FROM bookings b WHERE b.hold_id = holds.id) AS booking_id
+                   (SELECT b.id FROM bookings b WHERE b.hold_id = holds.id) AS booking_id, \(TakenRange.columns("holds"))
             FROM holds
             WHERE resource_id = \(bind: resourceID) AND ((status = \(bind: Hold.Status.held.rawValue) AND \(Hold.lapsed(at: now)))\(named))
             """).all() {
@@ -88,19 +112,20 @@ struct LockedStock {
                 quantity: try row.decode(column: "quantity", as: Int.self),
                 status: Hold.Status(rawValue: try row.decode(column: "status", as: String.self)) ?? .held,
                 expiresAt: try row.decode(column: "expires_at", as: Date.self), entryID: try row.decode(column: "waitlist_entry_id", as: Int?.self),
-                passedThrough: try row.decode(column: "passed_through", as: Int?.self), bookingID: try row.decode(column: "booking_id", as: Int?.self))
+                passedThrough: try row.decode(column: "passed_through", as: Int?.self), bookingID: try row.decode(column: "booking_id", as: Int?.self),
+                span: span(of: try TakenRange(row: row)))
             snapshot.holds[hold.id] = hold
         }
         if !bookingIDs.isEmpty {
             for row in try await sql.raw("""
-                SELECT id, user_id, purchase_quantity, status, passed_through FROM bookings
+                SELECT id, user_id, purchase_quantity, status, passed_through, \(TakenRange.columns("bookings")) FROM bookings
                 WHERE resource_id = \(bind: resourceID) AND id IN (\(Self.list(bookingIDs)))
                 """).all() {
                 let booking = StockSnapshot.BookingFacts(
                     id: try row.decode(column: "id", as: Int.self), userID: try row.decode(column: "user_id", as: Int.self),
                     quantity: try row.decode(column: "purchase_quantity", as: Int.self),
                     status: Booking.Status(rawValue: try row.decode(column: "status", as: String.self)) ?? .active,
-                    passedThrough: try row.decode(column: "passed_through", as: Int?.self))
+                    passedThrough: try row.decode(column: "passed_through", as: Int?.self), span: span(of: try TakenRange(row: row)))
                 snapshot.bookings[booking.id] = booking
             }
         }
@@ -174,8 +199,72 @@ struct LockedStock {
             }
         }
         if perUser || holdCap { users.formUnion(snapshot.entries.filter { $0.status == .waiting }.map(\.userID)) }
-        snapshot.owned = try await Self.units(of: users, in: resourceID, session: session)
+        guard resource.schedule != nil else {
+            snapshot.owned = try await Self.units(of: users, in: resourceID, session: session)
+            return snapshot
+        }
+        // A dated resource: the stock of every period the decision may move, and the users' units in the requests' periods.
+        var keys = Set(snapshot.holds.values.flatMap(\.span.keys) + snapshot.bookings.values.flatMap(\.span.keys))
+        var requested = Set<PeriodKey>()
+        var everyPeriod = false
+        for request in requests {
+            switch request {
+            case .book(_, _, let span), .hold(_, _, _, let span): requested.formUnion(span.keys)
+            case .update(let edit, _): if edit.total != nil { everyPeriod = true }
+            default: break
+            }
+        }
+        keys.formUnion(requested)
+        keys.remove(.whole)
+        snapshot.stock.merge(try await periodStock(everyPeriod ? nil : keys)) { $1 }
+        snapshot.ownedInPeriods = try await units(of: users, in: requested)
         return snapshot
+    }
+
+    /// The stored stock of a dated resource's periods among `keys` (nil: all of them).
+    private func periodStock(_ keys: Set<PeriodKey>?) async throws -> [PeriodKey: Stock] {
+        if let keys, keys.isEmpty { return [:] }
+        var condition: SQLQueryString = ""
+        if let keys, let first = keys.min(), let last = keys.max() {
+            condition = " AND kind = \(bind: first.kind.rawValue) AND idx BETWEEN \(bind: first.index) AND \(bind: last.index)"
+        }
+        var stock: [PeriodKey: Stock] = [:]
+        for row in try await session.sql.raw("""
+            SELECT kind, idx, total_quantity, available_quantity, held_quantity FROM period_stock WHERE resource_id = \(bind: resource.id)\(condition)
+            """).all() {
+            guard let kind = PeriodKey.Kind(rawValue: try row.decode(column: "kind", as: Int.self)) else { continue }
+            let key = PeriodKey(kind: kind, index: try row.decode(column: "idx", as: Int64.self))
+            guard keys?.contains(key) ?? true else { continue }
+            stock[key] = Stock(total: try row.decode(column: "total_quantity", as: Int.self),
+                               available: try row.decode(column: "available_quantity", as: Int.self),
+                               held: try row.decode(column: "held_quantity", as: Int.self))
+        }
+        return stock
+    }
+
+    /// Each of `userIDs`' units in each of a dated resource's periods among `keys` (active bookings and
+    /// holds stored as held, as a pool counts them), from their records overlapping those periods.
+    private func units(of userIDs: Set<Int>, in keys: Set<PeriodKey>) async throws -> [Int: [PeriodKey: StockSnapshot.Owned]] {
+        guard !userIDs.isEmpty, let first = keys.min(), let last = keys.max() else { return [:] }
+        let rows = try await session.sql.raw("""
+            SELECT user_id, purchase_quantity AS booked, 0 AS held, \(TakenRange.columns("bookings")) FROM bookings
+            WHERE resource_id = \(bind: resource.id) AND user_id IN (\(Self.list(userIDs))) AND status = \(bind: Booking.Status.active.rawValue)
+              AND period_from <= \(bind: last.index) AND period_to > \(bind: first.index)
+            UNION ALL
+            SELECT user_id, 0 AS booked, quantity AS held, \(TakenRange.columns("holds")) FROM holds
+            WHERE resource_id = \(bind: resource.id) AND user_id IN (\(Self.list(userIDs))) AND status = \(bind: Hold.Status.held.rawValue)
+              AND period_from <= \(bind: last.index) AND period_to > \(bind: first.index)
+            """).all()
+        var owned: [Int: [PeriodKey: StockSnapshot.Owned]] = [:]
+        for row in rows {
+            let userID = try row.decode(column: "user_id", as: Int.self)
+            let booked = try row.decode(column: "booked", as: Int.self), held = try row.decode(column: "held", as: Int.self)
+            for key in span(of: try TakenRange(row: row)).keys where keys.contains(key) {
+                owned[userID, default: [:]][key, default: .init()].booked += booked
+                owned[userID, default: [:]][key, default: .init()].held += held
+            }
+        }
+        return owned
     }
 
     /// Whether deciding a take needs the user's units: a `max_per_user` counts them, and so does the bound
@@ -220,28 +309,31 @@ struct LockedStock {
             switch plan.moves[index] {
             case .insertBooking:
                 var rows: [SQLQueryString] = []
-                while index < plan.moves.endIndex, case .insertBooking(let userID, let quantity, _, let hold, let passed, let at) = plan.moves[index] {
+                while index < plan.moves.endIndex, case .insertBooking(let userID, let quantity, let span, let hold, let passed, let at) = plan.moves[index] {
                     rows.append("""
                         (\(bind: resourceID), \(bind: userID), \(bind: quantity), \(bind: Booking.Status.active.rawValue), \(bind: at), \
-                        \(bind: hold.map { created.id($0, in: \.holds) }), \(bind: passed.map { resolve($0, created) }))
+                        \(bind: hold.map { created.id($0, in: \.holds) }), \(bind: passed.map { resolve($0, created) }), \(Self.values(span.range)))
                         """)
                     index += 1
                 }
                 created.bookings += try await session.insertReturningIDs(
-                    "INSERT INTO bookings (resource_id, user_id, purchase_quantity, status, booking_date, hold_id, passed_through)", values: rows)
+                    "INSERT INTO bookings (resource_id, user_id, purchase_quantity, status, booking_date, hold_id, passed_through, \(Self.periodColumns))",
+                    values: rows)
                 continue
             case .insertHold:
                 var rows: [SQLQueryString] = []
                 while index < plan.moves.endIndex,
-                      case .insertHold(let userID, let quantity, _, let until, let entry, let passed, let at) = plan.moves[index] {
+                      case .insertHold(let userID, let quantity, let span, let until, let entry, let passed, let at) = plan.moves[index] {
                     rows.append("""
                         (\(bind: resourceID), \(bind: userID), \(bind: quantity), \(bind: Hold.Status.held.rawValue), \(bind: at), \(bind: until), \
-                        \(bind: entry.map { created.id($0, in: \.entries) }), \(bind: passed.map { resolve($0, created) }))
+                        \(bind: entry.map { created.id($0, in: \.entries) }), \(bind: passed.map { resolve($0, created) }), \(Self.values(span.range)))
                         """)
                     index += 1
                 }
-                created.holds += try await session.insertReturningIDs(
-                    "INSERT INTO holds (resource_id, user_id, quantity, status, created_at, expires_at, waitlist_entry_id, passed_through)", values: rows)
+                created.holds += try await session.insertReturningIDs("""
+                    INSERT INTO holds (resource_id, user_id, quantity, status, created_at, expires_at, waitlist_entry_id, passed_through, \
+                    \(Self.periodColumns))
+                    """, values: rows)
                 continue
             case .insertEntry(let userID, let quantity, let at):
                 created.entries.append(try await session.insertReturningID("""
@@ -303,6 +395,13 @@ struct LockedStock {
         return Applied(plan: plan, created: created, resource: after)
     }
 
+    static let periodColumns: SQLQueryString = "period_kind, period_from, period_to, period_start, period_end"
+
+    /// A record's period columns' values (nulls for a pool's).
+    static func values(_ range: TakenRange?) -> SQLQueryString {
+        "\(bind: range?.kind.rawValue), \(bind: range?.from), \(bind: range?.to), \(bind: range?.start), \(bind: range?.end)"
+    }
+
     /// The id a record keeps as the last entry its take passed.
     private func resolve(_ passed: PassedEntries, _ created: Created) -> Int {
         switch passed {
@@ -311,8 +410,23 @@ struct LockedStock {
         }
     }
 
-    /// The resource's stock, limits and waiting count, once, when the plan changed them; the resource after.
+    /// The resource's stock, limits and waiting count, once, when the plan changed them, and the stock of
+    /// each of its periods the plan changed (a period's row made by its first change); the resource after.
     private func writeResource(_ plan: StockPlan) async throws -> Resource {
+        let periods = plan.stock.filter { $0.key != .whole }.sorted { $0.key < $1.key }
+        if !periods.isEmpty {
+            let rows: [SQLQueryString] = periods.map { key, stock in
+                """
+                (\(bind: resource.id), \(bind: key.kind.rawValue), \(bind: key.index), \(bind: stock.total), \(bind: stock.available), \(bind: stock.held))
+                """
+            }
+            try await session.sql.raw("""
+                INSERT INTO period_stock (resource_id, kind, idx, total_quantity, available_quantity, held_quantity)
+                VALUES \(rows.joined(separator: ", "))
+                ON CONFLICT (resource_id, kind, idx) DO UPDATE SET total_quantity = excluded.total_quantity,
+                    available_quantity = excluded.available_quantity, held_quantity = excluded.held_quantity
+                """).run()
+        }
         var assignments: [SQLQueryString] = []
         if let stock = plan.stock[.whole] {
             assignments += ["total_quantity = \(bind: stock.total)", "available_quantity = \(bind: stock.available)",

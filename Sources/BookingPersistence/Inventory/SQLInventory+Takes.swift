@@ -12,6 +12,8 @@ struct TakeRequest: Sendable {
 
     let kind: Kind
     let quantity: Int
+    /// A dated resource's range; nil for a pool.
+    let range: PeriodRange?
     let userID: Int
     let now: Date
     /// The Idempotency-Key to complete in the same transaction.
@@ -22,11 +24,11 @@ struct TakeRequest: Sendable {
         return false
     }
 
-    /// The rule's request for it (a pool's one period).
-    var stockRequest: StockRequest {
+    /// The rule's request for it, in the periods of `span`.
+    func stockRequest(in span: Span) -> StockRequest {
         switch kind {
-        case .booking: .book(userID: userID, quantity: quantity, periods: [.whole])
-        case .hold(let until): .hold(userID: userID, quantity: quantity, until: until, periods: [.whole])
+        case .booking: .book(userID: userID, quantity: quantity, span: span)
+        case .hold(let until): .hold(userID: userID, quantity: quantity, until: until, span: span)
         }
     }
 
@@ -139,14 +141,16 @@ extension SQLInventory {
     /// applied to the stock as read: linearizable at that read); anything else is decided under the lock.
     private func takeAloneUnkeyed(_ request: TakeRequest, of reference: ResourceReference) async throws -> Taken {
         // A hold under the bound on units held needs the user's units, so it goes to the lock.
-        if session.dialect == .postgres, !(request.isHold && storage.policy.maxHeldPerUser != nil) {
+        if session.dialect == .postgres, request.range == nil, !(request.isHold && storage.policy.maxHeldPerUser != nil) {
             if let taken = try await takeInOneStatement(request, of: reference) { return taken }
             try await refuseWithoutLockIfPlain(request, of: reference)
         }
         return try await storage.withTransaction { tx -> Result<Taken, AppError> in
             guard let locked = try await LockedStock.lock(reference, at: request.now, in: tx) else { return .failure(.resourceNotFound) }
-            let applied = try await locked.decide([request.stockRequest])
-            return applied.plan.outcomes[0].map { Self.taken(request, $0, applied) }
+            return try await locked.span(of: request.range).flatMapAsync { span in
+                let applied = try await locked.decide([request.stockRequest(in: span)])
+                return applied.plan.outcomes[0].map { Self.taken(request, span, $0, applied) }
+            }
         }.get()
     }
 
@@ -155,10 +159,13 @@ extension SQLInventory {
     /// as it reads now, without a lock; anything else returns and is decided under the lock.
     private func refuseWithoutLockIfPlain(_ request: TakeRequest, of reference: ResourceReference) async throws {
         guard let current = try await SQLResourceStore(session: session).find(reference, at: request.now) else { throw AppError.resourceNotFound }
-        guard current.limits.isUnlimited, current.waitingEntries == 0, current.stock.available < request.quantity else { return }
+        guard current.schedule == nil, current.limits.isUnlimited, current.waitingEntries == 0, current.stock.available < request.quantity else {
+            return
+        }
         let snapshot = StockSnapshot(resource: .init(id: current.id, name: current.name, description: current.description, limits: current.limits),
                                      stock: [.whole: current.stock], waitingCount: 0)
-        if case .failure(let refusal) = StockDecision.decide(snapshot, [request.stockRequest], policy: storage.policy, at: request.now).outcomes[0] {
+        if case .failure(let refusal) = StockDecision.decide(snapshot, [request.stockRequest(in: .whole)], policy: storage.policy,
+                                                             at: request.now).outcomes[0] {
             throw refusal
         }
     }
@@ -196,7 +203,7 @@ extension SQLInventory {
                 WITH taken AS (
                     UPDATE resources SET available_quantity = available_quantity - \(bind: quantity)\(toHeld)
                     WHERE \(Resource.matching(reference)) AND available_quantity >= \(bind: quantity)
-                      AND max_per_user IS NULL AND max_per_booking IS NULL AND waiting_count = 0
+                      AND max_per_user IS NULL AND max_per_booking IS NULL AND waiting_count = 0 AND schedule IS NULL
                     RETURNING id, name, total_quantity, available_quantity, held_quantity
                 ), made AS (
                     \(insert)
@@ -239,22 +246,24 @@ extension SQLInventory {
             return takes.map { .failure($0.nameKey == nil ? AppError.resourceNotFound : ResourceRenamed()) }
         }
         var results = [Result<Taken, any Error>?](repeating: nil, count: takes.count)
-        var admitted: [Int] = []
+        var admitted: [(index: Int, span: Span)] = []
         for (index, take) in takes.enumerated() {
             if let nameKey = take.nameKey, nameKey != locked.resource.name.resourceNameKey {
                 results[index] = .failure(ResourceRenamed())
+            } else if case .failure(let refusal) = locked.span(of: take.request.range) {
+                results[index] = .failure(refusal)
             } else if let key = take.request.completing, try await !holdsLease(key, in: session) {
                 results[index] = .failure(AppError.idempotencyKeyInProgress)
-            } else {
-                admitted.append(index)
+            } else if case .success(let span) = locked.span(of: take.request.range) {
+                admitted.append((index, span))
             }
         }
-        let applied = try await locked.decide(admitted.map { takes[$0].request.stockRequest })
-        for (position, index) in admitted.enumerated() {
+        let applied = try await locked.decide(admitted.map { takes[$0.index].request.stockRequest(in: $0.span) })
+        for (position, (index, span)) in admitted.enumerated() {
             let request = takes[index].request
             switch applied.plan.outcomes[position] {
             case .success(let outcome):
-                let taken = taken(request, outcome, applied)
+                let taken = taken(request, span, outcome, applied)
                 try await complete(request.completing, with: taken, in: session)
                 results[index] = .success(taken)
             case .failure(let refusal):
@@ -265,15 +274,16 @@ extension SQLInventory {
     }
 
     /// The booking or hold a take's outcome made, as the client sees it.
-    static func taken(_ request: TakeRequest, _ outcome: StockOutcome, _ applied: LockedStock.Applied) -> Taken {
+    static func taken(_ request: TakeRequest, _ span: Span, _ outcome: StockOutcome, _ applied: LockedStock.Applied) -> Taken {
         let resource = applied.resource
         switch (outcome, request.kind) {
         case (.booked(let ref), _):
             return .booking(Booking(id: applied.booking(ref), resourceID: resource.id, resourceName: resource.name, userID: request.userID,
-                                    purchaseQuantity: request.quantity, bookingDate: request.now, status: .active))
+                                    purchaseQuantity: request.quantity, bookingDate: request.now, status: .active, range: span.range))
         case (.held(let ref), .hold(let until)):
             return .hold(Hold(id: applied.hold(ref), resourceID: resource.id, resourceName: resource.name, userID: request.userID,
-                              quantity: request.quantity, storedStatus: .held, createdAt: request.now, expiresAt: until, bookingID: nil))
+                              quantity: request.quantity, storedStatus: .held, createdAt: request.now, expiresAt: until, bookingID: nil,
+                              range: span.range))
         default:
             preconditionFailure("a take came to \(outcome)")
         }

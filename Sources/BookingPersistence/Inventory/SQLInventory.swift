@@ -14,13 +14,15 @@ struct SQLInventory: Inventory {
     let storage: SQLStorage
     var session: SQLSession { storage.session }
 
-    func add(name: String, description: String, stock: Stock, limits: UserLimits, at date: Date, by actor: EventActor) async throws -> Resource? {
+    func add(name: String, description: String, stock: Stock, limits: UserLimits, schedule: Schedule?, at date: Date,
+             by actor: EventActor) async throws -> Resource? {
         try await storage.withTransaction { tx in
             let added = try await tx.session.sql.raw("""
                 INSERT INTO resources (name, name_key, description, total_quantity, available_quantity, held_quantity,
-                                       max_per_user, max_per_booking, created_at)
+                                       max_per_user, max_per_booking, created_at, schedule)
                 VALUES (\(bind: name), \(bind: name.resourceNameKey), \(bind: description), \(bind: stock.total),
-                        \(bind: stock.available), 0, \(bind: limits.maxPerUser), \(bind: limits.maxPerBooking), \(bind: date))
+                        \(bind: stock.available), 0, \(bind: limits.maxPerUser), \(bind: limits.maxPerBooking), \(bind: date),
+                        \(bind: schedule?.stored))
                 ON CONFLICT DO NOTHING
                 RETURNING \(Resource.columns)
                 """).first().map(Resource.init(row:))
@@ -33,17 +35,18 @@ struct SQLInventory: Inventory {
 
     // MARK: Taking units
 
-    func book(_ quantity: Int, of reference: ResourceReference, for userID: Int, at now: Date,
+    func book(_ quantity: Int, of reference: ResourceReference, in range: PeriodRange?, for userID: Int, at now: Date,
               completing key: IdempotencyCompletion?) async throws -> Booking {
-        let taken = try await take(TakeRequest(kind: .booking, quantity: quantity, userID: userID, now: now, completing: key), of: reference)
+        let taken = try await take(TakeRequest(kind: .booking, quantity: quantity, range: range, userID: userID, now: now, completing: key),
+                                   of: reference)
         guard case .booking(let booking) = taken else { throw DatabaseInvariantViolation("a booking's take made a hold") }
         return booking
     }
 
-    func hold(_ quantity: Int, of reference: ResourceReference, for userID: Int, until expiresAt: Date, at now: Date,
+    func hold(_ quantity: Int, of reference: ResourceReference, in range: PeriodRange?, for userID: Int, until expiresAt: Date, at now: Date,
               completing key: IdempotencyCompletion?) async throws -> Hold {
-        let taken = try await take(TakeRequest(kind: .hold(until: expiresAt), quantity: quantity, userID: userID, now: now, completing: key),
-                                   of: reference)
+        let taken = try await take(TakeRequest(kind: .hold(until: expiresAt), quantity: quantity, range: range, userID: userID, now: now,
+                                               completing: key), of: reference)
         guard case .hold(let hold) = taken else { throw DatabaseInvariantViolation("a hold's take made a booking") }
         return hold
     }
@@ -77,7 +80,11 @@ struct SQLInventory: Inventory {
 
     func update(resourceID: Int, _ edit: ResourceEdit, at now: Date, by actor: EventActor) async throws -> Resource {
         try await storage.withTransaction { tx -> Result<Resource, AppError> in
-            guard let locked = try await LockedStock.lock(.id(resourceID), at: now, in: tx) else { return .failure(.resourceNotFound) }
+            guard var locked = try await LockedStock.lock(.id(resourceID), at: now, in: tx) else { return .failure(.resourceNotFound) }
+            if edit.schedule != nil {
+                // Lapsed holds are reclaimed (under the schedule they were taken with) before anything counts as taken.
+                locked = LockedStock(tx: tx, resource: try await locked.decide([]).resource, now: now)
+            }
             if let name = edit.name, try await tx.session.sql.raw("""
                 SELECT id FROM resources WHERE name_key = \(bind: name.resourceNameKey) AND id <> \(bind: resourceID)
                 """).first() != nil {
@@ -87,10 +94,21 @@ struct SQLInventory: Inventory {
             var text: [SQLQueryString] = []
             if let name = edit.name { text += ["name = \(bind: name)", "name_key = \(bind: name.resourceNameKey)"] }
             if let description = edit.description { text.append("description = \(bind: description)") }
+            if let schedule = edit.schedule {
+                // A new schedule only while nothing is taken or waiting: no record may lose the periods it took.
+                if let refusal = try await Self.busy(resourceID, at: now, in: tx.session, waiting: locked.resource.waitingEntries) {
+                    return .failure(refusal)
+                }
+                text.append("schedule = \(bind: schedule?.stored)")
+            }
             // The stock first: a refused total changes nothing, the name included.
             let applied = try await locked.decide([.update(edit, by: actor)])
             if case .failure(let refusal) = applied.plan.outcomes[0] { return .failure(refusal) }
             if !text.isEmpty {
+                if edit.schedule != nil {
+                    // Nothing is taken in any period (checked above): the new schedule's periods start at capacity.
+                    try await tx.session.sql.raw("DELETE FROM period_stock WHERE resource_id = \(bind: resourceID)").run()
+                }
                 do {
                     try await tx.session.sql.raw("UPDATE resources SET \(text.joined(separator: ", ")) WHERE id = \(bind: resourceID)").run()
                 } catch let error as any DatabaseError where error.isConstraintFailure && edit.name != nil {
@@ -113,15 +131,8 @@ struct SQLInventory: Inventory {
             // The lock keeps any booking, hold or waiting-list entry from starting on the resource meanwhile.
             guard let locked = try await LockedStock.lock(.id(resourceID), at: now, in: tx) else { return .failure(.resourceNotFound) }
             let resource = try await locked.decide([]).resource
-            let active = try await Self.count(
-                "SELECT COUNT(*) AS n FROM bookings WHERE resource_id = \(bind: resourceID) AND status = \(bind: Booking.Status.active.rawValue)",
-                in: session)
-            guard active == 0 else { return .failure(.resourceHasActiveBookings(count: active)) }
-            let held = try await Self.count(
-                "SELECT COUNT(*) AS n FROM holds WHERE resource_id = \(bind: resourceID) AND status = \(bind: Hold.Status.held.rawValue)",
-                in: session)
-            guard held == 0 else { return .failure(.resourceHasActiveHolds(count: held)) }
-            guard resource.waitingEntries == 0 else { return .failure(.resourceHasWaitingList(count: resource.waitingEntries)) }
+            if let refusal = try await Self.busy(resourceID, at: now, in: session, waiting: resource.waitingEntries) { return .failure(refusal) }
+            try await session.sql.raw("DELETE FROM period_stock WHERE resource_id = \(bind: resourceID)").run()
             try await session.sql.raw("DELETE FROM bookings WHERE resource_id = \(bind: resourceID)").run()
             try await session.sql.raw("DELETE FROM holds WHERE resource_id = \(bind: resourceID)").run()
             try await session.sql.raw("DELETE FROM waitlist_entries WHERE resource_id = \(bind: resourceID)").run()
@@ -222,12 +233,34 @@ struct SQLInventory: Inventory {
         }
     }
 
+    /// Why a locked resource cannot be removed or change its schedule: active bookings, holds stored as
+    /// held (the lock reclaims lapsed ones first), or entries waiting; nil when nothing is.
+    private static func busy(_ resourceID: Int, at now: Date, in session: SQLSession, waiting: Int) async throws -> AppError? {
+        let active = try await count(
+            "SELECT COUNT(*) AS n FROM bookings WHERE resource_id = \(bind: resourceID) AND status = \(bind: Booking.Status.active.rawValue)",
+            in: session)
+        guard active == 0 else { return .resourceHasActiveBookings(count: active) }
+        let held = try await count(
+            "SELECT COUNT(*) AS n FROM holds WHERE resource_id = \(bind: resourceID) AND status = \(bind: Hold.Status.held.rawValue)",
+            in: session)
+        guard held == 0 else { return .resourceHasActiveHolds(count: held) }
+        return waiting == 0 ? nil : .resourceHasWaitingList(count: waiting)
+    }
+
     private static func count(_ query: SQLQueryString, in session: SQLSession) async throws -> Int {
         try await session.sql.raw(query).first()?.decode(column: "n", as: Int.self) ?? 0
     }
 }
 
 extension Result where Failure == AppError {
+    /// Chains an async, throwing step that may refuse, keeping a refusal as it is.
+    func flatMapAsync<T>(_ transform: (Success) async throws -> Result<T, AppError>) async throws -> Result<T, AppError> {
+        switch self {
+        case .success(let value): try await transform(value)
+        case .failure(let error): .failure(error)
+        }
+    }
+
     /// Maps a success with an async, throwing transform, keeping a refusal as it is.
     func mapAsync<T>(_ transform: (Success) async throws -> T) async throws -> Result<T, AppError> {
         switch self {

@@ -20,6 +20,7 @@ public enum BookingSchema {
         AddTokenKind(),
         AddEvents(),
         AddWriteCountsAndPasses(),
+        AddPeriods(),
     ]
 
     /// Whether the database answers and every migration above has been applied.

@@ -39,5 +39,8 @@ struct ReplicaResourceStore: ResourceStore {
     }
     func find(_ reference: ResourceReference, at now: Date) async throws -> Resource? { try await read { try await $0.find(reference, at: now) } }
     func unitsHeld(at now: Date) async throws -> Int { try await primary.unitsHeld(at: now) }
+    func periodStock(of resource: Resource, periods: [PeriodKey], at now: Date) async throws -> [PeriodKey: Stock] {
+        try await read { try await $0.periodStock(of: resource, periods: periods, at: now) }
+    }
     func stockReport(at now: Date) async throws -> [ResourceStock] { try await primary.stockReport(at: now) }
 }

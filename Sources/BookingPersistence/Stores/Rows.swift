@@ -29,7 +29,7 @@ extension Resource {
     /// The columns as stored. Stored stock is exact only where the row is locked and its lapsed holds
     /// reclaimed (``SQLInventory``); elsewhere select from ``current(at:)``.
     static let columns: SQLQueryString = """
-        id, name, description, total_quantity, available_quantity, held_quantity, max_per_user, max_per_booking, waiting_count
+        id, name, description, total_quantity, available_quantity, held_quantity, max_per_user, max_per_booking, waiting_count, schedule
         """
 
     /// The resources with their stock as at `now`, to select from as `r`: the units of holds that lapsed
@@ -39,10 +39,10 @@ extension Resource {
         (SELECT res.id, res.name, res.name_key, res.description, res.total_quantity,
                 res.available_quantity + COALESCE(lapsed.units, 0) AS available_quantity,
                 res.held_quantity - COALESCE(lapsed.units, 0) AS held_quantity, res.max_per_user, res.max_per_booking,
-                res.waiting_count
+                res.waiting_count, res.schedule
          FROM resources res LEFT JOIN (
              SELECT resource_id, CAST(SUM(quantity) AS BIGINT) AS units FROM holds
-             WHERE status = 'held' AND \(Hold.lapsed(at: now)) GROUP BY resource_id
+             WHERE status = 'held' AND \(Hold.lapsed(at: now)) AND period_from IS NULL GROUP BY resource_id
          ) lapsed ON lapsed.resource_id = res.id) r
         """
     }
@@ -61,8 +61,49 @@ extension Resource {
                 maxPerUser: try row.decode(column: "max_per_user", as: Int?.self),
                 maxPerBooking: try row.decode(column: "max_per_booking", as: Int?.self)
             ),
-            waitingEntries: try row.decode(column: "waiting_count", as: Int.self)
+            waitingEntries: try row.decode(column: "waiting_count", as: Int.self),
+            schedule: try row.decode(column: "schedule", as: String?.self).map(Schedule.init(stored:))
         )
+    }
+}
+
+extension Schedule {
+    /// The schedule as the `schedule` column keeps it: its API document as JSON.
+    var stored: String {
+        // The document is plain strings and numbers: encoding it cannot fail.
+        String(decoding: (try? JSONEncoder.sortedKeys.encode(document)) ?? Data(), as: UTF8.self)
+    }
+
+    init(stored: String) throws {
+        let document = try JSONDecoder().decode(Document.self, from: Data(stored.utf8))
+        do {
+            try self.init(document)
+        } catch {
+            throw DatabaseInvariantViolation("a stored schedule is not valid: \(error)")
+        }
+    }
+}
+
+extension JSONEncoder {
+    static let sortedKeys: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+}
+
+extension TakenRange {
+    /// The period columns of a booking or hold, qualified by `alias`.
+    static func columns(_ alias: String) -> SQLQueryString {
+        SQLQueryString(["period_kind", "period_from", "period_to", "period_start", "period_end"].map { "\(alias).\($0)" }.joined(separator: ", "))
+    }
+
+    /// A booking's or hold's range as its row has it; nil for a pool's.
+    init?(row: any SQLRow) throws {
+        guard let raw = try row.decode(column: "period_kind", as: Int?.self) else { return nil }
+        guard let kind = PeriodKey.Kind(rawValue: raw) else { throw DatabaseInvariantViolation("unknown period kind \(raw)") }
+        self.init(kind: kind, from: try row.decode(column: "period_from", as: Int64.self), to: try row.decode(column: "period_to", as: Int64.self),
+                  start: try row.decode(column: "period_start", as: String.self), end: try row.decode(column: "period_end", as: String.self))
     }
 }
 
@@ -85,7 +126,7 @@ extension Hold {
     /// Read from `holds h JOIN resources r ON r.id = h.resource_id LEFT JOIN bookings b ON b.hold_id = h.id`.
     static let columns: SQLQueryString = """
         h.id, h.resource_id, r.name AS resource_name, h.user_id, h.quantity, h.status, h.created_at, h.expires_at, b.id AS booking_id,
-        h.waitlist_entry_id
+        h.waitlist_entry_id, \(TakenRange.columns("h"))
         """
 
     init(row: any SQLRow) throws {
@@ -103,7 +144,8 @@ extension Hold {
             createdAt: try row.decode(column: "created_at", as: Date.self),
             expiresAt: try row.decode(column: "expires_at", as: Date.self),
             bookingID: try row.decode(column: "booking_id", as: Int?.self),
-            waitlistEntryID: try row.decode(column: "waitlist_entry_id", as: Int?.self)
+            waitlistEntryID: try row.decode(column: "waitlist_entry_id", as: Int?.self),
+            range: try TakenRange(row: row)
         )
     }
 }
@@ -152,7 +194,8 @@ private func zip<A, B>(_ a: A?, _ b: B?) -> (A, B)? {
 
 extension Booking {
     static let columns: SQLQueryString = """
-        b.id, b.resource_id, r.name AS resource_name, b.user_id, b.purchase_quantity, b.booking_date, b.status, b.hold_id
+        b.id, b.resource_id, r.name AS resource_name, b.user_id, b.purchase_quantity, b.booking_date, b.status, b.hold_id,
+        \(TakenRange.columns("b"))
         """
 
     init(row: any SQLRow) throws {
@@ -168,7 +211,8 @@ extension Booking {
             purchaseQuantity: try row.decode(column: "purchase_quantity", as: Int.self),
             bookingDate: try row.decode(column: "booking_date", as: Date.self),
             status: status,
-            holdID: try row.decode(column: "hold_id", as: Int?.self)
+            holdID: try row.decode(column: "hold_id", as: Int?.self),
+            range: try TakenRange(row: row)
         )
     }
 }

@@ -23,8 +23,9 @@ struct SQLBookingStore: BookingStore {
         return try await session.sql.raw("""
             SELECT COALESCE(json_agg(json_build_object(
                 'booking_date', to_char(page.booking_date AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-                'hold', page.hold_id, 'id', page.id, 'purchase_quantity', page.purchase_quantity, 'resource', page.resource_id,
-                'resource_name', page.resource_name, 'status', page.status, 'user', page.user_id) ORDER BY page.id DESC), '[]')::text AS listing
+                'end', page.period_end, 'hold', page.hold_id, 'id', page.id, 'purchase_quantity', page.purchase_quantity,
+                'resource', page.resource_id, 'resource_name', page.resource_name, 'start', page.period_start, 'status', page.status,
+                'user', page.user_id) ORDER BY page.id DESC), '[]')::text AS listing
             FROM (\(Self.page(filter))) page
             """).first()?.decode(column: "listing", as: String.self)
     }

@@ -66,7 +66,7 @@ struct SQLResourceStore: ResourceStore {
         let item: SQLQueryString = """
             json_build_object('available_quantity', p.available_quantity, 'description', p.description,
                 'held_quantity', p.held_quantity, 'id', p.id, 'max_per_booking', p.max_per_booking, 'max_per_user', p.max_per_user,
-                'name', p.name, 'total_quantity', p.total_quantity, 'waiting_count', p.waiting_count)
+                'name', p.name, 'schedule', CAST(p.schedule AS json), 'total_quantity', p.total_quantity, 'waiting_count', p.waiting_count)
             """
         let row = try await session.sql.raw("""
             WITH lapsed AS (
@@ -98,6 +98,36 @@ struct SQLResourceStore: ResourceStore {
             .first().map(Resource.init(row:))
     }
 
+    func periodStock(of resource: Resource, periods: [PeriodKey], at now: Date) async throws -> [PeriodKey: Stock] {
+        guard let schedule = resource.schedule, let first = periods.min(), let last = periods.max() else { return [:] }
+        let wanted = Set(periods)
+        var stock: [PeriodKey: Stock] = [:]
+        for row in try await session.sql.raw("""
+            SELECT idx, total_quantity, available_quantity, held_quantity FROM period_stock
+            WHERE resource_id = \(bind: resource.id) AND kind = \(bind: first.kind.rawValue) AND idx BETWEEN \(bind: first.index) AND \(bind: last.index)
+            """).all() {
+            let key = PeriodKey(kind: first.kind, index: try row.decode(column: "idx", as: Int64.self))
+            guard wanted.contains(key) else { continue }
+            stock[key] = Stock(total: try row.decode(column: "total_quantity", as: Int.self),
+                               available: try row.decode(column: "available_quantity", as: Int.self),
+                               held: try row.decode(column: "held_quantity", as: Int.self))
+        }
+        guard stock.values.contains(where: { $0.held > 0 }) else { return stock }
+        // Units of holds that lapsed but are still stored as held count as available, in each of their periods.
+        for row in try await session.sql.raw("""
+            SELECT quantity, \(TakenRange.columns("holds")) FROM holds
+            WHERE resource_id = \(bind: resource.id) AND status = \(bind: Hold.Status.held.rawValue) AND \(Hold.lapsed(at: now))
+              AND period_from <= \(bind: last.index) AND period_to > \(bind: first.index)
+            """).all() {
+            guard let range = try TakenRange(row: row) else { continue }
+            let units = try row.decode(column: "quantity", as: Int.self)
+            for key in schedule.keys(of: range) {
+                if let period = stock[key] { stock[key] = period.moving(available: units, held: -units) }
+            }
+        }
+        return stock
+    }
+
     func unitsHeld(at now: Date) async throws -> Int {
         try await session.sql.raw("""
             SELECT CAST((SELECT COALESCE(SUM(held_quantity), 0) FROM resources)
@@ -109,6 +139,7 @@ struct SQLResourceStore: ResourceStore {
         let active = Booking.Status.active.rawValue, cancelled = Booking.Status.cancelled.rawValue
         return try await session.sql.raw("""
             SELECT r.id, r.name, r.description, r.total_quantity, r.available_quantity, r.held_quantity, r.max_per_user, r.max_per_booking, r.waiting_count,
+                   r.schedule,
                    (SELECT COUNT(*) FROM bookings b WHERE b.resource_id = r.id AND b.status = \(bind: active)) AS active_bookings,
                    (SELECT CAST(COALESCE(SUM(b.purchase_quantity), 0) AS BIGINT) FROM bookings b
                     WHERE b.resource_id = r.id AND b.status = \(bind: active)) AS active_units,

@@ -23,6 +23,7 @@ extension TestClient.Reply {
     var entry: WaitlistEntryResponse { get throws { try decode() } }
     var entries: [WaitlistEntryResponse] { get throws { try decode() } }
     var resource: ResourceResponse { get throws { try decode() } }
+    var availability: AvailabilityResponse { get throws { try decode() } }
     var resources: [ResourceResponse] { get throws { try decode() } }
     var user: UserResponse { get throws { try decode() } }
     /// The seed's listing: `resources` and `out of stock resources`.
@@ -45,6 +46,8 @@ struct WireError: Decodable, Equatable {
     let reason: String
     let code: String
     let field: String?
+    /// A dated resource's short periods, for `insufficient_quantity`.
+    var periods: [ErrorResponseMiddleware.Body.ShortPeriod]? = nil
 }
 
 /// An event of the feed, as the API writes it.

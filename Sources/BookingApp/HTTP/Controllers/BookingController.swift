@@ -13,16 +13,17 @@ struct BookingController: APIController {
     }
 
     @Sendable func create(req: Request, caller: Principal) async throws -> Response {
-        let body: BookingRequest
+        let body: BookingRequest, range: PeriodRange?
         do {
             body = try req.decodeJSON(BookingRequest.self)
+            range = try body.range
         } catch {
             // The service counts the refusals it decides; a body it never sees is counted here.
             server.metrics.services.refusedBooking(error)
             throw error
         }
         let outcome = try await server.domain.bookings.book(
-            body.resource?.reference, quantity: body.purchaseQuantity?.value, for: caller.user,
+            body.resource?.reference, quantity: body.purchaseQuantity?.value, in: range, for: caller.user,
             idempotencyKey: req.headers.first(name: "Idempotency-Key")
         )
         return try await BookingResponse(outcome.booking).encodeResponse(status: .created, for: req).markReplayed(outcome.replayed)

@@ -15,8 +15,10 @@ struct HoldController: APIController {
 
     @Sendable func create(req: Request, caller: Principal) async throws -> Response {
         let body: HoldRequest
+        let range: PeriodRange?
         do {
             body = try req.decodeJSON(HoldRequest.self)
+            range = try body.range
         } catch {
             // The service counts the refusals it decides; a body it never sees is counted here.
             server.metrics.services.refusedHold(error)
@@ -24,7 +26,7 @@ struct HoldController: APIController {
         }
         let holds = server.domain.holds
         let outcome = try await holds.hold(
-            body.resource?.reference, quantity: body.quantity?.value, ttlSeconds: body.ttlSeconds?.value, for: caller.user,
+            body.resource?.reference, quantity: body.quantity?.value, in: range, ttlSeconds: body.ttlSeconds?.value, for: caller.user,
             idempotencyKey: req.headers.first(name: "Idempotency-Key")
         )
         return try await HoldResponse(outcome.hold, status: holds.status(of: outcome.hold))

@@ -8,6 +8,7 @@ struct ResourceController: APIController {
         let open = routes.anyone.grouped("resources"), admin = routes.admin.grouped("resources")
         open.get(use: index)
         open.get(":id", use: show)
+        open.get(":id", "availability", use: availability)
         // A description may be 10,000 characters, JSON-escaped: room for it, and no more.
         admin.post(maxBody: "128kb", use: create)
         admin.patch(":id", maxBody: "128kb", use: update)
@@ -60,6 +61,15 @@ struct ResourceController: APIController {
 
     @Sendable func show(req: Request, caller: Principal?) async throws -> ResourceResponse {
         ResourceResponse(try await server.domain.resources.resource(id: try req.pathID(notFound: .resourceNotFound), anonymous: caller == nil))
+    }
+
+    /// `?from=DATE&to=DATE&quantity=N`: a dated resource's periods in that range with their stock.
+    @Sendable func availability(req: Request, caller: Principal?) async throws -> AvailabilityResponse {
+        let (resource, periods) = try await server.domain.resources.availability(
+            id: try req.pathID(notFound: .resourceNotFound), from: req.query[String.self, at: "from"], to: req.query[String.self, at: "to"],
+            quantity: try req.integerQuery("quantity"), anonymous: caller == nil)
+        return AvailabilityResponse(resource: resource.id, timeZone: resource.schedule?.zone.identifier ?? "UTC",
+                                    periods: periods.map(AvailabilityResponse.Period.init))
     }
 
     @Sendable func create(req: Request, caller: Principal) async throws -> Response {

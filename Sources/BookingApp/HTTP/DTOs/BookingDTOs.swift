@@ -4,10 +4,18 @@ import Vapor
 struct BookingRequest: Decodable {
     var resource: ResourceField?
     var purchaseQuantity: WholeNumber?
+    /// A dated resource's range (dates, or RFC 3339 times for slots); absent for a pool.
+    var start: String?
+    var end: String?
 
     enum CodingKeys: String, CodingKey {
-        case resource
+        case resource, start, end
         case purchaseQuantity = "purchase_quantity"
+    }
+
+    /// The range given, if any, or `invalid_period` when it cannot be read.
+    var range: PeriodRange? {
+        get throws(AppError) { try PeriodRange(start: start, end: end) }
     }
 
     /// `resource` is an id (a number, or a string of digits) or otherwise a resource's name.
@@ -44,9 +52,12 @@ struct BookingResponse: Content {
     let status: String
     /// The hold this booking confirmed; null for a direct booking.
     let hold: Int?
+    /// A dated booking's range as written (null for a pool).
+    let start: String?
+    let end: String?
 
     enum CodingKeys: String, CodingKey {
-        case id, resource, user, status, hold
+        case id, resource, user, status, hold, start, end
         case resourceName = "resource_name"
         case purchaseQuantity = "purchase_quantity"
         case bookingDate = "booking_date"
@@ -61,6 +72,8 @@ struct BookingResponse: Content {
         bookingDate = booking.bookingDate.wireFormat
         status = booking.status.rawValue
         hold = booking.holdID
+        start = booking.range?.start
+        end = booking.range?.end
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -73,5 +86,7 @@ struct BookingResponse: Content {
         try container.encode(bookingDate, forKey: .bookingDate)
         try container.encode(status, forKey: .status)
         try container.encodeOrNull(hold, forKey: .hold)
+        try container.encodeOrNull(start, forKey: .start)
+        try container.encodeOrNull(end, forKey: .end)
     }
 }

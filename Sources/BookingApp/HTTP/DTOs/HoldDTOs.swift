@@ -5,10 +5,16 @@ struct HoldRequest: Decodable {
     var resource: BookingRequest.ResourceField?
     var quantity: WholeNumber?
     var ttlSeconds: WholeNumber?
+    var start: String?
+    var end: String?
 
     enum CodingKeys: String, CodingKey {
-        case resource, quantity
+        case resource, quantity, start, end
         case ttlSeconds = "ttl_seconds"
+    }
+
+    var range: PeriodRange? {
+        get throws(AppError) { try PeriodRange(start: start, end: end) }
     }
 }
 
@@ -27,9 +33,11 @@ struct HoldResponse: Content {
     let booking: Int?
     /// The waiting-list entry a hold is the offer of; null for a hold asked for.
     let waitlistEntry: Int?
+    let start: String?
+    let end: String?
 
     enum CodingKeys: String, CodingKey {
-        case id, resource, user, quantity, status, booking
+        case id, resource, user, quantity, status, booking, start, end
         case waitlistEntry = "waitlist_entry"
         case resourceName = "resource_name"
         case createdAt = "created_at"
@@ -47,6 +55,8 @@ struct HoldResponse: Content {
         expiresAt = hold.expiresAt.wireFormat
         booking = hold.bookingID
         waitlistEntry = hold.waitlistEntryID
+        start = hold.range?.start
+        end = hold.range?.end
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -61,5 +71,7 @@ struct HoldResponse: Content {
         try container.encode(expiresAt, forKey: .expiresAt)
         try container.encodeOrNull(booking, forKey: .booking)
         try container.encodeOrNull(waitlistEntry, forKey: .waitlistEntry)
+        try container.encodeOrNull(start, forKey: .start)
+        try container.encodeOrNull(end, forKey: .end)
     }
 }

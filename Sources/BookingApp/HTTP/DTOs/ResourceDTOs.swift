@@ -9,9 +9,11 @@ struct ResourceRequest: Decodable {
     /// Absent: unchanged (nil); `null`: no limit (`.some(nil)`); a number: the limit.
     var maxPerUser: Int??
     var maxPerBooking: Int??
+    /// Absent: unchanged (nil); `null`: a pool; an object: the schedule.
+    var schedule: Schedule.Document??
 
     enum CodingKeys: String, CodingKey {
-        case name, description
+        case name, description, schedule
         case totalQuantity = "total_quantity"
         case availableQuantity = "available_quantity"
         case maxPerUser = "max_per_user"
@@ -26,6 +28,9 @@ struct ResourceRequest: Decodable {
         availableQuantity = try container.decodeIfPresent(WholeNumber.self, forKey: .availableQuantity)
         maxPerUser = try Self.limit(.maxPerUser, in: container)
         maxPerBooking = try Self.limit(.maxPerBooking, in: container)
+        if container.contains(.schedule) {
+            schedule = try container.decodeNil(forKey: .schedule) ? .some(nil) : .some(try container.decode(Schedule.Document.self, forKey: .schedule))
+        }
     }
 
     private static func limit(_ key: CodingKeys, in container: KeyedDecodingContainer<CodingKeys>) throws -> Int?? {
@@ -36,7 +41,8 @@ struct ResourceRequest: Decodable {
 
     var draft: ResourceService.Draft {
         .init(name: name, description: description, totalQuantity: totalQuantity?.value,
-              availableQuantity: availableQuantity?.value, maxPerUser: maxPerUser ?? nil, maxPerBooking: maxPerBooking ?? nil)
+              availableQuantity: availableQuantity?.value, maxPerUser: maxPerUser ?? nil, maxPerBooking: maxPerBooking ?? nil,
+              schedule: schedule ?? nil)
     }
 
     /// For PATCH: available stock follows total_quantity and bookings, so it cannot be set directly.
@@ -48,7 +54,7 @@ struct ResourceRequest: Decodable {
             )
         }
         return .init(name: name, description: description, totalQuantity: totalQuantity?.value,
-                     maxPerUser: maxPerUser, maxPerBooking: maxPerBooking)
+                     maxPerUser: maxPerUser, maxPerBooking: maxPerBooking, schedule: schedule)
     }
 }
 
@@ -64,9 +70,11 @@ struct ResourceResponse: Content {
     let maxPerBooking: Int?
     /// Entries of its waiting list waiting for an offer.
     let waitingCount: Int
+    /// null for a pool.
+    let schedule: Schedule.Document?
 
     enum CodingKeys: String, CodingKey {
-        case id, name, description
+        case id, name, description, schedule
         case totalQuantity = "total_quantity"
         case availableQuantity = "available_quantity"
         case heldQuantity = "held_quantity"
@@ -85,6 +93,7 @@ struct ResourceResponse: Content {
         maxPerUser = resource.limits.maxPerUser
         maxPerBooking = resource.limits.maxPerBooking
         waitingCount = resource.waitingEntries
+        schedule = resource.schedule?.document
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -98,6 +107,7 @@ struct ResourceResponse: Content {
         try container.encodeOrNull(maxPerUser, forKey: .maxPerUser)
         try container.encodeOrNull(maxPerBooking, forKey: .maxPerBooking)
         try container.encode(waitingCount, forKey: .waitingCount)
+        try container.encodeOrNull(schedule, forKey: .schedule)
     }
 }
 
@@ -110,5 +120,43 @@ struct ResourceCatalogueResponse: Content {
     enum CodingKeys: String, CodingKey {
         case message, resources
         case outOfStockResources = "out of stock resources"
+    }
+}
+
+/// A dated resource's periods between two dates, each with its stock as a read sees it.
+struct AvailabilityResponse: Content {
+    struct Period: Content {
+        let start: String
+        let end: String
+        let totalQuantity: Int
+        let availableQuantity: Int
+        let heldQuantity: Int
+        let bookedQuantity: Int
+
+        enum CodingKeys: String, CodingKey {
+            case start, end
+            case totalQuantity = "total_quantity"
+            case availableQuantity = "available_quantity"
+            case heldQuantity = "held_quantity"
+            case bookedQuantity = "booked_quantity"
+        }
+
+        init(_ period: PeriodStock) {
+            start = period.start
+            end = period.end
+            totalQuantity = period.stock.total
+            availableQuantity = period.stock.available
+            heldQuantity = period.stock.held
+            bookedQuantity = period.stock.booked
+        }
+    }
+
+    let resource: Int
+    let timeZone: String
+    let periods: [Period]
+
+    enum CodingKeys: String, CodingKey {
+        case resource, periods
+        case timeZone = "time_zone"
     }
 }

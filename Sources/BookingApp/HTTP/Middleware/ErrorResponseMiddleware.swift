@@ -11,6 +11,19 @@ struct ErrorResponseMiddleware: Middleware {
         let reason: String
         let code: ErrorCode
         let field: String?
+        /// For `insufficient_quantity` on a dated resource: each short period and what is left in it.
+        var periods: [ShortPeriod]? = nil
+
+        struct ShortPeriod: Content, Equatable {
+            let start: String
+            let end: String
+            let availableQuantity: Int
+
+            enum CodingKeys: String, CodingKey {
+                case start, end
+                case availableQuantity = "available_quantity"
+            }
+        }
     }
 
     let server: ServerContext
@@ -26,7 +39,7 @@ struct ErrorResponseMiddleware: Middleware {
         switch error {
         case let error as AppError:
             status = error.status
-            body = Body(reason: error.reason, code: error.code, field: error.field)
+            body = Body(reason: error.reason, code: error.code, field: error.field, periods: error.shortPeriods)
             switch error {
             case .tooManyLoginAttempts(let seconds), .tooManySignups(let seconds), .tooManyWrites(let seconds), .overloaded(let seconds):
                 headers.replaceOrAdd(name: .retryAfter, value: String(seconds))
