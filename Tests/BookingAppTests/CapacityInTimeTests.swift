@@ -210,6 +210,35 @@ struct CapacityInTimeTests {
             #expect(reschedule.status == .conflict && reschedule.code == "resource_has_active_bookings")
         }
     }
+
+    @Test("a date's own capacity: 0 closes it, a size below what is taken is refused, a new total leaves it alone, DELETE restores",
+          arguments: TestDatabase.allCases)
+    func calendar(db: TestDatabase) async throws {
+        try await withBookingApp(db, clock: ManualClock(Self.start)) { client in
+            let admin = try await client.adminToken()
+            let id = try await Self.dated(client, "Boats", total: 4, schedule: ["kind": "daily", "time_zone": "Europe/Berlin"], admin: admin)
+            let token = try await client.userToken("sailor")
+            #expect(try await Self.book(client, id, 2, "2026-12-26", token: token).status == .created)
+
+            let closed = try await client.send(.PUT, "/resources/\(id)/calendar/2026-12-25", token: admin, json: ["total_quantity": 0])
+            #expect(closed.status == .ok, "\(closed.text)")
+            let through = try await Self.book(client, id, 1, "2026-12-24", "2026-12-27", token: token)
+            #expect(through.status == .badRequest && through.code == "invalid_period", "\(through.text)")
+            let below = try await client.send(.PUT, "/resources/\(id)/calendar/2026-12-26", token: admin, json: ["total_quantity": 1])
+            #expect(below.status == .conflict && below.code == "quantity_below_booked")
+            #expect(try await client.send(.PUT, "/resources/\(id)/calendar/2026-12-26", token: admin, json: ["total_quantity": 3]).status == .ok)
+            #expect(try await client.send(.PATCH, "/resources/\(id)/", token: admin, json: ["total_quantity": 6]).status == .ok)
+            let days = try await client.send(.GET, "/resources/\(id)/availability/?from=2026-12-24&to=2026-12-28").availability.periods
+            #expect(days.map { [$0.totalQuantity, $0.availableQuantity] } == [[6, 6], [0, 0], [3, 1], [6, 6]])
+            let listed = try await client.send(.GET, "/resources/\(id)/calendar/?from=2026-12-01&to=2027-01-01").decode([CalendarDay].self)
+            #expect(listed.map { "\($0.date)=\($0.totalQuantity)" } == ["2026-12-25=0", "2026-12-26=3"])
+            #expect(try await client.send(.DELETE, "/resources/\(id)/calendar/2026-12-26", token: admin).status == .noContent)
+            let after = try await client.send(.GET, "/resources/\(id)/availability/?from=2026-12-26&to=2026-12-27").availability.periods
+            #expect(after.map { [$0.totalQuantity, $0.availableQuantity] } == [[6, 4]])
+            #expect(try await client.send(.PUT, "/resources/\(id)/calendar/someday", token: admin, json: ["total_quantity": 1]).code == "invalid_field")
+            #expect(try await client.send(.PUT, "/resources/\(id)/calendar/2026-12-25", token: token, json: ["total_quantity": 1]).status == .forbidden)
+        }
+    }
 }
 
 extension Sequence where Element: Sendable {

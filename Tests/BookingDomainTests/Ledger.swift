@@ -143,6 +143,9 @@ struct Ledger: Equatable {
             case .endEntry(let ref, let status, let from, _, _):
                 let id = made.id(ref, \.entries)
                 if entries[id]?.status == from { entries[id]?.status = status }
+            case .setCalendar:
+                // A pool's ledger has no dates.
+                break
             case .offerEntry(let ref, _):
                 entries[made.id(ref, \.entries)]?.status = .offered
             case .pass(let units, let except, let which):

@@ -71,7 +71,7 @@ public func configure(_ app: Application, with config: AppConfig, clock: any Wal
         let origins = config.corsAllowedOrigins
         app.middleware.use(CORSMiddleware(configuration: .init(
             allowedOrigin: origins == ["*"] ? .all : .any(origins),
-            allowedMethods: [.GET, .POST, .PATCH, .DELETE, .OPTIONS],
+            allowedMethods: [.GET, .POST, .PUT, .PATCH, .DELETE, .OPTIONS],
             allowedHeaders: [.accept, .authorization, .contentType, .origin, .xRequestId, "Idempotency-Key"],
             exposedHeaders: [.xRequestId, .retryAfter, .wwwAuthenticate, "Idempotent-Replayed"]
         )))

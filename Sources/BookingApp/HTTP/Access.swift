@@ -74,6 +74,12 @@ struct GuardedRoutes<Caller: Sendable> {
     }
 
     @discardableResult
+    func put<Answer: AsyncResponseEncodable>(_ path: PathComponent..., maxBody: ByteCount? = nil,
+                                             use handler: @escaping @Sendable (Request, Caller) async throws -> Answer) -> Route {
+        on(.PUT, path, maxBody: maxBody, use: handler)
+    }
+
+    @discardableResult
     func patch<Answer: AsyncResponseEncodable>(_ path: PathComponent..., maxBody: ByteCount? = nil,
                                                use handler: @escaping @Sendable (Request, Caller) async throws -> Answer) -> Route {
         on(.PATCH, path, maxBody: maxBody, use: handler)

@@ -48,7 +48,7 @@ enum SitePages {
         let order = String(decoding: PackageResources.openapi_json, as: UTF8.self)
         func position(_ path: String) -> String.Index { order.range(of: "\"\(path)\": {")?.lowerBound ?? order.endIndex }
         return paths.keys.sorted { position($0) < position($1) }.flatMap { path -> [Operation] in
-            ["get", "post", "patch", "delete"].compactMap { method in
+            ["get", "post", "put", "patch", "delete"].compactMap { method in
                 guard let operation = paths[path]?[method] as? [String: Any] else { return nil }
                 let security = operation["security"] as? [[String: [String]]] ?? []
                 let access = security.contains { $0.values.contains { $0.contains("admin") } } ? "admin token"

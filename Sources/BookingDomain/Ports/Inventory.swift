@@ -80,6 +80,13 @@ public protocol Inventory: Sendable {
     ///   schedule while anything is taken or waiting.
     func update(resourceID: Int, _ edit: ResourceEdit, at now: Date, by actor: EventActor) async throws -> Resource
 
+    /// Sets a dated resource's capacity on one local date (every period of it: `total` units, 0 closes it;
+    /// nil: the resource's own again), under its lock, moving each period's available units by the same delta.
+    ///
+    /// - Throws: ``AppError/resourceNotFound``; ``AppError/invalidPeriod(reason:)`` for a pool;
+    ///   ``AppError/totalBelowBooked(booked:held:)`` when a period of the date has more taken (nothing changes then).
+    func setCapacity(resourceID: Int, on date: LocalDate, to total: Int?, at now: Date, by actor: EventActor) async throws
+
     /// Removes a resource and its history. No booking or hold can start on it meanwhile.
     ///
     /// - Throws: ``AppError/resourceNotFound``; ``AppError/resourceHasActiveBookings(count:)``;

@@ -31,9 +31,11 @@ public protocol ResourceStore: Sendable {
     func find(_ reference: ResourceReference, at now: Date) async throws -> Resource?
     /// The units held, unexpired at `now`, across all resources.
     func unitsHeld(at now: Date) async throws -> Int
-    /// The stock of a dated resource's `periods` as at `now` (units of lapsed holds count as available),
-    /// for those with stock stored; a period absent has nothing taken. Creates nothing.
+    /// The stock of each of a dated resource's `periods` as at `now` (units of lapsed holds count as
+    /// available; a period with nothing stored has its date's capacity, all available). Creates nothing.
     func periodStock(of resource: Resource, periods: [PeriodKey], at now: Date) async throws -> [PeriodKey: Stock]
+    /// A dated resource's dates from `from` up to `to` with a capacity of their own, in date order.
+    func calendar(of resource: Resource, from: LocalDate, to: LocalDate) async throws -> [(date: LocalDate, total: Int)]
     /// Each resource with its bookings and holds counted, as at `now`.
     func stockReport(at now: Date) async throws -> [ResourceStock]
 }

@@ -161,11 +161,30 @@ public struct ResourceService: Sendable {
         let periods = schedule.periods(from: first, to: last)
         let stock = try await reads(anonymous).periodStock(of: resource, periods: periods.map(\.key), at: clock.now())
         return (resource, periods.compactMap { period in
-            let stock = stock[period.key] ?? Stock(total: resource.stock.total, available: resource.stock.total)
+            guard let stock = stock[period.key] else { return nil }
             if let quantity, stock.available < quantity { return nil }
             let written = schedule.written(period)
             return PeriodStock(start: written.start, end: written.end, stock: stock)
         })
+    }
+
+    /// A dated resource's dates from `from` up to `to` (at most 1,095 days) with a capacity of their own.
+    public func calendar(id: Int, from: String?, to: String?) async throws -> [(date: LocalDate, total: Int)] {
+        let resource = try await self.resource(id: id)
+        guard resource.schedule != nil else { throw AppError.invalidPeriod(reason: "This resource is a pool: it has no dates.") }
+        guard let from, let first = LocalDate(from) else { throw AppError.invalidField(field: "from", reason: "from is a date (2026-12-10).") }
+        guard let to, let last = LocalDate(to) else { throw AppError.invalidField(field: "to", reason: "to is a date (2027-12-10).") }
+        guard first < last, last.dayNumber - first.dayNumber <= Int64(Schedule.horizonDaysRange.upperBound) else {
+            throw AppError.invalidField(field: "to", reason: "to must be after from, at most \(Schedule.horizonDaysRange.upperBound) days later.")
+        }
+        return try await storage.resources.calendar(of: resource, from: first, to: last)
+    }
+
+    /// Sets (a number: 0 closes it) or removes (nil) a dated resource's own capacity on `date`.
+    public func setCapacity(id: Int, date: String, total: Int?, by actor: EventActor) async throws {
+        guard let day = LocalDate(date) else { throw AppError.invalidField(field: "date", reason: "The date is YYYY-MM-DD.") }
+        if let total { _ = try Validate.quantity(total, field: "total_quantity") }
+        try await storage.inventory.setCapacity(resourceID: id, on: day, to: total, at: clock.now(), by: actor)
     }
 
     /// Deletes a resource and its history; refused while any booking on it is active, any hold unexpired

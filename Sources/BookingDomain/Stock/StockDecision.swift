@@ -32,7 +32,7 @@ public enum StockDecision {
         let taken = requests.reduce(0) { sum, request in
             switch request {
             case .book(_, let quantity, _), .hold(_, let quantity, _, _): sum + quantity
-            case .confirm, .release, .cancel, .update, .join, .leave, .decline: sum + stock.total
+            case .confirm, .release, .cancel, .update, .setCapacity, .join, .leave, .decline: sum + stock.total
             }
         }
         return (min(stock.total, free), taken + free)
@@ -146,7 +146,12 @@ private struct Decider {
     /// The stock of one period: as stored or as the plan left it; for a dated resource's period with none
     /// stored, its capacity, all available.
     func stock(in key: PeriodKey) -> Stock {
-        stocks[key] ?? Stock(total: stock.total, available: stock.total)
+        stocks[key] ?? Stock(total: capacity(of: key), available: capacity(of: key))
+    }
+
+    /// A period's capacity: its date's own, or the resource's.
+    func capacity(of key: PeriodKey) -> Int {
+        snapshot.schedule.flatMap { snapshot.calendar[$0.date(of: key).dayNumber] } ?? stock.total
     }
 
     /// Moves units in every period of `span`.
@@ -390,6 +395,8 @@ private struct Decider {
             cancel(bookingID, by: actor)
         case .update(let edit, let actor):
             update(edit, by: actor)
+        case .setCapacity(let date, let total, let actor):
+            setCapacity(on: date, to: total, by: actor)
         case .join(let userID, let quantity):
             join(quantity, for: userID)
         case .leave(let entryID, let removal, let actor):
@@ -435,6 +442,9 @@ private struct Decider {
         }
         let short = span.keys.filter { stock(in: $0).available < quantity }
         guard !short.isEmpty else { return nil }
+        if let closed = short.first(where: { stock(in: $0).total == 0 }), let schedule = snapshot.schedule {
+            return .invalidPeriod(reason: "\(schedule.date(of: closed)) is closed.")
+        }
         let periods = short.map { key in
             let written = snapshot.schedule.flatMap { schedule in schedule.period(for: key).map(schedule.written) }
             return PeriodShortfall(start: written?.start ?? "\(key)", end: written?.end ?? "\(key)", available: stock(in: key).available)
@@ -519,7 +529,7 @@ private struct Decider {
         if let total = edit.total {
             // A dated resource's periods (every one with stock stored is loaded) move with its capacity.
             let delta = total - stock.total
-            let periods = snapshot.schedule == nil ? [] : stocks.keys.filter { $0 != .whole }
+            let periods = snapshot.schedule == nil ? [] : stocks.keys.filter { $0 != .whole && !hasOwnCapacity($0) }
             if let short = periods.map({ stock(in: $0) }).min(by: { $0.available < $1.available }), short.available + delta < 0 {
                 return .failure(.totalBelowBooked(booked: short.booked, held: short.held))
             }
@@ -544,6 +554,35 @@ private struct Decider {
         plan.events.append(event(.resourceUpdated, at: now, by: actor, subject: PlannedSubject(), stock: stock, details: details))
         serve()
         return .success(.updated)
+    }
+
+    /// Whether a period's date has a capacity of its own (which a new total for the resource leaves alone).
+    func hasOwnCapacity(_ key: PeriodKey) -> Bool {
+        snapshot.schedule.map { snapshot.calendar[$0.date(of: key).dayNumber] != nil } ?? false
+    }
+
+    /// A date's capacity: every period of it gets `total` units (nil: the resource's own again), moving
+    /// its available units by the same delta, never below what is taken in it.
+    mutating func setCapacity(on date: LocalDate, to total: Int?, by actor: EventActor) -> Result<StockOutcome, AppError> {
+        guard let schedule = snapshot.schedule else { return .failure(.invalidPeriod(reason: "This resource is a pool: it has no dates.")) }
+        let keys = schedule.periods(from: date, to: date.adding(days: 1)).map(\.key)
+        let new = total ?? stock.total
+        var changed: [PeriodKey: Stock] = [:]
+        for key in keys {
+            let old = stock(in: key)
+            let available = old.available + new - old.total
+            guard available >= 0 else { return .failure(.totalBelowBooked(booked: old.booked, held: old.held)) }
+            changed[key] = Stock(total: new, available: available, held: old.held)
+        }
+        for (key, stock) in changed where stocks[key] != nil {
+            stocks[key] = stock
+            changedPeriods.insert(key)
+        }
+        snapshot.calendar[date.dayNumber] = total
+        plan.moves.append(.setCalendar(date: date, total: total))
+        plan.events.append(event(.resourceUpdated, at: now, by: actor, subject: PlannedSubject(), stock: stock,
+                                 details: ["changed": .strings(["calendar"]), "date": .string("\(date)"), "total_quantity": EventValue(total)]))
+        return .success(.capacitySet)
     }
 
     /// A new entry at the end of the line, for no more than its user could hold; then the list is served,

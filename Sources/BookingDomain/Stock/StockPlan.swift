@@ -15,6 +15,9 @@ public enum StockRequest: Sendable, Equatable {
     /// A new total and limits (`nil`: unchanged); the rest of an edit (name, description) comes along for
     /// the event.
     case update(ResourceEdit, by: EventActor)
+    /// A dated resource's capacity on one local date (every period of it): `total`, or nil for the
+    /// resource's own again.
+    case setCapacity(date: LocalDate, total: Int?, by: EventActor)
     /// Put `userID` at the end of the waiting list for `quantity` units.
     case join(userID: Int, quantity: Int)
     /// Take an open entry off the list (`removal` nil: its owner left).
@@ -46,6 +49,7 @@ public enum StockOutcome: Sendable, Equatable {
     case released(holdID: Int)
     case cancelled(bookingID: Int)
     case updated
+    case capacitySet
     case joined(entry: RecordRef)
     case left(entryID: Int)
     case declined(entryID: Int)
@@ -65,6 +69,8 @@ public enum StockMove: Sendable, Equatable {
     /// An entry leaves the list as `status` (only from the status it was read in).
     case endEntry(RecordRef, status: WaitlistEntry.Status, from: WaitlistEntry.Status, at: Date, removal: WaitlistRemoval?)
     case offerEntry(RecordRef, at: Date)
+    /// A date's own capacity is stored (`total`) or removed (nil).
+    case setCalendar(date: LocalDate, total: Int?)
     /// The entries still waiting among `entries`, but `except`'s, are passed by `units` (negative: the
     /// units of a take that came back no longer count as having passed them).
     case pass(units: Int, except: Int?, entries: PassedEntries)

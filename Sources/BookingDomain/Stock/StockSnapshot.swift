@@ -135,6 +135,9 @@ public struct StockSnapshot: Sendable, Equatable {
     public var lastWaitingEntryID: Int?
     /// A dated resource's schedule (to write the periods a refusal names); nil for a pool.
     public var schedule: Schedule?
+    /// A dated resource's dates with a capacity of their own (by day number), among those the decision
+    /// concerns: every period on such a date has that total instead of the resource's.
+    public var calendar: [Int64: Int] = [:]
 
     public init(resource: ResourceFacts, stock: [PeriodKey: Stock], waitingCount: Int, owned: [Int: Owned] = [:],
                 ownedInPeriods: [Int: [PeriodKey: Owned]] = [:], schedule: Schedule? = nil, holds: [Int: HoldFacts] = [:], bookings: [Int: BookingFacts] = [:], entries: [EntryFacts] = [],

@@ -464,3 +464,10 @@ extension PeriodRange: CustomStringConvertible {
         }
     }
 }
+
+extension Schedule {
+    /// The local date a period belongs to: a day's or night's own, a slot's start's.
+    public func date(of key: PeriodKey) -> LocalDate {
+        key.kind == .slot ? zone.wallTime(at: key.index * 60).date : LocalDate(dayNumber: key.index)
+    }
+}

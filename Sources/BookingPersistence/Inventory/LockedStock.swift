@@ -211,14 +211,34 @@ struct LockedStock {
             switch request {
             case .book(_, _, let span), .hold(_, _, _, let span): requested.formUnion(span.keys)
             case .update(let edit, _): if edit.total != nil { everyPeriod = true }
+            case .setCapacity(let date, _, _):
+                keys.formUnion(resource.schedule?.periods(from: date, to: date.adding(days: 1)).map(\.key) ?? [])
             default: break
             }
         }
         keys.formUnion(requested)
         keys.remove(.whole)
         snapshot.stock.merge(try await periodStock(everyPeriod ? nil : keys)) { $1 }
+        if let schedule = resource.schedule {
+            let days = Set(keys.map { schedule.date(of: $0).dayNumber })
+            snapshot.calendar = try await Self.calendar(of: resource.id, days: everyPeriod ? nil : days, in: session)
+        }
         snapshot.ownedInPeriods = try await units(of: users, in: requested)
         return snapshot
+    }
+
+    /// The dates of a dated resource with a capacity of their own, among `days` (nil: all of them).
+    static func calendar(of resourceID: Int, days: Set<Int64>?, in session: SQLSession) async throws -> [Int64: Int] {
+        if let days, days.isEmpty { return [:] }
+        var condition: SQLQueryString = ""
+        if let days, let first = days.min(), let last = days.max() { condition = " AND day BETWEEN \(bind: first) AND \(bind: last)" }
+        var calendar: [Int64: Int] = [:]
+        for row in try await session.sql.raw("""
+            SELECT day, total_quantity FROM resource_calendar WHERE resource_id = \(bind: resourceID)\(condition)
+            """).all() {
+            calendar[try row.decode(column: "day", as: Int64.self)] = try row.decode(column: "total_quantity", as: Int.self)
+        }
+        return calendar
     }
 
     /// The stored stock of a dated resource's periods among `keys` (nil: all of them).
@@ -359,6 +379,17 @@ struct LockedStock {
                         removed_by = \(bind: removal?.adminID)
                     WHERE id = \(bind: created.id(ref, in: \.entries)) AND status = \(bind: from.rawValue)
                     """).run()
+            case .setCalendar(let date, let total):
+                if let total {
+                    try await session.sql.raw("""
+                        INSERT INTO resource_calendar (resource_id, day, total_quantity) VALUES (\(bind: resourceID), \(bind: date.dayNumber), \(bind: total))
+                        ON CONFLICT (resource_id, day) DO UPDATE SET total_quantity = excluded.total_quantity
+                        """).run()
+                } else {
+                    try await session.sql.raw("""
+                        DELETE FROM resource_calendar WHERE resource_id = \(bind: resourceID) AND day = \(bind: date.dayNumber)
+                        """).run()
+                }
             case .offerEntry(let ref, let at):
                 try await session.sql.raw("""
                     UPDATE waitlist_entries SET status = \(bind: WaitlistEntry.Status.offered.rawValue), offered_at = \(bind: at)

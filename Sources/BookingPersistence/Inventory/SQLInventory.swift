@@ -125,6 +125,12 @@ struct SQLInventory: Inventory {
         }.get()
     }
 
+    func setCapacity(resourceID: Int, on date: LocalDate, to total: Int?, at now: Date, by actor: EventActor) async throws {
+        try await decideOn((resourceID, 0), notFound: .resourceNotFound, at: now) { locked in
+            try await locked.decide([.setCapacity(date: date, total: total, by: actor)]).plan.outcomes[0].map { _ in () }
+        }
+    }
+
     func remove(resourceID: Int, at now: Date, by actor: EventActor) async throws {
         try await storage.withTransaction { tx -> Result<Void, AppError> in
             let session = tx.session
@@ -133,6 +139,7 @@ struct SQLInventory: Inventory {
             let resource = try await locked.decide([]).resource
             if let refusal = try await Self.busy(resourceID, at: now, in: session, waiting: resource.waitingEntries) { return .failure(refusal) }
             try await session.sql.raw("DELETE FROM period_stock WHERE resource_id = \(bind: resourceID)").run()
+            try await session.sql.raw("DELETE FROM resource_calendar WHERE resource_id = \(bind: resourceID)").run()
             try await session.sql.raw("DELETE FROM bookings WHERE resource_id = \(bind: resourceID)").run()
             try await session.sql.raw("DELETE FROM holds WHERE resource_id = \(bind: resourceID)").run()
             try await session.sql.raw("DELETE FROM waitlist_entries WHERE resource_id = \(bind: resourceID)").run()

@@ -4,7 +4,8 @@ import SQLKit
 /// Capacity in time: a resource's schedule (null for a pool), the periods each booking and hold takes
 /// (`period_kind`, and the bounds of the periods' keys, `period_from` up to `period_to`; with the range
 /// as the client sees it, `period_start` and `period_end`), and the stock of each period of a dated
-/// resource (`period_stock`).
+/// resource (`period_stock`), and the dates with a capacity of their own (`resource_calendar`: every
+/// period of that local date has that total; 0 closes it).
 ///
 /// A period's row is created by the first change to it, under its resource's lock (an absent row is a
 /// period with nothing taken: its capacity, all available); a read never creates one. The same CHECK
@@ -25,6 +26,14 @@ struct AddPeriods: TableMigration {
                 CONSTRAINT period_stock_available_nonnegative CHECK (available_quantity >= 0),
                 CONSTRAINT period_stock_held_nonnegative CHECK (held_quantity >= 0),
                 CONSTRAINT period_stock_within_total CHECK (available_quantity + held_quantity <= total_quantity)
+            )
+            """).run()
+        try await sql.raw("""
+            CREATE TABLE IF NOT EXISTS resource_calendar (
+                resource_id BIGINT NOT NULL,
+                day BIGINT NOT NULL,
+                total_quantity INTEGER NOT NULL CHECK (total_quantity >= 0),
+                PRIMARY KEY (resource_id, day)
             )
             """).run()
         try await sql.raw("ALTER TABLE resources ADD COLUMN schedule TEXT").run()
@@ -50,6 +59,7 @@ struct AddPeriods: TableMigration {
             }
         }
         try await sql.raw("ALTER TABLE resources DROP COLUMN schedule").run()
+        try await sql.raw("DROP TABLE IF EXISTS resource_calendar").run()
         try await sql.raw("DROP TABLE IF EXISTS period_stock").run()
     }
 }

@@ -39,6 +39,9 @@ struct ReplicaResourceStore: ResourceStore {
     }
     func find(_ reference: ResourceReference, at now: Date) async throws -> Resource? { try await read { try await $0.find(reference, at: now) } }
     func unitsHeld(at now: Date) async throws -> Int { try await primary.unitsHeld(at: now) }
+    func calendar(of resource: Resource, from: LocalDate, to: LocalDate) async throws -> [(date: LocalDate, total: Int)] {
+        try await read { try await $0.calendar(of: resource, from: from, to: to) }
+    }
     func periodStock(of resource: Resource, periods: [PeriodKey], at now: Date) async throws -> [PeriodKey: Stock] {
         try await read { try await $0.periodStock(of: resource, periods: periods, at: now) }
     }

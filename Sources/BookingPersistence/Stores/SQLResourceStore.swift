@@ -112,6 +112,13 @@ struct SQLResourceStore: ResourceStore {
                                available: try row.decode(column: "available_quantity", as: Int.self),
                                held: try row.decode(column: "held_quantity", as: Int.self))
         }
+        // Periods with nothing stored have their date's capacity (its own, or the resource's), all available.
+        let days = Set(periods.map { schedule.date(of: $0).dayNumber })
+        let calendar = try await LockedStock.calendar(of: resource.id, days: days, in: session)
+        for key in periods where stock[key] == nil {
+            let total = calendar[schedule.date(of: key).dayNumber] ?? resource.stock.total
+            stock[key] = Stock(total: total, available: total)
+        }
         guard stock.values.contains(where: { $0.held > 0 }) else { return stock }
         // Units of holds that lapsed but are still stored as held count as available, in each of their periods.
         for row in try await session.sql.raw("""
@@ -126,6 +133,13 @@ struct SQLResourceStore: ResourceStore {
             }
         }
         return stock
+    }
+
+    func calendar(of resource: Resource, from: LocalDate, to: LocalDate) async throws -> [(date: LocalDate, total: Int)] {
+        try await session.sql.raw("""
+            SELECT day, total_quantity FROM resource_calendar
+            WHERE resource_id = \(bind: resource.id) AND day >= \(bind: from.dayNumber) AND day < \(bind: to.dayNumber) ORDER BY day
+            """).all().map { (LocalDate(dayNumber: try $0.decode(column: "day", as: Int64.self)), try $0.decode(column: "total_quantity", as: Int.self)) }
     }
 
     func unitsHeld(at now: Date) async throws -> Int {

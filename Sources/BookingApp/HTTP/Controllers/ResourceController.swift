@@ -9,6 +9,9 @@ struct ResourceController: APIController {
         open.get(use: index)
         open.get(":id", use: show)
         open.get(":id", "availability", use: availability)
+        open.get(":id", "calendar", use: calendar)
+        admin.put(":id", "calendar", ":date", use: setCapacity)
+        admin.delete(":id", "calendar", ":date", use: resetCapacity)
         // A description may be 10,000 characters, JSON-escaped: room for it, and no more.
         admin.post(maxBody: "128kb", use: create)
         admin.patch(":id", maxBody: "128kb", use: update)
@@ -70,6 +73,29 @@ struct ResourceController: APIController {
             quantity: try req.integerQuery("quantity"), anonymous: caller == nil)
         return AvailabilityResponse(resource: resource.id, timeZone: resource.schedule?.zone.identifier ?? "UTC",
                                     periods: periods.map(AvailabilityResponse.Period.init))
+    }
+
+    /// `?from=DATE&to=DATE`: a dated resource's dates with a capacity of their own.
+    @Sendable func calendar(req: Request, caller: Principal?) async throws -> [CalendarDay] {
+        try await server.domain.resources.calendar(id: try req.pathID(notFound: .resourceNotFound), from: req.query[String.self, at: "from"],
+                                                   to: req.query[String.self, at: "to"]).map { CalendarDay(date: "\($0.date)", totalQuantity: $0.total) }
+    }
+
+    /// `{"total_quantity": n}`: every period of the date gets n units (0 closes it).
+    @Sendable func setCapacity(req: Request, caller: Principal) async throws -> CalendarDay {
+        let id = try req.pathID(notFound: .resourceNotFound), date = req.parameters.get("date") ?? ""
+        guard let total = try req.decodeJSON(CalendarDayRequest.self).totalQuantity?.value else {
+            throw AppError.invalidField(field: "total_quantity", reason: "total_quantity is required")
+        }
+        try await server.domain.resources.setCapacity(id: id, date: date, total: total, by: .user(caller.user.id))
+        return CalendarDay(date: date, totalQuantity: total)
+    }
+
+    /// The date's capacity is the resource's own again.
+    @Sendable func resetCapacity(req: Request, caller: Principal) async throws -> HTTPStatus {
+        try await server.domain.resources.setCapacity(id: try req.pathID(notFound: .resourceNotFound), date: req.parameters.get("date") ?? "",
+                                                      total: nil, by: .user(caller.user.id))
+        return .noContent
     }
 
     @Sendable func create(req: Request, caller: Principal) async throws -> Response {

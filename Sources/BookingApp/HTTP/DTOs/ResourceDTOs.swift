@@ -160,3 +160,22 @@ struct AvailabilityResponse: Content {
         case timeZone = "time_zone"
     }
 }
+
+/// A date of a dated resource with a capacity of its own.
+struct CalendarDay: Content {
+    let date: String
+    let totalQuantity: Int
+
+    enum CodingKeys: String, CodingKey {
+        case date
+        case totalQuantity = "total_quantity"
+    }
+}
+
+struct CalendarDayRequest: Decodable {
+    var totalQuantity: WholeNumber?
+
+    enum CodingKeys: String, CodingKey {
+        case totalQuantity = "total_quantity"
+    }
+}
