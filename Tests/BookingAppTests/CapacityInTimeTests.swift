@@ -39,39 +39,58 @@ struct CapacityInTimeTests {
 
     @Test("50 overlapping 3-night bookings at once on 5 rooms a night: no night past 5, each counted exactly", arguments: TestDatabase.allCases)
     func overlappingNights(db: TestDatabase) async throws {
-        try await withBookingApp(db, configure: { patientPool(&$0); $0.userWritesPerMinute = 1000 }, clock: ManualClock(Self.start)) { client in
-            let id = try await Self.dated(client, "Rooms", total: 5, schedule: Self.nights, admin: try await client.adminToken())
-            let tokens = try await (0..<5).asyncMap { try await client.userToken("guest\($0)") }
-            // Check-ins on the 10th to the 14th: every range overlaps others, some fully, some by a night or two.
-            let checkIns = (0..<50).map { 10 + $0 % 5 }
-            let replies = try await withThrowingTaskGroup(of: (Int, TestClient.Reply).self) { group in
-                for (index, day) in checkIns.enumerated() {
-                    group.addTask {
-                        (day, try await Self.book(client, id, 1, "2026-12-\(day)", "2026-12-\(day + 3)", token: tokens[index % tokens.count]))
-                    }
-                }
-                return try await group.reduce(into: []) { $0.append($1) }
-            }
-            var booked = [Int: Int]()
-            for (day, reply) in replies {
-                if reply.status == .created {
-                    let booking = try reply.booking
-                    #expect((booking.start, booking.end) == ("2026-12-\(day)", "2026-12-\(day + 3)"))
-                    for night in day..<day + 3 { booked[night, default: 0] += 1 }
-                } else {
-                    #expect(reply.code == "insufficient_quantity", "\(reply.text)")
-                    #expect(reply.error?.periods?.isEmpty == false, "a refusal names its short nights")
-                }
-            }
-            let nights = try await Self.periods(client, id, from: "2026-12-10", to: "2026-12-17")
-            for (start, available, held, bookedUnits) in nights {
-                let night = Int(start.suffix(2))!
-                #expect(bookedUnits <= 5 && held == 0)
-                #expect(bookedUnits == booked[night, default: 0], "night \(start): the stock agrees with the bookings made")
-                #expect(available == 5 - bookedUnits)
-            }
-            #expect(booked.values.contains(5), "the rooms did fill: the race was real")
+        try await withBookingApp(db, configure: Self.racing, clock: ManualClock(Self.start)) { client in
+            try await Self.overlappingNightsRace([client])
         }
+    }
+
+    @Test("the same race spread over three servers on one PostgreSQL", .requiresPostgres)
+    func overlappingNightsOnReplicas() async throws {
+        try await withPostgresReplicas(3, configure: Self.racing, clock: ManualClock(Self.start)) { replicas in
+            try await Self.overlappingNightsRace(replicas)
+        }
+    }
+
+    static func racing(_ config: inout AppConfig) {
+        patientPool(&config)
+        config.userWritesPerMinute = 1000
+    }
+
+    /// Overlapping ranges booked at once through `servers` (in turn): every night's stock agrees with the
+    /// bookings that were made, and none is past its total.
+    static func overlappingNightsRace(_ servers: [TestClient]) async throws {
+        let id = try await Self.dated(servers[0], "Rooms", total: 5, schedule: Self.nights, admin: try await servers[0].adminToken())
+        let tokens = try await (0..<5).asyncMap { try await servers[$0 % servers.count].userToken("guest\($0)") }
+        // Check-ins on the 10th to the 14th: every range overlaps others, some fully, some by a night or two.
+        let checkIns = (0..<50).map { 10 + $0 % 5 }
+        let replies = try await withThrowingTaskGroup(of: (Int, TestClient.Reply).self) { group in
+            for (index, day) in checkIns.enumerated() {
+                let server = servers[index % servers.count]
+                group.addTask {
+                    (day, try await Self.book(server, id, 1, "2026-12-\(day)", "2026-12-\(day + 3)", token: tokens[index % tokens.count]))
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        var booked = [Int: Int]()
+        for (day, reply) in replies {
+            if reply.status == .created {
+                let booking = try reply.booking
+                #expect((booking.start, booking.end) == ("2026-12-\(day)", "2026-12-\(day + 3)"))
+                for night in day..<day + 3 { booked[night, default: 0] += 1 }
+            } else {
+                #expect(reply.code == "insufficient_quantity", "\(reply.text)")
+                #expect(reply.error?.periods?.isEmpty == false, "a refusal names its short nights")
+            }
+        }
+        let nights = try await Self.periods(servers[servers.count - 1], id, from: "2026-12-10", to: "2026-12-17")
+        for (start, available, held, bookedUnits) in nights {
+            let night = Int(start.suffix(2))!
+            #expect(bookedUnits <= 5 && held == 0)
+            #expect(bookedUnits == booked[night, default: 0], "night \(start): the stock agrees with the bookings made")
+            #expect(available == 5 - bookedUnits)
+        }
+        #expect(booked.values.contains(5), "the rooms did fill: the race was real")
     }
 
     @Test("a range is all or nothing: one short night refuses it, names that night, and takes nothing", arguments: TestDatabase.allCases)
@@ -153,6 +172,15 @@ struct CapacityInTimeTests {
             #expect(try (confirmed.booking.start, confirmed.booking.end) == ("2026-12-25", "2026-12-27"))
             #expect(try await Self.periods(client, id, from: "2026-12-24", to: "2026-12-28").map { [$0.1, $0.2, $0.3] }
                     == [[2, 0, 0], [1, 0, 1], [1, 0, 1], [2, 0, 0]])
+            // The feed says which nights each change was for, with the stock of the fullest of them.
+            let events = try await client.send(.GET, "/events/?limit=1000", token: try await client.adminToken()).events
+            let ranged = events.filter { ["hold.created", "hold.expired", "hold.confirmed"].contains($0.type) }
+            #expect(ranged.map(\.type) == ["hold.created", "hold.expired", "hold.created", "hold.confirmed"])
+            #expect(ranged.map { [$0.details["start"], $0.details["end"]] } == [
+                [.string("2026-12-24"), .string("2026-12-26")], [.string("2026-12-24"), .string("2026-12-26")],
+                [.string("2026-12-25"), .string("2026-12-27")], [.string("2026-12-25"), .string("2026-12-27")],
+            ])
+            #expect(ranged.map { $0.stock?.available } == [0, 2, 1, 1])
         }
     }
 
