@@ -17,8 +17,6 @@ public enum AppError: Error, Equatable, Sendable {
     /// The range names no periods that may be taken (``InvalidPeriod``): missing for a dated resource,
     /// given for a pool, misaligned, outside the opening hours or the bookable window.
     case invalidPeriod(reason: String)
-    /// Waiting lists serve pools; a resource with a schedule has none (yet).
-    case waitlistNeedsPool
     case resourceNotFound
     case bookingNotFound
     case bookingAlreadyCancelled

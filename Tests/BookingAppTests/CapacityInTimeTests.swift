@@ -210,7 +210,7 @@ struct CapacityInTimeTests {
             #expect(try await client.stock(days) == (6, 0, 6))
             #expect(try await client.resource(days).schedule?.timeZone == "America/New_York")
             let joined = try await client.send(.POST, "/resources/\(days)/waitlist/", token: token, json: ["quantity": 1])
-            #expect(joined.status == .conflict && joined.code == "waitlist_needs_pool")
+            #expect(joined.status == .badRequest && joined.code == "invalid_period", "a dated resource's entry waits for a range")
             let pooled = try await client.book(pool, quantity: 1, token: token)
             #expect(try (pooled.booking.start, pooled.booking.end) == (nil, nil))
         }
@@ -265,6 +265,37 @@ struct CapacityInTimeTests {
             #expect(after.map { [$0.totalQuantity, $0.availableQuantity] } == [[6, 4]])
             #expect(try await client.send(.PUT, "/resources/\(id)/calendar/someday", token: admin, json: ["total_quantity": 1]).code == "invalid_field")
             #expect(try await client.send(.PUT, "/resources/\(id)/calendar/2026-12-25", token: token, json: ["total_quantity": 1]).status == .forbidden)
+        }
+    }
+
+    @Test("waiting lists per range: an entry is offered when every night of its range has room; one overtaken by its quantity keeps those nights",
+          arguments: TestDatabase.allCases)
+    func waitingForARange(db: TestDatabase) async throws {
+        try await withBookingApp(db, clock: ManualClock(Self.start)) { client in
+            let id = try await Self.dated(client, "Huts", total: 2, schedule: Self.nights, admin: try await client.adminToken())
+            let (ann, ben, cat, dan) = (try await client.userToken("ann"), try await client.userToken("ben"), try await client.userToken("cat"),
+                                        try await client.userToken("dan"))
+            let annBooking = try await Self.book(client, id, 2, "2026-12-10", "2026-12-12", token: ann).booking
+            let join = { (token: String, start: String, end: String) in
+                try await client.send(.POST, "/resources/\(id)/waitlist/", token: token, json: ["quantity": 1, "start": start, "end": end])
+            }
+            let benEntry = try await join(ben, "2026-12-11", "2026-12-13").entry
+            #expect(benEntry.status == "waiting" && benEntry.start == "2026-12-11" && benEntry.end == "2026-12-13")
+            // Cat's nights are free: offered at once, passing Ben (who waits for one of them) by one unit: his quantity.
+            let catEntry = try await join(cat, "2026-12-12", "2026-12-13").entry
+            #expect(catEntry.status == "offered", "\(catEntry)")
+            // The night left on the 12th is kept for Ben now; the 13th is not his.
+            let kept = try await Self.book(client, id, 1, "2026-12-12", "2026-12-13", token: dan)
+            #expect(kept.status == .conflict && kept.code == "reserved_for_waitlist", "\(kept.text)")
+            #expect(try await Self.book(client, id, 1, "2026-12-13", "2026-12-14", token: dan).status == .created)
+            // Ann's nights come back: every night of Ben's range has room, and he is offered it, as a hold of those nights.
+            #expect(try await client.send(.DELETE, "/bookings/\(annBooking.id)/", token: ann).status == .ok)
+            let offered = try await client.send(.GET, "/waitlist/\(benEntry.id)/", token: ben).entry
+            #expect(offered.status == "offered")
+            let offer = try await client.send(.GET, "/holds/\(try #require(offered.hold))/", token: ben).hold
+            #expect((offer.start, offer.end, offer.quantity) == ("2026-12-11", "2026-12-13", 1))
+            #expect(try await Self.periods(client, id, from: "2026-12-10", to: "2026-12-14").map { [$0.1, $0.2, $0.3] }
+                    == [[2, 0, 0], [1, 1, 0], [0, 2, 0], [1, 0, 1]])
         }
     }
 }

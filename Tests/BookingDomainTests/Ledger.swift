@@ -129,7 +129,7 @@ struct Ledger: Equatable {
                 holds[id] = HoldRecord(userID: userID, quantity: quantity, status: .held, expiresAt: until,
                                        entryID: entry.map { made.id($0, \.entries) }, passedThrough: passed.map(resolve))
                 made.holds.append(id)
-            case .insertEntry(let userID, let quantity, _):
+            case .insertEntry(let userID, let quantity, _, _):
                 let id = newID()
                 entries[id] = EntryRecord(userID: userID, quantity: quantity, status: .waiting, passedUnits: 0)
                 made.entries.append(id)
@@ -148,7 +148,7 @@ struct Ledger: Equatable {
                 break
             case .offerEntry(let ref, _):
                 entries[made.id(ref, \.entries)]?.status = .offered
-            case .pass(let units, let except, let which):
+            case .pass(let units, let except, let which, _):
                 for (id, entry) in entries where entry.status == .waiting && entry.userID != except {
                     let included = switch which {
                     case .upTo(let ref): id <= made.id(ref, \.entries)

@@ -146,7 +146,7 @@ extension StockRequest {
 
     var userID: Int {
         switch self {
-        case .book(let userID, _, _), .hold(let userID, _, _, _), .join(let userID, _): userID
+        case .book(let userID, _, _), .hold(let userID, _, _, _), .join(let userID, _, _): userID
         default: 0
         }
     }

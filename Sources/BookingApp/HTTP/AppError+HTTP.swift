@@ -18,7 +18,7 @@ extension AppError {
             .notFound
         case .bookingAlreadyCancelled, .resourceHasActiveBookings, .totalBelowBooked, .idempotencyKeyInProgress,
              .lastActiveAdmin, .holdNotActive, .holdExpired, .resourceHasActiveHolds, .perUserLimit, .alreadyWaiting,
-             .noPendingOffer, .waitlistEntryEnded, .reservedForWaitlist, .resourceHasWaitingList, .perUserHoldLimit, .waitlistNeedsPool:
+             .noPendingOffer, .waitlistEntryEnded, .reservedForWaitlist, .resourceHasWaitingList, .perUserHoldLimit:
             .conflict
         case .idempotencyKeyReused:
             .unprocessableEntity
@@ -39,7 +39,6 @@ extension AppError {
         case .resourceNameTaken: .resourceNameTaken
         case .insufficientQuantity, .insufficientInPeriods: .insufficientQuantity
         case .invalidPeriod: .invalidPeriod
-        case .waitlistNeedsPool: .waitlistNeedsPool
         case .resourceNotFound: .resourceNotFound
         case .bookingNotFound: .bookingNotFound
         case .bookingAlreadyCancelled: .bookingAlreadyCancelled
@@ -94,8 +93,6 @@ extension AppError {
             "Cannot take \(requested) unit(s) in every period: \(periods.count) period(s) have fewer left (the least: \(available))."
         case .invalidPeriod(let reason):
             reason
-        case .waitlistNeedsPool:
-            "Waiting lists are kept for resources without a schedule; pick another date or time with units left."
         case .resourceNotFound:
             "Resource not found."
         case .bookingNotFound:

@@ -13,8 +13,6 @@ enum ErrorCode: String, CaseIterable, Codable, Sendable {
     case insufficientQuantity = "insufficient_quantity"
     /// The range names no periods that may be taken on this resource.
     case invalidPeriod = "invalid_period"
-    /// A waiting list on a resource with a schedule.
-    case waitlistNeedsPool = "waitlist_needs_pool"
     case resourceNotFound = "resource_not_found"
     case bookingNotFound = "booking_not_found"
     case bookingAlreadyCancelled = "booking_already_cancelled"

@@ -41,10 +41,13 @@ public struct WaitlistEntry: Sendable, Equatable {
     public let endedAt: Date?
     /// Why an admin removed it.
     public let removedReason: String?
+    /// The periods it waits for, on a dated resource; nil for a pool.
+    public let range: TakenRange?
 
     public init(id: Int, resourceID: Int, resourceName: String, userID: Int, quantity: Int, storedStatus: Status,
-                position: Int?, createdAt: Date, offer: Offer?, endedAt: Date?, removedReason: String?) {
+                position: Int?, createdAt: Date, offer: Offer?, endedAt: Date?, removedReason: String?, range: TakenRange? = nil) {
         self.id = id
+        self.range = range
         self.resourceID = resourceID
         self.resourceName = resourceName
         self.userID = userID

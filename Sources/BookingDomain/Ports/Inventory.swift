@@ -95,13 +95,14 @@ public protocol Inventory: Sendable {
 
     // MARK: Waiting lists
 
-    /// Puts `userID` at the end of the resource's waiting list for `quantity` units, then serves the list
+    /// Puts `userID` at the end of the resource's waiting list for `quantity` units (in every period of
+    /// `range`, on a dated resource, read as a booking's), then serves the list
     /// in the same transaction: if the units are free for it now, the entry answers `offered`.
     ///
     /// - Throws: ``AppError/resourceNotFound``; ``AppError/alreadyWaiting``; ``AppError/invalidField(field:reason:)``
     ///   when the resource could never serve it (more than its total); ``AppError/perBookingLimit(max:)``;
     ///   ``AppError/perUserLimit(max:remaining:)``.
-    func join(_ quantity: Int, of resourceID: Int, for userID: Int, at now: Date) async throws -> WaitlistEntry
+    func join(_ quantity: Int, of resourceID: Int, in range: PeriodRange?, for userID: Int, at now: Date) async throws -> WaitlistEntry
 
     /// Takes an open entry off the list, exactly once: `left` when `removal` is nil, else `removed` with
     /// its reason. A pending offer is released, and its units pass on in the same transaction.

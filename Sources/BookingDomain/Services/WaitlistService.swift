@@ -40,11 +40,11 @@ public struct WaitlistService: Sendable {
 
     /// Puts `user` on the resource's waiting list for `quantity` units. If units are free for the entry
     /// right now (nobody ahead of it can use them), it gets its offer at once and answers `offered`.
-    public func join(resourceID: Int, quantity: Int?, for user: User) async throws -> WaitlistEntry {
+    public func join(resourceID: Int, quantity: Int?, in range: PeriodRange? = nil, for user: User) async throws -> WaitlistEntry {
         let quantity = try Validate.positiveQuantity(quantity, field: "quantity")
         let now = clock.now()
         try await writes?.spend(for: user, at: now)
-        let entry = try await storage.inventory.join(quantity, of: resourceID, for: user.id, at: now)
+        let entry = try await storage.inventory.join(quantity, of: resourceID, in: range, for: user.id, at: now)
         metrics.waitlist(.joined)
         return entry
     }

@@ -13,6 +13,12 @@ public struct Span: Sendable, Hashable {
 
     /// A pool's one period.
     public static let whole = Span(keys: [.whole], range: nil)
+
+    /// Whether it shares a period with `other` (a pool's spans always do).
+    public func overlaps(_ other: Span) -> Bool {
+        guard let range, let otherRange = other.range else { return true }
+        return range.overlaps(otherRange)
+    }
 }
 
 /// A dated record's run of periods as stored: the kind, the bounds of the periods' keys (`from` the
@@ -32,6 +38,11 @@ public struct TakenRange: Sendable, Hashable {
         self.to = to
         self.start = start
         self.end = end
+    }
+
+    /// Whether it shares a period with `other`.
+    public func overlaps(_ other: TakenRange) -> Bool {
+        kind == other.kind && from < other.to && other.from < to
     }
 
     /// Whether `key` is one of its periods.

@@ -227,10 +227,12 @@ private struct Decider {
 
     // MARK: Passes
 
-    /// The waiting entries (but `except`'s) among `which` are passed by `units` (negative: given back).
-    mutating func pass(_ units: Int, except: Int?, _ which: PassedEntries) {
-        plan.moves.append(.pass(units: units, except: except, entries: which))
-        for index in entries.indices where entries[index].facts.status == .waiting && entries[index].facts.userID != except {
+    /// The waiting entries (but `except`'s) among `which` whose periods overlap `span`'s are passed by
+    /// `units` (negative: given back). On a pool every entry overlaps.
+    mutating func pass(_ units: Int, except: Int?, _ which: PassedEntries, within span: Span) {
+        plan.moves.append(.pass(units: units, except: except, entries: which, within: span.range))
+        for index in entries.indices where entries[index].facts.status == .waiting && entries[index].facts.userID != except
+            && entries[index].facts.span.overlaps(span) {
             let included = switch which {
             case .upTo(let last): Self.entry(entries[index].ref, comesBefore: last, orIs: true)
             case .before(let next): Self.entry(entries[index].ref, comesBefore: next, orIs: false)
@@ -256,32 +258,43 @@ private struct Decider {
         lastWaiting = entries.last { $0.facts.status == .waiting }?.ref
     }
 
-    /// A take of `units` by `userID` passes every entry waiting but their own; what it passed is kept with it.
-    mutating func overtake(by units: Int, for userID: Int) -> PassedEntries? {
+    /// A take of `units` by `userID` in `span` passes every entry waiting for any of its periods but their
+    /// own; what it passed is kept with it.
+    mutating func overtake(by units: Int, for userID: Int, in span: Span) -> PassedEntries? {
         guard waitingCount > 0, let last = lastWaiting else { return nil }
-        pass(units, except: userID, .upTo(last))
+        pass(units, except: userID, .upTo(last), within: span)
         return .upTo(last)
     }
 
     /// Units that come back no longer count as having passed the entries their take passed.
-    mutating func giveBack(_ units: Int, passed: PassedEntries?, of userID: Int) {
+    mutating func giveBack(_ units: Int, passed: PassedEntries?, of userID: Int, in span: Span) {
         guard let passed else { return }
-        pass(-units, except: userID, passed)
+        pass(-units, except: userID, passed, within: span)
+    }
+
+    /// The units free in every period of `span`: the least of them (a pool's available units).
+    func free(in span: Span) -> Int {
+        span.range == nil ? stock.available : span.keys.map { stock(in: $0).available }.min() ?? 0
+    }
+
+    /// The units `span` could ever have at once: the least total of its periods (a pool's total).
+    func total(of span: Span) -> Int {
+        span.range == nil ? stock.total : span.keys.map { stock(in: $0).total }.min() ?? 0
     }
 
     // MARK: The waiting list
 
-    /// Why a take may not have the free units: they gather for a barrier (an entry overtaken by its
-    /// quantity already, whose user may take it). nil when none stands.
-    mutating func waitlistRefusal() -> AppError? {
+    /// Why a take in `span` may not have the free units: they gather for a barrier (an entry waiting for
+    /// any of its periods, overtaken by its quantity already, whose user may take it). nil when none stands.
+    mutating func waitlistRefusal(in span: Span) -> AppError? {
         guard waitingCount > 0 else { return nil }
-        for entry in entries where entry.facts.status == .waiting && entry.facts.userIsActive {
+        for entry in entries where entry.facts.status == .waiting && entry.facts.userIsActive && entry.facts.span.overlaps(span) {
             let facts = entry.facts
             guard facts.passedUnits >= facts.quantity else { continue }
-            let mayTake = refusal(taking: facts.quantity, holding: true, for: facts.userID) == nil
-            if WaitlistServing.blocksPublic(quantity: facts.quantity, passedUnits: facts.passedUnits, total: stock.total,
+            let mayTake = refusal(taking: facts.quantity, holding: true, for: facts.userID, in: facts.span) == nil
+            if WaitlistServing.blocksPublic(quantity: facts.quantity, passedUnits: facts.passedUnits, total: total(of: facts.span),
                                             limits: limits, mayTake: mayTake) {
-                return .reservedForWaitlist(available: stock.available, waiting: waitingCount)
+                return .reservedForWaitlist(available: free(in: span), waiting: waitingCount)
             }
         }
         if !snapshot.entriesComplete { plan.needsMoreEntries = true }
@@ -291,31 +304,42 @@ private struct Decider {
     /// Serves the list (``WaitlistServing``): entries in the order they joined, each that fits the units not
     /// yet offered gets an offer, until they run out or a barrier stops the walk. `joined`: the entry that
     /// joined in this plan, whose offer (if it gets one at once) lasts no longer than a hold.
+    ///
+    /// On a dated resource each entry is served on its own periods: it is offered its units when every
+    /// period of its range has them, and a barrier stops only the entries behind it that share a period
+    /// with it (the walk goes on for the others).
     mutating func serve(joined: RecordRef? = nil) {
-        guard waitingCount > 0, stock.available > 0 else { return }
+        let dated = snapshot.schedule != nil
+        guard waitingCount > 0, dated || stock.available > 0 else { return }
         var offered = 0
         var walkedToEnd = true
+        var barriers: [Span] = []
         for index in entries.indices {
             let facts = entries[index].facts
-            guard facts.status == .waiting, facts.userIsActive else { continue }
-            guard facts.quantity <= stock.available || facts.passedUnits >= facts.quantity else { continue }
-            let mayTake = refusal(taking: facts.quantity, holding: true, for: facts.userID) == nil
-            switch WaitlistServing.decide(quantity: facts.quantity, passedUnits: facts.passedUnits, free: stock.available,
-                                          total: stock.total, limits: limits, mayTake: mayTake) {
+            guard facts.status == .waiting, facts.userIsActive, !barriers.contains(where: { $0.overlaps(facts.span) }) else { continue }
+            let free = free(in: facts.span)
+            guard facts.quantity <= free || facts.passedUnits >= facts.quantity else { continue }
+            let mayTake = refusal(taking: facts.quantity, holding: true, for: facts.userID, in: facts.span) == nil
+            switch WaitlistServing.decide(quantity: facts.quantity, passedUnits: facts.passedUnits, free: free,
+                                          total: total(of: facts.span), limits: limits, mayTake: mayTake) {
             case .skip:
                 continue
             case .stop:
+                if dated {
+                    barriers.append(facts.span)
+                    continue
+                }
                 walkedToEnd = false
             case .offer:
                 offer(index, lasting: entries[index].ref == joined ? policy.immediateOfferTTL : policy.offerTTL)
                 offered += 1
             }
-            if !walkedToEnd || stock.available == 0 {
+            if !dated, !walkedToEnd || stock.available == 0 {
                 walkedToEnd = false
                 break
             }
         }
-        if walkedToEnd, stock.available > 0, !snapshot.entriesComplete { plan.needsMoreEntries = true }
+        if walkedToEnd, dated || stock.available > 0, !snapshot.entriesComplete { plan.needsMoreEntries = true }
         if offered > 0 {
             waitingCount -= offered
             waitingChanged = true
@@ -326,22 +350,22 @@ private struct Decider {
     /// An entry's offer: a hold of its units for its user; every entry still waiting ahead of it has been
     /// passed by that many units.
     mutating func offer(_ index: Int, lasting ttl: TimeInterval) {
-        let entry = entries[index], quantity = entry.facts.quantity, userID = entry.facts.userID
+        let entry = entries[index], quantity = entry.facts.quantity, userID = entry.facts.userID, span = entry.facts.span
         let until = now.addingTimeInterval(ttl), hold = newHold()
-        plan.moves.append(.insertHold(userID: userID, quantity: quantity, span: .whole, until: until, entry: entry.ref,
+        plan.moves.append(.insertHold(userID: userID, quantity: quantity, span: span, until: until, entry: entry.ref,
                                       passed: .before(entry.ref), at: now))
         holds[hold] = Held(ref: hold, userID: userID, quantity: quantity, status: .held, expiresAt: until, entry: entry.ref,
-                           passed: .before(entry.ref), bookingID: nil, span: .whole)
-        move(available: -quantity, held: quantity)
-        owns(userID, held: quantity)
+                           passed: .before(entry.ref), bookingID: nil, span: span)
+        move(span, available: -quantity, held: quantity)
+        owns(userID, in: span, held: quantity)
         plan.events.append(event(.waitlistOffered, at: now, by: .system,
-                                        subject: PlannedSubject(hold: hold, entry: entry.ref, userID: userID),
-                                        quantity: quantity, stock: stock, details: ["expires_at": .date(until)]))
+                                 subject: PlannedSubject(hold: hold, entry: entry.ref, userID: userID),
+                                 quantity: quantity, stock: eventStock(span), details: rangeDetails(span, ["expires_at": .date(until)])))
         plan.moves.append(.offerEntry(entry.ref, at: now))
         entries[index].facts.status = .offered
         entries[index].offer = hold
         stoppedWaiting(entry.ref)
-        pass(quantity, except: nil, .before(entry.ref))
+        pass(quantity, except: nil, .before(entry.ref), within: span)
     }
 
     // MARK: The lock's own work
@@ -375,7 +399,7 @@ private struct Decider {
         if let entry = hold.entry {
             endEntry(entry, of: hold.userID, as: status == .expired ? .expired : .declined, from: .offered, at: at, removal: nil)
         }
-        giveBack(hold.quantity, passed: hold.passed, of: hold.userID)
+        giveBack(hold.quantity, passed: hold.passed, of: hold.userID, in: hold.span)
         owns(hold.userID, in: hold.span, held: -hold.quantity)
     }
 
@@ -397,8 +421,8 @@ private struct Decider {
             update(edit, by: actor)
         case .setCapacity(let date, let total, let actor):
             setCapacity(on: date, to: total, by: actor)
-        case .join(let userID, let quantity):
-            join(quantity, for: userID)
+        case .join(let userID, let quantity, let span):
+            join(quantity, for: userID, in: span)
         case .leave(let entryID, let removal, let actor):
             leave(entryID, removal: removal, by: actor)
         case .decline(let entryID, let actor):
@@ -411,9 +435,9 @@ private struct Decider {
     mutating func take(_ quantity: Int, for userID: Int, holdingUntil until: Date?, span: Span) -> Result<StockOutcome, AppError> {
         let holding = until != nil
         if let refusal = refusal(taking: quantity, holding: holding, for: userID, in: span) { return .failure(refusal) }
-        if let refusal = waitlistRefusal() { return .failure(refusal) }
+        if let refusal = waitlistRefusal(in: span) { return .failure(refusal) }
         if let refusal = shortfall(of: quantity, in: span) { return .failure(refusal) }
-        let passed = overtake(by: quantity, for: userID)
+        let passed = overtake(by: quantity, for: userID, in: span)
         if let until {
             let hold = newHold()
             plan.moves.append(.insertHold(userID: userID, quantity: quantity, span: span, until: until, entry: nil, passed: passed, at: now))
@@ -474,10 +498,10 @@ private struct Decider {
         case .expired:
             let left = eventStock(hold.span).available
             guard hold.entry == nil else { return .failure(.holdExpired(available: left)) }
-            if let refusal = waitlistRefusal() { return .failure(refusal) }
+            if let refusal = waitlistRefusal(in: hold.span) { return .failure(refusal) }
             if let refusal = refusal(taking: hold.quantity, holding: false, for: hold.userID, in: hold.span) { return .failure(refusal) }
             guard left >= hold.quantity else { return .failure(.holdExpired(available: left)) }
-            passed = overtake(by: hold.quantity, for: hold.userID)
+            passed = overtake(by: hold.quantity, for: hold.userID, in: hold.span)
             move(hold.span, available: -hold.quantity)
             owns(hold.userID, in: hold.span, booked: hold.quantity)
         }
@@ -514,7 +538,7 @@ private struct Decider {
         if let refusal = StockDecision.finalRefusal(.booking(booking.status)) { return .failure(refusal) }
         snapshot.bookings[bookingID]?.status = .cancelled
         plan.moves.append(.cancelBooking(id: bookingID, at: now))
-        giveBack(booking.quantity, passed: booking.passedThrough.map { .upTo(.existing($0)) }, of: booking.userID)
+        giveBack(booking.quantity, passed: booking.passedThrough.map { .upTo(.existing($0)) }, of: booking.userID, in: booking.span)
         move(booking.span, available: booking.quantity)
         owns(booking.userID, in: booking.span, booked: -booking.quantity)
         plan.events.append(event(.bookingCancelled, at: now, by: actor, subject: PlannedSubject(booking: .existing(bookingID), userID: booking.userID),
@@ -587,26 +611,27 @@ private struct Decider {
 
     /// A new entry at the end of the line, for no more than its user could hold; then the list is served,
     /// and if nobody ahead can use the free units it is offered them at once.
-    mutating func join(_ quantity: Int, for userID: Int) -> Result<StockOutcome, AppError> {
-        guard snapshot.schedule == nil else { return .failure(.waitlistNeedsPool) }
-        if let refusal = refusal(taking: quantity, holding: false, for: userID) { return .failure(refusal) }
+    mutating func join(_ quantity: Int, for userID: Int, in span: Span) -> Result<StockOutcome, AppError> {
+        if let refusal = refusal(taking: quantity, holding: false, for: userID, in: span) { return .failure(refusal) }
         if limits.maxPerUser == nil, let most = policy.maxEntryQuantity(under: limits), quantity > most {
             return .failure(.perUserHoldLimit(max: most, remaining: most))
         }
-        guard WaitlistServing.canServe(quantity: quantity, total: stock.total, limits: limits) else {
-            return .failure(.invalidField(field: "quantity", reason: "quantity cannot exceed the resource's total of \(stock.total) unit(s)"))
+        let most = total(of: span)
+        guard WaitlistServing.canServe(quantity: quantity, total: most, limits: limits) else {
+            let which = span.range == nil ? "the resource's total" : "the least total of the range's periods"
+            return .failure(.invalidField(field: "quantity", reason: "quantity cannot exceed \(which) of \(most) unit(s)"))
         }
         guard !snapshot.usersWaiting.contains(userID) else { return .failure(.alreadyWaiting) }
         snapshot.usersWaiting.insert(userID)
         let entry = newEntry()
-        plan.moves.append(.insertEntry(userID: userID, quantity: quantity, at: now))
+        plan.moves.append(.insertEntry(userID: userID, quantity: quantity, span: span, at: now))
         entries.append(Entry(ref: entry, facts: StockSnapshot.EntryFacts(id: -1, userID: userID, quantity: quantity, status: .waiting,
-                                                                          passedUnits: 0, userIsActive: true, offerHoldID: nil)))
+                                                                          passedUnits: 0, userIsActive: true, offerHoldID: nil, span: span)))
         waitingCount += 1
         waitingChanged = true
         lastWaiting = entry
         plan.events.append(event(.waitlistJoined, at: now, by: .user(userID), subject: PlannedSubject(entry: entry, userID: userID),
-                                        quantity: quantity, stock: stock))
+                                 quantity: quantity, stock: eventStock(span), details: rangeDetails(span)))
         serve(joined: entry)
         return .success(.joined(entry: entry))
     }
@@ -625,7 +650,8 @@ private struct Decider {
         // The event first: it is what the caller did; any offer its units lead to comes after it.
         plan.events.append(event(removal == nil ? .waitlistLeft : .waitlistRemoved, at: now, by: actor,
                                  subject: PlannedSubject(hold: offer?.ref, entry: ref, userID: facts.userID),
-                                 quantity: facts.quantity, stock: stock.moving(available: units, held: -units), details: details))
+                                 quantity: facts.quantity, stock: eventStock(facts.span).moving(available: units, held: -units),
+                                 details: rangeDetails(facts.span, details)))
         endEntry(ref, of: facts.userID, as: removal == nil ? .left : .removed, from: facts.status, removal: removal)
         if facts.status == .waiting {
             waitingCount -= 1

@@ -18,8 +18,8 @@ public enum StockRequest: Sendable, Equatable {
     /// A dated resource's capacity on one local date (every period of it): `total`, or nil for the
     /// resource's own again.
     case setCapacity(date: LocalDate, total: Int?, by: EventActor)
-    /// Put `userID` at the end of the waiting list for `quantity` units.
-    case join(userID: Int, quantity: Int)
+    /// Put `userID` at the end of the waiting list for `quantity` units in every period of `span`.
+    case join(userID: Int, quantity: Int, span: Span = .whole)
     /// Take an open entry off the list (`removal` nil: its owner left).
     case leave(entryID: Int, removal: WaitlistRemoval?, by: EventActor)
     /// Decline an entry's pending offer.
@@ -61,7 +61,7 @@ public enum StockOutcome: Sendable, Equatable {
 public enum StockMove: Sendable, Equatable {
     case insertBooking(userID: Int, quantity: Int, span: Span, hold: RecordRef?, passed: PassedEntries?, at: Date)
     case insertHold(userID: Int, quantity: Int, span: Span, until: Date, entry: RecordRef?, passed: PassedEntries?, at: Date)
-    case insertEntry(userID: Int, quantity: Int, at: Date)
+    case insertEntry(userID: Int, quantity: Int, span: Span, at: Date)
     /// A held hold ends: released, or expired (at its `expires_at`).
     case endHold(RecordRef, status: Hold.Status, at: Date)
     case confirmHold(id: Int, booking: RecordRef, at: Date)
@@ -71,9 +71,10 @@ public enum StockMove: Sendable, Equatable {
     case offerEntry(RecordRef, at: Date)
     /// A date's own capacity is stored (`total`) or removed (nil).
     case setCalendar(date: LocalDate, total: Int?)
-    /// The entries still waiting among `entries`, but `except`'s, are passed by `units` (negative: the
-    /// units of a take that came back no longer count as having passed them).
-    case pass(units: Int, except: Int?, entries: PassedEntries)
+    /// The entries still waiting among `entries`, but `except`'s (and on a dated resource only those
+    /// whose range overlaps `within`), are passed by `units` (negative: the units of a take that came back
+    /// no longer count as having passed them).
+    case pass(units: Int, except: Int?, entries: PassedEntries, within: TakenRange?)
 }
 
 /// Which waiting entries a take passed, as its booking or hold keeps it (`passed_through`, the last one's

@@ -94,10 +94,13 @@ public struct StockSnapshot: Sendable, Equatable {
         public let userIsActive: Bool
         /// Its pending offer.
         public var offerHoldID: Int?
+        /// The periods it waits for.
+        public let span: Span
 
         public init(id: Int, userID: Int, quantity: Int, status: WaitlistEntry.Status, passedUnits: Int, userIsActive: Bool,
-                    offerHoldID: Int?) {
+                    offerHoldID: Int?, span: Span = .whole) {
             self.id = id
+            self.span = span
             self.userID = userID
             self.quantity = quantity
             self.status = status

@@ -131,19 +131,24 @@ struct LockedStock {
         }
         // The waiting list: entries that could be offered units or stop others in this decision, and those named.
         let joins = requests.compactMap { request -> Int? in
-            if case .join(let userID, _) = request { return userID }
+            if case .join(let userID, _, _) = request { return userID }
             return nil
         }
         if resource.waitingEntries > 0 || !entryIDs.isEmpty || !joins.isEmpty {
             let returned = snapshot.holds.values.reduce(0) { $0 + $1.quantity } + snapshot.bookings.values.reduce(0) { $0 + $1.quantity }
             let (quantityAtMost, passesAtMost) = StockDecision.entriesNeeded(stock: resource.stock, returned: returned, requests: requests)
             let namedEntries: SQLQueryString = entryIDs.isEmpty ? "" : " OR e.id IN (\(Self.list(entryIDs)))"
+            // A pool's entries that no unit can reach in this decision are left out; a dated resource's
+            // periods each have their own stock, so every waiting entry is loaded (a page at a time).
+            let reachable: SQLQueryString = resource.schedule != nil ? "" : """
+                 AND (e.quantity <= \(bind: quantityAtMost) OR e.passed_units + \(bind: passesAtMost) >= e.quantity)
+                """
             let rows = try await sql.raw("""
-                SELECT e.id, e.user_id, e.quantity, e.status, e.passed_units, u.is_active,
+                SELECT e.id, e.user_id, e.quantity, e.status, e.passed_units, u.is_active, \(TakenRange.columns("e")),
                        (SELECT h.id FROM holds h WHERE h.waitlist_entry_id = e.id AND h.status = \(bind: Hold.Status.held.rawValue)) AS offer
                 FROM waitlist_entries e JOIN users u ON u.id = e.user_id
                 WHERE e.resource_id = \(bind: resourceID)
-                  AND ((e.status = 'waiting' AND (e.quantity <= \(bind: quantityAtMost) OR e.passed_units + \(bind: passesAtMost) >= e.quantity))
+                  AND ((e.status = 'waiting'\(reachable))
                        \(namedEntries))
                 ORDER BY e.id LIMIT \(bind: page + 1 + entryIDs.count)
                 """).all()
@@ -154,7 +159,7 @@ struct LockedStock {
                     quantity: try row.decode(column: "quantity", as: Int.self),
                     status: WaitlistEntry.Status(rawValue: try row.decode(column: "status", as: String.self)) ?? .waiting,
                     passedUnits: try row.decode(column: "passed_units", as: Int.self), userIsActive: try row.decode(column: "is_active", as: Bool.self),
-                    offerHoldID: try row.decode(column: "offer", as: Int?.self))
+                    offerHoldID: try row.decode(column: "offer", as: Int?.self), span: span(of: try TakenRange(row: row)))
                 if entry.status == .waiting { waiting += 1 }
                 guard waiting <= page || entryIDs.contains(entry.id) else { continue }
                 snapshot.entries.append(entry)
@@ -164,7 +169,8 @@ struct LockedStock {
             let offers = Set(snapshot.entries.filter { entryIDs.contains($0.id) }.compactMap(\.offerHoldID)).subtracting(snapshot.holds.keys)
             if !offers.isEmpty {
                 for row in try await sql.raw("""
-                    SELECT id, user_id, quantity, status, expires_at, waitlist_entry_id, passed_through FROM holds WHERE id IN (\(Self.list(offers)))
+                    SELECT id, user_id, quantity, status, expires_at, waitlist_entry_id, passed_through, \(TakenRange.columns("holds"))
+                    FROM holds WHERE id IN (\(Self.list(offers)))
                     """).all() {
                     let hold = StockSnapshot.HoldFacts(
                         id: try row.decode(column: "id", as: Int.self), userID: try row.decode(column: "user_id", as: Int.self),
@@ -172,7 +178,8 @@ struct LockedStock {
                         status: Hold.Status(rawValue: try row.decode(column: "status", as: String.self)) ?? .held,
                         expiresAt: try row.decode(column: "expires_at", as: Date.self),
                         entryID: try row.decode(column: "waitlist_entry_id", as: Int?.self),
-                        passedThrough: try row.decode(column: "passed_through", as: Int?.self), bookingID: nil)
+                        passedThrough: try row.decode(column: "passed_through", as: Int?.self), bookingID: nil,
+                        span: span(of: try TakenRange(row: row)))
                     snapshot.holds[hold.id] = hold
                 }
             }
@@ -193,7 +200,7 @@ struct LockedStock {
         for request in requests {
             switch request {
             case .book(let userID, _, _): if perUser { users.insert(userID) }
-            case .hold(let userID, _, _, _), .join(let userID, _): if perUser || holdCap { users.insert(userID) }
+            case .hold(let userID, _, _, _), .join(let userID, _, _): if perUser || holdCap { users.insert(userID) }
             case .confirm(let holdID, _): if perUser, let hold = snapshot.holds[holdID] { users.insert(hold.userID) }
             default: break
             }
@@ -203,13 +210,14 @@ struct LockedStock {
             snapshot.owned = try await Self.units(of: users, in: resourceID, session: session)
             return snapshot
         }
-        // A dated resource: the stock of every period the decision may move, and the users' units in the requests' periods.
+        // A dated resource: the stock of every period the decision may move or serve an entry in, and the
+        // users' units in the periods they may take.
         var keys = Set(snapshot.holds.values.flatMap(\.span.keys) + snapshot.bookings.values.flatMap(\.span.keys))
-        var requested = Set<PeriodKey>()
+        var requested = Set(snapshot.entries.filter { $0.status == .waiting }.flatMap(\.span.keys))
         var everyPeriod = false
         for request in requests {
             switch request {
-            case .book(_, _, let span), .hold(_, _, _, let span): requested.formUnion(span.keys)
+            case .book(_, _, let span), .hold(_, _, _, let span), .join(_, _, let span): requested.formUnion(span.keys)
             case .update(let edit, _): if edit.total != nil { everyPeriod = true }
             case .setCapacity(let date, _, _):
                 keys.formUnion(resource.schedule?.periods(from: date, to: date.adding(days: 1)).map(\.key) ?? [])
@@ -355,10 +363,11 @@ struct LockedStock {
                     \(Self.periodColumns))
                     """, values: rows)
                 continue
-            case .insertEntry(let userID, let quantity, let at):
+            case .insertEntry(let userID, let quantity, let span, let at):
                 created.entries.append(try await session.insertReturningID("""
-                    INSERT INTO waitlist_entries (resource_id, user_id, quantity, status, passed_units, created_at)
-                    VALUES (\(bind: resourceID), \(bind: userID), \(bind: quantity), \(bind: WaitlistEntry.Status.waiting.rawValue), 0, \(bind: at))
+                    INSERT INTO waitlist_entries (resource_id, user_id, quantity, status, passed_units, created_at, \(Self.periodColumns))
+                    VALUES (\(bind: resourceID), \(bind: userID), \(bind: quantity), \(bind: WaitlistEntry.Status.waiting.rawValue), 0, \(bind: at), \
+                    \(Self.values(span.range)))
                     """))
             case .endHold(let ref, let status, let at):
                 try await session.sql.raw("""
@@ -395,8 +404,11 @@ struct LockedStock {
                     UPDATE waitlist_entries SET status = \(bind: WaitlistEntry.Status.offered.rawValue), offered_at = \(bind: at)
                     WHERE id = \(bind: created.id(ref, in: \.entries))
                     """).run()
-            case .pass(let units, let except, let entries):
-                let who: SQLQueryString = except.map { " AND user_id <> \(bind: $0)" } ?? ""
+            case .pass(let units, let except, let entries, let within):
+                var who: SQLQueryString = except.map { " AND user_id <> \(bind: $0)" } ?? ""
+                if let within {
+                    who = "\(who) AND period_kind = \(bind: within.kind.rawValue) AND period_from < \(bind: within.to) AND period_to > \(bind: within.from)"
+                }
                 let which: SQLQueryString = switch entries {
                 case .upTo(let ref): "id <= \(bind: created.id(ref, in: \.entries))"
                 case .before(let ref): "id < \(bind: created.id(ref, in: \.entries))"

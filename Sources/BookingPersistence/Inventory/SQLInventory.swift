@@ -167,12 +167,14 @@ struct SQLInventory: Inventory {
 
     // MARK: Waiting lists
 
-    func join(_ quantity: Int, of resourceID: Int, for userID: Int, at now: Date) async throws -> WaitlistEntry {
+    func join(_ quantity: Int, of resourceID: Int, in range: PeriodRange?, for userID: Int, at now: Date) async throws -> WaitlistEntry {
         try await decideOn((resourceID, userID), notFound: .resourceNotFound, at: now) { locked in
-            let applied = try await locked.decide([.join(userID: userID, quantity: quantity)])
-            return try await applied.plan.outcomes[0].mapAsync { outcome -> WaitlistEntry in
-                guard case .joined(let ref) = outcome else { throw DatabaseInvariantViolation("a join came to \(outcome)") }
-                return try await locked.entry(applied.entry(ref))
+            try await locked.span(of: range).flatMapAsync { span in
+                let applied = try await locked.decide([.join(userID: userID, quantity: quantity, span: span)])
+                return try await applied.plan.outcomes[0].mapAsync { outcome -> WaitlistEntry in
+                    guard case .joined(let ref) = outcome else { throw DatabaseInvariantViolation("a join came to \(outcome)") }
+                    return try await locked.entry(applied.entry(ref))
+                }
             }
         }
     }

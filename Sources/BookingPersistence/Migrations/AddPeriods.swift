@@ -37,7 +37,7 @@ struct AddPeriods: TableMigration {
             )
             """).run()
         try await sql.raw("ALTER TABLE resources ADD COLUMN schedule TEXT").run()
-        for table in ["bookings", "holds"] {
+        for table in ["bookings", "holds", "waitlist_entries"] {
             try await sql.raw("ALTER TABLE \(ident: table) ADD COLUMN period_kind INTEGER").run()
             try await sql.raw("ALTER TABLE \(ident: table) ADD COLUMN period_from BIGINT").run()
             try await sql.raw("ALTER TABLE \(ident: table) ADD COLUMN period_to BIGINT").run()
@@ -53,7 +53,7 @@ struct AddPeriods: TableMigration {
     func revert(on database: any Database) async throws {
         let sql = database as! any SQLDatabase
         try await sql.raw("DROP INDEX IF EXISTS bookings_periods").run()
-        for table in ["bookings", "holds"] {
+        for table in ["bookings", "holds", "waitlist_entries"] {
             for column in ["period_kind", "period_from", "period_to", "period_start", "period_end"] {
                 try await sql.raw("ALTER TABLE \(ident: table) DROP COLUMN \(ident: column)").run()
             }

@@ -159,7 +159,7 @@ extension WaitlistEntry {
     /// Read from ``from``. A waiting entry's position counts the entries waiting up to it.
     static let columns: SQLQueryString = """
         e.id, e.resource_id, r.name AS resource_name, e.user_id, e.quantity, e.status, e.created_at, e.ended_at,
-        e.removed_reason, h.id AS offer_hold_id, h.expires_at AS offer_expires_at,
+        e.removed_reason, h.id AS offer_hold_id, h.expires_at AS offer_expires_at, \(TakenRange.columns("e")),
         CASE WHEN e.status = 'waiting' THEN (SELECT COUNT(*) FROM waitlist_entries w
             WHERE w.resource_id = e.resource_id AND w.status = 'waiting' AND w.id <= e.id) END AS position
         """
@@ -182,7 +182,8 @@ extension WaitlistEntry {
             createdAt: try row.decode(column: "created_at", as: Date.self),
             offer: zip(holdID, expiresAt).map { Offer(holdID: $0, expiresAt: $1) },
             endedAt: try row.decode(column: "ended_at", as: Date?.self),
-            removedReason: try row.decode(column: "removed_reason", as: String?.self)
+            removedReason: try row.decode(column: "removed_reason", as: String?.self),
+            range: try TakenRange(row: row)
         )
     }
 }

@@ -19,7 +19,7 @@ struct WaitlistController: APIController {
         let resourceID = try req.pathID(notFound: .resourceNotFound)
         let body = try req.decodeJSON(WaitlistJoinRequest.self)
         let waitlist = server.domain.waitlist
-        let entry = try await waitlist.join(resourceID: resourceID, quantity: body.quantity?.value, for: caller.user)
+        let entry = try await waitlist.join(resourceID: resourceID, quantity: body.quantity?.value, in: try body.range, for: caller.user)
         return try await WaitlistEntryResponse(entry, status: waitlist.status(of: entry)).encodeResponse(status: .created, for: req)
     }
 

@@ -3,6 +3,13 @@ import Vapor
 
 struct WaitlistJoinRequest: Decodable {
     var quantity: WholeNumber?
+    /// A dated resource's range, as a booking's.
+    var start: String?
+    var end: String?
+
+    var range: PeriodRange? {
+        get throws(AppError) { try PeriodRange(start: start, end: end) }
+    }
 }
 
 struct WaitlistEntryResponse: Content {
@@ -21,9 +28,11 @@ struct WaitlistEntryResponse: Content {
     let offerExpiresAt: String?
     let endedAt: String?
     let removedReason: String?
+    let start: String?
+    let end: String?
 
     enum CodingKeys: String, CodingKey {
-        case id, resource, user, quantity, status, position, hold
+        case id, resource, user, quantity, status, position, hold, start, end
         case resourceName = "resource_name"
         case createdAt = "created_at"
         case offerExpiresAt = "offer_expires_at"
@@ -44,6 +53,8 @@ struct WaitlistEntryResponse: Content {
         offerExpiresAt = entry.offer?.expiresAt.wireFormat
         endedAt = entry.endedAt?.wireFormat
         removedReason = entry.removedReason
+        start = entry.range?.start
+        end = entry.range?.end
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -60,5 +71,7 @@ struct WaitlistEntryResponse: Content {
         try container.encodeOrNull(offerExpiresAt, forKey: .offerExpiresAt)
         try container.encodeOrNull(endedAt, forKey: .endedAt)
         try container.encodeOrNull(removedReason, forKey: .removedReason)
+        try container.encodeOrNull(start, forKey: .start)
+        try container.encodeOrNull(end, forKey: .end)
     }
 }
