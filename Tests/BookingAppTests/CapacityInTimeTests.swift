@@ -298,6 +298,47 @@ struct CapacityInTimeTests {
                     == [[2, 0, 0], [1, 1, 0], [0, 2, 0], [1, 0, 1]])
         }
     }
+
+    @Test("a search finds the dated resources with units left in every period of a range, each read in its own zone and schedule",
+          arguments: TestDatabase.allCases)
+    func searchAcrossResources(db: TestDatabase) async throws {
+        let clock = ManualClock(Self.start)
+        try await withBookingApp(db, clock: clock) { client in
+            let admin = try await client.adminToken()
+            let kayaks = try await Self.dated(client, "Kayaks", total: 3, schedule: ["kind": "daily", "time_zone": "Pacific/Auckland"], admin: admin)
+            let huts = try await Self.dated(client, "Huts", total: 2, schedule: Self.nights, admin: admin)
+            let court = try await Self.dated(client, "Court", total: 1, schedule: ["kind": "slots", "time_zone": "Europe/Berlin", "slot_minutes": 60],
+                                             admin: admin)
+            _ = try await client.createResource("Paddles", total: 9, adminToken: admin)
+            let token = try await client.userToken("finder")
+            #expect(try await Self.book(client, huts, 2, "2026-12-11", "2026-12-12", token: token).status == .created)
+            let held = try await client.send(.POST, "/holds/", token: token,
+                                             json: ["resource": kayaks, "quantity": 3, "start": "2026-12-12", "ttl_seconds": 60])
+            #expect(held.status == .created)
+
+            func found(_ query: String) async throws -> [String] {
+                let reply = try await client.send(.GET, "/availability/?\(query)")
+                #expect(reply.status == .ok, "\(reply.text)")
+                return try reply.decode([AvailableResourceResponse].self).map { "\($0.resource.name)=\($0.availableQuantity)" }
+            }
+            #expect(try await found("start=2026-12-10&end=2026-12-13") == [], "the kayaks are held on the 12th, the huts full on the 11th")
+            #expect(try await found("start=2026-12-12&end=2026-12-14") == ["Huts=2"])
+            #expect(try await found("start=2026-12-10") == ["Kayaks=3"], "a night needs its check-out date; a day's end defaults to the next")
+            #expect(try await found("start=2026-12-10&end=2026-12-11") == ["Kayaks=3", "Huts=2"])
+            #expect(try await found("start=2026-12-10&end=2026-12-11&quantity=3") == ["Kayaks=3"])
+            #expect(try await found("start=2026-12-10&end=2026-12-11&search=HUT") == ["Huts=2"])
+            #expect(try await found("start=2026-12-10&end=2026-12-11&limit=1&offset=1") == ["Huts=2"])
+            #expect(try await found("start=2026-12-10T09:00:00%2B01:00&end=2026-12-10T11:00:00%2B01:00") == ["Court=1"])
+            #expect(try await found("start=2026-12-10T09:30:00%2B01:00") == [], "not a slot of the court")
+            clock.advance(by: 60)
+            #expect(try await found("start=2026-12-10&end=2026-12-13") == ["Kayaks=3"], "a lapsed hold's units are found at once")
+            let bad = try await client.send(.GET, "/availability/?start=2026-12-13&end=2026-12-10")
+            #expect(bad.status == .badRequest && bad.code == "invalid_period")
+            #expect(try await client.send(.GET, "/availability/").code == "invalid_field")
+            #expect(try await client.send(.GET, "/availability/?start=2026-12-10&offset=10001").code == "invalid_field")
+            #expect(try await client.resource(court).schedule?.kind == "slots")
+        }
+    }
 }
 
 extension Sequence where Element: Sendable {

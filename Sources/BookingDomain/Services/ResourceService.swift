@@ -168,6 +168,64 @@ public struct ResourceService: Sendable {
         })
     }
 
+    /// How deep a search for availability may page.
+    public static let searchDepth = 10_000
+
+    /// The dated resources that can take `quantity` units (default 1) in every period of the range
+    /// `start`..`end` as a booking of each would read it (dates: the daily and nightly resources, each in
+    /// its own zone; times: the resources of slots), each with the least left over those periods, by id,
+    /// `limit` from `offset`. A resource whose schedule refuses the range (misaligned, closed, outside its
+    /// window) is not listed. Days and nights are decided in the database, a page at a time; slots are
+    /// read resource by resource, since each has its own slots.
+    public func available(start: String?, end: String?, quantity: Int?, search: String?, limit: Int, offset: Int,
+                          anonymous: Bool = false) async throws -> [AvailableResource] {
+        guard let range = try PeriodRange(start: start, end: end) else {
+            throw AppError.invalidField(field: "start", reason: "start is required: a date (2026-12-10) or a time with its offset.")
+        }
+        let quantity = try Validate.positiveQuantity(quantity ?? 1, field: "quantity")
+        try Validate.page(limit: limit, offset: offset)
+        // Each page reads past the ones before it: deep pages are refused rather than read.
+        guard offset <= Self.searchDepth else {
+            throw AppError.invalidField(field: "offset", reason: "offset must be at most \(Self.searchDepth); narrow the search instead")
+        }
+        if let search { try Validate.noControlCharacters(search, field: "search") }
+        let now = clock.now(), seconds = Int64(now.timeIntervalSince1970.rounded(.down))
+        let kinds: [PeriodKey.Kind], least: (from: Int64, to: Int64)?
+        switch range {
+        case .dates(let first, let last):
+            let to = (last ?? first.adding(days: 1)).dayNumber
+            guard first.dayNumber < to, to - first.dayNumber <= Int64(Schedule.maxPeriods) else {
+                throw AppError.invalidPeriod(reason: "end must be after start, at most \(Schedule.maxPeriods) days later.")
+            }
+            (kinds, least) = ([.day, .night], (first.dayNumber, to))
+        case .times:
+            (kinds, least) = ([.slot], nil)
+        }
+        let reads = reads(anonymous), batch = max(100, limit + offset)
+        var found: [AvailableResource] = [], skip = offset, after = 0
+        while found.count < limit {
+            let page = try await reads.datedPage(kinds: kinds, search: search, after: after, limit: batch, least: least, quantity: quantity, at: now)
+            for (resource, leastLeft) in page where found.count < limit {
+                after = resource.id
+                guard let schedule = resource.schedule, let periods = try? schedule.periods(of: range, now: seconds) else { continue }
+                var left = leastLeft ?? 0
+                if leastLeft == nil {
+                    let stock = try await reads.periodStock(of: resource, periods: periods.map(\.key), at: now)
+                    left = periods.compactMap { stock[$0.key]?.available }.min() ?? 0
+                }
+                guard left >= quantity else { continue }
+                if skip > 0 {
+                    skip -= 1
+                    continue
+                }
+                let span = schedule.span(of: periods)
+                found.append(AvailableResource(resource: resource, available: left, start: span.range?.start ?? "", end: span.range?.end ?? ""))
+            }
+            if page.count < batch { break }
+        }
+        return found
+    }
+
     /// A dated resource's dates from `from` up to `to` (at most 1,095 days) with a capacity of their own.
     public func calendar(id: Int, from: String?, to: String?) async throws -> [(date: LocalDate, total: Int)] {
         let resource = try await self.resource(id: id)
@@ -204,4 +262,13 @@ public struct PeriodStock: Sendable, Equatable {
     public let start: String
     public let end: String
     public let stock: Stock
+}
+
+/// A dated resource that can take what a search asked for: the least units left over the range's periods,
+/// and the range as a booking of it would be written.
+public struct AvailableResource: Sendable, Equatable {
+    public let resource: Resource
+    public let available: Int
+    public let start: String
+    public let end: String
 }

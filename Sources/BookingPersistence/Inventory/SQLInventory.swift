@@ -19,10 +19,10 @@ struct SQLInventory: Inventory {
         try await storage.withTransaction { tx in
             let added = try await tx.session.sql.raw("""
                 INSERT INTO resources (name, name_key, description, total_quantity, available_quantity, held_quantity,
-                                       max_per_user, max_per_booking, created_at, schedule)
+                                       max_per_user, max_per_booking, created_at, schedule, period_kind)
                 VALUES (\(bind: name), \(bind: name.resourceNameKey), \(bind: description), \(bind: stock.total),
                         \(bind: stock.available), 0, \(bind: limits.maxPerUser), \(bind: limits.maxPerBooking), \(bind: date),
-                        \(bind: schedule?.stored))
+                        \(bind: schedule?.stored), \(bind: schedule?.kind.periodKind.rawValue))
                 ON CONFLICT DO NOTHING
                 RETURNING \(Resource.columns)
                 """).first().map(Resource.init(row:))
@@ -99,7 +99,7 @@ struct SQLInventory: Inventory {
                 if let refusal = try await Self.busy(resourceID, at: now, in: tx.session, waiting: locked.resource.waitingEntries) {
                     return .failure(refusal)
                 }
-                text.append("schedule = \(bind: schedule?.stored)")
+                text += ["schedule = \(bind: schedule?.stored)", "period_kind = \(bind: schedule?.kind.periodKind.rawValue)"]
             }
             // The stock first: a refused total changes nothing, the name included.
             let applied = try await locked.decide([.update(edit, by: actor)])

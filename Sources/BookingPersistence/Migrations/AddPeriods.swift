@@ -37,6 +37,8 @@ struct AddPeriods: TableMigration {
             )
             """).run()
         try await sql.raw("ALTER TABLE resources ADD COLUMN schedule TEXT").run()
+        // The kind of a dated resource's periods (null for a pool), for searches across resources.
+        try await sql.raw("ALTER TABLE resources ADD COLUMN period_kind INTEGER").run()
         for table in ["bookings", "holds", "waitlist_entries"] {
             try await sql.raw("ALTER TABLE \(ident: table) ADD COLUMN period_kind INTEGER").run()
             try await sql.raw("ALTER TABLE \(ident: table) ADD COLUMN period_from BIGINT").run()
@@ -58,6 +60,7 @@ struct AddPeriods: TableMigration {
                 try await sql.raw("ALTER TABLE \(ident: table) DROP COLUMN \(ident: column)").run()
             }
         }
+        try await sql.raw("ALTER TABLE resources DROP COLUMN period_kind").run()
         try await sql.raw("ALTER TABLE resources DROP COLUMN schedule").run()
         try await sql.raw("DROP TABLE IF EXISTS resource_calendar").run()
         try await sql.raw("DROP TABLE IF EXISTS period_stock").run()

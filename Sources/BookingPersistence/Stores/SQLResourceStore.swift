@@ -25,12 +25,7 @@ struct SQLResourceStore: ResourceStore {
             """).first() != nil
         let source: SQLQueryString = lapsed ? Resource.current(at: now) : "resources r"
         var conditions: [SQLQueryString] = []
-        if let search = filter.search, !search.resourceNameKey.isEmpty {
-            // A LIKE pattern of the search's key, its own wildcards escaped: names are compared by their keys.
-            let escaped = search.resourceNameKey.replacingOccurrences(of: "\\", with: "\\\\")
-                .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
-            conditions.append("r.name_key LIKE \(bind: "%" + escaped + "%") ESCAPE '\\'")
-        }
+        if let search = filter.search, let matching = Self.nameMatching(search) { conditions.append(matching) }
         func part(inStock: Bool, limit: Int, offset: Int) async throws -> [Resource] {
             guard limit > 0 else { return [] }
             let stock: SQLQueryString = inStock ? "r.available_quantity > 0" : "r.available_quantity <= 0"
@@ -133,6 +128,47 @@ struct SQLResourceStore: ResourceStore {
             }
         }
         return stock
+    }
+
+    /// The condition that `r`'s name contains `search`, compared by their keys; nil for a search of nothing.
+    private static func nameMatching(_ search: String) -> SQLQueryString? {
+        guard !search.resourceNameKey.isEmpty else { return nil }
+        // A LIKE pattern of the search's key, its own wildcards escaped: names are compared by their keys.
+        let escaped = search.resourceNameKey.replacingOccurrences(of: "\\", with: "\\\\")
+            .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+        return "r.name_key LIKE \(bind: "%" + escaped + "%") ESCAPE '\\'"
+    }
+
+    func datedPage(kinds: [PeriodKey.Kind], search: String?, after: Int, limit: Int, least: (from: Int64, to: Int64)?, quantity: Int,
+                   at now: Date) async throws -> [(resource: Resource, least: Int?)] {
+        var conditions: [SQLQueryString] = ["r.period_kind IN (\(LockedStock.list(Set(kinds.map(\.rawValue)))))", "r.id > \(bind: after)"]
+        if let search, let matching = Self.nameMatching(search) { conditions.append(matching) }
+        guard let least else {
+            return try await session.sql.raw("""
+                SELECT \(Resource.columns) FROM resources r WHERE \(conditions.joined(separator: " AND ")) ORDER BY r.id LIMIT \(bind: limit)
+                """).all().map { (try Resource(row: $0), nil) }
+        }
+        // Each day of the range: its stored stock (with the units of lapsed holds back), else its date's own
+        // capacity, else the resource's; the least of them, per resource, in id order until enough match.
+        let rows = try await session.sql.raw("""
+            WITH RECURSIVE days(day) AS (
+                SELECT CAST(\(bind: least.from) AS BIGINT) UNION ALL SELECT day + 1 FROM days WHERE day + 1 < \(bind: least.to)
+            )
+            SELECT * FROM (
+                SELECT \(Resource.columns), (
+                    SELECT CAST(MIN(COALESCE(ps.available_quantity + CASE WHEN ps.held_quantity > 0 THEN (
+                                   SELECT CAST(COALESCE(SUM(h.quantity), 0) AS BIGINT) FROM holds h
+                                   WHERE h.resource_id = r.id AND h.status = 'held' AND h.expires_at <= \(bind: now)
+                                     AND h.period_from <= d.day AND h.period_to > d.day) ELSE 0 END,
+                               c.total_quantity, r.total_quantity)) AS BIGINT)
+                    FROM days d
+                    LEFT JOIN period_stock ps ON ps.resource_id = r.id AND ps.kind = r.period_kind AND ps.idx = d.day
+                    LEFT JOIN resource_calendar c ON c.resource_id = r.id AND c.day = d.day
+                ) AS least_left
+                FROM resources r WHERE \(conditions.joined(separator: " AND "))
+            ) candidates WHERE least_left >= \(bind: quantity) ORDER BY id LIMIT \(bind: limit)
+            """).all()
+        return try rows.map { (try Resource(row: $0), try $0.decode(column: "least_left", as: Int.self)) }
     }
 
     func calendar(of resource: Resource, from: LocalDate, to: LocalDate) async throws -> [(date: LocalDate, total: Int)] {

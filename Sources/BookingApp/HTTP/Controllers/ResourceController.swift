@@ -8,6 +8,7 @@ struct ResourceController: APIController {
         let open = routes.anyone.grouped("resources"), admin = routes.admin.grouped("resources")
         open.get(use: index)
         open.get(":id", use: show)
+        routes.anyone.grouped("availability").get(use: search)
         open.get(":id", "availability", use: availability)
         open.get(":id", "calendar", use: calendar)
         admin.put(":id", "calendar", ":date", use: setCapacity)
@@ -73,6 +74,16 @@ struct ResourceController: APIController {
             quantity: try req.integerQuery("quantity"), anonymous: caller == nil)
         return AvailabilityResponse(resource: resource.id, timeZone: resource.schedule?.zone.identifier ?? "UTC",
                                     periods: periods.map(AvailabilityResponse.Period.init))
+    }
+
+    /// `?start=&end=&quantity=&search=&limit=&offset=`: the dated resources that can take the units in
+    /// every period of the range.
+    @Sendable func search(req: Request, caller: Principal?) async throws -> [AvailableResourceResponse] {
+        try await server.domain.resources.available(
+            start: req.query[String.self, at: "start"], end: req.query[String.self, at: "end"], quantity: try req.integerQuery("quantity"),
+            search: req.query[String.self, at: "search"], limit: try req.integerQuery("limit") ?? Paging.defaultSize,
+            offset: try req.integerQuery("offset") ?? 0, anonymous: caller == nil
+        ).map(AvailableResourceResponse.init)
     }
 
     /// `?from=DATE&to=DATE`: a dated resource's dates with a capacity of their own.

@@ -179,3 +179,23 @@ struct CalendarDayRequest: Decodable {
         case totalQuantity = "total_quantity"
     }
 }
+
+/// A dated resource a search found: the least units left over the range, and the range as it would be booked.
+struct AvailableResourceResponse: Content {
+    let resource: ResourceResponse
+    let availableQuantity: Int
+    let start: String
+    let end: String
+
+    enum CodingKeys: String, CodingKey {
+        case resource, start, end
+        case availableQuantity = "available_quantity"
+    }
+
+    init(_ found: AvailableResource) {
+        resource = ResourceResponse(found.resource)
+        availableQuantity = found.available
+        start = found.start
+        end = found.end
+    }
+}
