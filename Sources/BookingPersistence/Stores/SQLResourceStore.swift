@@ -181,7 +181,8 @@ struct SQLResourceStore: ResourceStore {
     func unitsHeld(at now: Date) async throws -> Int {
         try await session.sql.raw("""
             SELECT CAST((SELECT COALESCE(SUM(held_quantity), 0) FROM resources)
-                      - (SELECT COALESCE(SUM(quantity), 0) FROM holds WHERE status = 'held' AND \(Hold.lapsed(at: now))) AS BIGINT) AS units
+                      - (SELECT COALESCE(SUM(quantity), 0) FROM holds
+                         WHERE status = 'held' AND \(Hold.lapsed(at: now)) AND period_from IS NULL) AS BIGINT) AS units
             """).first()?.decode(column: "units", as: Int.self) ?? 0
     }
 
