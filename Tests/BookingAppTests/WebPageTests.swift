@@ -189,6 +189,54 @@ struct WebPageTests {
         }
     }
 
+    @Test("capacity in time on the pages: an admin sets a schedule and closes a date; a person picks nights from the month and slots from a day",
+          arguments: TestDatabase.allCases)
+    func datedPages(db: TestDatabase) async throws {
+        try await withBookingApp(db, clock: ManualClock(CapacityInTimeTests.start)) { client in
+            var admin = Browser(client: client)
+            _ = try await admin.send(.POST, "/account/login", form: [
+                "_csrf": try await admin.csrf(on: "/account/login"), "username": TestAdmin.username, "password": TestAdmin.password])
+            let created = try await admin.send(.POST, "/admin/resources", form: [
+                "_csrf": try await admin.csrf(on: "/admin/resources"), "name": "Cabins", "total_quantity": "3"])
+            let id = try #require(created.headers.first(name: .location).flatMap { Int($0.split(separator: "/").last?.split(separator: "?").first ?? "") })
+            let scheduled = try await admin.send(.POST, "/admin/resources/\(id)/schedule", form: [
+                "_csrf": try await admin.csrf(on: "/admin/resources/\(id)"), "kind": "nightly", "time_zone": "Europe/Berlin",
+                "horizon_days": "365", "min_notice_minutes": "0"])
+            #expect(scheduled.status == .seeOther, "\(scheduled.text)")
+            #expect(try await client.resource(id).schedule?.kind == "nightly")
+            let closed = try await admin.send(.POST, "/admin/resources/\(id)/calendar", form: [
+                "_csrf": try await admin.csrf(on: "/admin/resources/\(id)"), "date": "2026-12-24", "total_quantity": "0"])
+            #expect(closed.status == .seeOther, "\(closed.text)")
+            #expect(try await admin.send(.GET, "/admin/resources/\(id)").text.contains("2026-12-24"))
+
+            var guest = Browser(client: client)
+            try await guest.signUpAndLogIn("guest")
+            let month = try await guest.send(.GET, "/resource/\(id)?month=2026-12")
+            #expect(month.text.contains(#"data-date="2026-12-24"><span class="day">24</span><br><span class="left">closed</span>"#))
+            #expect(month.text.contains(#"data-date="2026-12-10"><span class="day">10</span><br><span class="left">3 left</span>"#))
+            let booked = try await guest.send(.POST, "/resource/\(id)/book", form: [
+                "_csrf": try await guest.csrf(on: "/resource/\(id)"), "start": "2026-12-10", "end": "2026-12-13", "quantity": "2"])
+            #expect(booked.status == .seeOther, "\(booked.text)")
+            #expect(try await guest.send(.GET, "/resource/\(id)?month=2026-12").text.contains(#"data-date="2026-12-12"><span class="day">12</span><br><span class="left">1 left</span>"#))
+            #expect(try await guest.send(.GET, "/my/bookings").text.contains("2026-12-10 → 2026-12-13"))
+            let through = try await guest.send(.POST, "/resource/\(id)/hold", form: [
+                "_csrf": try await guest.csrf(on: "/resource/\(id)"), "start": "2026-12-23", "end": "2026-12-26", "quantity": "1"])
+            #expect(through.status == .badRequest && through.text.contains("2026-12-24 is closed"))
+
+            let court = try await CapacityInTimeTests.dated(client, "Court", total: 1, schedule: [
+                "kind": "slots", "time_zone": "Europe/Berlin", "slot_minutes": 60,
+                "opening_hours": [["weekdays": [1, 2, 3, 4, 5, 6, 7], "open": "08:00", "close": "22:00"]]], admin: try await client.adminToken())
+            let day = try await guest.send(.GET, "/resource/\(court)?day=2026-12-10")
+            #expect(day.text.contains("09:00–10:00") && !day.text.contains("07:00–08:00"))
+            let slots = try await guest.send(.POST, "/resource/\(court)/book", form: [
+                "_csrf": try await guest.csrf(on: "/resource/\(court)"), "start": "2026-12-10T09:00:00+01:00", "slots": "2", "quantity": "1"])
+            #expect(slots.status == .seeOther, "\(slots.text)")
+            let mine = try await client.send(.GET, "/bookings/?resource=\(court)", token: try await client.login("guest")).bookings
+            #expect(mine.map { "\($0.start ?? "")/\($0.end ?? "")" } == ["2026-12-10T09:00:00+01:00/2026-12-10T11:00:00+01:00"])
+            #expect(try await guest.send(.GET, "/my/bookings").text.contains("2026-12-10 09:00–11:00 (UTC+01:00)"))
+        }
+    }
+
     @Test("an admin reads the event log and adds a webhook from the pages: its secret shown once, a ping sent from the page; users get 403",
           arguments: TestDatabase.allCases)
     func eventsAndWebhooks(db: TestDatabase) async throws {

@@ -13,6 +13,8 @@ struct AdminPages {
         pages.admin.get("admin", "resources", ":id", use: resource)
         pages.admin.post("admin", "resources", ":id", use: update)
         pages.admin.post("admin", "resources", ":id", "delete", use: delete)
+        pages.admin.post("admin", "resources", ":id", "schedule", use: schedule)
+        pages.admin.post("admin", "resources", ":id", "calendar", use: calendar)
         pages.admin.post("admin", "waitlist", ":id", "remove", use: removeEntry)
         pages.admin.get("admin", "users", use: users)
         pages.admin.post("admin", "users", ":id", use: changeUser)
@@ -82,6 +84,44 @@ struct AdminPages {
         let r: ResourceView
         let entries: [EntryView]
         let hasEntries: Bool
+        let schedule: ScheduleView
+        let days: [DayView]
+        let hasDays: Bool
+    }
+
+    /// The schedule form's values: the resource's schedule, or a pool's defaults.
+    struct ScheduleView: Encodable, Sendable {
+        let kinds: [MyPages.Option]
+        let timeZone: String
+        let slotMinutes: String
+        let weekdays: [MyPages.Option]
+        let open: String
+        let close: String
+        let horizonDays: Int
+        let minNoticeMinutes: Int
+        let dated: Bool
+
+        init(_ schedule: Schedule?) {
+            let kind = schedule?.kind.rawValue ?? "pool"
+            kinds = [("pool", "A pool (no dates)"), ("daily", "Per day"), ("nightly", "Per night"), ("slots", "Per slot")].map {
+                MyPages.Option(value: $0.0, label: $0.1, selected: $0.0 == kind)
+            }
+            timeZone = schedule?.zone.identifier ?? "UTC"
+            slotMinutes = schedule?.slotMinutes.map(String.init) ?? "60"
+            let hours = schedule?.openingHours.first
+            let names = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+            weekdays = (1...7).map { MyPages.Option(value: "\($0)", label: names[$0 - 1], selected: hours?.weekdays.contains($0) ?? true) }
+            open = hours.map { "\($0.open)" } ?? "00:00"
+            close = hours.map { "\($0.close)" } ?? "24:00"
+            horizonDays = schedule?.horizonDays ?? 365
+            minNoticeMinutes = schedule?.minNoticeMinutes ?? 0
+            dated = schedule != nil
+        }
+    }
+
+    struct DayView: Encodable, Sendable {
+        let date: String
+        let total: Int
     }
 
     private func renderResource(_ req: Request, id: Int, error: AppError? = nil) async throws -> Response {
@@ -90,8 +130,15 @@ struct AdminPages {
         let line = try await waitlist.line(resourceID: id, WaitlistService.Query(status: .open, limit: 200))
         let entries = line.map { EntryView(id: $0.id, userID: $0.userID, quantity: $0.quantity, status: waitlist.status(of: $0).rawValue,
                                            position: $0.position.map(String.init) ?? "offered") }
+        var days: [DayView] = []
+        if let schedule = resource.schedule {
+            let today = schedule.zone.wallTime(at: Int64(server.domain.clock.now().timeIntervalSince1970.rounded(.down))).date
+            days = try await server.domain.resources.calendar(id: id, from: "\(today)", to: "\(today.adding(days: 1095))")
+                .map { DayView(date: "\($0.date)", total: $0.total) }
+        }
         let context = ResourceContext(page: PageContext(req, title: resource.name, error: error?.reason), r: ResourceView(resource),
-                                      entries: entries, hasEntries: !entries.isEmpty)
+                                      entries: entries, hasEntries: !entries.isEmpty, schedule: ScheduleView(resource.schedule),
+                                      days: days, hasDays: !days.isEmpty)
         return try await server.pages.render("admin-resource", context, status: error?.status ?? .ok, for: req)
     }
 
@@ -108,6 +155,61 @@ struct AdminPages {
                 totalQuantity: try ResourceForm.number(form.total_quantity, field: "total_quantity"),
                 maxPerUser: .some(try ResourceForm.number(form.max_per_user, field: "max_per_user")),
                 maxPerBooking: .some(try ResourceForm.number(form.max_per_booking, field: "max_per_booking"))), by: .user(session.user.id))
+            return Page.redirect("/admin/resources/\(id)", done: "saved", for: req)
+        } catch let error as AppError where error.status != .notFound {
+            return try await renderResource(req, id: id, error: error)
+        }
+    }
+
+    struct ScheduleForm: Content {
+        var kind: String?
+        var time_zone: String?
+        var slot_minutes: String?
+        var weekdays: [String]?
+        var open: String?
+        var close: String?
+        var horizon_days: String?
+        var min_notice_minutes: String?
+    }
+
+    /// A new schedule (or none: a pool), while nothing is booked, held or waiting.
+    @Sendable func schedule(req: Request, session: WebSession) async throws -> Response {
+        let id = try req.pathID(notFound: .resourceNotFound)
+        do {
+            let form = try req.content.decode(ScheduleForm.self)
+            var document: Schedule.Document?
+            if let kind = form.kind, kind != "pool" {
+                let slots = kind == "slots"
+                let weekdays = (form.weekdays ?? []).compactMap { Int($0) }
+                let allDay = form.open == "00:00" && form.close == "24:00" && weekdays.count == 7
+                document = try Schedule.Document(
+                    kind: kind, timeZone: form.time_zone ?? "",
+                    slotMinutes: slots ? try ResourceForm.number(form.slot_minutes, field: "schedule.slot_minutes") : nil,
+                    openingHours: slots && !allDay ? [.init(weekdays: weekdays, open: form.open ?? "", close: form.close ?? "")] : nil,
+                    horizonDays: try ResourceForm.number(form.horizon_days, field: "schedule.horizon_days"),
+                    minNoticeMinutes: try ResourceForm.number(form.min_notice_minutes, field: "schedule.min_notice_minutes"))
+            }
+            _ = try await server.domain.resources.update(id: id, .init(name: nil, description: nil, totalQuantity: nil, schedule: .some(document)),
+                                                         by: .user(session.user.id))
+            return Page.redirect("/admin/resources/\(id)", done: "saved", for: req)
+        } catch let error as AppError where error.status != .notFound {
+            return try await renderResource(req, id: id, error: error)
+        }
+    }
+
+    struct CalendarForm: Content {
+        var date: String?
+        var total_quantity: String?
+    }
+
+    /// A date's own capacity (0 closes it), or the resource's again when the total is left empty.
+    @Sendable func calendar(req: Request, session: WebSession) async throws -> Response {
+        let id = try req.pathID(notFound: .resourceNotFound)
+        do {
+            let form = try req.content.decode(CalendarForm.self)
+            try await server.domain.resources.setCapacity(id: id, date: form.date ?? "",
+                                                          total: try ResourceForm.number(form.total_quantity, field: "total_quantity"),
+                                                          by: .user(session.user.id))
             return Page.redirect("/admin/resources/\(id)", done: "saved", for: req)
         } catch let error as AppError where error.status != .notFound {
             return try await renderResource(req, id: id, error: error)

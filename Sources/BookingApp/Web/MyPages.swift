@@ -33,6 +33,8 @@ struct MyPages {
         let userID: Int
         let quantity: Int
         let date: String
+        /// A dated booking's range, in the resource's zone; empty for a pool's.
+        let when: String
         let status: String
         let active: Bool
     }
@@ -82,7 +84,8 @@ struct MyPages {
             statuses: BookingService.StatusFilter.allCases.map { Option(value: $0.rawValue, label: $0.rawValue, selected: $0 == status) },
             bookings: found.prefix(Self.pageSize).map { BookingView(
                 id: $0.id, resourceID: $0.resourceID, resourceName: $0.resourceName, userID: $0.userID, quantity: $0.purchaseQuantity,
-                date: $0.bookingDate.formatted(date: .abbreviated, time: .shortened), status: $0.status.rawValue, active: $0.status == .active) },
+                date: $0.bookingDate.formatted(date: .abbreviated, time: .shortened), when: TimeChooser.when($0.range), status: $0.status.rawValue,
+                active: $0.status == .active) },
             empty: found.isEmpty, previous: number > 1 ? link(number - 1) : nil, next: found.count > Self.pageSize ? link(number + 1) : nil)
         return try await server.pages.render("bookings", context, status: error?.status ?? .ok, for: req)
     }
@@ -115,6 +118,7 @@ struct MyPages {
         let offer: Bool
         let entry: Int?
         let status: String
+        let when: String
     }
 
     struct HoldsContext: Encodable, Sendable {
@@ -131,7 +135,7 @@ struct MyPages {
         func view(_ hold: Hold) -> HoldView {
             HoldView(id: hold.id, resourceID: hold.resourceID, resourceName: hold.resourceName, quantity: hold.quantity,
                      expiresAt: hold.expiresAt.wireFormat, offer: hold.waitlistEntryID != nil, entry: hold.waitlistEntryID,
-                     status: service.status(of: hold).rawValue)
+                     status: service.status(of: hold).rawValue, when: TimeChooser.when(hold.range))
         }
         let live = mine.filter { service.status(of: $0) == .held }.map(view)
         let ended = mine.filter { service.status(of: $0) != .held }.prefix(10).map(view)

@@ -20,6 +20,8 @@ struct ResourceView: Encodable, Sendable {
     let limits: String?
     let maxPerUser: String
     let maxPerBooking: String
+    /// A dated resource's capacity, in words ("6 per night, Europe/Berlin"); nil for a pool.
+    let perPeriod: String?
 
     init(_ resource: Resource) {
         let stock = resource.stock
@@ -41,6 +43,14 @@ struct ResourceView: Encodable, Sendable {
         limits = parts.isEmpty ? nil : parts.joined(separator: ", ")
         maxPerUser = resource.limits.maxPerUser.map(String.init) ?? ""
         maxPerBooking = resource.limits.maxPerBooking.map(String.init) ?? ""
+        perPeriod = resource.schedule.map { schedule in
+            let unit = switch schedule.kind {
+            case .daily: "day"
+            case .nightly: "night"
+            case .slots: "slot of \(schedule.slotMinutes ?? 0) minutes"
+            }
+            return "\(stock.total) per \(unit), times in \(schedule.zone)"
+        }
     }
 }
 
@@ -107,6 +117,8 @@ struct PublicPages {
         /// How long a hold lasts, in words.
         let holdFor: String
         let entry: EntryView?
+        /// A dated resource's days, nights or slots to pick from.
+        let time: TimeChooser?
     }
 
     struct EntryView: Encodable, Sendable {
@@ -125,8 +137,9 @@ struct PublicPages {
                 visibleTo: user, WaitlistService.Query(resourceID: id, status: .open, limit: 1), owner: user.id)
             entry = open.first.map { EntryView(id: $0.id, quantity: $0.quantity, waiting: $0.storedStatus == .waiting, position: $0.position) }
         }
+        let time = try await TimeChooser.make(for: resource, query: req, resources: server.domain.resources, now: server.domain.clock.now())
         let context = ResourceContext(page: PageContext(req, title: resource.name, error: error?.reason), r: ResourceView(resource),
-                                      holdFor: Self.duration(server.config.holdTTL), entry: entry)
+                                      holdFor: Self.duration(server.config.holdTTL), entry: entry, time: time)
         return try await server.pages.render("resource", context, status: error?.status ?? .ok, for: req)
     }
 
@@ -161,23 +174,30 @@ struct PublicPages {
         }
     }
 
+    /// The range a dated resource's form names (nil for a pool's form).
+    private func range(_ req: Request, of id: Int) async throws -> PeriodRange? {
+        try TimeChooser.range(of: req, for: try await server.domain.resources.resource(id: id))
+    }
+
     @Sendable func book(req: Request, session: WebSession) async throws -> Response {
         try await act(req) { id in
-            _ = try await server.domain.bookings.book(.id(id), quantity: quantity(req), for: session.user)
+            _ = try await server.domain.bookings.book(.id(id), quantity: quantity(req), in: try await range(req, of: id), for: session.user)
             return "booked"
         }
     }
 
     @Sendable func hold(req: Request, session: WebSession) async throws -> Response {
         try await act(req) { id in
-            _ = try await server.domain.holds.hold(.id(id), quantity: quantity(req), ttlSeconds: nil, for: session.user)
+            _ = try await server.domain.holds.hold(.id(id), quantity: quantity(req), in: try await range(req, of: id), ttlSeconds: nil,
+                                                   for: session.user)
             return "held"
         }
     }
 
     @Sendable func join(req: Request, session: WebSession) async throws -> Response {
         try await act(req) { id in
-            let entry = try await server.domain.waitlist.join(resourceID: id, quantity: quantity(req), for: session.user)
+            let entry = try await server.domain.waitlist.join(resourceID: id, quantity: quantity(req), in: try await range(req, of: id),
+                                                              for: session.user)
             return entry.storedStatus == .offered ? "offered" : "joined"
         }
     }

@@ -316,6 +316,12 @@ extension Schedule {
             public var weekdays: [Int]
             public var open: String
             public var close: String
+
+            public init(weekdays: [Int], open: String, close: String) {
+                self.weekdays = weekdays
+                self.open = open
+                self.close = close
+            }
         }
 
         public var kind: String
@@ -332,6 +338,16 @@ extension Schedule {
             case openingHours = "opening_hours"
             case horizonDays = "horizon_days"
             case minNoticeMinutes = "min_notice_minutes"
+        }
+
+        public init(kind: String, timeZone: String, slotMinutes: Int? = nil, openingHours: [Hours]? = nil, horizonDays: Int? = nil,
+                    minNoticeMinutes: Int? = nil) {
+            self.kind = kind
+            self.timeZone = timeZone
+            self.slotMinutes = slotMinutes
+            self.openingHours = openingHours
+            self.horizonDays = horizonDays
+            self.minNoticeMinutes = minNoticeMinutes
         }
 
         public init(from decoder: any Decoder) throws {
