@@ -181,6 +181,12 @@ struct CapacityInTimeTests {
                 [.string("2026-12-25"), .string("2026-12-27")], [.string("2026-12-25"), .string("2026-12-27")],
             ])
             #expect(ranged.map { $0.stock?.available } == [0, 2, 1, 1])
+            // And every night it changed, with that night's stock after it.
+            let nights = ranged[3].details["periods"]
+            #expect(nights == .objects([
+                ["start": .string("2026-12-25"), "end": .string("2026-12-26"), "total": .int(2), "available": .int(1), "held": .int(0)],
+                ["start": .string("2026-12-26"), "end": .string("2026-12-27"), "total": .int(2), "available": .int(1), "held": .int(0)],
+            ]))
         }
     }
 

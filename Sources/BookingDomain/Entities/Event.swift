@@ -95,12 +95,14 @@ public struct EventSubject: Sendable, Equatable {
 }
 
 /// A value in an event's details: what JSON can carry, and nothing secret.
-public enum EventValue: Sendable, Equatable, Codable {
+public indirect enum EventValue: Sendable, Equatable, Codable {
     case int(Int)
     case string(String)
     case bool(Bool)
     case date(Date)
     case strings([String])
+    /// A list of records (a dated change's periods, each with its stock).
+    case objects([[String: EventValue]])
     case null
 
     public init(from decoder: any Decoder) throws {
@@ -109,6 +111,7 @@ public enum EventValue: Sendable, Equatable, Codable {
         else if let value = try? container.decode(Bool.self) { self = .bool(value) }
         else if let value = try? container.decode(Int.self) { self = .int(value) }
         else if let value = try? container.decode([String].self) { self = .strings(value) }
+        else if let value = try? container.decode([[String: EventValue]].self) { self = .objects(value) }
         else { self = .string(try container.decode(String.self)) }
     }
 
@@ -120,6 +123,7 @@ public enum EventValue: Sendable, Equatable, Codable {
         case .bool(let value): try container.encode(value)
         case .date(let value): try container.encode(value.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
         case .strings(let value): try container.encode(value)
+        case .objects(let value): try container.encode(value)
         case .null: try container.encodeNil()
         }
     }

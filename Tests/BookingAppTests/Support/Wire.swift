@@ -106,11 +106,12 @@ struct WireEvent: Decodable, Equatable {
 }
 
 /// A JSON value of an event's details.
-enum WireValue: Decodable, Equatable {
+indirect enum WireValue: Decodable, Equatable {
     case int(Int)
     case string(String)
     case bool(Bool)
     case strings([String])
+    case objects([[String: WireValue]])
     case null
 
     init(from decoder: any Decoder) throws {
@@ -119,7 +120,8 @@ enum WireValue: Decodable, Equatable {
         else if let value = try? container.decode(Bool.self) { self = .bool(value) }
         else if let value = try? container.decode(Int.self) { self = .int(value) }
         else if let value = try? container.decode(String.self) { self = .string(value) }
-        else { self = .strings(try container.decode([String].self)) }
+        else if let value = try? container.decode([String].self) { self = .strings(value) }
+        else { self = .objects(try container.decode([[String: WireValue]].self)) }
     }
 
     var string: String? {
