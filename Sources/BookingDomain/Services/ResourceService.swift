@@ -170,6 +170,8 @@ public struct ResourceService: Sendable {
 
     /// How deep a search for availability may page.
     public static let searchDepth = 10_000
+    /// The longest range a search reads for every resource (one resource's availability reads 366 days).
+    public static let searchDays = 31
 
     /// The dated resources that can take `quantity` units (default 1) in every period of the range
     /// `start`..`end` as a booking of each would read it (dates: the daily and nightly resources, each in
@@ -194,8 +196,8 @@ public struct ResourceService: Sendable {
         switch range {
         case .dates(let first, let last):
             let to = (last ?? first.adding(days: 1)).dayNumber
-            guard first.dayNumber < to, to - first.dayNumber <= Int64(Schedule.maxPeriods) else {
-                throw AppError.invalidPeriod(reason: "end must be after start, at most \(Schedule.maxPeriods) days later.")
+            guard first.dayNumber < to, to - first.dayNumber <= Int64(Self.searchDays) else {
+                throw AppError.invalidPeriod(reason: "end must be after start, at most \(Self.searchDays) days later for a search.")
             }
             (kinds, least) = ([.day, .night], (first.dayNumber, to))
         case .times:
