@@ -133,6 +133,16 @@ struct CapacityInTimeTests {
                                           admin: admin)
             #expect(try await Self.periods(client, id, from: "2026-03-29", to: "2026-03-30").count == 23)
             #expect(try await Self.periods(client, id, from: "2026-10-25", to: "2026-10-26").count == 25)
+            let york = try await Self.dated(client, "Studio", total: 1, schedule: ["kind": "slots", "time_zone": "America/New_York", "slot_minutes": 60],
+                                            admin: admin)
+            #expect(try await Self.periods(client, york, from: "2026-03-08", to: "2026-03-09").count == 23)
+            #expect(try await Self.periods(client, york, from: "2026-11-01", to: "2026-11-02").count == 25)
+            // A day across the change is one period, 23 hours long: one booking of it is one day.
+            let days = try await Self.dated(client, "Bikes", total: 1, schedule: ["kind": "daily", "time_zone": "America/New_York"], admin: admin)
+            let token0 = try await client.userToken("rider")
+            let acrossChange = try await Self.book(client, days, 1, "2026-03-07", "2026-03-10", token: token0)
+            #expect(acrossChange.status == .created)
+            #expect(try await Self.periods(client, days, from: "2026-03-07", to: "2026-03-10").map(\.3) == [1, 1, 1])
             let token = try await client.userToken("player")
             let gap = try await Self.book(client, id, 1, "2026-03-29T02:30:00+01:00", token: token)
             #expect(gap.status == .badRequest)

@@ -34,11 +34,10 @@ public protocol ResourceStore: Sendable {
     /// The stock of each of a dated resource's `periods` as at `now` (units of lapsed holds count as
     /// available; a period with nothing stored has its date's capacity, all available). Creates nothing.
     func periodStock(of resource: Resource, periods: [PeriodKey], at now: Date) async throws -> [PeriodKey: Stock]
-    /// Up to `limit` dated resources with periods of one of `kinds` (and `search` in their names), by id after
-    /// `after`. With `least` (days and nights: the day numbers of a range, `to` exclusive), only those with
-    /// at least `quantity` units left in every day or night of it, each with the least left (as at `now`,
-    /// in one statement); without, every one, with nil.
-    func datedPage(kinds: [PeriodKey.Kind], search: String?, after: Int, limit: Int, least: (from: Int64, to: Int64)?, quantity: Int,
+    /// The next `limit` dated resources with periods of one of `kinds` (and `search` in their names), by id
+    /// after `after`. With `least` (days and nights: the day numbers of a range, `to` exclusive), each with the
+    /// least units left over every day or night of it (as at `now`, in one statement); without, with nil.
+    func datedPage(kinds: [PeriodKey.Kind], search: String?, after: Int, limit: Int, least: (from: Int64, to: Int64)?,
                    at now: Date) async throws -> [(resource: Resource, least: Int?)]
     /// A dated resource's dates from `from` up to `to` with a capacity of their own, in date order.
     func calendar(of resource: Resource, from: LocalDate, to: LocalDate) async throws -> [(date: LocalDate, total: Int)]

@@ -158,13 +158,12 @@ public struct ResourceService: Sendable {
             throw AppError.invalidField(field: "to", reason: "to must be after from, at most \(most) days later.")
         }
         if let quantity { _ = try Validate.positiveQuantity(quantity, field: "quantity") }
-        let periods = schedule.periods(from: first, to: last)
+        let periods = schedule.listing(from: first, to: last)
         let stock = try await reads(anonymous).periodStock(of: resource, periods: periods.map(\.key), at: clock.now())
         return (resource, periods.compactMap { period in
             guard let stock = stock[period.key] else { return nil }
             if let quantity, stock.available < quantity { return nil }
-            let written = schedule.written(period)
-            return PeriodStock(start: written.start, end: written.end, stock: stock)
+            return PeriodStock(start: period.start, end: period.end, stock: stock)
         })
     }
 
@@ -206,7 +205,7 @@ public struct ResourceService: Sendable {
         let reads = reads(anonymous), batch = max(100, limit + offset)
         var found: [AvailableResource] = [], skip = offset, after = 0
         while found.count < limit {
-            let page = try await reads.datedPage(kinds: kinds, search: search, after: after, limit: batch, least: least, quantity: quantity, at: now)
+            let page = try await reads.datedPage(kinds: kinds, search: search, after: after, limit: batch, least: least, at: now)
             for (resource, leastLeft) in page where found.count < limit {
                 after = resource.id
                 guard let schedule = resource.schedule, let periods = try? schedule.periods(of: range, now: seconds) else { continue }

@@ -297,6 +297,22 @@ extension Schedule {
         }
     }
 
+    /// The periods from local date `from` up to `to` (exclusive), in time order, as a listing writes them:
+    /// each one's key, start and end. Days and nights need no instant for that (their dates say it all),
+    /// so a year of them costs no look-up in the zone.
+    public func listing(from: LocalDate, to: LocalDate) -> [(key: PeriodKey, start: String, end: String)] {
+        guard kind == .slots else {
+            return (0..<max(0, Int(to.dayNumber - from.dayNumber))).map { offset in
+                let date = from.adding(days: offset)
+                return (PeriodKey(kind: kind.periodKind, index: date.dayNumber), "\(date)", "\(date.adding(days: 1))")
+            }
+        }
+        return periods(from: from, to: to).map { period in
+            let written = written(period)
+            return (period.key, written.start, written.end)
+        }
+    }
+
     /// The periods from local date `from` up to `to` (exclusive), in time order: one per day or night,
     /// or each day's slots within the opening hours.
     public func periods(from: LocalDate, to: LocalDate) -> [Period] {

@@ -42,9 +42,9 @@ struct ReplicaResourceStore: ResourceStore {
     func calendar(of resource: Resource, from: LocalDate, to: LocalDate) async throws -> [(date: LocalDate, total: Int)] {
         try await read { try await $0.calendar(of: resource, from: from, to: to) }
     }
-    func datedPage(kinds: [PeriodKey.Kind], search: String?, after: Int, limit: Int, least: (from: Int64, to: Int64)?, quantity: Int,
+    func datedPage(kinds: [PeriodKey.Kind], search: String?, after: Int, limit: Int, least: (from: Int64, to: Int64)?,
                    at now: Date) async throws -> [(resource: Resource, least: Int?)] {
-        try await read { try await $0.datedPage(kinds: kinds, search: search, after: after, limit: limit, least: least, quantity: quantity, at: now) }
+        try await read { try await $0.datedPage(kinds: kinds, search: search, after: after, limit: limit, least: least, at: now) }
     }
     func periodStock(of resource: Resource, periods: [PeriodKey], at now: Date) async throws -> [PeriodKey: Stock] {
         try await read { try await $0.periodStock(of: resource, periods: periods, at: now) }

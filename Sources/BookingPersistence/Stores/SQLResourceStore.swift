@@ -139,7 +139,7 @@ struct SQLResourceStore: ResourceStore {
         return "r.name_key LIKE \(bind: "%" + escaped + "%") ESCAPE '\\'"
     }
 
-    func datedPage(kinds: [PeriodKey.Kind], search: String?, after: Int, limit: Int, least: (from: Int64, to: Int64)?, quantity: Int,
+    func datedPage(kinds: [PeriodKey.Kind], search: String?, after: Int, limit: Int, least: (from: Int64, to: Int64)?,
                    at now: Date) async throws -> [(resource: Resource, least: Int?)] {
         var conditions: [SQLQueryString] = ["r.period_kind IN (\(LockedStock.list(Set(kinds.map(\.rawValue)))))", "r.id > \(bind: after)"]
         if let search, let matching = Self.nameMatching(search) { conditions.append(matching) }
@@ -148,11 +148,15 @@ struct SQLResourceStore: ResourceStore {
                 SELECT \(Resource.columns) FROM resources r WHERE \(conditions.joined(separator: " AND ")) ORDER BY r.id LIMIT \(bind: limit)
                 """).all().map { (try Resource(row: $0), nil) }
         }
-        // Each day of the range: its stored stock (with the units of lapsed holds back), else its date's own
-        // capacity, else the resource's; the least of them, per resource, in id order until enough match.
+        // The next `limit` candidates by id first (the primary key's order, so a page costs its own rows); then
+        // for each, every day of the range: its stored stock (with the units of lapsed holds back), else its
+        // date's own capacity, else the resource's; the least of them. Every candidate is answered, with its
+        // least, so that the caller pages on by the last one read.
         let rows = try await session.sql.raw("""
             WITH RECURSIVE days(day) AS (
                 SELECT CAST(\(bind: least.from) AS BIGINT) UNION ALL SELECT day + 1 FROM days WHERE day + 1 < \(bind: least.to)
+            ), candidates AS (
+                SELECT r.id FROM resources r WHERE \(conditions.joined(separator: " AND ")) ORDER BY r.id LIMIT \(bind: limit)
             )
             SELECT * FROM (
                 SELECT \(Resource.columns), (
@@ -165,8 +169,8 @@ struct SQLResourceStore: ResourceStore {
                     LEFT JOIN period_stock ps ON ps.resource_id = r.id AND ps.kind = r.period_kind AND ps.idx = d.day
                     LEFT JOIN resource_calendar c ON c.resource_id = r.id AND c.day = d.day
                 ) AS least_left
-                FROM resources r WHERE \(conditions.joined(separator: " AND "))
-            ) candidates WHERE least_left >= \(bind: quantity) ORDER BY id LIMIT \(bind: limit)
+                FROM resources r WHERE r.id IN (SELECT id FROM candidates)
+            ) page ORDER BY id
             """).all()
         return try rows.map { (try Resource(row: $0), try $0.decode(column: "least_left", as: Int.self)) }
     }
