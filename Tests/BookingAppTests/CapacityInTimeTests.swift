@@ -355,6 +355,40 @@ struct CapacityInTimeTests {
             #expect(try await client.resource(court).schedule?.kind == "slots")
         }
     }
+
+    @Test("PostgreSQL writes the availability of days and nights exactly as the DTOs do: live and lapsed holds, dates closed or resized, a quantity")
+    func availabilityWrittenByTheDatabase() async throws {
+        let clock = ManualClock(Self.start)
+        try await withBookingApp(.postgres, clock: clock) { client in
+            let admin = try await client.adminToken()
+            let id = try await Self.dated(client, "Lodges", total: 4, schedule: Self.nights, admin: admin)
+            let token = try await client.userToken("walker")
+            #expect(try await Self.book(client, id, 2, "2026-12-10", "2026-12-13", token: token).status == .created)
+            for (start, end, ttl) in [("2026-12-11", "2026-12-12", 60), ("2026-12-12", "2026-12-15", 600)] {
+                let held = try await client.send(.POST, "/holds/", token: token,
+                                                 json: ["resource": id, "quantity": 1, "start": start, "end": end, "ttl_seconds": ttl])
+                #expect(held.status == .created)
+            }
+            #expect(try await client.send(.PUT, "/resources/\(id)/calendar/2026-12-16", token: admin, json: ["total_quantity": 0]).status == .ok)
+            #expect(try await client.send(.PUT, "/resources/\(id)/calendar/2026-12-17", token: admin, json: ["total_quantity": 7]).status == .ok)
+            clock.advance(by: 120)
+            let resources = client.app.domain.resources
+            for quantity in [nil, 2] as [Int?] {
+                let (resource, periods) = try await resources.availability(id: id, from: "2026-12-08", to: "2026-12-20", quantity: quantity)
+                let fromDTOs = try JSONSerialization.jsonObject(with: JSONEncoder().encode(AvailabilityResponse(
+                    resource: resource.id, timeZone: "Europe/Berlin", periods: periods.map(AvailabilityResponse.Period.init)))) as? NSDictionary
+                let written = try #require(try await resources.availabilityJSON(id: id, from: "2026-12-08", to: "2026-12-20", quantity: quantity))
+                #expect(try JSONSerialization.jsonObject(with: Data(written.utf8)) as? NSDictionary == fromDTOs, "quantity \(quantity ?? 0)")
+                let served = try await client.send(.GET, "/resources/\(id)/availability/?from=2026-12-08&to=2026-12-20\(quantity.map { "&quantity=\($0)" } ?? "")")
+                #expect(try JSONSerialization.jsonObject(with: Data(buffer: served.body)) as? NSDictionary == fromDTOs)
+                #expect(periods.count == (quantity == nil ? 12 : 10), "two nights have fewer than 2 left")
+            }
+            let (_, all) = try await resources.availability(id: id, from: "2026-12-10", to: "2026-12-18", quantity: nil)
+            #expect(all.map { [$0.stock.total, $0.stock.available, $0.stock.held] }
+                    == [[4, 2, 0], [4, 2, 0], [4, 1, 1], [4, 3, 1], [4, 3, 1], [4, 4, 0], [0, 0, 0], [7, 7, 0]],
+                    "the lapsed hold of the 11th is back; the live one holds the 12th to the 14th")
+        }
+    }
 }
 
 extension Sequence where Element: Sendable {

@@ -39,6 +39,10 @@ public protocol ResourceStore: Sendable {
     /// least units left over every day or night of it (as at `now`, in one statement); without, with nil.
     func datedPage(kinds: [PeriodKey.Kind], search: String?, after: Int, limit: Int, least: (from: Int64, to: Int64)?,
                    at now: Date) async throws -> [(resource: Resource, least: Int?)]
+    /// ``periodStock(of:periods:at:)`` for the days or nights of a resource from `from` up to `to` (with at
+    /// least `quantity` left), written as the availability's JSON answer by the database where it can
+    /// (PostgreSQL); nil where it cannot (SQLite, slots), and the caller writes it itself.
+    func availabilityJSON(of resource: Resource, from: LocalDate, to: LocalDate, quantity: Int?, at now: Date) async throws -> String?
     /// A dated resource's dates from `from` up to `to` with a capacity of their own, in date order.
     func calendar(of resource: Resource, from: LocalDate, to: LocalDate) async throws -> [(date: LocalDate, total: Int)]
     /// Each resource with its bookings and holds counted, as at `now`.

@@ -149,6 +149,26 @@ public struct ResourceService: Sendable {
     /// 31 for slots), each with its stock as at now; with `quantity`, only those with that many left.
     /// Reading creates no period.
     public func availability(id: Int, from: String?, to: String?, quantity: Int?, anonymous: Bool = false) async throws -> (Resource, [PeriodStock]) {
+        let (resource, schedule, first, last) = try await availabilityRange(id: id, from: from, to: to, quantity: quantity, anonymous: anonymous)
+        let periods = schedule.listing(from: first, to: last)
+        let stock = try await reads(anonymous).periodStock(of: resource, periods: periods.map(\.key), at: clock.now())
+        return (resource, periods.compactMap { period in
+            guard let stock = stock[period.key] else { return nil }
+            if let quantity, stock.available < quantity { return nil }
+            return PeriodStock(start: period.start, end: period.end, stock: stock)
+        })
+    }
+
+    /// The same answer as ``availability(id:from:to:quantity:anonymous:)``, written as the API's JSON by the
+    /// database where it can (PostgreSQL, days and nights); nil where it cannot.
+    public func availabilityJSON(id: Int, from: String?, to: String?, quantity: Int?, anonymous: Bool = false) async throws -> String? {
+        let (resource, _, first, last) = try await availabilityRange(id: id, from: from, to: to, quantity: quantity, anonymous: anonymous)
+        return try await reads(anonymous).availabilityJSON(of: resource, from: first, to: last, quantity: quantity, at: clock.now())
+    }
+
+    /// A dated resource and the dates an availability asks for, checked.
+    private func availabilityRange(id: Int, from: String?, to: String?, quantity: Int?,
+                                   anonymous: Bool) async throws -> (Resource, Schedule, LocalDate, LocalDate) {
         let resource = try await self.resource(id: id, anonymous: anonymous)
         guard let schedule = resource.schedule else { throw AppError.invalidPeriod(reason: "This resource is a pool: it has no periods.") }
         guard let from, let first = LocalDate(from) else { throw AppError.invalidField(field: "from", reason: "from is a date (2026-12-10).") }
@@ -158,13 +178,7 @@ public struct ResourceService: Sendable {
             throw AppError.invalidField(field: "to", reason: "to must be after from, at most \(most) days later.")
         }
         if let quantity { _ = try Validate.positiveQuantity(quantity, field: "quantity") }
-        let periods = schedule.listing(from: first, to: last)
-        let stock = try await reads(anonymous).periodStock(of: resource, periods: periods.map(\.key), at: clock.now())
-        return (resource, periods.compactMap { period in
-            guard let stock = stock[period.key] else { return nil }
-            if let quantity, stock.available < quantity { return nil }
-            return PeriodStock(start: period.start, end: period.end, stock: stock)
-        })
+        return (resource, schedule, first, last)
     }
 
     /// How deep a search for availability may page.

@@ -46,6 +46,9 @@ struct ReplicaResourceStore: ResourceStore {
                    at now: Date) async throws -> [(resource: Resource, least: Int?)] {
         try await read { try await $0.datedPage(kinds: kinds, search: search, after: after, limit: limit, least: least, at: now) }
     }
+    func availabilityJSON(of resource: Resource, from: LocalDate, to: LocalDate, quantity: Int?, at now: Date) async throws -> String? {
+        try await read { try await $0.availabilityJSON(of: resource, from: from, to: to, quantity: quantity, at: now) }
+    }
     func periodStock(of resource: Resource, periods: [PeriodKey], at now: Date) async throws -> [PeriodKey: Stock] {
         try await read { try await $0.periodStock(of: resource, periods: periods, at: now) }
     }

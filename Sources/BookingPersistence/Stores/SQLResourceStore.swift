@@ -175,6 +175,42 @@ struct SQLResourceStore: ResourceStore {
         return try rows.map { (try Resource(row: $0), try $0.decode(column: "least_left", as: Int.self)) }
     }
 
+    /// One statement: each day of the range with its stored stock (the units of holds lapsed by `now`
+    /// back), else its date's own capacity, else the resource's, as the API's JSON (its keys sorted, as the
+    /// DTOs are; pinned to them by a test).
+    func availabilityJSON(of resource: Resource, from: LocalDate, to: LocalDate, quantity: Int?, at now: Date) async throws -> String? {
+        guard session.dialect == .postgres, let schedule = resource.schedule, schedule.kind != .slots else { return nil }
+        let kind = schedule.kind.periodKind.rawValue
+        let row = try await session.sql.raw("""
+            WITH days AS (
+                SELECT g AS day FROM generate_series(CAST(\(bind: from.dayNumber) AS BIGINT), CAST(\(bind: to.dayNumber - 1) AS BIGINT)) g
+            ), lapsed AS (
+                SELECT d.day, CAST(SUM(h.quantity) AS BIGINT) AS units FROM days d
+                JOIN holds h ON h.resource_id = \(bind: resource.id) AND h.status = 'held' AND h.expires_at <= \(bind: now)
+                     AND h.period_from <= d.day AND h.period_to > d.day
+                GROUP BY d.day
+            ), periods AS (
+                SELECT d.day,
+                       COALESCE(ps.total_quantity, c.total_quantity, \(bind: resource.stock.total)) AS total,
+                       COALESCE(ps.available_quantity + COALESCE(l.units, 0), c.total_quantity, \(bind: resource.stock.total)) AS available,
+                       COALESCE(ps.held_quantity - COALESCE(l.units, 0), 0) AS held
+                FROM days d
+                LEFT JOIN period_stock ps ON ps.resource_id = \(bind: resource.id) AND ps.kind = \(bind: kind) AND ps.idx = d.day
+                LEFT JOIN resource_calendar c ON c.resource_id = \(bind: resource.id) AND c.day = d.day
+                LEFT JOIN lapsed l ON l.day = d.day
+            )
+            SELECT json_build_object(
+                'periods', COALESCE(json_agg(json_build_object(
+                    'available_quantity', available, 'booked_quantity', total - available - held,
+                    'end', to_char(DATE '1970-01-01' + CAST(day + 1 AS INTEGER), 'YYYY-MM-DD'), 'held_quantity', held,
+                    'start', to_char(DATE '1970-01-01' + CAST(day AS INTEGER), 'YYYY-MM-DD'), 'total_quantity', total) ORDER BY day), '[]'),
+                'resource', \(bind: resource.id), 'time_zone', \(bind: schedule.zone.identifier))::text AS answer
+            FROM periods WHERE available >= \(bind: quantity ?? Int.min)
+            """).first()
+        guard let row else { throw DatabaseInvariantViolation("the availability's statement returned no row") }
+        return try row.decode(column: "answer", as: String.self)
+    }
+
     func calendar(of resource: Resource, from: LocalDate, to: LocalDate) async throws -> [(date: LocalDate, total: Int)] {
         try await session.sql.raw("""
             SELECT day, total_quantity FROM resource_calendar
