@@ -150,20 +150,35 @@ public struct ResourceService: Sendable {
     /// Reading creates no period.
     public func availability(id: Int, from: String?, to: String?, quantity: Int?, anonymous: Bool = false) async throws -> (Resource, [PeriodStock]) {
         let (resource, schedule, first, last) = try await availabilityRange(id: id, from: from, to: to, quantity: quantity, anonymous: anonymous)
+        return (resource, try await periods(of: resource, schedule, from: first, to: last, quantity: quantity, anonymous: anonymous))
+    }
+
+    /// The answer of an availability: written as the API's JSON by the database where it can
+    /// (PostgreSQL, days and nights), else the periods for the caller to write.
+    public enum AvailabilityAnswer: Sendable {
+        case json(String)
+        case periods(Resource, [PeriodStock])
+    }
+
+    /// ``availability(id:from:to:quantity:anonymous:)`` as the API answers it: one read of the resource,
+    /// then the database's JSON where it writes one, else the periods.
+    public func availabilityAnswer(id: Int, from: String?, to: String?, quantity: Int?, anonymous: Bool = false) async throws -> AvailabilityAnswer {
+        let (resource, schedule, first, last) = try await availabilityRange(id: id, from: from, to: to, quantity: quantity, anonymous: anonymous)
+        if let json = try await reads(anonymous).availabilityJSON(of: resource, from: first, to: last, quantity: quantity, at: clock.now()) {
+            return .json(json)
+        }
+        return .periods(resource, try await periods(of: resource, schedule, from: first, to: last, quantity: quantity, anonymous: anonymous))
+    }
+
+    private func periods(of resource: Resource, _ schedule: Schedule, from first: LocalDate, to last: LocalDate, quantity: Int?,
+                         anonymous: Bool) async throws -> [PeriodStock] {
         let periods = schedule.listing(from: first, to: last)
         let stock = try await reads(anonymous).periodStock(of: resource, periods: periods.map(\.key), at: clock.now())
-        return (resource, periods.compactMap { period in
+        return periods.compactMap { period in
             guard let stock = stock[period.key] else { return nil }
             if let quantity, stock.available < quantity { return nil }
             return PeriodStock(start: period.start, end: period.end, stock: stock)
-        })
-    }
-
-    /// The same answer as ``availability(id:from:to:quantity:anonymous:)``, written as the API's JSON by the
-    /// database where it can (PostgreSQL, days and nights); nil where it cannot.
-    public func availabilityJSON(id: Int, from: String?, to: String?, quantity: Int?, anonymous: Bool = false) async throws -> String? {
-        let (resource, _, first, last) = try await availabilityRange(id: id, from: from, to: to, quantity: quantity, anonymous: anonymous)
-        return try await reads(anonymous).availabilityJSON(of: resource, from: first, to: last, quantity: quantity, at: clock.now())
+        }
     }
 
     /// A dated resource and the dates an availability asks for, checked.

@@ -71,13 +71,14 @@ struct ResourceController: APIController {
     /// PostgreSQL the database writes days' and nights' JSON and it is passed through; elsewhere the DTOs.
     @Sendable func availability(req: Request, caller: Principal?) async throws -> Response {
         let id = try req.pathID(notFound: .resourceNotFound), from = req.query[String.self, at: "from"], to = req.query[String.self, at: "to"]
-        let quantity = try req.integerQuery("quantity"), resources = server.domain.resources
-        if let json = try await resources.availabilityJSON(id: id, from: from, to: to, quantity: quantity, anonymous: caller == nil) {
+        switch try await server.domain.resources.availabilityAnswer(id: id, from: from, to: to, quantity: try req.integerQuery("quantity"),
+                                                                     anonymous: caller == nil) {
+        case .json(let json):
             return Response(status: .ok, headers: ["Content-Type": "application/json; charset=utf-8"], body: .init(string: json))
+        case .periods(let resource, let periods):
+            return try await AvailabilityResponse(resource: resource.id, timeZone: resource.schedule?.zone.identifier ?? "UTC",
+                                                  periods: periods.map(AvailabilityResponse.Period.init)).encodeResponse(for: req)
         }
-        let (resource, periods) = try await resources.availability(id: id, from: from, to: to, quantity: quantity, anonymous: caller == nil)
-        return try await AvailabilityResponse(resource: resource.id, timeZone: resource.schedule?.zone.identifier ?? "UTC",
-                                              periods: periods.map(AvailabilityResponse.Period.init)).encodeResponse(for: req)
     }
 
     /// `?start=&end=&quantity=&search=&limit=&offset=`: the dated resources that can take the units in
