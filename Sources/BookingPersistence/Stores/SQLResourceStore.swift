@@ -152,6 +152,7 @@ struct SQLResourceStore: ResourceStore {
         // for each, every day of the range: its stored stock (with the units of lapsed holds back), else its
         // date's own capacity, else the resource's; the least of them. Every candidate is answered, with its
         // least, so that the caller pages on by the last one read.
+        let day = DayStock(resource: "r.id", kind: "r.period_kind", capacity: "r.total_quantity", at: now)
         let rows = try await session.sql.raw("""
             WITH RECURSIVE days(day) AS (
                 SELECT CAST(\(bind: least.from) AS BIGINT) UNION ALL SELECT day + 1 FROM days WHERE day + 1 < \(bind: least.to)
@@ -159,16 +160,7 @@ struct SQLResourceStore: ResourceStore {
                 SELECT r.id FROM resources r WHERE \(conditions.joined(separator: " AND ")) ORDER BY r.id LIMIT \(bind: limit)
             )
             SELECT * FROM (
-                SELECT \(Resource.columns), (
-                    SELECT CAST(MIN(COALESCE(ps.available_quantity + CASE WHEN ps.held_quantity > 0 THEN (
-                                   SELECT CAST(COALESCE(SUM(h.quantity), 0) AS BIGINT) FROM holds h
-                                   WHERE h.resource_id = r.id AND h.status = 'held' AND h.expires_at <= \(bind: now)
-                                     AND h.period_from <= d.day AND h.period_to > d.day) ELSE 0 END,
-                               c.total_quantity, r.total_quantity)) AS BIGINT)
-                    FROM days d
-                    LEFT JOIN period_stock ps ON ps.resource_id = r.id AND ps.kind = r.period_kind AND ps.idx = d.day
-                    LEFT JOIN resource_calendar c ON c.resource_id = r.id AND c.day = d.day
-                ) AS least_left
+                SELECT \(Resource.columns), (SELECT CAST(MIN(\(day.available)) AS BIGINT) FROM \(day.days)) AS least_left
                 FROM resources r WHERE r.id IN (SELECT id FROM candidates)
             ) page ORDER BY id
             """).all()
@@ -180,24 +172,13 @@ struct SQLResourceStore: ResourceStore {
     /// DTOs are; pinned to them by a test).
     func availabilityJSON(of resource: Resource, from: LocalDate, to: LocalDate, quantity: Int?, at now: Date) async throws -> String? {
         guard session.dialect == .postgres, let schedule = resource.schedule, schedule.kind != .slots else { return nil }
-        let kind = schedule.kind.periodKind.rawValue
+        let day = DayStock(resource: "\(bind: resource.id)", kind: "\(bind: schedule.kind.periodKind.rawValue)",
+                           capacity: "\(bind: resource.stock.total)", at: now)
         let row = try await session.sql.raw("""
             WITH days AS (
                 SELECT g AS day FROM generate_series(CAST(\(bind: from.dayNumber) AS BIGINT), CAST(\(bind: to.dayNumber - 1) AS BIGINT)) g
-            ), lapsed AS (
-                SELECT d.day, CAST(SUM(h.quantity) AS BIGINT) AS units FROM days d
-                JOIN holds h ON h.resource_id = \(bind: resource.id) AND h.status = 'held' AND h.expires_at <= \(bind: now)
-                     AND h.period_from <= d.day AND h.period_to > d.day
-                GROUP BY d.day
             ), periods AS (
-                SELECT d.day,
-                       COALESCE(ps.total_quantity, c.total_quantity, \(bind: resource.stock.total)) AS total,
-                       COALESCE(ps.available_quantity + COALESCE(l.units, 0), c.total_quantity, \(bind: resource.stock.total)) AS available,
-                       COALESCE(ps.held_quantity - COALESCE(l.units, 0), 0) AS held
-                FROM days d
-                LEFT JOIN period_stock ps ON ps.resource_id = \(bind: resource.id) AND ps.kind = \(bind: kind) AND ps.idx = d.day
-                LEFT JOIN resource_calendar c ON c.resource_id = \(bind: resource.id) AND c.day = d.day
-                LEFT JOIN lapsed l ON l.day = d.day
+                SELECT d.day, \(day.total) AS total, \(day.available) AS available, \(day.held) AS held FROM \(day.days)
             )
             SELECT json_build_object(
                 'periods', COALESCE(json_agg(json_build_object(
@@ -209,6 +190,34 @@ struct SQLResourceStore: ResourceStore {
             """).first()
         guard let row else { throw DatabaseInvariantViolation("the availability's statement returned no row") }
         return try row.decode(column: "answer", as: String.self)
+    }
+
+    /// The one SQL reading of a day's or night's stock, for statements over a CTE `days(day)` of day
+    /// numbers: its stored row with the units of holds lapsed by `now` back, else its date's own capacity,
+    /// else the resource's (the rule `periodStock(of:periods:at:)` applies in Swift). `resource`, `kind` and
+    /// `capacity` are SQL for the resource's id, its periods' kind and its total.
+    struct DayStock {
+        /// `days d` joined to the day's row (`ps`) and its date's capacity (`c`).
+        let days: SQLQueryString
+        let total: SQLQueryString
+        let available: SQLQueryString
+        let held: SQLQueryString
+
+        init(resource: SQLQueryString, kind: SQLQueryString, capacity: SQLQueryString, at now: Date) {
+            days = """
+                days d LEFT JOIN period_stock ps ON ps.resource_id = \(resource) AND ps.kind = \(kind) AND ps.idx = d.day
+                LEFT JOIN resource_calendar c ON c.resource_id = \(resource) AND c.day = d.day
+                """
+            let lapsed: SQLQueryString = """
+                CASE WHEN ps.held_quantity > 0 THEN (
+                    SELECT CAST(COALESCE(SUM(h.quantity), 0) AS BIGINT) FROM holds h
+                    WHERE h.resource_id = \(resource) AND h.status = 'held' AND h.expires_at <= \(bind: now)
+                      AND h.period_from <= d.day AND h.period_to > d.day) ELSE 0 END
+                """
+            total = "COALESCE(ps.total_quantity, c.total_quantity, \(capacity))"
+            available = "COALESCE(ps.available_quantity + \(lapsed), c.total_quantity, \(capacity))"
+            held = "COALESCE(ps.held_quantity - \(lapsed), 0)"
+        }
     }
 
     func calendar(of resource: Resource, from: LocalDate, to: LocalDate) async throws -> [(date: LocalDate, total: Int)] {
