@@ -171,9 +171,10 @@ private struct Decider {
     /// stock as the change left it.
     func rangeDetails(_ span: Span, _ details: [String: EventValue] = [:]) -> [String: EventValue] {
         guard let range = span.range, let schedule = snapshot.schedule else { return details }
+        let writtenKeys = schedule.written(span.keys)
         let periods: [[String: EventValue]] = span.keys.compactMap { key in
-            guard let period = schedule.period(for: key) else { return nil }
-            let written = schedule.written(period), stock = stock(in: key)
+            guard let written = writtenKeys[key] else { return nil }
+            let stock = stock(in: key)
             return ["start": .string(written.start), "end": .string(written.end), "total": .int(stock.total),
                     "available": .int(stock.available), "held": .int(stock.held)]
         }
@@ -476,8 +477,9 @@ private struct Decider {
         if let closed = short.first(where: { stock(in: $0).total == 0 }), let schedule = snapshot.schedule {
             return .invalidPeriod(reason: "\(schedule.date(of: closed)) is closed.")
         }
+        let writtenKeys = snapshot.schedule?.written(short) ?? [:]
         let periods = short.map { key in
-            let written = snapshot.schedule.flatMap { schedule in schedule.period(for: key).map(schedule.written) }
+            let written = writtenKeys[key]
             return PeriodShortfall(start: written?.start ?? "\(key)", end: written?.end ?? "\(key)", available: stock(in: key).available)
         }
         return .insufficientInPeriods(requested: quantity, available: periods.map(\.available).min() ?? 0, periods: periods)

@@ -270,15 +270,17 @@ extension Schedule {
         }
     }
 
-    /// The period `key` names, if this schedule has it.
-    public func period(for key: PeriodKey) -> Period? {
-        guard key.kind == kind.periodKind else { return nil }
-        switch kind {
-        case .daily, .nightly:
-            return period(on: LocalDate(dayNumber: key.index))
-        case .slots:
-            return slots(on: zone.wallTime(at: key.index * 60).date).first { $0.key == key }
+    /// The start and end of each of `keys` that this schedule has, as the API writes them: read from one
+    /// listing of the dates they fall on (a slot's date is listed once, not once per slot).
+    public func written(_ keys: [PeriodKey]) -> [PeriodKey: (start: String, end: String)] {
+        let dates = keys.filter { $0.kind == kind.periodKind }.map { date(of: $0) }
+        guard let first = dates.min(), let last = dates.max() else { return [:] }
+        let wanted = Set(keys)
+        var written: [PeriodKey: (start: String, end: String)] = [:]
+        for period in listing(from: first, to: last.adding(days: 1)) where wanted.contains(period.key) {
+            written[period.key] = (period.start, period.end)
         }
+        return written
     }
 
     /// The keys of a stored range's periods, in key order.
