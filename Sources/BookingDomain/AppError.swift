@@ -17,8 +17,14 @@ public enum AppError: Error, Equatable, Sendable {
     /// The range names no periods that may be taken (``InvalidPeriod``): missing for a dated resource,
     /// given for a pool, misaligned, outside the opening hours or the bookable window.
     case invalidPeriod(reason: String)
+    /// Occurrences of a series that cannot be booked (each with its refusal): with `on_conflict` `fail`,
+    /// any; with `skip`, every one. Nothing of the series is booked.
+    case seriesRefused([OccurrenceRefusal])
     case resourceNotFound
     case bookingNotFound
+    case seriesNotFound
+    /// No calendar feed has this token (never had, or it was replaced).
+    case calendarFeedNotFound
     case bookingAlreadyCancelled
     case resourceHasActiveBookings(count: Int)
     /// The new total is below the units booked plus held (unexpired).

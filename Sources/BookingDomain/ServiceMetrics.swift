@@ -22,7 +22,10 @@ public struct ServiceMetrics: Sendable {
         /// (a database outage, say, which the request metrics count as a 503).
         public init?(_ error: any Error) {
             switch error as? AppError {
-            case .insufficientQuantity: self = .insufficient
+            case .seriesRefused(let refusals):
+                guard let first = refusals.first, let reason = Refusal(first.error) else { return nil }
+                self = reason
+            case .insufficientQuantity, .insufficientInPeriods: self = .insufficient
             case .resourceNotFound: self = .unknownResource
             case .invalidField, .malformedBody: self = .invalid
             case .idempotencyKeyReused, .idempotencyKeyInProgress: self = .idempotencyConflict
@@ -91,6 +94,17 @@ public struct ServiceMetrics: Sendable {
     public func booked(_ booking: Booking) {
         bookingsCreated.increment()
         unitsBooked.increment(by: booking.purchaseQuantity)
+    }
+
+    /// `count` bookings of `quantity` units each, made or cancelled together (a series' occurrences).
+    public func booked(count: Int, of quantity: Int) {
+        bookingsCreated.increment(by: count)
+        unitsBooked.increment(by: count * quantity)
+    }
+
+    public func cancelled(count: Int, of quantity: Int) {
+        bookingsCancelled.increment(by: count)
+        unitsReleased.increment(by: count * quantity)
     }
 
     public func cancelled(_ booking: Booking) {

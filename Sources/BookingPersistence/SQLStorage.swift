@@ -117,6 +117,8 @@ public struct SQLStorage: Storage {
     public var idempotencyKeys: any IdempotencyStore { SQLIdempotencyStore(session: session) }
     public var resources: any ResourceStore { SQLResourceStore(session: session) }
     public var bookings: any BookingStore { SQLBookingStore(session: session) }
+    public var series: any SeriesStore { SQLSeriesStore(session: session) }
+    public var calendarFeeds: any CalendarFeedStore { SQLCalendarFeedStore(session: session) }
     public var holds: any HoldStore { SQLHoldStore(session: session) }
     public var waitlist: any WaitlistStore { SQLWaitlistStore(session: session) }
     public var events: any EventStore { SQLEventStore(storage: self) }

@@ -15,6 +15,8 @@ public struct DomainServices: Sendable {
     public let sessions: SessionService
     public let resources: ResourceService
     public let bookings: BookingService
+    public let series: SeriesService
+    public let calendarFeeds: CalendarFeedService
     public let holds: HoldService
     public let waitlist: WaitlistService
     public let housekeeping: HousekeepingService
@@ -58,6 +60,8 @@ public struct DomainServices: Sendable {
         resources = ResourceService(storage: storage, clock: clock)
         let writes = WriteThrottle(storage: storage, limit: WriteLimit(perMinute: config.userWritesPerMinute == 0 ? nil : config.userWritesPerMinute))
         bookings = BookingService(storage: storage, clock: clock, metrics: metrics.services, writes: writes)
+        series = SeriesService(storage: storage, clock: clock, metrics: metrics.services, writes: writes)
+        calendarFeeds = CalendarFeedService(storage: storage, clock: clock)
         holds = HoldService(storage: storage, clock: clock, metrics: metrics.services, maximumTTL: config.holdTTL, writes: writes)
         waitlist = WaitlistService(storage: storage, clock: clock, metrics: metrics.services, writes: writes)
         housekeeping = HousekeepingService(storage: storage, clock: clock, eventRetention: config.eventRetention)

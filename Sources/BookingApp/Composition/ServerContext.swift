@@ -37,3 +37,19 @@ struct SharedCatalogue: Sendable {
     let reads = FreshReadCoalescer<CatalogueListing>()
     let listings = CatalogueListings()
 }
+
+extension ServerContext {
+    /// The absolute URL of `path` on this server as the client reached it: its `Host`, and `https` when a
+    /// trusted proxy says the client came that way (`X-Forwarded-Proto`).
+    func absoluteURL(of path: String, for request: Request) -> String {
+        let peer = request.remoteAddress?.ipAddress
+        let viaProxy = peer.map { address in config.trustedProxies.contains { $0.contains(address) } } ?? false
+        let scheme = viaProxy && request.headers.first(name: "X-Forwarded-Proto")?.lowercased() == "https" ? "https" : "http"
+        // A host name or address with its port; anything else in the header is not used.
+        let host = request.headers.first(name: .host).flatMap { host in
+            !host.isEmpty && host.utf8.allSatisfy { $0.isURLSafeBase64 || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: ":")
+                || $0 == UInt8(ascii: "[") || $0 == UInt8(ascii: "]") } ? host : nil
+        } ?? "localhost"
+        return "\(scheme)://\(host)\(path)"
+    }
+}

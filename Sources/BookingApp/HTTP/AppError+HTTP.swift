@@ -6,6 +6,8 @@ import Vapor
 extension AppError {
     var status: HTTPResponseStatus {
         switch self {
+        case .seriesRefused(let refusals):
+            refusals.first?.error.status ?? .badRequest
         case .invalidField, .malformedBody, .passwordMismatch, .usernameTaken, .emailTaken, .resourceNameTaken,
              .insufficientQuantity, .insufficientInPeriods, .invalidPeriod, .perBookingLimit:
             .badRequest
@@ -13,7 +15,7 @@ extension AppError {
             .unauthorized
         case .adminRequired:
             .forbidden
-        case .resourceNotFound, .bookingNotFound, .userNotFound, .holdNotFound, .waitlistEntryNotFound,
+        case .resourceNotFound, .bookingNotFound, .seriesNotFound, .calendarFeedNotFound, .userNotFound, .holdNotFound, .waitlistEntryNotFound,
              .webhookNotFound, .webhookDeliveryNotFound:
             .notFound
         case .bookingAlreadyCancelled, .resourceHasActiveBookings, .totalBelowBooked, .idempotencyKeyInProgress,
@@ -31,6 +33,7 @@ extension AppError {
 
     var code: ErrorCode {
         switch self {
+        case .seriesRefused(let refusals): refusals.first?.error.code ?? .insufficientQuantity
         case .invalidField: .invalidField
         case .malformedBody: .malformedBody
         case .passwordMismatch: .passwordMismatch
@@ -41,6 +44,8 @@ extension AppError {
         case .invalidPeriod: .invalidPeriod
         case .resourceNotFound: .resourceNotFound
         case .bookingNotFound: .bookingNotFound
+        case .seriesNotFound: .seriesNotFound
+        case .calendarFeedNotFound: .calendarFeedNotFound
         case .bookingAlreadyCancelled: .bookingAlreadyCancelled
         case .resourceHasActiveBookings: .resourceHasActiveBookings
         case .totalBelowBooked: .totalBelowBooked
@@ -93,6 +98,13 @@ extension AppError {
             "Cannot take \(requested) unit(s) in every period: \(periods.count) period(s) have fewer left (the least: \(available))."
         case .invalidPeriod(let reason):
             reason
+        case .seriesRefused(let refusals):
+            "\(refusals.count) occurrence(s) of the series cannot be booked, so none is"
+                + (refusals.first.map { " (the first, \($0.start): \($0.error.reason))" } ?? "") + "."
+        case .seriesNotFound:
+            "Series not found."
+        case .calendarFeedNotFound:
+            "Calendar feed not found."
         case .resourceNotFound:
             "Resource not found."
         case .bookingNotFound:
@@ -166,6 +178,12 @@ extension AppError {
     var shortPeriods: [ErrorResponseMiddleware.Body.ShortPeriod]? {
         guard case .insufficientInPeriods(_, _, let periods) = self else { return nil }
         return periods.map { .init(start: $0.start, end: $0.end, availableQuantity: $0.available) }
+    }
+
+    /// The occurrences a refused series names, each with its refusal.
+    var refusedOccurrences: [ErrorResponseMiddleware.Body.Occurrence]? {
+        guard case .seriesRefused(let refusals) = self else { return nil }
+        return refusals.map(ErrorResponseMiddleware.Body.Occurrence.init)
     }
 
     /// The field a 400 is about, so clients can point at it without parsing `reason`.

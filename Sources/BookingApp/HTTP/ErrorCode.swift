@@ -15,6 +15,8 @@ enum ErrorCode: String, CaseIterable, Codable, Sendable {
     case invalidPeriod = "invalid_period"
     case resourceNotFound = "resource_not_found"
     case bookingNotFound = "booking_not_found"
+    case seriesNotFound = "series_not_found"
+    case calendarFeedNotFound = "calendar_feed_not_found"
     case bookingAlreadyCancelled = "booking_already_cancelled"
     case resourceHasActiveBookings = "resource_has_active_bookings"
     case totalBelowBooked = "quantity_below_booked"

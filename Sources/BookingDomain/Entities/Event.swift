@@ -39,6 +39,8 @@ public struct Event: Sendable, Equatable {
 public enum EventType: String, Sendable, CaseIterable, Codable {
     case bookingCreated = "booking.created"
     case bookingCancelled = "booking.cancelled"
+    case seriesCreated = "series.created"
+    case seriesCancelled = "series.cancelled"
     case holdCreated = "hold.created"
     case holdConfirmed = "hold.confirmed"
     case holdReleased = "hold.released"

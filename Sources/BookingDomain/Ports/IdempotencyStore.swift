@@ -30,6 +30,7 @@ public enum IdempotencyClaim: Sendable, Equatable {
 public enum IdempotentRecord: Sendable, Equatable {
     case booking(Int)
     case hold(Int)
+    case series(Int)
 }
 
 /// A claimed Idempotency-Key that the ``Inventory`` completes in the same transaction that takes the

@@ -43,6 +43,23 @@ public protocol Inventory: Sendable {
     func book(_ quantity: Int, of resource: ResourceReference, in range: PeriodRange?, for userID: Int, at now: Date,
               completing key: IdempotencyCompletion?) async throws -> Booking
 
+    /// Books every occurrence of a series (``Schedule/occurrences(of:repeating:now:)``) in one transaction
+    /// under the resource's lock, each decided as a booking of its own at its turn (the units, limits and
+    /// waiting list it meets are what the occurrences before it left), completing `key` in the same step.
+    /// `fail`: all or none; `skip`: those that fit, the others reported in the answer.
+    ///
+    /// - Throws: ``AppError/seriesRefused(_:)`` (nothing is booked then); ``AppError/resourceNotFound``;
+    ///   ``AppError/invalidPeriod(reason:)`` for a pool or a first occurrence that cannot be taken;
+    ///   ``AppError/invalidField(field:reason:)`` for a rule the resource cannot serve.
+    func bookSeries(_ request: SeriesRequest, at now: Date, completing key: IdempotencyCompletion?) async throws -> BookingSeries
+
+    /// Cancels a series' active occurrences that begin at or after `from` (all: nil), each exactly once
+    /// (of concurrent cancels, each occurrence is cancelled by one), in one transaction. `ownerID` limits it
+    /// to that user's series (nil: anyone's).
+    ///
+    /// - Throws: ``AppError/seriesNotFound`` (also for someone else's series).
+    func cancelSeries(seriesID: Int, ownerID: Int?, from: PeriodRange?, at now: Date, by actor: EventActor) async throws -> BookingSeries
+
     /// Holds `quantity` units of `resource` for `userID` until `expiresAt`; the same batching and refusals
     /// as ``book(_:of:in:for:at:completing:)``.
     func hold(_ quantity: Int, of resource: ResourceReference, in range: PeriodRange?, for userID: Int, until expiresAt: Date, at now: Date,

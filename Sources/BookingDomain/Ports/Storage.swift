@@ -13,6 +13,8 @@ public protocol Storage: Sendable {
     var idempotencyKeys: any IdempotencyStore { get }
     var resources: any ResourceStore { get }
     var bookings: any BookingStore { get }
+    var series: any SeriesStore { get }
+    var calendarFeeds: any CalendarFeedStore { get }
     var holds: any HoldStore { get }
     var waitlist: any WaitlistStore { get }
     var events: any EventStore { get }

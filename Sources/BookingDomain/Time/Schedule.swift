@@ -489,6 +489,16 @@ extension ZonedInstant {
     }
 }
 
+extension PeriodRange {
+    /// Its start as the client wrote it: a date, or a time with its offset.
+    public var writtenStart: String {
+        switch self {
+        case .dates(let start, _): "\(start)"
+        case .times(let start, _): Schedule.written(start)
+        }
+    }
+}
+
 extension PeriodRange: CustomStringConvertible {
     /// The range as the client gave it (for telling two requests under one Idempotency-Key apart).
     public var description: String {

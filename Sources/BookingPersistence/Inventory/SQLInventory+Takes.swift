@@ -131,7 +131,7 @@ extension SQLInventory {
         guard let key = request.completing else { return try await takeAloneUnkeyed(request, of: reference) }
         return try await storage.withTransaction { tx in
             let taken = try await SQLInventory(storage: tx).takeAloneUnkeyed(request, of: reference)
-            try await Self.complete(key, with: taken, in: tx.session)
+            try await Self.complete(key, with: taken.record, in: tx.session)
             return taken
         }
     }
@@ -264,7 +264,7 @@ extension SQLInventory {
             switch applied.plan.outcomes[position] {
             case .success(let outcome):
                 let taken = taken(request, span, outcome, applied)
-                try await complete(request.completing, with: taken, in: session)
+                try await complete(request.completing, with: taken.record, in: session)
                 results[index] = .success(taken)
             case .failure(let refusal):
                 results[index] = .failure(refusal)
@@ -295,17 +295,17 @@ extension SQLInventory {
         try await session.sql.raw("""
             SELECT user_id FROM idempotency_keys
             WHERE user_id = \(bind: key.userID) AND idempotency_key = \(bind: key.key) AND claim_token = \(bind: key.token)
-              AND booking_id IS NULL AND hold_id IS NULL\(session.lockRows)
+              AND booking_id IS NULL AND hold_id IS NULL AND series_id IS NULL\(session.lockRows)
             """).first() != nil
     }
 
     /// Completes `key` with what its take made, in the take's transaction. Throws
     /// ``AppError/idempotencyKeyInProgress`` if the lease was lost and another request took the key over
     /// (let that one do it); in a batch the lease row is locked first (``holdsLease(_:in:)``), so there it cannot.
-    private static func complete(_ key: IdempotencyCompletion?, with taken: Taken, in session: SQLSession) async throws {
+    static func complete(_ key: IdempotencyCompletion?, with record: IdempotentRecord, in session: SQLSession) async throws {
         guard let key else { return }
         guard try await SQLIdempotencyStore(session: session).complete(userID: key.userID, key: key.key, token: key.token,
-                                                                       record: taken.record) else {
+                                                                       record: record) else {
             throw AppError.idempotencyKeyInProgress
         }
     }

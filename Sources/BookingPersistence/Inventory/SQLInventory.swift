@@ -141,6 +141,7 @@ struct SQLInventory: Inventory {
             try await session.sql.raw("DELETE FROM period_stock WHERE resource_id = \(bind: resourceID)").run()
             try await session.sql.raw("DELETE FROM resource_calendar WHERE resource_id = \(bind: resourceID)").run()
             try await session.sql.raw("DELETE FROM bookings WHERE resource_id = \(bind: resourceID)").run()
+            try await session.sql.raw("DELETE FROM booking_series WHERE resource_id = \(bind: resourceID)").run()
             try await session.sql.raw("DELETE FROM holds WHERE resource_id = \(bind: resourceID)").run()
             try await session.sql.raw("DELETE FROM waitlist_entries WHERE resource_id = \(bind: resourceID)").run()
             try await session.sql.raw("DELETE FROM resources WHERE id = \(bind: resourceID)").run()

@@ -21,6 +21,7 @@ public enum BookingSchema {
         AddEvents(),
         AddWriteCountsAndPasses(),
         AddPeriods(),
+        AddSeries(),
     ]
 
     /// Whether the database answers and every migration above has been applied.

@@ -16,7 +16,7 @@ struct SQLBookingStore: BookingStore {
     }
 
     /// PostgreSQL writes the page as JSON: the API's field names (in the order the API sorts them), the
-    /// date to the millisecond in UTC with a `Z`, `hold` null for a direct booking (the DTO's wire format,
+    /// date to the millisecond in UTC with a `Z`, `hold` null for a direct booking, `series` null for one on its own (the DTO's wire format,
     /// pinned by a test).
     func listJSON(_ filter: BookingFilter) async throws -> String? {
         guard session.dialect == .postgres else { return nil }
@@ -24,7 +24,8 @@ struct SQLBookingStore: BookingStore {
             SELECT COALESCE(json_agg(json_build_object(
                 'booking_date', to_char(page.booking_date AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
                 'end', page.period_end, 'hold', page.hold_id, 'id', page.id, 'purchase_quantity', page.purchase_quantity,
-                'resource', page.resource_id, 'resource_name', page.resource_name, 'start', page.period_start, 'status', page.status,
+                'resource', page.resource_id, 'resource_name', page.resource_name, 'series', page.series_id, 'start', page.period_start,
+                'status', page.status,
                 'user', page.user_id) ORDER BY page.id DESC), '[]')::text AS listing
             FROM (\(Self.page(filter))) page
             """).first()?.decode(column: "listing", as: String.self)

@@ -21,14 +21,14 @@ struct SQLIdempotencyStore: IdempotencyStore {
 
             let takenOver = try await sql.raw("""
                 UPDATE idempotency_keys SET claim_token = \(bind: token), locked_at = \(bind: now)
-                WHERE user_id = \(bind: userID) AND idempotency_key = \(bind: key) AND booking_id IS NULL AND hold_id IS NULL
+                WHERE user_id = \(bind: userID) AND idempotency_key = \(bind: key) AND booking_id IS NULL AND hold_id IS NULL AND series_id IS NULL
                   AND request_hash = \(bind: requestHash) AND locked_at < \(bind: staleBefore)
                 RETURNING claim_token
                 """).first()
             if takenOver != nil { return .claimed(token: token) }
 
             guard let row = try await sql.raw("""
-                SELECT request_hash, COALESCE(booking_id, hold_id) AS record_id FROM idempotency_keys
+                SELECT request_hash, COALESCE(booking_id, hold_id, series_id) AS record_id FROM idempotency_keys
                 WHERE user_id = \(bind: userID) AND idempotency_key = \(bind: key)
                 """).first()
             else {
@@ -47,12 +47,13 @@ struct SQLIdempotencyStore: IdempotencyStore {
         let assignment: SQLQueryString = switch record {
         case .booking(let id): "booking_id = \(bind: id)"
         case .hold(let id): "hold_id = \(bind: id)"
+        case .series(let id): "series_id = \(bind: id)"
         }
         return try await session.write { sql in
             try await sql.raw("""
                 UPDATE idempotency_keys SET \(assignment)
                 WHERE user_id = \(bind: userID) AND idempotency_key = \(bind: key) AND claim_token = \(bind: token)
-                  AND booking_id IS NULL AND hold_id IS NULL
+                  AND booking_id IS NULL AND hold_id IS NULL AND series_id IS NULL
                 RETURNING user_id
                 """).first() != nil
         }
@@ -63,7 +64,7 @@ struct SQLIdempotencyStore: IdempotencyStore {
             try await sql.raw("""
                 DELETE FROM idempotency_keys
                 WHERE user_id = \(bind: userID) AND idempotency_key = \(bind: key) AND claim_token = \(bind: token)
-                  AND booking_id IS NULL AND hold_id IS NULL
+                  AND booking_id IS NULL AND hold_id IS NULL AND series_id IS NULL
                 """).run()
         }
     }

@@ -18,6 +18,8 @@ extension TestClient.Reply {
 
     var booking: BookingResponse { get throws { try decode() } }
     var bookings: [BookingResponse] { get throws { try decode() } }
+    var series: SeriesResponse { get throws { try decode() } }
+    var seriesList: [SeriesResponse] { get throws { try decode() } }
     var hold: HoldResponse { get throws { try decode() } }
     var holds: [HoldResponse] { get throws { try decode() } }
     var entry: WaitlistEntryResponse { get throws { try decode() } }
@@ -48,6 +50,8 @@ struct WireError: Decodable, Equatable {
     let field: String?
     /// A dated resource's short periods, for `insufficient_quantity`.
     var periods: [ErrorResponseMiddleware.Body.ShortPeriod]? = nil
+    /// A refused series' occurrences, each with its refusal.
+    var occurrences: [ErrorResponseMiddleware.Body.Occurrence]? = nil
 }
 
 /// An event of the feed, as the API writes it.

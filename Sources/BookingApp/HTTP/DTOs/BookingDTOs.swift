@@ -55,9 +55,11 @@ struct BookingResponse: Content {
     /// A dated booking's range as written (null for a pool).
     let start: String?
     let end: String?
+    /// The series it is an occurrence of; null for a booking on its own.
+    let series: Int?
 
     enum CodingKeys: String, CodingKey {
-        case id, resource, user, status, hold, start, end
+        case id, resource, user, status, hold, start, end, series
         case resourceName = "resource_name"
         case purchaseQuantity = "purchase_quantity"
         case bookingDate = "booking_date"
@@ -74,6 +76,7 @@ struct BookingResponse: Content {
         hold = booking.holdID
         start = booking.range?.start
         end = booking.range?.end
+        series = booking.seriesID
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -88,5 +91,6 @@ struct BookingResponse: Content {
         try container.encodeOrNull(hold, forKey: .hold)
         try container.encodeOrNull(start, forKey: .start)
         try container.encodeOrNull(end, forKey: .end)
+        try container.encodeOrNull(series, forKey: .series)
     }
 }

@@ -13,6 +13,8 @@ struct ErrorResponseMiddleware: Middleware {
         let field: String?
         /// For `insufficient_quantity` on a dated resource: each short period and what is left in it.
         var periods: [ShortPeriod]? = nil
+        /// For a refused series: each occurrence that cannot be booked, and why.
+        var occurrences: [Occurrence]? = nil
 
         struct ShortPeriod: Content, Equatable {
             let start: String
@@ -22,6 +24,22 @@ struct ErrorResponseMiddleware: Middleware {
             enum CodingKeys: String, CodingKey {
                 case start, end
                 case availableQuantity = "available_quantity"
+            }
+        }
+
+        struct Occurrence: Content, Equatable {
+            let start: String
+            let end: String
+            let code: ErrorCode
+            let reason: String
+            let periods: [ShortPeriod]?
+
+            init(_ refusal: OccurrenceRefusal) {
+                start = refusal.start
+                end = refusal.end
+                code = refusal.error.code
+                reason = refusal.error.reason
+                periods = refusal.error.shortPeriods
             }
         }
     }
@@ -39,7 +57,8 @@ struct ErrorResponseMiddleware: Middleware {
         switch error {
         case let error as AppError:
             status = error.status
-            body = Body(reason: error.reason, code: error.code, field: error.field, periods: error.shortPeriods)
+            body = Body(reason: error.reason, code: error.code, field: error.field, periods: error.shortPeriods,
+                        occurrences: error.refusedOccurrences)
             switch error {
             case .tooManyLoginAttempts(let seconds), .tooManySignups(let seconds), .tooManyWrites(let seconds), .overloaded(let seconds):
                 headers.replaceOrAdd(name: .retryAfter, value: String(seconds))
