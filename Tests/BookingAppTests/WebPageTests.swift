@@ -237,6 +237,38 @@ struct WebPageTests {
         }
     }
 
+    @Test("My bookings shows a series as one row that expands into its occurrences, cancels from one on, and makes a calendar link once",
+          arguments: TestDatabase.allCases)
+    func seriesAndFeedPages(db: TestDatabase) async throws {
+        try await withBookingApp(db, clock: ManualClock(SeriesTests.start)) { client in
+            let court = try await CapacityInTimeTests.dated(client, "Court", total: 1, schedule: SeriesTests.berlinHours, admin: try await client.adminToken())
+            var guest = Browser(client: client)
+            try await guest.signUpAndLogIn("regular")
+            let token = try await client.login("regular")
+            let series = try await SeriesTests.series(client, court, start: "2026-10-20T18:00:00+02:00", rrule: "FREQ=WEEKLY;COUNT=3", token: token).series
+            #expect(try await CapacityInTimeTests.book(client, court, 1, "2026-10-21T09:00:00+02:00", token: token).status == .created)
+            let page = try await guest.send(.GET, "/my/bookings").text
+            #expect(page.contains("<details><summary>3 occurrences: 3 booked"))
+            #expect(page.contains("2026-10-27 18:00–19:00 (UTC+01:00)"), "the occurrence after the change keeps its wall time")
+            #expect(page.components(separatedBy: "<td>No. ").count - 1 == 2, "one row for the series, one for the single booking")
+            let cancelled = try await guest.send(.POST, "/my/series/\(series.id)/cancel", form: [
+                "_csrf": try await guest.csrf(on: "/my/bookings"), "from": series.occurrences[1].start])
+            #expect(cancelled.status == .seeOther, "\(cancelled.text)")
+            #expect(try await client.send(.GET, "/bookings/series/\(series.id)/", token: token).series.occurrences.map(\.status)
+                == ["booked", "cancelled", "cancelled"])
+            #expect(try await guest.send(.GET, "/my/bookings").text.contains("3 occurrences: 1 booked, 2 cancelled"))
+
+            let made = try await guest.send(.POST, "/my/calendar-feed", form: ["_csrf": try await guest.csrf(on: "/my/bookings")])
+            let url = try #require(made.text.range(of: #"http://[^"]+/calendar/[A-Za-z0-9_-]{43}\.ics"#, options: .regularExpression)
+                .map { String(made.text[$0]) })
+            let start = try #require(url.range(of: "/calendar/")).lowerBound
+            let path = String(url[start...])
+            let events = CalendarFeedTests.events(try await client.send(.GET, path).text)
+            #expect(events.map { $0["STATUS"] ?? "" }.sorted() == ["CANCELLED", "CANCELLED", "CONFIRMED", "CONFIRMED"], "every booking, cancelled ones marked")
+            #expect(!(try await guest.send(.GET, "/my/bookings").text.contains(url)), "the link is shown once")
+        }
+    }
+
     @Test("an admin reads the event log and adds a webhook from the pages: its secret shown once, a ping sent from the page; users get 403",
           arguments: TestDatabase.allCases)
     func eventsAndWebhooks(db: TestDatabase) async throws {

@@ -10,6 +10,8 @@ struct MyPages {
     func boot(_ pages: PageRoutes) {
         pages.user.get("my", "bookings", use: myBookings)
         pages.user.post("my", "bookings", ":id", "cancel", use: cancel)
+        pages.user.post("my", "series", ":id", "cancel", use: cancelSeries)
+        pages.user.post("my", "calendar-feed", use: replaceFeed)
         pages.admin.get("admin", "bookings", use: allBookings)
         pages.admin.post("admin", "bookings", ":id", "cancel", use: cancelAny)
         pages.user.get("my", "holds", use: holds)
@@ -39,9 +41,51 @@ struct MyPages {
         let active: Bool
     }
 
+    struct OccurrenceView: Encodable, Sendable {
+        let when: String
+        let start: String
+        let status: String
+        let booking: Int?
+        let active: Bool
+    }
+
+    /// A series as one row that expands into its occurrences.
+    struct SeriesView: Encodable, Sendable {
+        let id: Int
+        let resourceID: Int
+        let resourceName: String
+        let quantity: Int
+        let rule: String
+        let summary: String
+        let occurrences: [OccurrenceView]
+        let active: Bool
+
+        init(_ series: BookingSeries) {
+            id = series.id
+            resourceID = series.resourceID
+            resourceName = series.resourceName
+            quantity = series.quantity
+            rule = series.rrule
+            let counts = BookingSeries.Occurrence.Status.allCases.compactMap { status -> String? in
+                let count = series.occurrences.count { $0.status == status }
+                return count == 0 ? nil : "\(count) \(status.rawValue)"
+            }
+            summary = "\(series.occurrences.count) occurrences: " + counts.joined(separator: ", ")
+            occurrences = series.occurrences.map {
+                OccurrenceView(when: TimeChooser.when(start: $0.start, end: $0.end), start: $0.start, status: $0.status.rawValue,
+                               booking: $0.bookingID, active: $0.status == .booked)
+            }
+            active = series.occurrences.contains { $0.status == .booked }
+        }
+    }
+
     struct BookingsContext: Encodable, Sendable {
         let page: PageContext
         let admin: Bool
+        /// The caller's series (on their own page), each one row.
+        let series: [SeriesView]
+        /// A calendar feed URL made just now (shown once).
+        let feedURL: String?
         let action: String
         let cancelAction: String
         let resource: String
@@ -49,6 +93,7 @@ struct MyPages {
         let statuses: [Option]
         let bookings: [BookingView]
         let empty: Bool
+        let hasSeries: Bool
         let previous: String?
         let next: String?
     }
@@ -62,7 +107,8 @@ struct MyPages {
     }
 
     /// Newest first, paged; status `all` by default so a cancellation shows where it happened.
-    private func bookings(_ req: Request, session: WebSession, admin: Bool, error: AppError? = nil) async throws -> Response {
+    private func bookings(_ req: Request, session: WebSession, admin: Bool, error: AppError? = nil, feedURL: String? = nil) async throws
+        -> Response {
         let status = req.query[String.self, at: "status"].flatMap(BookingService.StatusFilter.init(rawValue:)) ?? .all
         let number = max(1, ((try? req.integerQuery("page")) ?? nil) ?? 1)
         let resource = admin ? ((try? req.integerQuery("resource")) ?? nil) : nil
@@ -70,7 +116,9 @@ struct MyPages {
         let found = try await server.domain.bookings.bookings(
             visibleTo: session.user,
             BookingService.Query(resourceID: resource, status: status, limit: Self.pageSize + 1, offset: (number - 1) * Self.pageSize),
-            owner: owner)
+            owner: owner, standalone: !admin)
+        // On one's own page a series is one row (its occurrences inside it), listed on the first page.
+        let series = admin || number > 1 ? [] : try await server.domain.series.list(visibleTo: Self.own(session.user), limit: 50, offset: 0)
         let base = admin ? "/admin/bookings" : "/my/bookings"
         func link(_ n: Int) -> String {
             var items = ["page=\(n)", "status=\(status.rawValue)"]
@@ -79,14 +127,15 @@ struct MyPages {
             return base + "?" + items.joined(separator: "&")
         }
         let context = BookingsContext(
-            page: PageContext(req, title: admin ? "All bookings" : "My bookings", error: error?.reason), admin: admin, action: base,
+            page: PageContext(req, title: admin ? "All bookings" : "My bookings", error: error?.reason), admin: admin,
+            series: series.map(SeriesView.init), feedURL: feedURL, action: base,
             cancelAction: base, resource: resource.map(String.init) ?? "", user: admin ? owner.map(String.init) ?? "" : "",
             statuses: BookingService.StatusFilter.allCases.map { Option(value: $0.rawValue, label: $0.rawValue, selected: $0 == status) },
             bookings: found.prefix(Self.pageSize).map { BookingView(
                 id: $0.id, resourceID: $0.resourceID, resourceName: $0.resourceName, userID: $0.userID, quantity: $0.purchaseQuantity,
                 date: $0.bookingDate.formatted(date: .abbreviated, time: .shortened), when: TimeChooser.when($0.range), status: $0.status.rawValue,
                 active: $0.status == .active) },
-            empty: found.isEmpty, previous: number > 1 ? link(number - 1) : nil, next: found.count > Self.pageSize ? link(number + 1) : nil)
+            empty: found.isEmpty, hasSeries: !series.isEmpty, previous: number > 1 ? link(number - 1) : nil, next: found.count > Self.pageSize ? link(number + 1) : nil)
         return try await server.pages.render("bookings", context, status: error?.status ?? .ok, for: req)
     }
 
@@ -107,6 +156,28 @@ struct MyPages {
         } catch let error as AppError where error.status != .notFound {
             return try await bookings(req, session: session, admin: admin, error: error)
         }
+    }
+
+    struct SeriesCancelForm: Content {
+        var from: String?
+    }
+
+    /// Cancels a series of the caller's, from an occurrence on (all of it without one).
+    @Sendable func cancelSeries(req: Request, session: WebSession) async throws -> Response {
+        let id = try req.pathID(notFound: .seriesNotFound)
+        do {
+            let from = try PeriodRange(start: (try? req.content.decode(SeriesCancelForm.self))?.from.flatMap { $0.isEmpty ? nil : $0 }, end: nil)
+            _ = try await server.domain.series.cancel(seriesID: id, from: from, by: Self.own(session.user))
+            return Page.redirect("/my/bookings", done: "cancelled", for: req)
+        } catch let error as AppError where error.status != .notFound {
+            return try await bookings(req, session: session, admin: false, error: error)
+        }
+    }
+
+    /// Makes a new calendar feed URL (the old one stops working) and shows it, once.
+    @Sendable func replaceFeed(req: Request, session: WebSession) async throws -> Response {
+        let token = try await server.domain.calendarFeeds.replaceToken(for: session.user)
+        return try await bookings(req, session: session, admin: false, feedURL: server.absoluteURL(of: "/calendar/\(token).ics", for: req))
     }
 
     struct HoldView: Encodable, Sendable {

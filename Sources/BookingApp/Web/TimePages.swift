@@ -91,12 +91,17 @@ struct TimeChooser: Encodable, Sendable {
 
     /// A booking's or hold's range in words, in the resource's zone: dates, or a day's times with the offset.
     static func when(_ range: TakenRange?) -> String {
-        guard let range else { return "" }
-        if range.start.count == 10 { return "\(range.start) → \(range.end)" }
-        let offset = String(range.start.suffix(6))
-        let sameDay = range.start.prefix(10) == range.end.prefix(10) || clock(range.end) == "00:00"
-        return sameDay ? "\(range.start.prefix(10)) \(clock(range.start))–\(clock(range.end)) (UTC\(offset))"
-                       : "\(range.start.prefix(10)) \(clock(range.start)) → \(range.end.prefix(10)) \(clock(range.end)) (UTC\(offset))"
+        range.map { when(start: $0.start, end: $0.end) } ?? ""
+    }
+
+    /// A range as the API writes it (dates, or times with their offset), for people.
+    static func when(start: String, end: String) -> String {
+        // Dates, or local times without an offset (an occurrence the clocks skip), as they are.
+        guard start.count >= 25, end.count >= 25 else { return "\(start) → \(end)" }
+        let offset = String(start.suffix(6))
+        let sameDay = start.prefix(10) == end.prefix(10) || clock(end) == "00:00"
+        return sameDay ? "\(start.prefix(10)) \(clock(start))–\(clock(end)) (UTC\(offset))"
+                       : "\(start.prefix(10)) \(clock(start)) → \(end.prefix(10)) \(clock(end)) (UTC\(offset))"
     }
 
     struct Form: Content {

@@ -17,8 +17,11 @@ public struct BookingFilter: Sendable, Equatable {
     public var status: Booking.Status?
     public var limit: Int
     public var offset: Int
+    /// Only bookings that are no occurrence of a series.
+    public var standalone: Bool
 
-    public init(userID: Int?, resourceID: Int?, status: Booking.Status?, limit: Int, offset: Int) {
+    public init(userID: Int?, resourceID: Int?, status: Booking.Status?, limit: Int, offset: Int, standalone: Bool = false) {
+        self.standalone = standalone
         self.userID = userID
         self.resourceID = resourceID
         self.status = status

@@ -109,9 +109,11 @@ public struct BookingService: Sendable {
     }
 
     /// The caller's bookings, newest first; an admin sees everyone's, or those of `owner`. (A user asking
-    /// for someone else's sees their own.)
-    public func bookings(visibleTo user: User, _ query: Query, owner: Int? = nil) async throws -> [Booking] {
-        try await storage.bookings.list(try Self.filter(visibleTo: user, query, owner: owner))
+    /// for someone else's sees their own.) `standalone`: only those that are no occurrence of a series.
+    public func bookings(visibleTo user: User, _ query: Query, owner: Int? = nil, standalone: Bool = false) async throws -> [Booking] {
+        var filter = try Self.filter(visibleTo: user, query, owner: owner)
+        filter.standalone = standalone
+        return try await storage.bookings.list(filter)
     }
 
     /// The same listing as ``bookings(visibleTo:_:owner:)``, written as the API's JSON array by the

@@ -37,6 +37,7 @@ struct SQLBookingStore: BookingStore {
         if let userID = filter.userID { conditions.append("b.user_id = \(bind: userID)") }
         if let resourceID = filter.resourceID { conditions.append("b.resource_id = \(bind: resourceID)") }
         if let status = filter.status { conditions.append("b.status = \(bind: status.rawValue)") }
+        if filter.standalone { conditions.append("b.series_id IS NULL") }
         let whereClause: SQLQueryString = conditions.isEmpty ? "" : " WHERE \(conditions.joined(separator: " AND "))"
         return """
             SELECT \(Booking.columns) FROM bookings b JOIN resources r ON r.id = b.resource_id\(whereClause)
