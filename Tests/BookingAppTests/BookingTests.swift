@@ -17,10 +17,11 @@ struct BookingTests {
 
             let byNumber = try await client.book(id, quantity: 2, token: user)
             #expect(byNumber.status == .created)
-            // The seed's keys, and the hold a booking confirmed (null for a direct booking).
+            // The seed's keys, and the hold a booking confirmed (null for a direct booking), its range and series.
             #expect(Set(byNumber.json.keys) == ["id", "resource", "resource_name", "user", "purchase_quantity", "booking_date", "status", "hold",
-                                                "start", "end"])
+                                                "start", "end", "series"])
             #expect(byNumber.json["start"] is NSNull && byNumber.json["end"] is NSNull, "a pool's booking has no range")
+            #expect(byNumber.json["series"] is NSNull, "a booking on its own is in no series")
             let booking = try byNumber.booking
             #expect(booking.hold == nil)
             #expect((booking.resource, booking.resourceName, booking.user) == (id, "Court", userID))
