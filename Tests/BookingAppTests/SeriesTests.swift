@@ -171,6 +171,9 @@ struct SeriesTests {
             let all = try await client.send(.DELETE, "/bookings/series/\(series.id)/", token: token).series
             #expect(all.occurrences.allSatisfy { $0.status == "cancelled" })
             #expect(try await Self.available(client, id, from: "2026-10-10", to: "2026-12-13").values.allSatisfy { $0 == 1 })
+            // With nothing active left the resource may go, and its series with it.
+            #expect(try await client.send(.DELETE, "/resources/\(id)/", token: admin).status == .noContent)
+            #expect(try await client.send(.GET, "/bookings/series/\(series.id)/", token: token).code == "series_not_found")
         }
     }
 
