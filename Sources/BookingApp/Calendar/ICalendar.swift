@@ -28,26 +28,47 @@ struct ICalendar {
 
     /// The document, CRLF-terminated lines, each at most 75 octets.
     var text: String {
-        var lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Booking service//Bookings//EN", "CALSCALE:GREGORIAN",
-                     "METHOD:PUBLISH", "X-WR-CALNAME:" + Self.escape(name)]
+        var out = ""
+        out.reserveCapacity(200 + events.count * 320)
+        func line(_ content: String) {
+            for part in Self.fold(content) {
+                out += part
+                out += "\r\n"
+            }
+        }
+        for header in ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Booking service//Bookings//EN", "CALSCALE:GREGORIAN", "METHOD:PUBLISH"] {
+            line(header)
+        }
+        line("X-WR-CALNAME:" + Self.escape(name))
         for event in events {
-            lines += ["BEGIN:VEVENT", "UID:" + Self.escape(event.uid), "DTSTAMP:" + Self.utc(Int64(event.stamp.timeIntervalSince1970.rounded(.down))),
-                      "SEQUENCE:\(event.sequence)", "SUMMARY:" + Self.escape(event.summary)]
+            line("BEGIN:VEVENT")
+            line("UID:" + Self.escape(event.uid))
+            line("DTSTAMP:" + Self.utc(Int64(event.stamp.timeIntervalSince1970.rounded(.down))))
+            line("SEQUENCE:\(event.sequence)")
+            line("SUMMARY:" + Self.escape(event.summary))
             switch event.when {
             case .dates(let start, let end):
-                lines += ["DTSTART;VALUE=DATE:" + Self.basic(start), "DTEND;VALUE=DATE:" + Self.basic(end)]
+                line("DTSTART;VALUE=DATE:" + Self.basic(start))
+                line("DTEND;VALUE=DATE:" + Self.basic(end))
             case .instants(let start, let end):
-                lines += ["DTSTART:" + Self.utc(start), "DTEND:" + Self.utc(end)]
+                line("DTSTART:" + Self.utc(start))
+                line("DTEND:" + Self.utc(end))
             }
-            lines += ["STATUS:" + (event.cancelled ? "CANCELLED" : "CONFIRMED"), "TRANSP:OPAQUE", "END:VEVENT"]
+            line(event.cancelled ? "STATUS:CANCELLED" : "STATUS:CONFIRMED")
+            line("TRANSP:OPAQUE")
+            line("END:VEVENT")
         }
-        lines.append("END:VCALENDAR")
-        return lines.flatMap(Self.fold).map { $0 + "\r\n" }.joined()
+        line("END:VCALENDAR")
+        return out
     }
 
     /// TEXT as RFC 5545 writes it: backslash, semicolon and comma escaped, line breaks as `\n`, other
     /// control characters dropped (a name cannot break the document's lines or add a property).
     static func escape(_ text: String) -> String {
+        // Most text needs nothing: printable ASCII without a backslash, semicolon or comma.
+        if text.utf8.allSatisfy({ (0x20..<0x7F).contains($0) && $0 != UInt8(ascii: "\\") && $0 != UInt8(ascii: ";") && $0 != UInt8(ascii: ",") }) {
+            return text
+        }
         var out = ""
         var previousWasCR = false
         for scalar in text.unicodeScalars {
@@ -68,27 +89,27 @@ struct ICalendar {
     }
 
     /// A content line split into lines of at most 75 octets: the first as is, each continuation after one
-    /// space; a break never falls inside a character's UTF-8 bytes.
+    /// space; a break never falls inside a character's UTF-8 bytes (RFC 5545 counts octets).
     static func fold(_ line: String) -> [String] {
-        var lines: [String] = [], current = "", octets = 0, limit = 75
-        for character in line {
-            let size = character.utf8.count
-            if octets + size > limit {
-                lines.append(current)
-                current = " "
-                octets = 1
-                limit = 75
-            }
-            current.append(character)
-            octets += size
+        let bytes = Array(line.utf8)
+        guard bytes.count > 75 else { return [line] }
+        var lines: [String] = [], start = 0, limit = 75
+        while bytes.count - start > limit {
+            var end = start + limit
+            // Back off to the first byte of a UTF-8 sequence (never a continuation byte, 0b10xxxxxx).
+            while end > start, bytes[end] & 0xC0 == 0x80 { end -= 1 }
+            lines.append((limit == 75 ? "" : " ") + String(decoding: bytes[start..<end], as: UTF8.self))
+            start = end
+            limit = 74
         }
-        lines.append(current)
+        lines.append(" " + String(decoding: bytes[start...], as: UTF8.self))
         return lines
     }
 
     /// `YYYYMMDD`.
     static func basic(_ date: LocalDate) -> String {
-        "\(date)".replacingOccurrences(of: "-", with: "")
+        let number = date.year * 10_000 + date.month * 100 + date.day
+        return number < 10_000_000 ? String(repeating: "0", count: 8 - String(number).count) + String(number) : String(number)
     }
 
     /// `YYYYMMDDTHHMMSSZ`.

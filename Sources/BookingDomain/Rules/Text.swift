@@ -34,3 +34,11 @@ extension String {
 extension Character {
     public var isASCIIDigit: Bool { isASCII && isNumber }
 }
+
+extension UInt8 {
+    /// A letter, digit, `-` or `_`.
+    public var isURLSafeBase64: Bool {
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(self) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(self)
+            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self) || self == UInt8(ascii: "-") || self == UInt8(ascii: "_")
+    }
+}

@@ -64,11 +64,3 @@ public struct CalendarFeedService: Sendable {
         return Feed(owner: user, resourceID: resourceID, bookings: bookings)
     }
 }
-
-extension UInt8 {
-    /// A letter, digit, `-` or `_`.
-    public var isURLSafeBase64: Bool {
-        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(self) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(self)
-            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self) || self == UInt8(ascii: "-") || self == UInt8(ascii: "_")
-    }
-}
