@@ -124,17 +124,16 @@ extension ICalendar {
     /// A feed's calendar: one event per booking of a dated resource; a cancelled booking stays, marked
     /// `CANCELLED` with its sequence raised, so calendars that saw it remove it.
     init(_ feed: CalendarFeedService.Feed) {
-        name = feed.resourceID.map { id in "Bookings of \(feed.bookings.first?.resourceName ?? "resource \(id)")" }
+        name = feed.resourceID.map { id in "Bookings of \(feed.entries.first?.resourceName ?? "resource \(id)")" }
             ?? "Bookings of \(feed.owner.username)"
-        events = feed.bookings.compactMap { booking in
-            guard let range = booking.range else { return nil }
-            let when: When = switch range.kind {
-            case .slot: .instants(range.from * 60, range.to * 60)
-            case .day, .night, .whole: .dates(LocalDate(dayNumber: range.from), LocalDate(dayNumber: range.to))
+        events = feed.entries.map { entry in
+            let when: When = switch entry.kind {
+            case .slot: .instants(entry.from * 60, entry.to * 60)
+            case .day, .night, .whole: .dates(LocalDate(dayNumber: entry.from), LocalDate(dayNumber: entry.to))
             }
-            let cancelled = booking.status == .cancelled
-            return Event(uid: "booking-\(booking.id)@booking-service", stamp: booking.cancelledAt ?? booking.bookingDate, sequence: cancelled ? 1 : 0,
-                         summary: "\(booking.resourceName) × \(booking.purchaseQuantity)", when: when, cancelled: cancelled)
+            return Event(uid: "booking-\(entry.bookingID)@booking-service", stamp: Date(timeIntervalSince1970: TimeInterval(entry.changedAt)),
+                         sequence: entry.cancelled ? 1 : 0, summary: "\(entry.resourceName) × \(entry.quantity)", when: when,
+                         cancelled: entry.cancelled)
         }
     }
 }

@@ -27,7 +27,7 @@ public struct CalendarFeedService: Sendable {
         /// Whose feed it is: the user's own, or with `resourceID`, that resource's (admins only).
         public let owner: User
         public let resourceID: Int?
-        public let bookings: [Booking]
+        public let entries: [FeedEntry]
     }
 
     /// Gives `user` a new feed token, replacing any they had; answers the token (shown only now).
@@ -58,9 +58,9 @@ public struct CalendarFeedService: Sendable {
             throw AppError.calendarFeedNotFound
         }
         if let resourceID, try await storage.resources.find(.id(resourceID), at: now) == nil { throw AppError.calendarFeedNotFound }
-        let bookings = try await storage.calendarFeeds.bookings(
+        let entries = try await storage.calendarFeeds.entries(
             userID: resourceID == nil ? user.id : nil, resourceID: resourceID,
             since: now.addingTimeInterval(-Double(Self.pastDays) * 86_400), limit: Self.maxEvents)
-        return Feed(owner: user, resourceID: resourceID, bookings: bookings)
+        return Feed(owner: user, resourceID: resourceID, entries: entries)
     }
 }

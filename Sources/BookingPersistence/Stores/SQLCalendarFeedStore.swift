@@ -21,7 +21,10 @@ struct SQLCalendarFeedStore: CalendarFeedStore {
             """).first().map(User.init(row:))
     }
 
-    func bookings(userID: Int?, resourceID: Int?, since: Date, limit: Int) async throws -> [Booking] {
+    /// The database writes the page's rows as one text (numbers only: `id,resource,quantity,cancelled,changed,
+    /// kind,from,to` joined by `;`), so a feed of thousands of bookings is one value to read rather than a
+    /// row each; the resources' names come in a second statement.
+    func entries(userID: Int?, resourceID: Int?, since: Date, limit: Int) async throws -> [FeedEntry] {
         var conditions: [SQLQueryString] = []
         if let userID { conditions.append("b.user_id = \(bind: userID)") }
         if let resourceID { conditions.append("b.resource_id = \(bind: resourceID)") }
@@ -32,9 +35,36 @@ struct SQLCalendarFeedStore: CalendarFeedStore {
             ((b.period_kind = \(bind: PeriodKey.Kind.slot.rawValue) AND b.period_to > \(bind: seconds / 60))
              OR (b.period_kind IN (\(bind: PeriodKey.Kind.day.rawValue), \(bind: PeriodKey.Kind.night.rawValue)) AND b.period_to >= \(bind: day)))
             """)
-        return try await session.sql.raw("""
-            SELECT \(Booking.columns) FROM bookings b JOIN resources r ON r.id = b.resource_id
-            WHERE \(conditions.joined(separator: " AND ")) ORDER BY b.id DESC LIMIT \(bind: limit)
-            """).all().map(Booking.init(row:))
+        let postgres = session.dialect == .postgres
+        let changed: SQLQueryString = postgres ? "CAST(FLOOR(EXTRACT(EPOCH FROM COALESCE(b.cancelled_at, b.booking_date))) AS BIGINT)"
+                                               : "CAST(COALESCE(b.cancelled_at, b.booking_date) AS INTEGER)"
+        let row: SQLQueryString = """
+            CAST(b.id AS TEXT) || ',' || CAST(b.resource_id AS TEXT) || ',' || CAST(b.purchase_quantity AS TEXT) || ',' ||
+            CASE WHEN b.status = 'cancelled' THEN '1' ELSE '0' END || ',' || CAST(\(changed) AS TEXT) || ',' ||
+            CAST(b.period_kind AS TEXT) || ',' || CAST(b.period_from AS TEXT) || ',' || CAST(b.period_to AS TEXT)
+            """
+        let text = try await session.sql.raw("""
+            SELECT \(unsafeRaw: postgres ? "string_agg" : "group_concat")(\(row), ';') AS entries
+            FROM (SELECT * FROM bookings b WHERE \(conditions.joined(separator: " AND ")) ORDER BY b.id DESC LIMIT \(bind: limit)) b
+            """).first()?.decode(column: "entries", as: String?.self) ?? ""
+        var parsed: [(id: Int, resource: Int, fields: [Int64])] = []
+        for entry in text.utf8.split(separator: UInt8(ascii: ";")) {
+            let fields = entry.split(separator: UInt8(ascii: ",")).compactMap { Int64(String(decoding: $0, as: UTF8.self)) }
+            guard fields.count == 8 else { throw DatabaseInvariantViolation("a feed entry of \(fields.count) fields") }
+            parsed.append((Int(fields[0]), Int(fields[1]), fields))
+        }
+        guard !parsed.isEmpty else { return [] }
+        var names: [Int: String] = [:]
+        for row in try await session.sql.raw("""
+            SELECT id, name FROM resources WHERE id IN (\(LockedStock.list(Set(parsed.map(\.resource)))))
+            """).all() {
+            names[try row.decode(column: "id", as: Int.self)] = try row.decode(column: "name", as: String.self)
+        }
+        return try parsed.sorted { $0.id > $1.id }.map { entry in
+            let fields = entry.fields
+            guard let kind = PeriodKey.Kind(rawValue: Int(fields[5])) else { throw DatabaseInvariantViolation("unknown period kind \(fields[5])") }
+            return FeedEntry(bookingID: entry.id, resourceName: names[entry.resource] ?? "", quantity: Int(fields[2]), cancelled: fields[3] == 1,
+                             changedAt: fields[4], kind: kind, from: fields[6], to: fields[7])
+        }
     }
 }
