@@ -31,6 +31,11 @@ struct ICalendar {
         var out = ""
         out.reserveCapacity(200 + events.count * 320)
         func line(_ content: String) {
+            guard content.utf8.count > 75 else {
+                out += content
+                out += "\r\n"
+                return
+            }
             for part in Self.fold(content) {
                 out += part
                 out += "\r\n"
@@ -91,8 +96,8 @@ struct ICalendar {
     /// A content line split into lines of at most 75 octets: the first as is, each continuation after one
     /// space; a break never falls inside a character's UTF-8 bytes (RFC 5545 counts octets).
     static func fold(_ line: String) -> [String] {
+        guard line.utf8.count > 75 else { return [line] }
         let bytes = Array(line.utf8)
-        guard bytes.count > 75 else { return [line] }
         var lines: [String] = [], start = 0, limit = 75
         while bytes.count - start > limit {
             var end = start + limit
