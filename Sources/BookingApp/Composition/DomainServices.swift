@@ -23,6 +23,8 @@ public struct DomainServices: Sendable {
     public let events: EventService
     public let webhooks: WebhookService
     public let relay: WebhookRelay
+    /// Sends e-mail; nil without `SMTP_URL`.
+    public let mail: MailRelay?
     let passwords: BcryptPasswords
 
     init(app: Application, config: AppConfig, clock: any WallClock, metrics: AppMetrics) {
@@ -67,10 +69,18 @@ public struct DomainServices: Sendable {
         housekeeping = HousekeepingService(storage: storage, clock: clock, eventRetention: config.eventRetention)
         let sender = HTTPWebhookSender(eventLoopGroup: loops, timeout: config.webhookTimeout,
                                        allowPrivateNetworks: config.webhookAllowPrivateNetworks)
-        events = EventService(storage: storage, metrics: metrics.webhooks)
+        let events = EventService(storage: storage, metrics: metrics.webhooks)
+        self.events = events
         webhooks = WebhookService(storage: storage, clock: clock, sender: sender, metrics: metrics.webhooks)
         relay = WebhookRelay(storage: storage, clock: clock, sender: sender, metrics: metrics.webhooks,
                              maxFailures: config.webhookMaxFailures, attemptTimeout: config.webhookTimeout)
+        mail = config.smtpServer.flatMap { server in
+            MailMessage.Mailbox(name: "Bookings", address: config.mailFrom).map { from in
+                MailRelay(storage: storage, events: events, clock: clock,
+                          sender: SMTPMailSender(client: SMTPClient(server: server, group: loops), from: from, publicURL: config.publicURL, clock: clock),
+                          host: String(config.mailFrom.split(separator: "@").last ?? "localhost"))
+            }
+        }
     }
 }
 

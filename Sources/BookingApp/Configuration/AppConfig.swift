@@ -68,6 +68,12 @@ public struct AppConfig: Sendable {
     public var webhookMaxFailures: Int
     /// Whether webhooks may go to loopback, private, link-local and metadata addresses (`WEBHOOK_ALLOW_PRIVATE_NETWORKS`).
     public var webhookAllowPrivateNetworks: Bool
+    /// Where e-mail goes (`SMTP_URL`, with `SMTP_REQUIRE_TLS`); nil: none is sent.
+    var smtpServer: SMTPServer?
+    /// The sender of e-mail (`MAIL_FROM`).
+    var mailFrom = "bookings@localhost"
+    /// The address people reach the pages at, for the links in e-mail (`PUBLIC_URL`).
+    var publicURL = "http://localhost:8080"
 
     public enum LogFormat: String, Sendable {
         case text, json
@@ -246,6 +252,31 @@ public struct AppConfig: Sendable {
         }
         if let proxies = env["TRUSTED_PROXIES"] {
             config.trustedProxies = try Self.parseProxies(proxies)
+        }
+        var requireTLS = false
+        if let text = env["SMTP_REQUIRE_TLS"] {
+            guard let parsed = Bool(text.lowercased()) else {
+                throw ConfigurationError(variable: "SMTP_REQUIRE_TLS", value: text, accepts: "true or false")
+            }
+            requireTLS = parsed
+        }
+        if let url = env["SMTP_URL"] {
+            guard let server = SMTPServer(url: url, requireTLS: requireTLS) else {
+                throw ConfigurationError(variable: "SMTP_URL", value: "(hidden)", accepts: "smtp://user:password@host:port or smtps://…")
+            }
+            config.smtpServer = server
+        }
+        if let from = env["MAIL_FROM"] {
+            guard MailMessage.Mailbox(address: from) != nil else {
+                throw ConfigurationError(variable: "MAIL_FROM", value: from, accepts: "an e-mail address such as bookings@example.com")
+            }
+            config.mailFrom = from
+        }
+        if let url = env["PUBLIC_URL"] {
+            guard url.hasPrefix("http://") || url.hasPrefix("https://"), !url.hasSuffix("/"), URL(string: url)?.host?.isEmpty == false else {
+                throw ConfigurationError(variable: "PUBLIC_URL", value: url, accepts: "the pages' address, such as https://bookings.example.com")
+            }
+            config.publicURL = url
         }
         return config
     }

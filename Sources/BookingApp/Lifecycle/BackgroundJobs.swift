@@ -7,7 +7,18 @@ import Vapor
 enum BackgroundJobs {
     static func all(for app: Application) -> [any Service] {
         let domain = app.domain, logger = app.logger
-        return [
+        var mail: [any Service] = []
+        if let relay = domain.mail {
+            // Plans the messages the new events call for and sends the due ones; every replica runs it,
+            // leases keep two from planning at once or sending one message twice on purpose.
+            mail.append(PeriodicJob(name: "mail-relay", firstDelay: .seconds(2), interval: .seconds(1), clock: ContinuousClock(), logger: logger) {
+                let sent = try await relay.runOnce()
+                if sent > 0 { logger.debug("Mail sent", metadata: ["messages": "\(sent)"]) }
+            })
+        } else {
+            logger.info("SMTP_URL is not set: no e-mail is sent")
+        }
+        return mail + [
             // Forgets expired tokens, keys and throttle records every hour. The first purge comes a few
             // minutes after start-up, at a random moment, so replicas started together do not all purge at once.
             PeriodicJob(name: "housekeeping", firstDelay: .seconds(Int.random(in: 60...300)), interval: .seconds(3600),

@@ -107,6 +107,18 @@ public indirect enum EventValue: Sendable, Equatable, Codable {
     case objects([[String: EventValue]])
     case null
 
+    /// The text of a `.string`; nil otherwise.
+    public var string: String? {
+        if case .string(let value) = self { return value }
+        return nil
+    }
+
+    /// The number of an `.int`; nil otherwise.
+    public var int: Int? {
+        if case .int(let value) = self { return value }
+        return nil
+    }
+
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() { self = .null }

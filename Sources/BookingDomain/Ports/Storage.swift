@@ -15,6 +15,7 @@ public protocol Storage: Sendable {
     var bookings: any BookingStore { get }
     var series: any SeriesStore { get }
     var calendarFeeds: any CalendarFeedStore { get }
+    var notifications: any NotificationStore { get }
     var holds: any HoldStore { get }
     var waitlist: any WaitlistStore { get }
     var events: any EventStore { get }

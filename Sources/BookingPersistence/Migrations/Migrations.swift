@@ -22,6 +22,7 @@ public enum BookingSchema {
         AddWriteCountsAndPasses(),
         AddPeriods(),
         AddSeries(),
+        AddNotifications(),
     ]
 
     /// Whether the database answers and every migration above has been applied.

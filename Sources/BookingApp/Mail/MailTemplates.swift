@@ -1,0 +1,88 @@
+import BookingDomain
+import Foundation
+
+/// What each kind of message says, as plain text and as HTML in the pages' look, with links to the
+/// pages (`PUBLIC_URL`). Everything taken from the message's facts is escaped in the HTML.
+enum MailTemplates {
+    struct Rendered: Equatable {
+        let subject: String
+        let text: String
+        let html: String
+    }
+
+    static func render(_ mail: QueuedMail, publicURL: String) -> Rendered {
+        let resource = mail.facts["resource_name"]?.string ?? "a resource"
+        let quantity = mail.facts["quantity"]?.int.map { "\($0) × " } ?? ""
+        let when = when(mail.facts)
+        let greeting = "Hello \(mail.recipientName),"
+        let (subject, lines, link): (String, [String], (label: String, path: String)) = switch mail.template {
+        case "booking.created":
+            ("Booked: \(resource)", ["Your booking of \(quantity)\(resource)\(when) is confirmed."], ("Your bookings", "/my/bookings"))
+        case "booking.cancelled":
+            ("Cancelled: \(resource)", ["Your booking of \(quantity)\(resource)\(when) was cancelled\(mail.facts["actor_is_owner"] == .bool(true) ? "" : " by an administrator"); its units are free again."],
+             ("Your bookings", "/my/bookings"))
+        case "waitlist.offered":
+            ("A place came free: \(resource)", ["\(quantity)\(resource)\(when) is held for you until \(time(mail.facts["expires_at"]))."
+                                                + " Confirm it before then, or decline it so it passes to the next in line."],
+             ("Confirm or decline", "/my/holds"))
+        case "security.password":
+            ("Your password was changed", ["The password of your account was changed, and every other session of it ended.",
+                                           "If this was not you, ask an administrator to deactivate the account."], ("Log in", "/account/login"))
+        case "security.deactivated":
+            ("Your account was deactivated", ["An administrator deactivated your account: you can no longer log in."], ("The site", "/"))
+        default:
+            ("A change to your bookings", ["Something changed: see your bookings."], ("Your bookings", "/my/bookings"))
+        }
+        let url = publicURL + link.path
+        let text = ([greeting, ""] + lines + ["", "\(link.label): \(url)", "", "— Bookings"]).joined(separator: "\n")
+        let html = """
+            <!doctype html><html><body style="font-family: system-ui, sans-serif; color: #1d2430; max-width: 36em">
+            <p>\(escape(greeting))</p>
+            \(lines.map { "<p>\(escape($0))</p>" }.joined(separator: "\n"))
+            <p><a href="\(escape(url))" style="color: #1f5fbf">\(escape(link.label))</a></p>
+            <p style="color: #5b6573">— Bookings</p>
+            </body></html>
+            """
+        return Rendered(subject: subject, text: text, html: html)
+    }
+
+    /// " (2026-12-10 → 2026-12-13)" for a dated booking; "" for a pool's.
+    static func when(_ facts: [String: EventValue]) -> String {
+        guard let start = facts["start"]?.string, let end = facts["end"]?.string else { return "" }
+        return " (\(TimeChooser.when(start: start, end: end)))"
+    }
+
+    /// An ISO 8601 instant as `HH:MM UTC`.
+    static func time(_ value: EventValue?) -> String {
+        guard let text = value?.string, text.count >= 16 else { return "soon" }
+        return "\(Array(text)[11..<16].map(String.init).joined()) UTC"
+    }
+
+    static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+}
+
+/// Sends the outbox's messages through the configured SMTP server.
+struct SMTPMailSender: MailSender {
+    let client: SMTPClient
+    let from: MailMessage.Mailbox
+    let publicURL: String
+    let clock: any WallClock
+
+    func send(_ mail: QueuedMail) async -> MailOutcome {
+        guard let to = MailMessage.Mailbox(name: mail.recipientName, address: mail.recipientEmail) else {
+            return .failed(permanent: true, reason: "the address \(mail.recipientEmail) cannot be sent to")
+        }
+        let content = MailTemplates.render(mail, publicURL: publicURL)
+        let message = MailMessage(from: from, to: to, subject: content.subject, messageID: mail.messageID, date: clock.now(),
+                                  text: content.text, html: content.html)
+        do {
+            try await client.send(message.rendered, from: from.address, to: to.address)
+            return .sent
+        } catch {
+            return .failed(permanent: error.isPermanent, reason: error.description)
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+
+/// Sends the e-mail the event log calls for, at least once, never for a change that did not commit; run
+/// in the background on every server (``runOnce()`` each second or so) when a mail server is configured.
+///
+/// Each run (1) plans: under the outbox's planning lease, reads the events after its cursor, asks
+/// ``MailPlan`` which messages each calls for, queues them and moves the cursor in one transaction (the
+/// first run only sets the cursor to the head: mail starts with the changes after it was turned on);
+/// (2) sends: claims the due queued messages (each by one relay) and hands each to the ``MailSender``. A
+/// sent message is done; a transient failure is tried again after a back-off (30 s, doubling, at most an
+/// hour) up to ``maxAttempts``; a permanent one (5xx) ends it as failed. A relay that dies mid-send leaves
+/// its claim to run out, and the message is sent again with the same Message-ID.
+public struct MailRelay: Sendable {
+    let storage: any Storage
+    let events: EventService
+    let clock: any WallClock
+    let sender: any MailSender
+    /// The domain of the Message-IDs (the sender's address's).
+    let host: String
+
+    public static let maxAttempts = 8
+    /// Events planned per run, and messages claimed per run.
+    public static let batch = 200
+
+    public init(storage: any Storage, events: EventService, clock: any WallClock, sender: any MailSender, host: String) {
+        self.storage = storage
+        self.events = events
+        self.clock = clock
+        self.sender = sender
+        self.host = host
+    }
+
+    /// How long to wait after `attempts` failed attempts.
+    public static func backoff(afterAttempts attempts: Int) -> TimeInterval {
+        min(3600, 30 * pow(2, Double(max(0, min(attempts, 20) - 1))))
+    }
+
+    /// One pass; answers how many messages were sent.
+    @discardableResult
+    public func runOnce() async throws -> Int {
+        try await plan()
+        return try await send()
+    }
+
+    func plan() async throws {
+        try await events.sequence()
+        let head = try await storage.events.head(), now = clock.now(), token = SessionService.makeToken()
+        guard let lease = try await storage.notifications.claimPlanning(token: token, leaseUntil: now.addingTimeInterval(60), at: now) else {
+            return
+        }
+        guard let cursor = lease.cursor, cursor < head else {
+            _ = try await storage.notifications.queue([], messageIDHost: host, cursor: max(lease.cursor ?? head, head), token: token, at: now)
+            return
+        }
+        let events = try await storage.events.list(EventFilter(after: cursor, through: head, types: MailPlan.eventTypes, limit: Self.batch))
+        let reached = events.count == Self.batch ? events.last?.id ?? head : head
+        _ = try await storage.notifications.queue(events.flatMap(MailPlan.mails(for:)), messageIDHost: host, cursor: reached, token: token, at: now)
+    }
+
+    func send() async throws -> Int {
+        let now = clock.now(), token = SessionService.makeToken()
+        let due = try await storage.notifications.claimDue(token: token, leaseUntil: now.addingTimeInterval(600), at: now, limit: Self.batch)
+        var sent = 0
+        for mail in due {
+            let outcome = await sender.send(mail)
+            var retryAt: Date?
+            if case .failed(let permanent, _) = outcome, !permanent, mail.attempts + 1 < Self.maxAttempts {
+                retryAt = clock.now().addingTimeInterval(Self.backoff(afterAttempts: mail.attempts + 1))
+            }
+            if outcome == .sent { sent += 1 }
+            try await storage.notifications.record(mail.id, token: token, outcome: outcome, retryAt: retryAt, at: clock.now())
+        }
+        return sent
+    }
+}

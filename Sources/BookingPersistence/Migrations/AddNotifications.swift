@@ -1,0 +1,49 @@
+import FluentKit
+import SQLKit
+
+/// The e-mail outbox (`NotificationStore`): `notifications`, one row per message (its Message-ID unique,
+/// so planning an event twice queues nothing twice), and `mail_state`, the one row holding the cursor of
+/// the events planned for and the planning lease.
+struct AddNotifications: BookingMigration {
+    func prepare(on database: any Database) async throws {
+        let sql = database as! any SQLDatabase, types = SchemaDialect(sql)
+        try await sql.raw("""
+            CREATE TABLE IF NOT EXISTS notifications (
+                id \(unsafeRaw: types.identity),
+                event_id BIGINT NOT NULL,
+                kind TEXT NOT NULL,
+                template TEXT NOT NULL,
+                user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                recipient_name TEXT NOT NULL,
+                recipient_email TEXT NOT NULL,
+                message_id TEXT NOT NULL UNIQUE,
+                facts TEXT NOT NULL,
+                status TEXT NOT NULL DEFAULT 'queued',
+                attempts INTEGER NOT NULL DEFAULT 0,
+                last_error TEXT,
+                next_attempt_at \(unsafeRaw: types.timestamp) NOT NULL,
+                lease_token TEXT,
+                lease_until \(unsafeRaw: types.timestamp),
+                created_at \(unsafeRaw: types.timestamp) NOT NULL,
+                sent_at \(unsafeRaw: types.timestamp),
+                CONSTRAINT notifications_status_known CHECK (status IN ('queued', 'sent', 'failed'))
+            )
+            """).run()
+        try await sql.raw("CREATE INDEX IF NOT EXISTS notifications_due ON notifications (next_attempt_at) WHERE status = 'queued'").run()
+        try await sql.raw("""
+            CREATE TABLE IF NOT EXISTS mail_state (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                last_event_id BIGINT,
+                lease_token TEXT,
+                lease_until \(unsafeRaw: types.timestamp)
+            )
+            """).run()
+        try await sql.raw("INSERT INTO mail_state (id) VALUES (1) ON CONFLICT DO NOTHING").run()
+    }
+
+    func revert(on database: any Database) async throws {
+        let sql = database as! any SQLDatabase
+        try await sql.raw("DROP TABLE IF EXISTS mail_state").run()
+        try await sql.raw("DROP TABLE IF EXISTS notifications").run()
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import Testing
+@testable import BookingApp
+@testable import BookingDomain
+
+/// E-mail from the event log through a scripted SMTP server on loopback, on both databases, the relay run
+/// by hand and the clock held: each change that committed tells its person once, refused requests tell no
+/// one, a 4xx is retried with the same Message-ID, a 5xx ends the message as failed.
+@Suite("E-mail notifications")
+struct MailRelayTests {
+    /// The messages a scripted server received: each one's lines between DATA and the final dot.
+    static func messages(_ script: SMTPClientTests.Script) -> [[String]] {
+        var messages: [[String]] = [], current: [String]?
+        for line in script.received.withLockedValue({ $0 }) {
+            if current == nil, line == "DATA" { current = [] }
+            else if line == ".", let message = current { messages.append(message); current = nil }
+            else { current?.append(line) }
+        }
+        return messages
+    }
+
+    static func header(_ name: String, of message: [String]) -> String? {
+        message.first { $0.hasPrefix(name + ": ") }.map { String($0.dropFirst(name.count + 2)) }
+    }
+
+    /// The app with its mail going to `script`; `body` gets the client and the relay, whose first run has
+    /// set the cursor (nothing before it is sent).
+    static func withMail(_ db: TestDatabase, _ script: SMTPClientTests.Script, clock: ManualClock,
+                         _ body: @escaping (TestClient, MailRelay) async throws -> Void) async throws {
+        try await SMTPClientTests.withServer(script) { port, _ in
+            try await withBookingApp(db, configure: { config in
+                patientPool(&config)
+                config.smtpServer = SMTPServer(host: "127.0.0.1", port: port, security: .startTLS, requireTLS: false)
+                config.mailFrom = "bookings@example.com"
+                config.publicURL = "https://bookings.example.com"
+            }, clock: clock) { client in
+                let relay = try #require(client.app.domain.mail)
+                try await relay.runOnce()
+                try await body(client, relay)
+            }
+        }
+    }
+
+    @Test("a booking and an admin's cancellation each tell the owner once; a refused booking tells no one", arguments: TestDatabase.allCases)
+    func bookings(db: TestDatabase) async throws {
+        let script = SMTPClientTests.Script(answer: SMTPClientTests.usual)
+        try await Self.withMail(db, script, clock: ManualClock()) { client, relay in
+            let admin = try await client.adminToken()
+            let id = try await client.createResource("Court", total: 1, adminToken: admin)
+            let token = try await client.userToken("ada")
+            let booking = try await client.send(.POST, "/bookings/", token: token, json: ["resource": id, "purchase_quantity": 1]).booking
+            #expect(try await client.send(.POST, "/bookings/", token: token, json: ["resource": id, "purchase_quantity": 1]).status == .badRequest)
+            #expect(try await client.send(.DELETE, "/bookings/\(booking.id)/", token: admin).status == .ok)
+            #expect(try await relay.runOnce() == 2)
+            #expect(try await relay.runOnce() == 0, "each message once")
+            let messages = Self.messages(script)
+            #expect(messages.map { Self.header("Subject", of: $0) } == ["Booked: Court", "Cancelled: Court"])
+            #expect(messages.allSatisfy { Self.header("To", of: $0) == "\"ada\" <ada@example.com>" })
+            #expect(messages.allSatisfy { (Self.header("Message-ID", of: $0) ?? "").hasSuffix(".booking.created@example.com>")
+                || (Self.header("Message-ID", of: $0) ?? "").hasSuffix(".booking.cancelled@example.com>") })
+            #expect(messages[1].contains { $0.contains("by an administrator") })
+            #expect(messages[0].contains { $0.contains("https://bookings.example.com/my/bookings") })
+        }
+    }
+
+    @Test("a waiting-list offer tells its person until when it is held; a password change tells them too", arguments: TestDatabase.allCases)
+    func offersAndSecurity(db: TestDatabase) async throws {
+        let script = SMTPClientTests.Script(answer: SMTPClientTests.usual)
+        try await Self.withMail(db, script, clock: ManualClock()) { client, relay in
+            let admin = try await client.adminToken()
+            let id = try await client.createResource("Kayak", total: 1, adminToken: admin)
+            let first = try await client.userToken("first")
+            let booking = try await client.send(.POST, "/bookings/", token: first, json: ["resource": id, "purchase_quantity": 1]).booking
+            let waiter = try await client.userToken("waiter")
+            #expect(try await client.send(.POST, "/resources/\(id)/waitlist/", token: waiter, json: ["quantity": 1]).status == .created)
+            #expect(try await client.send(.DELETE, "/bookings/\(booking.id)/", token: first).status == .ok)
+            #expect(try await client.send(.POST, "/users/me/password", token: waiter,
+                                          json: ["old_password": "password123", "new_password": "password456"]).status == .noContent)
+            try await relay.runOnce()
+            let toWaiter = Self.messages(script).filter { Self.header("To", of: $0)?.contains("waiter@example.com") == true }
+            #expect(toWaiter.compactMap { Self.header("Subject", of: $0) } == ["A place came free: Kayak", "Your password was changed"])
+            #expect(toWaiter.first?.contains { $0.contains("is held for you until") && $0.contains("UTC") } == true)
+        }
+    }
+
+    @Test("a 4xx is tried again after the back-off with the same Message-ID; a 5xx ends the message as failed", arguments: TestDatabase.allCases)
+    func retries(db: TestDatabase) async throws {
+        let refusals = NIOLockedValueBox(["451 greylisted", "550 no such mailbox"])
+        let script = SMTPClientTests.Script { line, inData in
+            if line.hasPrefix("RCPT"), let reply = refusals.withLockedValue({ $0.isEmpty ? nil : $0.removeFirst() }) { return reply }
+            return SMTPClientTests.usual(line, inData)
+        }
+        let clock = ManualClock()
+        try await Self.withMail(db, script, clock: clock) { client, relay in
+            let id = try await client.createResource("Desk", total: 5, adminToken: try await client.adminToken())
+            let token = try await client.userToken("bob")
+            _ = try await client.send(.POST, "/bookings/", token: token, json: ["resource": id, "purchase_quantity": 1]).booking
+            _ = try await client.send(.POST, "/bookings/", token: token, json: ["resource": id, "purchase_quantity": 2]).booking
+            #expect(try await relay.runOnce() == 0, "the first greylisted, the second refused for good")
+            let outbox = try await client.app.domain.storage.notifications.list(status: nil, limit: 10, offset: 0)
+            #expect(outbox.map(\.status).sorted { $0.rawValue < $1.rawValue } == [.failed, .queued])
+            #expect(try await relay.runOnce() == 0, "not before the back-off")
+            clock.advance(by: MailRelay.backoff(afterAttempts: 1))
+            #expect(try await relay.runOnce() == 1)
+            let sent = Self.messages(script)
+            #expect(sent.count == 1)
+            let ids = script.received.withLockedValue { $0 }.filter { $0.hasPrefix("RCPT") }.count
+            #expect(ids == 3, "greylisted, refused, then sent")
+            let final = try await client.app.domain.storage.notifications.list(status: nil, limit: 10, offset: 0)
+            #expect(final.map(\.status).sorted { $0.rawValue < $1.rawValue } == [.failed, .sent])
+            #expect(final.first { $0.status == .sent }?.attempts == 2 && final.first { $0.status == .failed }?.lastError?.hasPrefix("550") == true)
+        }
+    }
+}
