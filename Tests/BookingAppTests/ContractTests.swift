@@ -60,7 +60,7 @@ struct ContractTests {
                 (.PUT, "/bookings/1/", "DELETE, GET, HEAD"),
                 (.POST, "/resources/7", "DELETE, GET, HEAD, PATCH"),
                 (.DELETE, "/resources/", "GET, HEAD, POST"),
-                (.PATCH, "/users/me/", "GET, HEAD"),
+                (.DELETE, "/users/me/", "GET, HEAD, PATCH"),
                 (.GET, "/users/me/password", "POST"),
                 (.DELETE, "/login/", "POST"),
                 (.POST, "/health", "GET, HEAD"),

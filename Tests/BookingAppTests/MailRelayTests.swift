@@ -113,4 +113,26 @@ struct MailRelayTests {
             #expect(final.first { $0.status == .sent }?.attempts == 2 && final.first { $0.status == .failed }?.lastError?.hasPrefix("550") == true)
         }
     }
+
+    @Test("a kind turned off is not sent, security always is; turning security off or an unknown kind is 400 and changes nothing",
+          arguments: TestDatabase.allCases)
+    func preferences(db: TestDatabase) async throws {
+        let script = SMTPClientTests.Script(answer: SMTPClientTests.usual)
+        try await Self.withMail(db, script, clock: ManualClock()) { client, relay in
+            let id = try await client.createResource("Boat", total: 5, adminToken: try await client.adminToken())
+            let token = try await client.userToken("quiet")
+            #expect(try await client.send(.GET, "/users/me/", token: token).user.notifications.values.allSatisfy { $0 }, "every kind on at first")
+            for refused in [["security": false], ["newsletter": true]] {
+                let reply = try await client.send(.PATCH, "/users/me/", token: token, json: ["notifications": refused])
+                #expect(reply.status == .badRequest && reply.code == "invalid_field", "\(reply.text)")
+            }
+            let me = try await client.send(.PATCH, "/users/me/", token: token, json: ["notifications": ["booking": false, "security": true]]).user
+            #expect(me.notifications == ["booking": false, "offer": true, "hold_reminder": true, "booking_reminder": true, "security": true])
+            _ = try await client.send(.POST, "/bookings/", token: token, json: ["resource": id, "purchase_quantity": 1]).booking
+            #expect(try await client.send(.POST, "/users/me/password", token: token,
+                                          json: ["old_password": "password123", "new_password": "password456"]).status == .noContent)
+            try await relay.runOnce()
+            #expect(Self.messages(script).compactMap { Self.header("Subject", of: $0) } == ["Your password was changed"])
+        }
+    }
 }

@@ -149,7 +149,7 @@ protocol APIController: Sendable {
 extension Request {
     /// The `:id` of the path. Every path parameter is an integer id, so a path whose id is not an integer
     /// names nothing: `notFound`, or 405 when another route serves that path (`GET /users/me/` is served,
-    /// `PATCH /users/me/` is not).
+    /// `DELETE /users/me/` is not).
     func pathID(_ name: String = "id", notFound: AppError) throws -> Int {
         guard let id = parameters.get(name, as: Int.self) else { throw UnservedPath(notFound: notFound) }
         return id

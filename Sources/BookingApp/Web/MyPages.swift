@@ -255,7 +255,8 @@ struct MyPages {
 
     /// The user as the "my" pages act for them: on their own records only, admin or not.
     static func own(_ user: User) -> User {
-        User(id: user.id, username: user.username, email: user.email, isAdmin: false, isActive: user.isActive, createdAt: user.createdAt)
+        User(id: user.id, username: user.username, email: user.email, isAdmin: false, isActive: user.isActive, createdAt: user.createdAt,
+             mailOff: user.mailOff)
     }
 
     struct EntryView: Encodable, Sendable {

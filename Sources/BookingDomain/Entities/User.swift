@@ -9,9 +9,12 @@ public struct User: Sendable, Equatable {
     /// A deactivated user cannot log in, and their tokens stop working at once.
     public let isActive: Bool
     public let createdAt: Date
+    /// The kinds of e-mail the user turned off (never `security`).
+    public let mailOff: Set<NotificationKind>
 
-    public init(id: Int, username: String, email: String, isAdmin: Bool, isActive: Bool, createdAt: Date) {
+    public init(id: Int, username: String, email: String, isAdmin: Bool, isActive: Bool, createdAt: Date, mailOff: Set<NotificationKind> = []) {
         self.id = id
+        self.mailOff = mailOff
         self.username = username
         self.email = email
         self.isAdmin = isAdmin

@@ -9,7 +9,7 @@ public protocol NotificationStore: Sendable {
     /// before mail was first sent: then nothing earlier is planned); nil while another relay holds it.
     func claimPlanning(token: String, leaseUntil: Date, at now: Date) async throws -> PlanningLease?
     /// Queues `mails` (each at most once: a Message-ID already queued is skipped) to each user's address as
-    /// it is now, moves the cursor to `cursor` and gives the lease up, in one transaction; false (nothing
+    /// it is now, except those of a kind the user turned off (``User/mailOff``; `security` always goes), moves the cursor to `cursor` and gives the lease up, in one transaction; false (nothing
     /// written) if the lease was lost meanwhile.
     func queue(_ mails: [PlannedMail], messageIDHost: String, cursor: Int, token: String, at now: Date) async throws -> Bool
     /// Claims up to `limit` queued messages that are due, until `leaseUntil`.

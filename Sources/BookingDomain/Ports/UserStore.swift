@@ -19,5 +19,7 @@ public protocol UserStore: Sendable {
     func lockActiveAdmins() async throws -> [Int]
     /// Sets the given flags; nil when the user does not exist.
     func setFlags(userID: Int, isAdmin: Bool?, isActive: Bool?) async throws -> User?
+    /// Sets the kinds of e-mail the user turned off; nil if there is no such user.
+    func setMailOff(userID: Int, _ kinds: Set<NotificationKind>) async throws -> User?
     func anyAdminExists() async throws -> Bool
 }

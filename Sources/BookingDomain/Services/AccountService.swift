@@ -113,6 +113,33 @@ public struct AccountService: Sendable {
         return user
     }
 
+    /// Turns kinds of e-mail on (true) or off (false) for `user`, by name (``NotificationKind``); the others
+    /// stay as they are. `security` cannot be turned off.
+    ///
+    /// - Throws: ``AppError/invalidField(field:reason:)`` for an unknown kind or `security: false`.
+    public func setNotifications(of user: User, _ changes: [String: Bool]) async throws -> User {
+        var off = user.mailOff
+        for (name, on) in changes.sorted(by: { $0.key < $1.key }) {
+            guard let kind = NotificationKind(rawValue: name) else {
+                throw AppError.invalidField(field: "notifications.\(name)", reason: "The kinds of e-mail are "
+                    + NotificationKind.allCases.map(\.rawValue).joined(separator: ", ") + ".")
+            }
+            if kind == .security, !on {
+                throw AppError.invalidField(field: "notifications.security", reason: "Security notices cannot be turned off.")
+            }
+            if on { off.remove(kind) } else { off.insert(kind) }
+        }
+        let now = clock.now(), userID = user.id, kinds = off
+        return try await storage.transaction { tx in
+            guard let updated = try await tx.users.setMailOff(userID: userID, kinds) else { throw AppError.userNotFound }
+            try await tx.events.append(NewEvent(.userUpdated, at: now, by: .user(userID), subject: EventSubject(userID: userID), details: [
+                "changed": .strings(["notifications"]),
+                "notifications_off": .strings(NotificationKind.allCases.filter(kinds.contains).map(\.rawValue)),
+            ]))
+            return updated
+        }
+    }
+
     /// Changes the caller's password after checking the current one, and revokes every other session.
     /// Checking the current password is a guess at it, so it is limited as logins are (``PasswordGuesses``,
     /// the same counts): a stolen token gives no more guesses than the login form.

@@ -3,7 +3,8 @@ import SQLKit
 
 /// The e-mail outbox (`NotificationStore`): `notifications`, one row per message (its Message-ID unique,
 /// so planning an event twice queues nothing twice), and `mail_state`, the one row holding the cursor of
-/// the events planned for and the planning lease.
+/// the events planned for and the planning lease; `users.mail_off`, the kinds of e-mail a user turned off
+/// (comma-separated).
 struct AddNotifications: BookingMigration {
     func prepare(on database: any Database) async throws {
         let sql = database as! any SQLDatabase, types = SchemaDialect(sql)
@@ -39,10 +40,12 @@ struct AddNotifications: BookingMigration {
             )
             """).run()
         try await sql.raw("INSERT INTO mail_state (id) VALUES (1) ON CONFLICT DO NOTHING").run()
+        try await sql.raw("ALTER TABLE users ADD COLUMN mail_off TEXT NOT NULL DEFAULT ''").run()
     }
 
     func revert(on database: any Database) async throws {
         let sql = database as! any SQLDatabase
+        try await sql.raw("ALTER TABLE users DROP COLUMN mail_off").run()
         try await sql.raw("DROP TABLE IF EXISTS mail_state").run()
         try await sql.raw("DROP TABLE IF EXISTS notifications").run()
     }

@@ -9,7 +9,7 @@ extension User {
     static func columns(of alias: String? = nil) -> SQLQueryString {
         let prefix = alias.map { "\($0)." } ?? ""
         return SQLQueryString(
-            ["id", "username", "email", "is_admin", "is_active", "created_at"].map { prefix + $0 }.joined(separator: ", ")
+            ["id", "username", "email", "is_admin", "is_active", "created_at", "mail_off"].map { prefix + $0 }.joined(separator: ", ")
         )
     }
 
@@ -20,7 +20,8 @@ extension User {
             email: try row.decode(column: "email", as: String.self),
             isAdmin: try row.decode(column: "is_admin", as: Bool.self),
             isActive: try row.decode(column: "is_active", as: Bool.self),
-            createdAt: try row.decode(column: "created_at", as: Date.self)
+            createdAt: try row.decode(column: "created_at", as: Date.self),
+            mailOff: Set(try row.decode(column: "mail_off", as: String.self).split(separator: ",").compactMap { NotificationKind(rawValue: String($0)) })
         )
     }
 }

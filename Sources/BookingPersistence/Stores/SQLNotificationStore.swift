@@ -30,6 +30,7 @@ struct SQLNotificationStore: NotificationStore {
                     SELECT \(bind: mail.eventID), \(bind: mail.kind.rawValue), \(bind: mail.template), u.id, u.username, u.email,
                            \(bind: mail.messageID(host: messageIDHost)), \(bind: SQLEventStore.encode(mail.facts)), \(bind: now), \(bind: now)
                     FROM users u WHERE u.id = \(bind: mail.userID)
+                      AND (\(bind: mail.kind == .security) OR ',' || u.mail_off || ',' NOT LIKE \(bind: "%,\(mail.kind.rawValue),%"))
                     ON CONFLICT (message_id) DO NOTHING
                     """).run()
             }

@@ -84,6 +84,14 @@ struct SQLUserStore: UserStore {
         }
     }
 
+    func setMailOff(userID: Int, _ kinds: Set<NotificationKind>) async throws -> User? {
+        let text = NotificationKind.allCases.filter(kinds.contains).map(\.rawValue).joined(separator: ",")
+        return try await session.write { sql in
+            try await sql.raw("UPDATE users SET mail_off = \(bind: text) WHERE id = \(bind: userID) RETURNING \(User.columns())")
+                .first().map(User.init(row:))
+        }
+    }
+
     func anyAdminExists() async throws -> Bool {
         try await sql.raw("SELECT 1 AS found FROM users WHERE is_admin = \(bind: true) LIMIT 1").first() != nil
     }

@@ -9,6 +9,7 @@ struct UserController: APIController {
         routes.anyone.post("users", use: create)
         users.get(use: index)
         users.get("me", use: me)
+        users.patch("me", use: updateMe)
         users.post("me", "password", use: changePassword)
         users.get(":id", use: show)
         routes.admin.grouped("users").patch(":id", use: setFlags)
@@ -33,6 +34,12 @@ struct UserController: APIController {
 
     @Sendable func me(req: Request, caller: Principal) async throws -> UserResponse {
         UserResponse(caller.user)
+    }
+
+    /// `{"notifications": {"booking": false, ...}}`: the kinds of e-mail named are turned on or off.
+    @Sendable func updateMe(req: Request, caller: Principal) async throws -> UserResponse {
+        let body = try req.decodeJSON(UserPreferencesRequest.self)
+        return UserResponse(try await server.domain.accounts.setNotifications(of: caller.user, body.notifications ?? [:]))
     }
 
     /// Needs the current password; every other session of the user is revoked. 204.

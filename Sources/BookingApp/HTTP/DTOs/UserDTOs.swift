@@ -30,9 +30,11 @@ struct UserResponse: Content {
     let isAdmin: Bool
     let isActive: Bool
     let createdAt: String
+    /// Each kind of e-mail, on or off.
+    let notifications: [String: Bool]
 
     enum CodingKeys: String, CodingKey {
-        case id, username, email
+        case id, username, email, notifications
         case isAdmin = "is_admin"
         case isActive = "is_active"
         case createdAt = "created_at"
@@ -45,7 +47,13 @@ struct UserResponse: Content {
         isAdmin = user.isAdmin
         isActive = user.isActive
         createdAt = user.createdAt.wireFormat
+        notifications = Dictionary(uniqueKeysWithValues: NotificationKind.allCases.map { ($0.rawValue, !user.mailOff.contains($0)) })
     }
+}
+
+/// `PATCH /users/me/`: `{"notifications": {"booking": false}}`.
+struct UserPreferencesRequest: Decodable {
+    var notifications: [String: Bool]?
 }
 
 struct LoginRequest: Decodable {
