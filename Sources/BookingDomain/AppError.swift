@@ -74,6 +74,7 @@ public enum AppError: Error, Equatable, Sendable {
     /// A resource with entries waiting cannot be deleted.
     case resourceHasWaitingList(count: Int)
     case webhookNotFound
+    case notificationNotFound
     case webhookDeliveryNotFound
     /// Too much work is queued (password hashing in a flood); retry after that many seconds.
     case overloaded(retryAfter: Int)

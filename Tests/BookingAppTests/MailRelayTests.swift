@@ -111,6 +111,16 @@ struct MailRelayTests {
             let final = try await client.app.domain.storage.notifications.list(status: nil, limit: 10, offset: 0)
             #expect(final.map(\.status).sorted { $0.rawValue < $1.rawValue } == [.failed, .sent])
             #expect(final.first { $0.status == .sent }?.attempts == 2 && final.first { $0.status == .failed }?.lastError?.hasPrefix("550") == true)
+
+            // The admin reads the outbox and sends the failed one again: the server takes it now.
+            let admin = try await client.adminToken()
+            let failed = try await client.send(.GET, "/notifications/?status=failed", token: admin).decode([NotificationResponse].self)
+            #expect(failed.count == 1 && failed[0].lastError?.hasPrefix("550") == true && failed[0].recipient == "bob@example.com")
+            #expect(try await client.send(.GET, "/notifications/", token: token).status == .forbidden)
+            #expect(try await client.send(.POST, "/notifications/\(failed[0].id)/retry", token: admin).decode(NotificationResponse.self).status == "queued")
+            #expect(try await client.send(.POST, "/notifications/999999/retry", token: admin).code == "notification_not_found")
+            #expect(try await relay.runOnce() == 1)
+            #expect(Self.messages(script).count == 2 && Self.header("Message-ID", of: Self.messages(script)[1]) == "<\(failed[0].messageID)>")
         }
     }
 

@@ -23,6 +23,7 @@ public struct DomainServices: Sendable {
     public let events: EventService
     public let webhooks: WebhookService
     public let relay: WebhookRelay
+    public let notifications: NotificationService
     /// Sends e-mail; nil without `SMTP_URL`.
     public let mail: MailRelay?
     let passwords: BcryptPasswords
@@ -74,6 +75,7 @@ public struct DomainServices: Sendable {
         webhooks = WebhookService(storage: storage, clock: clock, sender: sender, metrics: metrics.webhooks)
         relay = WebhookRelay(storage: storage, clock: clock, sender: sender, metrics: metrics.webhooks,
                              maxFailures: config.webhookMaxFailures, attemptTimeout: config.webhookTimeout)
+        notifications = NotificationService(storage: storage, clock: clock)
         mail = config.smtpServer.flatMap { server in
             MailMessage.Mailbox(name: "Bookings", address: config.mailFrom).map { from in
                 MailRelay(storage: storage, events: events, clock: clock,

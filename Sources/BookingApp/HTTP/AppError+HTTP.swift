@@ -16,7 +16,7 @@ extension AppError {
         case .adminRequired:
             .forbidden
         case .resourceNotFound, .bookingNotFound, .seriesNotFound, .calendarFeedNotFound, .userNotFound, .holdNotFound, .waitlistEntryNotFound,
-             .webhookNotFound, .webhookDeliveryNotFound:
+             .webhookNotFound, .webhookDeliveryNotFound, .notificationNotFound:
             .notFound
         case .bookingAlreadyCancelled, .resourceHasActiveBookings, .totalBelowBooked, .idempotencyKeyInProgress,
              .lastActiveAdmin, .holdNotActive, .holdExpired, .resourceHasActiveHolds, .perUserLimit, .alreadyWaiting,
@@ -75,6 +75,7 @@ extension AppError {
         case .reservedForWaitlist: .reservedForWaitlist
         case .resourceHasWaitingList: .resourceHasWaitingList
         case .webhookNotFound: .webhookNotFound
+        case .notificationNotFound: .notificationNotFound
         case .webhookDeliveryNotFound: .webhookDeliveryNotFound
         case .overloaded: .serverBusy
         }
@@ -167,6 +168,8 @@ extension AppError {
             "The resource has \(count) waiting-list entr\(count == 1 ? "y" : "ies") waiting; remove them before deleting it."
         case .webhookNotFound:
             "Webhook endpoint not found."
+        case .notificationNotFound:
+            "Notification not found."
         case .webhookDeliveryNotFound:
             "Delivery not found (or its event is past EVENT_RETENTION)."
         case .overloaded(let seconds):

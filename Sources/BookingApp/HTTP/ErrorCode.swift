@@ -47,6 +47,7 @@ enum ErrorCode: String, CaseIterable, Codable, Sendable {
     case resourceHasWaitingList = "resource_has_waiting_list"
     case webhookNotFound = "webhook_not_found"
     case webhookDeliveryNotFound = "webhook_delivery_not_found"
+    case notificationNotFound = "notification_not_found"
     case serverBusy = "server_busy"
     // The edge.
     /// No route serves the path.

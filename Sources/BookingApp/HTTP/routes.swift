@@ -17,6 +17,7 @@ func routes(_ app: Application, server: ServerContext) {
         HoldController(server: server),
         WaitlistController(server: server),
         EventController(server: server),
+        NotificationController(server: server),
         HealthController(server: server),
         MetricsController(metrics: server.metrics, token: server.config.metricsToken),
         DocsController(),

@@ -79,6 +79,16 @@ struct SQLNotificationStore: NotificationStore {
             """).all().map(Self.mail(row:))
     }
 
+    func retry(id: Int, at now: Date) async throws -> QueuedMail? {
+        try await session.write { sql in
+            try await sql.raw("""
+                UPDATE notifications SET status = CASE WHEN status = 'sent' THEN 'sent' ELSE 'queued' END, next_attempt_at = \(bind: now)
+                WHERE id = \(bind: id)
+                RETURNING \(Self.columns)
+                """).first()
+        }.map(Self.mail(row:))
+    }
+
     static let columns: SQLQueryString = """
         id, event_id, kind, template, user_id, recipient_name, recipient_email, message_id, facts, status, attempts, last_error, created_at, sent_at
         """

@@ -1,0 +1,84 @@
+import BookingDomain
+import Vapor
+
+/// The e-mail outbox (admins): `GET /notifications/`, `POST /notifications/{id}/retry`.
+struct NotificationController: APIController {
+    let server: ServerContext
+
+    func boot(routes: APIRoutes) {
+        let notifications = routes.admin.grouped("notifications")
+        notifications.get(use: index)
+        notifications.post(":id", "retry", use: retry)
+    }
+
+    /// `?status=queued|sent|failed&limit=1...1000&offset=N`, newest first.
+    @Sendable func index(req: Request, caller: Principal) async throws -> [NotificationResponse] {
+        var status: QueuedMail.Status?
+        if let text = req.query[String.self, at: "status"] {
+            guard let value = QueuedMail.Status(rawValue: text) else {
+                throw AppError.invalidField(field: "status", reason: "status must be one of queued, sent, failed")
+            }
+            status = value
+        }
+        return try await server.domain.notifications.list(status: status, limit: try req.integerQuery("limit") ?? Paging.defaultSize,
+                                                          offset: try req.integerQuery("offset") ?? 0).map(NotificationResponse.init)
+    }
+
+    @Sendable func retry(req: Request, caller: Principal) async throws -> NotificationResponse {
+        NotificationResponse(try await server.domain.notifications.retry(id: try req.pathID(notFound: .notificationNotFound)))
+    }
+}
+
+struct NotificationResponse: Content {
+    let id: Int
+    let event: Int
+    let kind: String
+    let template: String
+    let user: Int
+    let recipient: String
+    let messageID: String
+    let status: String
+    let attempts: Int
+    let lastError: String?
+    let createdAt: String
+    let sentAt: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, event, kind, template, user, recipient, status, attempts
+        case messageID = "message_id"
+        case lastError = "last_error"
+        case createdAt = "created_at"
+        case sentAt = "sent_at"
+    }
+
+    init(_ mail: QueuedMail) {
+        id = mail.id
+        event = mail.eventID
+        kind = mail.kind.rawValue
+        template = mail.template
+        user = mail.userID
+        recipient = mail.recipientEmail
+        messageID = mail.messageID
+        status = mail.status.rawValue
+        attempts = mail.attempts
+        lastError = mail.lastError
+        createdAt = mail.createdAt.wireFormat
+        sentAt = mail.sentAt?.wireFormat
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(event, forKey: .event)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(template, forKey: .template)
+        try container.encode(user, forKey: .user)
+        try container.encode(recipient, forKey: .recipient)
+        try container.encode(messageID, forKey: .messageID)
+        try container.encode(status, forKey: .status)
+        try container.encode(attempts, forKey: .attempts)
+        try container.encodeOrNull(lastError, forKey: .lastError)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encodeOrNull(sentAt, forKey: .sentAt)
+    }
+}
