@@ -121,6 +121,12 @@ struct MailRelayTests {
             #expect(try await client.send(.POST, "/notifications/999999/retry", token: admin).code == "notification_not_found")
             #expect(try await relay.runOnce() == 1)
             #expect(Self.messages(script).count == 2 && Self.header("Message-ID", of: Self.messages(script)[1]) == "<\(failed[0].messageID)>")
+            let metrics = try await client.send(.GET, "/metrics").text
+            for (outcome, count) in [("sent", 2), ("retried", 1), ("failed", 1)] {
+                #expect(metrics.contains("booking_mail_messages_total{kind=\"booking\",outcome=\"\(outcome)\"} \(count)")
+                        || metrics.contains("booking_mail_messages_total{outcome=\"\(outcome)\",kind=\"booking\"} \(count)"), "\(outcome)")
+            }
+            #expect(metrics.contains("booking_mail_oldest_unsent_seconds 0"), "nothing waits")
         }
     }
 

@@ -80,7 +80,7 @@ public struct DomainServices: Sendable {
             MailMessage.Mailbox(name: "Bookings", address: config.mailFrom).map { from in
                 MailRelay(storage: storage, events: events, clock: clock,
                           sender: SMTPMailSender(client: SMTPClient(server: server, group: loops), from: from, publicURL: config.publicURL, clock: clock),
-                          host: String(config.mailFrom.split(separator: "@").last ?? "localhost"))
+                          host: String(config.mailFrom.split(separator: "@").last ?? "localhost"), metrics: metrics.mail)
             }
         }
     }

@@ -13,6 +13,7 @@ struct AppMetrics: Sendable {
     let services: ServiceMetrics
     /// Events written, webhook deliveries and their lag.
     let webhooks: WebhookMetrics
+    let mail: MailMetrics
     /// Statements and transactions holding a pooled database connection, or queued for one.
     let databasePoolInUse: Meter
     /// Password hashes refused because their queue was too long (`booking_load_shed_total{queue="password_hashing"}`).
@@ -46,6 +47,7 @@ struct AppMetrics: Sendable {
         self.factory = factory
         services = ServiceMetrics(factory: factory)
         webhooks = WebhookMetrics(factory: factory)
+        mail = MailMetrics(factory: factory)
         databasePoolInUse = Meter(label: "booking_database_pool_in_use", factory: factory)
         clientDisconnects = Counter(label: "booking_client_disconnects_total", factory: factory)
         catalogueReads = ReplicaReads(factory: factory)

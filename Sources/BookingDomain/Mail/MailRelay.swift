@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 
 /// Sends the e-mail the event log calls for, at least once, never for a change that did not commit; run
@@ -17,12 +18,14 @@ public struct MailRelay: Sendable {
     let sender: any MailSender
     /// The domain of the Message-IDs (the sender's address's).
     let host: String
+    let metrics: MailMetrics
 
     public static let maxAttempts = 8
     /// Events planned per run, and messages claimed per run.
     public static let batch = 200
 
-    public init(storage: any Storage, events: EventService, clock: any WallClock, sender: any MailSender, host: String) {
+    public init(storage: any Storage, events: EventService, clock: any WallClock, sender: any MailSender, host: String, metrics: MailMetrics) {
+        self.metrics = metrics
         self.storage = storage
         self.events = events
         self.clock = clock
@@ -62,14 +65,52 @@ public struct MailRelay: Sendable {
         let due = try await storage.notifications.claimDue(token: token, leaseUntil: now.addingTimeInterval(600), at: now, limit: Self.batch)
         var sent = 0
         for mail in due {
+            let started = ContinuousClock.now
             let outcome = await sender.send(mail)
+            let took = ContinuousClock.now - started
             var retryAt: Date?
             if case .failed(let permanent, _) = outcome, !permanent, mail.attempts + 1 < Self.maxAttempts {
                 retryAt = clock.now().addingTimeInterval(Self.backoff(afterAttempts: mail.attempts + 1))
             }
             if outcome == .sent { sent += 1 }
+            metrics.attempted(mail.kind, outcome == .sent ? .sent : retryAt == nil ? .failed : .retried, took: took)
             try await storage.notifications.record(mail.id, token: token, outcome: outcome, retryAt: retryAt, at: clock.now())
         }
+        metrics.queueAge(try await storage.notifications.oldestUnsent().map { max(0, clock.now().timeIntervalSince($0)) } ?? 0)
         return sent
+    }
+}
+
+/// E-mail in `/metrics`: messages by kind and outcome, the SMTP dialogue's duration, and the age of the
+/// oldest message not yet sent.
+public struct MailMetrics: Sendable {
+    public enum Outcome: String, CaseIterable, Sendable {
+        case sent, retried, failed
+    }
+
+    private let messages: [String: Counter]
+    private let latency: CoreMetrics.Timer
+    private let age: Gauge
+
+    public init(factory: any MetricsFactory) {
+        var messages: [String: Counter] = [:]
+        for kind in NotificationKind.allCases {
+            for outcome in Outcome.allCases {
+                messages["\(kind.rawValue)|\(outcome.rawValue)"] = Counter(
+                    label: "booking_mail_messages_total", dimensions: [("kind", kind.rawValue), ("outcome", outcome.rawValue)], factory: factory)
+            }
+        }
+        self.messages = messages
+        latency = CoreMetrics.Timer(label: "booking_mail_smtp_seconds", factory: factory)
+        age = Gauge(label: "booking_mail_oldest_unsent_seconds", factory: factory)
+    }
+
+    func attempted(_ kind: NotificationKind, _ outcome: Outcome, took: Duration) {
+        messages["\(kind.rawValue)|\(outcome.rawValue)"]?.increment()
+        latency.recordNanoseconds(took.components.seconds * 1_000_000_000 + took.components.attoseconds / 1_000_000_000)
+    }
+
+    func queueAge(_ seconds: TimeInterval) {
+        age.record(seconds)
     }
 }

@@ -18,6 +18,8 @@ public protocol NotificationStore: Sendable {
     func record(_ id: Int, token: String, outcome: MailOutcome, retryAt: Date?, at now: Date) async throws
     /// The outbox, newest first (admins).
     func list(status: QueuedMail.Status?, limit: Int, offset: Int) async throws -> [QueuedMail]
+    /// When the oldest message not yet sent (nor failed) was queued; nil when none waits.
+    func oldestUnsent() async throws -> Date?
     /// Makes a failed or queued message due now (queued again); nil if there is no such message.
     func retry(id: Int, at now: Date) async throws -> QueuedMail?
 }

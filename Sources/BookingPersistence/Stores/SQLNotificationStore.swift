@@ -79,6 +79,11 @@ struct SQLNotificationStore: NotificationStore {
             """).all().map(Self.mail(row:))
     }
 
+    func oldestUnsent() async throws -> Date? {
+        try await session.sql.raw("SELECT MIN(created_at) AS oldest FROM notifications WHERE status = 'queued'").first()?
+            .decode(column: "oldest", as: Date?.self)
+    }
+
     func retry(id: Int, at now: Date) async throws -> QueuedMail? {
         try await session.write { sql in
             try await sql.raw("""
