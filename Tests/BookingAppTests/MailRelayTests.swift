@@ -151,4 +151,40 @@ struct MailRelayTests {
             #expect(Self.messages(script).compactMap { Self.header("Subject", of: $0) } == ["Your password was changed"])
         }
     }
+
+    @Test("each message but a security notice carries a one-click unsubscribe link that turns off its kind for its user only",
+          arguments: TestDatabase.allCases)
+    func unsubscribe(db: TestDatabase) async throws {
+        let script = SMTPClientTests.Script(answer: SMTPClientTests.usual)
+        try await Self.withMail(db, script, clock: ManualClock()) { client, relay in
+            let id = try await client.createResource("Bike", total: 5, adminToken: try await client.adminToken())
+            let token = try await client.userToken("rider")
+            let other = try await client.userToken("other")
+            for who in [token, other] { _ = try await client.send(.POST, "/bookings/", token: who, json: ["resource": id, "purchase_quantity": 1]).booking }
+            #expect(try await client.send(.POST, "/users/me/password", token: token,
+                                          json: ["old_password": "password123", "new_password": "password456"]).status == .noContent)
+            try await relay.runOnce()
+            let messages = Self.messages(script)
+            let booked = try #require(messages.first { Self.header("To", of: $0)?.contains("rider@") == true && Self.header("Subject", of: $0) == "Booked: Bike" })
+            #expect(Self.header("List-Unsubscribe-Post", of: booked) == "List-Unsubscribe=One-Click")
+            let link = try #require(Self.header("List-Unsubscribe", of: booked))
+            let path = String(link.dropFirst("<https://bookings.example.com".count).dropLast())
+            #expect(path.hasPrefix("/unsubscribe/"))
+            let security = try #require(messages.first { Self.header("Subject", of: $0) == "Your password was changed" })
+            #expect(Self.header("List-Unsubscribe", of: security) == nil, "security notices cannot be stopped")
+
+            // Following the link only shows a button; the one-click POST turns bookings off, for this user only.
+            #expect(try await client.send(.GET, path).text.contains("<form method=\"post\""))
+            let login = try await client.login("rider", password: "password456")
+            #expect(try await client.send(.GET, "/users/me/", token: login).user.notifications["booking"] == true)
+            let reply = try await client.send(.POST, path, rawBody: "List-Unsubscribe=One-Click",
+                                              headers: [("Content-Type", "application/x-www-form-urlencoded")])
+            #expect(reply.status == .ok && reply.text.contains("no more booking e-mails"))
+            #expect(try await client.send(.POST, path).status == .ok, "again: nothing more to change")
+            #expect(try await client.send(.GET, "/users/me/", token: login).user.notifications
+                    == ["booking": false, "offer": true, "hold_reminder": true, "booking_reminder": true, "security": true])
+            #expect(try await client.send(.GET, "/users/me/", token: other).user.notifications["booking"] == true)
+            #expect(try await client.send(.POST, "/unsubscribe/" + String(repeating: "x", count: 43)).code == "notification_not_found")
+        }
+    }
 }

@@ -34,16 +34,25 @@ enum MailTemplates {
             ("A change to your bookings", ["Something changed: see your bookings."], ("Your bookings", "/my/bookings"))
         }
         let url = publicURL + link.path
-        let text = ([greeting, ""] + lines + ["", "\(link.label): \(url)", "", "— Bookings"]).joined(separator: "\n")
+        // Every kind but security notices can be stopped from the message itself.
+        let stop = mail.kind == .security ? nil : unsubscribeURL(mail, publicURL: publicURL)
+        let footer = stop.map { ["", "Stop these e-mails: \($0)"] } ?? []
+        let text = ([greeting, ""] + lines + ["", "\(link.label): \(url)", "", "— Bookings"] + footer).joined(separator: "\n")
         let html = """
             <!doctype html><html><body style="font-family: system-ui, sans-serif; color: #1d2430; max-width: 36em">
             <p>\(escape(greeting))</p>
             \(lines.map { "<p>\(escape($0))</p>" }.joined(separator: "\n"))
             <p><a href="\(escape(url))" style="color: #1f5fbf">\(escape(link.label))</a></p>
             <p style="color: #5b6573">— Bookings</p>
+            \(stop.map { "<p style=\"color: #5b6573; font-size: 0.9em\"><a href=\"\(escape($0))\" style=\"color: #5b6573\">Stop these e-mails</a></p>" } ?? "")
             </body></html>
             """
         return Rendered(subject: subject, text: text, html: html)
+    }
+
+    /// The one-click link that turns this message's kind off for its recipient (RFC 8058).
+    static func unsubscribeURL(_ mail: QueuedMail, publicURL: String) -> String {
+        "\(publicURL)/unsubscribe/\(mail.unsubscribeToken)"
     }
 
     /// " (2026-12-10 → 2026-12-13)" for a dated booking; "" for a pool's.
@@ -76,8 +85,12 @@ struct SMTPMailSender: MailSender {
             return .failed(permanent: true, reason: "the address \(mail.recipientEmail) cannot be sent to")
         }
         let content = MailTemplates.render(mail, publicURL: publicURL)
-        let message = MailMessage(from: from, to: to, subject: content.subject, messageID: mail.messageID, date: clock.now(),
+        var message = MailMessage(from: from, to: to, subject: content.subject, messageID: mail.messageID, date: clock.now(),
                                   text: content.text, html: content.html)
+        if mail.kind != .security {
+            message.headers = [("List-Unsubscribe", "<\(MailTemplates.unsubscribeURL(mail, publicURL: publicURL))>"),
+                               ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")]
+        }
         do {
             try await client.send(message.rendered, from: from.address, to: to.address)
             return .sent

@@ -18,6 +18,9 @@ public protocol NotificationStore: Sendable {
     func record(_ id: Int, token: String, outcome: MailOutcome, retryAt: Date?, at now: Date) async throws
     /// The outbox, newest first (admins).
     func list(status: QueuedMail.Status?, limit: Int, offset: Int) async throws -> [QueuedMail]
+    /// Turns off, for the user a message went to, the kind of that message (not `security`), by the
+    /// message's unsubscribe token; the user and kind, or nil for a token no message has.
+    func unsubscribe(token: String) async throws -> (user: Int, kind: NotificationKind)?
     /// When the oldest message not yet sent (nor failed) was queued; nil when none waits.
     func oldestUnsent() async throws -> Date?
     /// Makes a failed or queued message due now (queued again); nil if there is no such message.
@@ -47,6 +50,8 @@ public struct QueuedMail: Sendable, Equatable {
     public let recipientName: String
     public let recipientEmail: String
     public let messageID: String
+    /// Turns off this message's kind for its user, without signing in (the `List-Unsubscribe` link).
+    public let unsubscribeToken: String
     public let facts: [String: EventValue]
     public let status: Status
     public let attempts: Int
@@ -55,7 +60,7 @@ public struct QueuedMail: Sendable, Equatable {
     public let sentAt: Date?
 
     public init(id: Int, eventID: Int, kind: NotificationKind, template: String, userID: Int, recipientName: String, recipientEmail: String,
-                messageID: String, facts: [String: EventValue], status: Status, attempts: Int, lastError: String?, createdAt: Date, sentAt: Date?) {
+                messageID: String, unsubscribeToken: String, facts: [String: EventValue], status: Status, attempts: Int, lastError: String?, createdAt: Date, sentAt: Date?) {
         self.id = id
         self.eventID = eventID
         self.kind = kind
@@ -64,6 +69,7 @@ public struct QueuedMail: Sendable, Equatable {
         self.recipientName = recipientName
         self.recipientEmail = recipientEmail
         self.messageID = messageID
+        self.unsubscribeToken = unsubscribeToken
         self.facts = facts
         self.status = status
         self.attempts = attempts

@@ -63,6 +63,18 @@ public struct PasswordGuesses: Sendable {
         return right
     }
 
+    /// Counts a secret that opened nothing (a calendar feed's token, an unsubscribe link's) as a wrong guess
+    /// from `address` under `key` (never a username: it has a `#`), recorded before it is counted, and
+    /// answers the refusal once the address has guessed more than ``perAddress`` times in the window
+    /// (the refused guess is not kept, as a refused login's is not).
+    public static func wrongSecret(key: String, from address: String, storage: any Storage, at now: Date) async throws -> AppError? {
+        let tally = try await storage.loginAttempts.record(usernameKey: key, address: address, fromTrustedAddress: true, at: now,
+                                                           windowStart: window.start(at: now))
+        guard tally.forAddress > perAddress else { return nil }
+        try await storage.loginAttempts.forget(attemptID: tally.attemptID)
+        return .tooManyLoginAttempts(retryAfter: window.retryAfter(oldest: tally.oldestForAddress, now: now))
+    }
+
     /// Nil when every scope this guess belongs to is within its limit; otherwise the seconds until the
     /// last scope over its limit has room again. A guess from a usual address is not in the account's
     /// new-address scope.

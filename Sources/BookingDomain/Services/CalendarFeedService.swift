@@ -49,13 +49,7 @@ public struct CalendarFeedService: Sendable {
         let wellFormed = token.utf8.count == 43 && token.utf8.allSatisfy { $0.isURLSafeBase64 }
         let user = wellFormed ? try await storage.calendarFeeds.user(tokenHash: SessionService.hash(token: token)) : nil
         guard let user, resourceID == nil || user.isAdmin else {
-            let tally = try await storage.loginAttempts.record(usernameKey: Self.guessKey, address: address, fromTrustedAddress: true, at: now,
-                                                               windowStart: PasswordGuesses.window.start(at: now))
-            if tally.forAddress > PasswordGuesses.perAddress {
-                try await storage.loginAttempts.forget(attemptID: tally.attemptID)
-                throw AppError.tooManyLoginAttempts(retryAfter: PasswordGuesses.window.retryAfter(oldest: tally.oldestForAddress, now: now))
-            }
-            throw AppError.calendarFeedNotFound
+            throw try await PasswordGuesses.wrongSecret(key: Self.guessKey, from: address, storage: storage, at: now) ?? .calendarFeedNotFound
         }
         if let resourceID, try await storage.resources.find(.id(resourceID), at: now) == nil { throw AppError.calendarFeedNotFound }
         let entries = try await storage.calendarFeeds.entries(

@@ -17,6 +17,20 @@ public struct NotificationService: Sendable {
         return try await storage.notifications.list(status: status, limit: limit, offset: offset)
     }
 
+    /// The key wrong unsubscribe tokens are counted under, beside password guesses.
+    static let guessKey = "#unsubscribe"
+
+    /// Turns off the kind of the message whose unsubscribe link this is, for its user (a security notice's
+    /// link turns nothing off); answers the kind.
+    ///
+    /// - Throws: ``AppError/notificationNotFound`` for a token no message has (counted as a wrong guess
+    ///   from `address`); ``AppError/tooManyLoginAttempts(retryAfter:)`` past the address's guesses.
+    public func unsubscribe(token: String, from address: String) async throws -> NotificationKind {
+        let wellFormed = token.utf8.count == 43 && token.utf8.allSatisfy { $0.isURLSafeBase64 }
+        if wellFormed, let (_, kind) = try await storage.notifications.unsubscribe(token: token) { return kind }
+        throw try await PasswordGuesses.wrongSecret(key: Self.guessKey, from: address, storage: storage, at: clock.now()) ?? .notificationNotFound
+    }
+
     /// Queues a failed (or waiting) message to be sent at once; a sent one stays sent.
     public func retry(id: Int) async throws -> QueuedMail {
         guard let mail = try await storage.notifications.retry(id: id, at: clock.now()) else { throw AppError.notificationNotFound }

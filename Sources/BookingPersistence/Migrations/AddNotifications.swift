@@ -4,7 +4,8 @@ import SQLKit
 /// The e-mail outbox (`NotificationStore`): `notifications`, one row per message (its Message-ID unique,
 /// so planning an event twice queues nothing twice), and `mail_state`, the one row holding the cursor of
 /// the events planned for and the planning lease; `users.mail_off`, the kinds of e-mail a user turned off
-/// (comma-separated).
+/// (comma-separated). Each message carries its own unsubscribe token: it turns off that message's kind
+/// for that message's user, and nothing else.
 struct AddNotifications: BookingMigration {
     func prepare(on database: any Database) async throws {
         let sql = database as! any SQLDatabase, types = SchemaDialect(sql)
@@ -18,6 +19,7 @@ struct AddNotifications: BookingMigration {
                 recipient_name TEXT NOT NULL,
                 recipient_email TEXT NOT NULL,
                 message_id TEXT NOT NULL UNIQUE,
+                unsubscribe_token TEXT NOT NULL UNIQUE,
                 facts TEXT NOT NULL,
                 status TEXT NOT NULL DEFAULT 'queued',
                 attempts INTEGER NOT NULL DEFAULT 0,

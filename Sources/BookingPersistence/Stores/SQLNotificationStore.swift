@@ -25,10 +25,11 @@ struct SQLNotificationStore: NotificationStore {
                 """).first() != nil else { return false }
             for mail in mails {
                 try await sql.raw("""
-                    INSERT INTO notifications (event_id, kind, template, user_id, recipient_name, recipient_email, message_id, facts,
-                                               next_attempt_at, created_at)
+                    INSERT INTO notifications (event_id, kind, template, user_id, recipient_name, recipient_email, message_id, unsubscribe_token,
+                                               facts, next_attempt_at, created_at)
                     SELECT \(bind: mail.eventID), \(bind: mail.kind.rawValue), \(bind: mail.template), u.id, u.username, u.email,
-                           \(bind: mail.messageID(host: messageIDHost)), \(bind: SQLEventStore.encode(mail.facts)), \(bind: now), \(bind: now)
+                           \(bind: mail.messageID(host: messageIDHost)), \(bind: SessionService.makeToken()), \(bind: SQLEventStore.encode(mail.facts)),
+                           \(bind: now), \(bind: now)
                     FROM users u WHERE u.id = \(bind: mail.userID)
                       AND (\(bind: mail.kind == .security) OR ',' || u.mail_off || ',' NOT LIKE \(bind: "%,\(mail.kind.rawValue),%"))
                     ON CONFLICT (message_id) DO NOTHING
@@ -79,6 +80,22 @@ struct SQLNotificationStore: NotificationStore {
             """).all().map(Self.mail(row:))
     }
 
+    func unsubscribe(token: String) async throws -> (user: Int, kind: NotificationKind)? {
+        try await storage.withTransaction { tx -> (user: Int, kind: NotificationKind)? in
+            guard let row = try await tx.session.sql.raw("""
+                SELECT user_id, kind FROM notifications WHERE unsubscribe_token = \(bind: token)
+                """).first(), let kind = NotificationKind(rawValue: try row.decode(column: "kind", as: String.self)) else { return nil }
+            let userID = try row.decode(column: "user_id", as: Int.self)
+            guard kind != .security else { return (userID, kind) }
+            // Added once, whatever arrives at once: the list is rewritten from itself under the row's lock.
+            try await tx.session.sql.raw("""
+                UPDATE users SET mail_off = CASE WHEN mail_off = '' THEN \(bind: kind.rawValue) ELSE mail_off || ',' || \(bind: kind.rawValue) END
+                WHERE id = \(bind: userID) AND ',' || mail_off || ',' NOT LIKE \(bind: "%,\(kind.rawValue),%")
+                """).run()
+            return (userID, kind)
+        }
+    }
+
     func oldestUnsent() async throws -> Date? {
         try await session.sql.raw("SELECT MIN(created_at) AS oldest FROM notifications WHERE status = 'queued'").first()?
             .decode(column: "oldest", as: Date?.self)
@@ -95,7 +112,8 @@ struct SQLNotificationStore: NotificationStore {
     }
 
     static let columns: SQLQueryString = """
-        id, event_id, kind, template, user_id, recipient_name, recipient_email, message_id, facts, status, attempts, last_error, created_at, sent_at
+        id, event_id, kind, template, user_id, recipient_name, recipient_email, message_id, unsubscribe_token, facts, status, attempts,
+        last_error, created_at, sent_at
         """
 
     static func mail(row: any SQLRow) throws -> QueuedMail {
@@ -109,7 +127,8 @@ struct SQLNotificationStore: NotificationStore {
             template: try row.decode(column: "template", as: String.self), userID: try row.decode(column: "user_id", as: Int.self),
             recipientName: try row.decode(column: "recipient_name", as: String.self),
             recipientEmail: try row.decode(column: "recipient_email", as: String.self),
-            messageID: try row.decode(column: "message_id", as: String.self), facts: facts, status: status,
+            messageID: try row.decode(column: "message_id", as: String.self),
+            unsubscribeToken: try row.decode(column: "unsubscribe_token", as: String.self), facts: facts, status: status,
             attempts: try row.decode(column: "attempts", as: Int.self), lastError: try row.decode(column: "last_error", as: String?.self),
             createdAt: try row.decode(column: "created_at", as: Date.self), sentAt: try row.decode(column: "sent_at", as: Date?.self))
     }

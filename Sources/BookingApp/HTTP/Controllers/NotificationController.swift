@@ -9,6 +9,33 @@ struct NotificationController: APIController {
         let notifications = routes.admin.grouped("notifications")
         notifications.get(use: index)
         notifications.post(":id", "retry", use: retry)
+        // The link in each message: GET shows a button (a mail scanner that follows links turns nothing
+        // off), POST turns the message's kind off for its recipient (RFC 8058 one-click, no sign-in).
+        routes.anyone.get("unsubscribe", ":token", use: confirmUnsubscribe)
+        routes.anyone.post("unsubscribe", ":token", use: unsubscribe)
+    }
+
+    @Sendable func confirmUnsubscribe(req: Request, caller: Principal?) async throws -> Response {
+        let token = req.parameters.get("token") ?? ""
+        let safe = token.utf8.allSatisfy { $0.isURLSafeBase64 } ? token : ""
+        return Self.page("""
+            <p>Stop this kind of e-mail from the booking service?</p>
+            <form method="post" action="/unsubscribe/\(safe)"><input type="hidden" name="List-Unsubscribe" value="One-Click">\
+            <button type="submit">Stop these e-mails</button></form>
+            """)
+    }
+
+    @Sendable func unsubscribe(req: Request, caller: Principal?) async throws -> Response {
+        let kind = try await server.domain.notifications.unsubscribe(token: req.parameters.get("token") ?? "", from: server.clientAddress(of: req))
+        let said = kind == .security ? "Security notices cannot be turned off; nothing changed."
+                                     : "You will get no more \(kind.rawValue.replacingOccurrences(of: "_", with: " ")) e-mails. Turn them on again in your account."
+        return Self.page("<p>\(said)</p>")
+    }
+
+    static func page(_ body: String) -> Response {
+        Response(status: .ok, headers: ["Content-Type": "text/html; charset=utf-8"], body: .init(string: """
+            <!doctype html><html lang="en"><head><meta charset="utf-8"><title>E-mail</title></head><body>\(body)</body></html>
+            """))
     }
 
     /// `?status=queued|sent|failed&limit=1...1000&offset=N`, newest first.
