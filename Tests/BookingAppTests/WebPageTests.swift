@@ -269,6 +269,21 @@ struct WebPageTests {
         }
     }
 
+    @Test("the account page turns kinds of e-mail on and off; security notices stay on", arguments: TestDatabase.allCases)
+    func mailSettings(db: TestDatabase) async throws {
+        try await withBookingApp(db) { client in
+            var person = Browser(client: client)
+            try await person.signUpAndLogIn("reader")
+            #expect(try await person.send(.GET, "/account/password").text.contains(#"name="offer" value="on" checked"#))
+            let saved = try await person.send(.POST, "/account/notifications", form: [
+                "_csrf": try await person.csrf(on: "/account/password"), "booking": "on", "hold_reminder": "on"])
+            #expect(saved.status == .seeOther)
+            let me = try await client.send(.GET, "/users/me/", token: try await client.login("reader")).user
+            #expect(me.notifications == ["booking": true, "offer": false, "hold_reminder": true, "booking_reminder": false, "security": true])
+            #expect(!(try await person.send(.GET, "/account/password").text.contains(#"name="offer" value="on" checked"#)))
+        }
+    }
+
     @Test("an admin reads the event log and adds a webhook from the pages: its secret shown once, a ping sent from the page; users get 403",
           arguments: TestDatabase.allCases)
     func eventsAndWebhooks(db: TestDatabase) async throws {

@@ -72,6 +72,7 @@ struct PublicPages {
         pages.user.post("account", "logout", use: logout)
         pages.user.get("account", "password", use: passwordForm)
         pages.user.post("account", "password", use: changePassword)
+        pages.user.post("account", "notifications", use: changeNotifications)
     }
 
     struct CatalogueContext: Encodable, Sendable {
@@ -301,8 +302,38 @@ struct PublicPages {
         var confirm_password: String?
     }
 
+    /// The account page: the password form, and which kinds of e-mail are on.
+    struct AccountContext: Encodable, Sendable {
+        struct Kind: Encodable, Sendable {
+            let name: String
+            let label: String
+            let on: Bool
+        }
+
+        let page: PageContext
+        let kinds: [Kind]
+
+        init(_ page: PageContext, user: User) {
+            self.page = page
+            let labels: [NotificationKind: String] = [.booking: "Bookings made or cancelled", .offer: "Waiting-list offers",
+                                                      .holdReminder: "Holds about to expire", .bookingReminder: "Bookings about to start"]
+            kinds = NotificationKind.allCases.compactMap { kind in
+                labels[kind].map { Kind(name: kind.rawValue, label: $0, on: !user.mailOff.contains(kind)) }
+            }
+        }
+    }
+
     @Sendable func passwordForm(req: Request, session: WebSession) async throws -> Response {
-        try await server.pages.render("password", PageRenderer.ErrorContext(page: PageContext(req, title: "Your account"), reason: ""), for: req)
+        try await server.pages.render("password", AccountContext(PageContext(req, title: "Your account"), user: session.user), for: req)
+    }
+
+    /// The e-mail form: each kind's box, ticked or not (security notices always go).
+    @Sendable func changeNotifications(req: Request, session: WebSession) async throws -> Response {
+        let form = (try? req.content.decode([String: String].self)) ?? [:]
+        var changes: [String: Bool] = [:]
+        for kind in NotificationKind.allCases where kind != .security { changes[kind.rawValue] = form[kind.rawValue] != nil }
+        _ = try await server.domain.accounts.setNotifications(of: session.user, changes)
+        return Page.redirect("/account/password", done: "saved", for: req)
     }
 
     @Sendable func changePassword(req: Request, session: WebSession) async throws -> Response {
@@ -312,8 +343,8 @@ struct PublicPages {
                                                          confirmation: form.confirm_password, from: server.clientAddress(of: req))
             return Page.redirect("/account/password", done: "password", for: req)
         } catch let error as AppError {
-            return try await server.pages.render("password", PageRenderer.ErrorContext(page: PageContext(req, title: "Your account", error: error.reason), reason: ""),
-                                         status: error.status, for: req)
+            return try await server.pages.render("password", AccountContext(PageContext(req, title: "Your account", error: error.reason),
+                                                                            user: session.user), status: error.status, for: req)
         }
     }
 }
