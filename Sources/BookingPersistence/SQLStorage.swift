@@ -120,6 +120,7 @@ public struct SQLStorage: Storage {
     public var series: any SeriesStore { SQLSeriesStore(session: session) }
     public var calendarFeeds: any CalendarFeedStore { SQLCalendarFeedStore(session: session) }
     public var notifications: any NotificationStore { SQLNotificationStore(storage: self) }
+    public var reminders: any ReminderStore { SQLReminderStore(storage: self) }
     public var holds: any HoldStore { SQLHoldStore(session: session) }
     public var waitlist: any WaitlistStore { SQLWaitlistStore(session: session) }
     public var events: any EventStore { SQLEventStore(storage: self) }

@@ -21,8 +21,19 @@ struct MailRelayTests {
         return messages
     }
 
+    /// A header's value, unfolded, its RFC 2047 encoded words decoded.
     static func header(_ name: String, of message: [String]) -> String? {
-        message.first { $0.hasPrefix(name + ": ") }.map { String($0.dropFirst(name.count + 2)) }
+        guard let index = message.firstIndex(where: { $0.hasPrefix(name + ": ") }) else { return nil }
+        var value = String(message[index].dropFirst(name.count + 2))
+        for line in message[(index + 1)...] {
+            guard line.hasPrefix(" ") else { break }
+            value += line
+        }
+        guard value.contains("=?UTF-8?B?") else { return value }
+        return value.split(separator: " ").map { word -> String in
+            guard word.hasPrefix("=?UTF-8?B?"), word.hasSuffix("?=") else { return String(word) }
+            return String(decoding: Data(base64Encoded: String(word.dropFirst(10).dropLast(2))) ?? Data(), as: UTF8.self)
+        }.joined()
     }
 
     /// The app with its mail going to `script`; `body` gets the client and the relay, whose first run has
@@ -185,6 +196,71 @@ struct MailRelayTests {
                     == ["booking": false, "offer": true, "hold_reminder": true, "booking_reminder": true, "security": true])
             #expect(try await client.send(.GET, "/users/me/", token: other).user.notifications["booking"] == true)
             #expect(try await client.send(.POST, "/unsubscribe/" + String(repeating: "x", count: 43)).code == "notification_not_found")
+        }
+    }
+
+    @Test("a hold's reminder comes once at expiry minus HOLD_REMINDER_BEFORE, and none for a hold confirmed first; a dated booking's once a day before it starts",
+          arguments: TestDatabase.allCases)
+    func reminders(db: TestDatabase) async throws {
+        let script = SMTPClientTests.Script(answer: SMTPClientTests.usual)
+        let clock = ManualClock(CapacityInTimeTests.start)
+        try await Self.withMail(db, script, clock: clock) { client, relay in
+            let reminders = client.app.domain.reminders
+            let admin = try await client.adminToken()
+            let pool = try await client.createResource("Tent", total: 5, adminToken: admin)
+            let days = try await CapacityInTimeTests.dated(client, "Hall", total: 5, schedule: SeriesTests.berlinDays, admin: admin)
+            let token = try await client.userToken("camper")
+            let kept = try await client.send(.POST, "/holds/", token: token, json: ["resource": pool, "quantity": 1, "ttl_seconds": 600]).hold
+            let confirmed = try await client.send(.POST, "/holds/", token: token, json: ["resource": pool, "quantity": 1, "ttl_seconds": 600]).hold
+            let short = try await client.send(.POST, "/holds/", token: token, json: ["resource": pool, "quantity": 1, "ttl_seconds": 200]).hold
+            // 2026-12-10 starts at 2026-12-09T23:00Z; booked now (four days ahead) it is reminded at 2026-12-08T23:00Z.
+            let stay = try await CapacityInTimeTests.book(client, days, 1, "2026-12-10", token: token).booking
+            let dropped = try await CapacityInTimeTests.book(client, days, 1, "2026-12-11", token: token).booking
+            #expect(try await client.send(.DELETE, "/bookings/\(dropped.id)/", token: token).status == .ok)
+            #expect(try await client.send(.POST, "/holds/\(confirmed.id)/confirm", token: token).status == .created)
+            #expect(try await reminders.runOnce() == 0, "nothing is due yet")
+
+            clock.advance(by: 600 - 120)
+            #expect(try await reminders.runOnce() == 1, "the kept hold only: the confirmed one is booked, the short one too short")
+            #expect(try await reminders.runOnce() == 0, "once")
+            clock.set(Date(timeIntervalSince1970: 1_796_770_800))  // 2026-12-08T23:00Z
+            #expect(try await reminders.runOnce() == 1, "the stay, not the cancelled booking")
+            // A booking made inside the window gets none.
+            let late = try await CapacityInTimeTests.book(client, days, 1, "2026-12-09", token: token).booking
+            let afterLate = try await reminders.runOnce()
+            #expect(late.id > 0 && afterLate == 0)
+
+            let events = try await client.send(.GET, "/events/?limit=1000&type=hold.expiring,booking.starting", token: admin).events
+            #expect(events.map(\.type) == ["hold.expiring", "booking.starting"])
+            #expect(events[0].hold == kept.id && events[1].booking == stay.id && short.id != kept.id)
+            try await relay.runOnce()
+            let subjects = Self.messages(script).compactMap { Self.header("Subject", of: $0) }
+            #expect(subjects.contains { $0.hasPrefix("Your hold expires at") } && subjects.contains("Coming up: Hall (2026-12-10 → 2026-12-11)"))
+        }
+    }
+
+    @Test("three servers writing reminders at once write each once", .requiresPostgres)
+    func remindersOnReplicas() async throws {
+        let clock = ManualClock(CapacityInTimeTests.start)
+        try await withPostgresReplicas(3, configure: patientPool, clock: clock) { replicas in
+            let id = try await replicas[0].createResource("Pool", total: 100, adminToken: try await replicas[0].adminToken())
+            // Three holders (at most 10 units held each, MAX_HELD_PER_USER), ten holds each.
+            for holder in 0..<3 {
+                let token = try await replicas[holder].userToken("holder\(holder)")
+                for _ in 0..<10 {
+                    _ = try await replicas[holder].send(.POST, "/holds/", token: token, json: ["resource": id, "quantity": 1, "ttl_seconds": 600]).hold
+                }
+            }
+            clock.advance(by: 600 - 60)
+            let written = try await withThrowingTaskGroup(of: Int.self) { group in
+                for replica in replicas {
+                    group.addTask { try await replica.app.domain.reminders.runOnce() }
+                }
+                return try await group.reduce(0, +)
+            }
+            #expect(written == 30)
+            let events = try await replicas[0].send(.GET, "/events/?limit=1000&type=hold.expiring", token: try await replicas[0].adminToken()).events
+            #expect(events.count == 30 && Set(events.compactMap(\.hold)).count == 30)
         }
     }
 }

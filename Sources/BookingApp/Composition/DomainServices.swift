@@ -24,6 +24,7 @@ public struct DomainServices: Sendable {
     public let webhooks: WebhookService
     public let relay: WebhookRelay
     public let notifications: NotificationService
+    public let reminders: ReminderService
     /// Sends e-mail; nil without `SMTP_URL`.
     public let mail: MailRelay?
     let passwords: BcryptPasswords
@@ -76,6 +77,7 @@ public struct DomainServices: Sendable {
         relay = WebhookRelay(storage: storage, clock: clock, sender: sender, metrics: metrics.webhooks,
                              maxFailures: config.webhookMaxFailures, attemptTimeout: config.webhookTimeout)
         notifications = NotificationService(storage: storage, clock: clock)
+        reminders = ReminderService(storage: storage, clock: clock, holdBefore: config.holdReminderBefore, bookingBefore: config.bookingReminderBefore)
         mail = config.smtpServer.flatMap { server in
             MailMessage.Mailbox(name: "Bookings", address: config.mailFrom).map { from in
                 MailRelay(storage: storage, events: events, clock: clock,

@@ -68,6 +68,10 @@ public struct AppConfig: Sendable {
     public var webhookMaxFailures: Int
     /// Whether webhooks may go to loopback, private, link-local and metadata addresses (`WEBHOOK_ALLOW_PRIVATE_NETWORKS`).
     public var webhookAllowPrivateNetworks: Bool
+    /// How long before a hold expires its holder is reminded (`HOLD_REMINDER_BEFORE`).
+    var holdReminderBefore: TimeInterval = 120
+    /// How long before a dated booking starts its owner is reminded (`BOOKING_REMINDER_BEFORE`).
+    var bookingReminderBefore: TimeInterval = 86_400
     /// Where e-mail goes (`SMTP_URL`, with `SMTP_REQUIRE_TLS`); nil: none is sent.
     var smtpServer: SMTPServer?
     /// The sender of e-mail (`MAIL_FROM`).
@@ -252,6 +256,14 @@ public struct AppConfig: Sendable {
         }
         if let proxies = env["TRUSTED_PROXIES"] {
             config.trustedProxies = try Self.parseProxies(proxies)
+        }
+        if let before = env["HOLD_REMINDER_BEFORE"] {
+            config.holdReminderBefore = try Self.parseDuration(before, variable: "HOLD_REMINDER_BEFORE", in: ReminderService.holdBounds,
+                                                               accepts: "a duration from 5s to 1h, such as 2m")
+        }
+        if let before = env["BOOKING_REMINDER_BEFORE"] {
+            config.bookingReminderBefore = try Self.parseDuration(before, variable: "BOOKING_REMINDER_BEFORE", in: ReminderService.bookingBounds,
+                                                                  accepts: "a duration from 1m to 7 days, such as 24h")
         }
         var requireTLS = false
         if let text = env["SMTP_REQUIRE_TLS"] {

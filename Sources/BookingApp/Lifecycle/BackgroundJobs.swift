@@ -48,6 +48,12 @@ enum BackgroundJobs {
             PeriodicJob(name: "webhook-lag", firstDelay: .seconds(15), interval: .seconds(15), clock: ContinuousClock(), logger: logger) {
                 try await domain.relay.measureLag()
             },
+            // Writes the reminders that are due (hold.expiring, booking.starting); every replica runs it, and
+            // each reminder is claimed by one.
+            PeriodicJob(name: "reminders", firstDelay: .seconds(Int.random(in: 1...5)), interval: .seconds(5), clock: ContinuousClock(), logger: logger) {
+                let written = try await domain.reminders.runOnce()
+                if written > 0 { logger.debug("Reminders", metadata: ["reminders": "\(written)"]) }
+            },
             // Returns memory freed after a burst (a flood of bodies, say) to the system; a few milliseconds.
             PeriodicJob(name: "free-memory", firstDelay: .seconds(10), interval: .seconds(10), clock: ContinuousClock(), logger: logger) {
                 FreeMemory.returnToSystem()

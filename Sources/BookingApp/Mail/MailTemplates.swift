@@ -25,6 +25,12 @@ enum MailTemplates {
             ("A place came free: \(resource)", ["\(quantity)\(resource)\(when) is held for you until \(time(mail.facts["expires_at"]))."
                                                 + " Confirm it before then, or decline it so it passes to the next in line."],
              ("Confirm or decline", "/my/holds"))
+        case "hold.expiring":
+            ("Your hold expires at \(time(mail.facts["expires_at"])): \(resource)",
+             ["\(quantity)\(resource)\(when) is held for you until \(time(mail.facts["expires_at"])). Confirm it before then, or it goes back."],
+             ("Confirm your hold", "/my/holds"))
+        case "booking.starting":
+            ("Coming up: \(resource)\(when)", ["Your booking of \(quantity)\(resource)\(when) starts soon."], ("Your bookings", "/my/bookings"))
         case "security.password":
             ("Your password was changed", ["The password of your account was changed, and every other session of it ended.",
                                            "If this was not you, ask an administrator to deactivate the account."], ("Log in", "/account/login"))

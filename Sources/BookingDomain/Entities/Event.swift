@@ -45,6 +45,10 @@ public enum EventType: String, Sendable, CaseIterable, Codable {
     case holdConfirmed = "hold.confirmed"
     case holdReleased = "hold.released"
     case holdExpired = "hold.expired"
+    /// A hold's expiry is near (`HOLD_REMINDER_BEFORE`); its holder is reminded.
+    case holdExpiring = "hold.expiring"
+    /// A dated booking's start is near (`BOOKING_REMINDER_BEFORE`); its owner is reminded.
+    case bookingStarting = "booking.starting"
     case waitlistJoined = "waitlist.joined"
     case waitlistOffered = "waitlist.offered"
     case waitlistAccepted = "waitlist.accepted"

@@ -54,6 +54,8 @@ public enum MailPlan {
         case .bookingCreated: return mail(.booking, "booking.created")
         case .bookingCancelled: return mail(.booking, "booking.cancelled")
         case .waitlistOffered: return mail(.offer, "waitlist.offered")
+        case .holdExpiring: return mail(.holdReminder, "hold.expiring")
+        case .bookingStarting: return mail(.bookingReminder, "booking.starting")
         case .userUpdated:
             guard case .strings(let changed)? = event.details["changed"] else { return [] }
             if changed.contains("password") { return mail(.security, "security.password") }
@@ -65,5 +67,6 @@ public enum MailPlan {
     }
 
     /// The event types that may call for a message (the relay reads only these).
-    public static let eventTypes: Set<EventType> = [.bookingCreated, .bookingCancelled, .waitlistOffered, .userUpdated]
+    public static let eventTypes: Set<EventType> = [.bookingCreated, .bookingCancelled, .waitlistOffered, .userUpdated, .holdExpiring,
+                                                    .bookingStarting]
 }

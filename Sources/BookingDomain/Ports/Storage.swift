@@ -16,6 +16,7 @@ public protocol Storage: Sendable {
     var series: any SeriesStore { get }
     var calendarFeeds: any CalendarFeedStore { get }
     var notifications: any NotificationStore { get }
+    var reminders: any ReminderStore { get }
     var holds: any HoldStore { get }
     var waitlist: any WaitlistStore { get }
     var events: any EventStore { get }

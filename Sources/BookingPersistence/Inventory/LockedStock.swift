@@ -340,13 +340,15 @@ struct LockedStock {
                 while index < plan.moves.endIndex, case .insertBooking(let userID, let quantity, let span, let hold, let passed, let at) = plan.moves[index] {
                     rows.append("""
                         (\(bind: resourceID), \(bind: userID), \(bind: quantity), \(bind: Booking.Status.active.rawValue), \(bind: at), \
-                        \(bind: hold.map { created.id($0, in: \.holds) }), \(bind: passed.map { resolve($0, created) }), \(Self.values(span.range)))
+                        \(bind: hold.map { created.id($0, in: \.holds) }), \(bind: passed.map { resolve($0, created) }), \(Self.values(span.range)), \
+                        \(bind: startsAt(span)))
                         """)
                     index += 1
                 }
-                created.bookings += try await session.insertReturningIDs(
-                    "INSERT INTO bookings (resource_id, user_id, purchase_quantity, status, booking_date, hold_id, passed_through, \(Self.periodColumns))",
-                    values: rows)
+                created.bookings += try await session.insertReturningIDs("""
+                    INSERT INTO bookings (resource_id, user_id, purchase_quantity, status, booking_date, hold_id, passed_through, \
+                    \(Self.periodColumns), starts_at)
+                    """, values: rows)
                 continue
             case .insertHold:
                 var rows: [SQLQueryString] = []
@@ -439,6 +441,14 @@ struct LockedStock {
     }
 
     static let periodColumns: SQLQueryString = "period_kind, period_from, period_to, period_start, period_end"
+
+    /// The first instant of a dated record's periods (its slot's start; its day's or night's local
+    /// midnight in the resource's zone); nil for a pool's.
+    func startsAt(_ span: Span) -> Date? {
+        guard let range = span.range, let schedule = resource.schedule else { return nil }
+        let seconds = range.kind == .slot ? range.from * 60 : schedule.period(on: LocalDate(dayNumber: range.from)).start
+        return Date(timeIntervalSince1970: TimeInterval(seconds))
+    }
 
     /// A record's period columns' values (nulls for a pool's).
     static func values(_ range: TakenRange?) -> SQLQueryString {

@@ -43,10 +43,23 @@ struct AddNotifications: BookingMigration {
             """).run()
         try await sql.raw("INSERT INTO mail_state (id) VALUES (1) ON CONFLICT DO NOTHING").run()
         try await sql.raw("ALTER TABLE users ADD COLUMN mail_off TEXT NOT NULL DEFAULT ''").run()
+        // Reminders: when a hold's or a booking's reminder was written (once), and a dated booking's first instant.
+        try await sql.raw("ALTER TABLE holds ADD COLUMN reminded_at \(unsafeRaw: types.timestamp)").run()
+        try await sql.raw("ALTER TABLE bookings ADD COLUMN reminded_at \(unsafeRaw: types.timestamp)").run()
+        try await sql.raw("ALTER TABLE bookings ADD COLUMN starts_at \(unsafeRaw: types.timestamp)").run()
+        try await sql.raw("CREATE INDEX IF NOT EXISTS holds_to_remind ON holds (expires_at) WHERE status = 'held' AND reminded_at IS NULL").run()
+        try await sql.raw("""
+            CREATE INDEX IF NOT EXISTS bookings_to_remind ON bookings (starts_at) WHERE status = 'active' AND reminded_at IS NULL AND starts_at IS NOT NULL
+            """).run()
     }
 
     func revert(on database: any Database) async throws {
         let sql = database as! any SQLDatabase
+        try await sql.raw("DROP INDEX IF EXISTS bookings_to_remind").run()
+        try await sql.raw("DROP INDEX IF EXISTS holds_to_remind").run()
+        try await sql.raw("ALTER TABLE bookings DROP COLUMN starts_at").run()
+        try await sql.raw("ALTER TABLE bookings DROP COLUMN reminded_at").run()
+        try await sql.raw("ALTER TABLE holds DROP COLUMN reminded_at").run()
         try await sql.raw("ALTER TABLE users DROP COLUMN mail_off").run()
         try await sql.raw("DROP TABLE IF EXISTS mail_state").run()
         try await sql.raw("DROP TABLE IF EXISTS notifications").run()
