@@ -130,6 +130,11 @@ struct MailRelayTests {
             #expect(try await client.send(.GET, "/notifications/", token: token).status == .forbidden)
             #expect(try await client.send(.POST, "/notifications/\(failed[0].id)/retry", token: admin).decode(NotificationResponse.self).status == "queued")
             #expect(try await client.send(.POST, "/notifications/999999/retry", token: admin).code == "notification_not_found")
+            var browser = Browser(client: client)
+            _ = try await browser.send(.POST, "/account/login", form: [
+                "_csrf": try await browser.csrf(on: "/account/login"), "username": TestAdmin.username, "password": TestAdmin.password])
+            let page = try await browser.send(.GET, "/admin/notifications")
+            #expect(page.status == .ok && page.text.contains("bob@example.com") && page.text.contains("550 no such mailbox"))
             #expect(try await relay.runOnce() == 1)
             #expect(Self.messages(script).count == 2 && Self.header("Message-ID", of: Self.messages(script)[1]) == "<\(failed[0].messageID)>")
             let metrics = try await client.send(.GET, "/metrics").text

@@ -16,6 +16,42 @@ struct AdminEventPages {
         pages.admin.post("admin", "webhooks", ":id", "test", use: test)
         pages.admin.post("admin", "webhooks", ":id", "delete", use: delete)
         pages.admin.post("admin", "webhooks", ":id", "deliveries", ":delivery", "retry", use: retry)
+        pages.admin.get("admin", "notifications", use: notifications)
+        pages.admin.post("admin", "notifications", ":id", "retry", use: retryNotification)
+    }
+
+    struct NotificationView: Encodable, Sendable {
+        let id: Int
+        let createdAt: String
+        let recipient: String
+        let template: String
+        let status: String
+        let attempts: Int
+        let lastError: String
+        let failed: Bool
+    }
+
+    struct NotificationsContext: Encodable, Sendable {
+        let page: PageContext
+        let notifications: [NotificationView]
+        let empty: Bool
+        let sending: Bool
+    }
+
+    /// The e-mail outbox, newest first, with a retry button on failed messages.
+    @Sendable func notifications(req: Request, session: WebSession) async throws -> Response {
+        let found = try await server.domain.notifications.list(status: nil, limit: Self.pageSize, offset: 0)
+        let views = found.map { mail in
+            NotificationView(id: mail.id, createdAt: mail.createdAt.wireFormat, recipient: mail.recipientEmail, template: mail.template,
+                             status: mail.status.rawValue, attempts: mail.attempts, lastError: mail.lastError ?? "", failed: mail.status == .failed)
+        }
+        return try await server.pages.render("admin-notifications", NotificationsContext(
+            page: PageContext(req, title: "E-mail"), notifications: views, empty: views.isEmpty, sending: server.domain.mail != nil), for: req)
+    }
+
+    @Sendable func retryNotification(req: Request, session: WebSession) async throws -> Response {
+        _ = try await server.domain.notifications.retry(id: try req.pathID(notFound: .notificationNotFound))
+        return Page.redirect("/admin/notifications", done: "saved", for: req)
     }
 
     struct EventView: Encodable, Sendable {

@@ -20,6 +20,7 @@ enum EmbeddedFiles {
         "admin-resource": PackageResources.admin_resource_leaf,
         "admin-users": PackageResources.admin_users_leaf,
         "admin-events": PackageResources.admin_events_leaf,
+        "admin-notifications": PackageResources.admin_notifications_leaf,
         "admin-webhooks": PackageResources.admin_webhooks_leaf,
         "admin-webhook": PackageResources.admin_webhook_leaf,
         "docs": PackageResources.docs_leaf,
