@@ -80,8 +80,10 @@ public struct DomainServices: Sendable {
         reminders = ReminderService(storage: storage, clock: clock, holdBefore: config.holdReminderBefore, bookingBefore: config.bookingReminderBefore)
         mail = config.smtpServer.flatMap { server in
             MailMessage.Mailbox(name: "Bookings", address: config.mailFrom).map { from in
-                MailRelay(storage: storage, events: events, clock: clock,
-                          sender: SMTPMailSender(client: SMTPClient(server: server, group: loops), from: from, publicURL: config.publicURL, clock: clock),
+                var client = SMTPClient(server: server, group: loops)
+                if let file = config.smtpCAFile { client.trustRoots = .file(file) }
+                return MailRelay(storage: storage, events: events, clock: clock,
+                          sender: SMTPMailSender(client: client, from: from, publicURL: config.publicURL, clock: clock),
                           host: String(config.mailFrom.split(separator: "@").last ?? "localhost"), metrics: metrics.mail)
             }
         }

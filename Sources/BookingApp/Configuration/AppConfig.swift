@@ -74,6 +74,8 @@ public struct AppConfig: Sendable {
     var bookingReminderBefore: TimeInterval = 86_400
     /// Where e-mail goes (`SMTP_URL`, with `SMTP_REQUIRE_TLS`); nil: none is sent.
     var smtpServer: SMTPServer?
+    /// A PEM file of the certificates the SMTP server's must chain to (`SMTP_CA_FILE`); nil: the system's.
+    var smtpCAFile: String?
     /// The sender of e-mail (`MAIL_FROM`).
     var mailFrom = "bookings@localhost"
     /// The address people reach the pages at, for the links in e-mail (`PUBLIC_URL`).
@@ -277,6 +279,12 @@ public struct AppConfig: Sendable {
                 throw ConfigurationError(variable: "SMTP_URL", value: "(hidden)", accepts: "smtp://user:password@host:port or smtps://…")
             }
             config.smtpServer = server
+        }
+        if let file = env["SMTP_CA_FILE"] {
+            guard FileManager.default.isReadableFile(atPath: file) else {
+                throw ConfigurationError(variable: "SMTP_CA_FILE", value: file, accepts: "a readable PEM file of CA certificates")
+            }
+            config.smtpCAFile = file
         }
         if let from = env["MAIL_FROM"] {
             guard MailMessage.Mailbox(address: from) != nil else {

@@ -113,7 +113,9 @@ struct SMTPClient: Sendable {
         var configuration = TLSConfiguration.makeClientConfiguration()
         configuration.trustRoots = trustRoots
         if !verifyHostname { configuration.certificateVerification = .noHostnameVerification }
-        return try NIOSSLClientHandler(context: try NIOSSLContext(configuration: configuration), serverHostname: server.host)
+        // An address is checked against the certificate's IP names (and sent without SNI, which names hosts only).
+        let hostname = IPAddressRange.isAddress(server.host) ? nil : server.host
+        return try NIOSSLClientHandler(context: try NIOSSLContext(configuration: configuration), serverHostname: hostname)
     }
 
     private func connect() async throws -> SMTPSession {
