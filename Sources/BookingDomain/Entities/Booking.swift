@@ -20,15 +20,12 @@ public struct Booking: Sendable, Equatable {
     public let range: TakenRange?
     /// The series it is an occurrence of; nil for a booking on its own.
     public let seriesID: Int?
-    /// When it was cancelled; nil while active.
-    public let cancelledAt: Date?
 
     public init(id: Int, resourceID: Int, resourceName: String, userID: Int, purchaseQuantity: Int, bookingDate: Date, status: Status,
-                holdID: Int? = nil, range: TakenRange? = nil, seriesID: Int? = nil, cancelledAt: Date? = nil) {
+                holdID: Int? = nil, range: TakenRange? = nil, seriesID: Int? = nil) {
         self.id = id
         self.range = range
         self.seriesID = seriesID
-        self.cancelledAt = cancelledAt
         self.resourceID = resourceID
         self.resourceName = resourceName
         self.userID = userID

@@ -197,7 +197,7 @@ private func zip<A, B>(_ a: A?, _ b: B?) -> (A, B)? {
 extension Booking {
     static let columns: SQLQueryString = """
         b.id, b.resource_id, r.name AS resource_name, b.user_id, b.purchase_quantity, b.booking_date, b.status, b.hold_id,
-        b.series_id, b.cancelled_at, \(TakenRange.columns("b"))
+        b.series_id, \(TakenRange.columns("b"))
         """
 
     init(row: any SQLRow) throws {
@@ -215,8 +215,7 @@ extension Booking {
             status: status,
             holdID: try row.decode(column: "hold_id", as: Int?.self),
             range: try TakenRange(row: row),
-            seriesID: try row.decode(column: "series_id", as: Int?.self),
-            cancelledAt: try row.decode(column: "cancelled_at", as: Date?.self)
+            seriesID: try row.decode(column: "series_id", as: Int?.self)
         )
     }
 }
