@@ -45,9 +45,7 @@ public struct CalendarFeedService: Sendable {
     ///   once the address has guessed too often.
     public func feed(token: String, resourceID: Int? = nil, from address: String) async throws -> Feed {
         let now = clock.now()
-        // A token is 43 URL-safe characters; anything else opens no feed without a look-up.
-        let wellFormed = token.utf8.count == 43 && token.utf8.allSatisfy { $0.isURLSafeBase64 }
-        let user = wellFormed ? try await storage.calendarFeeds.user(tokenHash: SessionService.hash(token: token)) : nil
+        let user = SessionService.isWellFormed(token: token) ? try await storage.calendarFeeds.user(tokenHash: SessionService.hash(token: token)) : nil
         guard let user, resourceID == nil || user.isAdmin else {
             throw try await PasswordGuesses.wrongSecret(key: Self.guessKey, from: address, storage: storage, at: now) ?? .calendarFeedNotFound
         }

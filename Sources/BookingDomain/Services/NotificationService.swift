@@ -26,8 +26,7 @@ public struct NotificationService: Sendable {
     /// - Throws: ``AppError/notificationNotFound`` for a token no message has (counted as a wrong guess
     ///   from `address`); ``AppError/tooManyLoginAttempts(retryAfter:)`` past the address's guesses.
     public func unsubscribe(token: String, from address: String) async throws -> NotificationKind {
-        let wellFormed = token.utf8.count == 43 && token.utf8.allSatisfy { $0.isURLSafeBase64 }
-        if wellFormed, let (_, kind) = try await storage.notifications.unsubscribe(token: token) { return kind }
+        if SessionService.isWellFormed(token: token), let (_, kind) = try await storage.notifications.unsubscribe(token: token) { return kind }
         throw try await PasswordGuesses.wrongSecret(key: Self.guessKey, from: address, storage: storage, at: clock.now()) ?? .notificationNotFound
     }
 

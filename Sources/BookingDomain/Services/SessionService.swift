@@ -88,6 +88,12 @@ public struct SessionService: Sendable {
             .replacingOccurrences(of: "=", with: "")
     }
 
+    /// Whether `token` has the form ``makeToken()`` gives (43 URL-safe base64 characters): anything else is
+    /// no token of ours, answered without a look-up.
+    public static func isWellFormed(token: String) -> Bool {
+        token.utf8.count == 43 && token.utf8.allSatisfy(\.isURLSafeBase64)
+    }
+
     /// What is stored of a token: its SHA-256, so a copy of the database lets nobody log in.
     public static func hash(token: String) -> String {
         token.sha256Hex

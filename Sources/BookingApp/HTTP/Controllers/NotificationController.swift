@@ -17,7 +17,7 @@ struct NotificationController: APIController {
 
     @Sendable func confirmUnsubscribe(req: Request, caller: Principal?) async throws -> Response {
         let token = req.parameters.get("token") ?? ""
-        let safe = token.utf8.allSatisfy { $0.isURLSafeBase64 } ? token : ""
+        let safe = SessionService.isWellFormed(token: token) ? token : ""
         return Self.page("""
             <p>Stop this kind of e-mail from the booking service?</p>
             <form method="post" action="/unsubscribe/\(safe)"><input type="hidden" name="List-Unsubscribe" value="One-Click">\
