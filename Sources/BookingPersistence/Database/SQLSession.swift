@@ -61,4 +61,10 @@ struct SQLSession: Sendable {
     var lockRows: SQLQueryString {
         dialect == .sqlite ? "" : " FOR UPDATE"
     }
+
+    /// ` FOR UPDATE SKIP LOCKED` on PostgreSQL, for a claim that passes over rows another server is
+    /// claiming; nothing on SQLite, which runs one writer at a time.
+    var skipLocked: SQLQueryString {
+        dialect == .sqlite ? "" : " FOR UPDATE SKIP LOCKED"
+    }
 }

@@ -44,14 +44,13 @@ struct SQLNotificationStore: NotificationStore {
     }
 
     func claimDue(token: String, leaseUntil: Date, at now: Date, limit: Int) async throws -> [QueuedMail] {
-        let skipLocked: SQLQueryString = session.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
         return try await session.write { sql in
             try await sql.raw("""
                 UPDATE notifications SET lease_token = \(bind: token), lease_until = \(bind: leaseUntil)
                 WHERE id IN (
                     SELECT id FROM notifications
                     WHERE status = 'queued' AND next_attempt_at <= \(bind: now) AND (lease_until IS NULL OR lease_until <= \(bind: now))
-                    ORDER BY id LIMIT \(bind: limit)\(skipLocked))
+                    ORDER BY id LIMIT \(bind: limit)\(session.skipLocked))
                 RETURNING \(Self.columns)
                 """).all()
         }.map(Self.mail(row:))

@@ -13,14 +13,13 @@ struct SQLReminderStore: ReminderStore {
     func remindHolds(before: TimeInterval, at now: Date, limit: Int) async throws -> Int {
         try await storage.withTransaction { tx in
             let session = tx.session
-            let skipLocked: SQLQueryString = session.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
             let rows = try await session.sql.raw("""
                 UPDATE holds SET reminded_at = \(bind: now)
                 WHERE id IN (
                     SELECT id FROM holds
                     WHERE status = 'held' AND reminded_at IS NULL AND expires_at > \(bind: now)
                       AND expires_at <= \(bind: now.addingTimeInterval(before)) AND \(minus("expires_at", 2 * before, in: session)) >= created_at
-                    ORDER BY expires_at LIMIT \(bind: limit)\(skipLocked))
+                    ORDER BY expires_at LIMIT \(bind: limit)\(session.skipLocked))
                 RETURNING id, resource_id, user_id, quantity, expires_at, period_start, period_end
                 """).all()
             try await write(rows, type: .holdExpiring, subject: "hold_id", at: now, in: tx)
@@ -31,14 +30,13 @@ struct SQLReminderStore: ReminderStore {
     func remindBookings(before: TimeInterval, at now: Date, limit: Int) async throws -> Int {
         try await storage.withTransaction { tx in
             let session = tx.session
-            let skipLocked: SQLQueryString = session.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
             let rows = try await session.sql.raw("""
                 UPDATE bookings SET reminded_at = \(bind: now)
                 WHERE id IN (
                     SELECT id FROM bookings
                     WHERE status = 'active' AND reminded_at IS NULL AND starts_at IS NOT NULL AND starts_at > \(bind: now)
                       AND starts_at <= \(bind: now.addingTimeInterval(before)) AND booking_date < \(minus("starts_at", before, in: session))
-                    ORDER BY starts_at LIMIT \(bind: limit)\(skipLocked))
+                    ORDER BY starts_at LIMIT \(bind: limit)\(session.skipLocked))
                 RETURNING id, resource_id, user_id, purchase_quantity AS quantity, starts_at, period_start, period_end
                 """).all()
             try await write(rows, type: .bookingStarting, subject: "booking_id", at: now, in: tx)

@@ -62,9 +62,6 @@ struct SQLWebhookStore: WebhookStore {
     }
 
     func claimDue(at now: Date, head: Int, leaseUntil: Date, token: String, limit: Int) async throws -> [LeasedWebhook] {
-        // One statement: on PostgreSQL the rows another relay is claiming are skipped, not waited for;
-        // SQLite runs one writer at a time.
-        let skipLocked: SQLQueryString = session.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
         let rows = try await session.write { sql in
             try await sql.raw("""
                 UPDATE webhook_endpoints SET lease_token = \(bind: token), lease_until = \(bind: leaseUntil)
@@ -73,7 +70,7 @@ struct SQLWebhookStore: WebhookStore {
                     WHERE enabled = \(bind: true) AND last_event_id < \(bind: head)
                       AND (next_attempt_at IS NULL OR next_attempt_at <= \(bind: now))
                       AND (lease_until IS NULL OR lease_until <= \(bind: now))
-                    ORDER BY id LIMIT \(bind: limit)\(skipLocked))
+                    ORDER BY id LIMIT \(bind: limit)\(session.skipLocked))
                 RETURNING \(Self.columns), secret
                 """).all()
         }
