@@ -55,10 +55,12 @@ public protocol Inventory: Sendable {
 
     /// Cancels a series' active occurrences that begin at or after `from` (all: nil), each exactly once
     /// (of concurrent cancels, each occurrence is cancelled by one), in one transaction. `ownerID` limits it
-    /// to that user's series (nil: anyone's).
+    /// to that user's series (nil: anyone's). Answers the series as it then stands, and how many
+    /// occurrences this call cancelled.
     ///
     /// - Throws: ``AppError/seriesNotFound`` (also for someone else's series).
-    func cancelSeries(seriesID: Int, ownerID: Int?, from: PeriodRange?, at now: Date, by actor: EventActor) async throws -> BookingSeries
+    func cancelSeries(seriesID: Int, ownerID: Int?, from: PeriodRange?, at now: Date, by actor: EventActor) async throws
+        -> (series: BookingSeries, cancelled: Int)
 
     /// Holds `quantity` units of `resource` for `userID` until `expiresAt`; the same batching and refusals
     /// as ``book(_:of:in:for:at:completing:)``.

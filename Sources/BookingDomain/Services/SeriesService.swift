@@ -96,10 +96,10 @@ public struct SeriesService: Sendable {
     /// Cancels the series' active occurrences from `from` on (all: nil), each exactly once, and answers
     /// the series as it then stands. Someone else's series is "not found".
     public func cancel(seriesID: Int, from: PeriodRange?, by user: User) async throws -> BookingSeries {
-        let before = try await series(id: seriesID, visibleTo: user).occurrences.count { $0.status == .cancelled }
-        let series = try await storage.inventory.cancelSeries(seriesID: seriesID, ownerID: user.ownerScope, from: from, at: clock.now(),
-                                                              by: .user(user.id))
-        metrics.cancelled(count: max(0, series.occurrences.count { $0.status == .cancelled } - before), of: series.quantity)
+        // Counted from what this call cancelled under the lock, so concurrent cancels count each occurrence once.
+        let (series, cancelled) = try await storage.inventory.cancelSeries(seriesID: seriesID, ownerID: user.ownerScope, from: from,
+                                                                           at: clock.now(), by: .user(user.id))
+        metrics.cancelled(count: cancelled, of: series.quantity)
         return series
     }
 }

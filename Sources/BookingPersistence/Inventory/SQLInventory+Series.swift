@@ -69,7 +69,8 @@ extension SQLInventory {
         return id
     }
 
-    func cancelSeries(seriesID: Int, ownerID: Int?, from: PeriodRange?, at now: Date, by actor: EventActor) async throws -> BookingSeries {
+    func cancelSeries(seriesID: Int, ownerID: Int?, from: PeriodRange?, at now: Date, by actor: EventActor) async throws
+        -> (series: BookingSeries, cancelled: Int) {
         guard let row = try await session.sql.raw("SELECT resource_id, user_id FROM booking_series WHERE id = \(bind: seriesID)").first()
         else { throw AppError.seriesNotFound }
         let userID = try row.decode(column: "user_id", as: Int.self)
@@ -100,7 +101,7 @@ extension SQLInventory {
                     details: series.eventDetails(id: seriesID, only: cancelled).merging(
                         ["from": from.map { .string($0.writtenStart) } ?? .null]) { $1 }))).run()
             }
-            return series
+            return (series, ids.count)
         }
     }
 }
