@@ -136,4 +136,22 @@ struct UserTests {
             #expect(anonymous.code == "authentication_required")
         }
     }
+
+    @Test("kinds of e-mail turned off at the same moment by separate requests all stay off", arguments: TestDatabase.allCases)
+    func concurrentMailPreferences(db: TestDatabase) async throws {
+        try await withBookingApp(db, configure: patientPool) { client in
+            let token = try await client.userToken("busy")
+            let kinds = ["booking", "offer", "hold_reminder", "booking_reminder"]
+            let statuses = try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
+                for kind in kinds {
+                    group.addTask { try await client.send(.PATCH, "/users/me/", token: token, json: ["notifications": [kind: false]]).status }
+                }
+                return try await group.reduce(into: [HTTPStatus]()) { $0.append($1) }
+            }
+            #expect(statuses.allSatisfy { $0 == .ok })
+            #expect(try await client.send(.GET, "/users/me/", token: token).user.notifications
+                    == ["booking": false, "offer": false, "hold_reminder": false, "booking_reminder": false, "security": true])
+        }
+    }
 }
+

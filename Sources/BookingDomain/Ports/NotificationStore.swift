@@ -18,9 +18,9 @@ public protocol NotificationStore: Sendable {
     func record(_ id: Int, token: String, outcome: MailOutcome, retryAt: Date?, at now: Date) async throws
     /// The outbox, newest first (admins).
     func list(status: QueuedMail.Status?, limit: Int, offset: Int) async throws -> [QueuedMail]
-    /// Turns off, for the user a message went to, the kind of that message (not `security`), by the
-    /// message's unsubscribe token; the user and kind, or nil for a token no message has.
-    func unsubscribe(token: String) async throws -> (user: Int, kind: NotificationKind)?
+    /// The user a message went to and its kind, by the message's unsubscribe token; nil for a token no
+    /// message has.
+    func recipient(ofUnsubscribeToken token: String) async throws -> (user: Int, kind: NotificationKind)?
     /// When the oldest message not yet sent (nor failed) was queued; nil when none waits.
     func oldestUnsent() async throws -> Date?
     /// Makes a failed or queued message due now (queued again); nil if there is no such message.

@@ -19,7 +19,10 @@ public protocol UserStore: Sendable {
     func lockActiveAdmins() async throws -> [Int]
     /// Sets the given flags; nil when the user does not exist.
     func setFlags(userID: Int, isAdmin: Bool?, isActive: Bool?) async throws -> User?
-    /// Sets the kinds of e-mail the user turned off; nil if there is no such user.
+    /// The kinds of e-mail the user turned off, with the user's row locked for the rest of the transaction;
+    /// nil if there is no such user.
+    func lockMailOff(userID: Int) async throws -> Set<NotificationKind>?
+    /// Sets the kinds of e-mail the user turned off (inside the transaction that locked them); nil if there is no such user.
     func setMailOff(userID: Int, _ kinds: Set<NotificationKind>) async throws -> User?
     func anyAdminExists() async throws -> Bool
 }

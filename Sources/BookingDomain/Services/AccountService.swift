@@ -118,7 +118,7 @@ public struct AccountService: Sendable {
     ///
     /// - Throws: ``AppError/invalidField(field:reason:)`` for an unknown kind or `security: false`.
     public func setNotifications(of user: User, _ changes: [String: Bool]) async throws -> User {
-        var off = user.mailOff
+        var kinds: [NotificationKind: Bool] = [:]
         for (name, on) in changes.sorted(by: { $0.key < $1.key }) {
             guard let kind = NotificationKind(rawValue: name) else {
                 throw AppError.invalidField(field: "notifications.\(name)", reason: "The kinds of e-mail are "
@@ -127,17 +127,12 @@ public struct AccountService: Sendable {
             if kind == .security, !on {
                 throw AppError.invalidField(field: "notifications.security", reason: "Security notices cannot be turned off.")
             }
-            if on { off.remove(kind) } else { off.insert(kind) }
+            kinds[kind] = on
         }
-        let now = clock.now(), userID = user.id, kinds = off
-        return try await storage.transaction { tx in
-            guard let updated = try await tx.users.setMailOff(userID: userID, kinds) else { throw AppError.userNotFound }
-            try await tx.events.append(NewEvent(.userUpdated, at: now, by: .user(userID), subject: EventSubject(userID: userID), details: [
-                "changed": .strings(["notifications"]),
-                "notifications_off": .strings(NotificationKind.allCases.filter(kinds.contains).map(\.rawValue)),
-            ]))
-            return updated
+        guard let updated = try await MailPreferences.change(userID: user.id, kinds, in: storage, at: clock.now(), by: .user(user.id)) else {
+            throw AppError.userNotFound
         }
+        return updated
     }
 
     /// Changes the caller's password after checking the current one, and revokes every other session.

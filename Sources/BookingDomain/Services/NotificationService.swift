@@ -26,7 +26,10 @@ public struct NotificationService: Sendable {
     /// - Throws: ``AppError/notificationNotFound`` for a token no message has (counted as a wrong guess
     ///   from `address`); ``AppError/tooManyLoginAttempts(retryAfter:)`` past the address's guesses.
     public func unsubscribe(token: String, from address: String) async throws -> NotificationKind {
-        if SessionService.isWellFormed(token: token), let (_, kind) = try await storage.notifications.unsubscribe(token: token) { return kind }
+        if SessionService.isWellFormed(token: token), let (userID, kind) = try await storage.notifications.recipient(ofUnsubscribeToken: token) {
+            _ = try await MailPreferences.change(userID: userID, [kind: false], in: storage, at: clock.now(), by: .user(userID))
+            return kind
+        }
         throw try await PasswordGuesses.wrongSecret(key: Self.guessKey, from: address, storage: storage, at: clock.now()) ?? .notificationNotFound
     }
 

@@ -79,20 +79,10 @@ struct SQLNotificationStore: NotificationStore {
             """).all().map(Self.mail(row:))
     }
 
-    func unsubscribe(token: String) async throws -> (user: Int, kind: NotificationKind)? {
-        try await storage.withTransaction { tx -> (user: Int, kind: NotificationKind)? in
-            guard let row = try await tx.session.sql.raw("""
-                SELECT user_id, kind FROM notifications WHERE unsubscribe_token = \(bind: token)
-                """).first(), let kind = NotificationKind(rawValue: try row.decode(column: "kind", as: String.self)) else { return nil }
-            let userID = try row.decode(column: "user_id", as: Int.self)
-            guard kind != .security else { return (userID, kind) }
-            // Added once, whatever arrives at once: the list is rewritten from itself under the row's lock.
-            try await tx.session.sql.raw("""
-                UPDATE users SET mail_off = CASE WHEN mail_off = '' THEN \(bind: kind.rawValue) ELSE mail_off || ',' || \(bind: kind.rawValue) END
-                WHERE id = \(bind: userID) AND ',' || mail_off || ',' NOT LIKE \(bind: "%,\(kind.rawValue),%")
-                """).run()
-            return (userID, kind)
-        }
+    func recipient(ofUnsubscribeToken token: String) async throws -> (user: Int, kind: NotificationKind)? {
+        guard let row = try await session.sql.raw("SELECT user_id, kind FROM notifications WHERE unsubscribe_token = \(bind: token)").first(),
+              let kind = NotificationKind(rawValue: try row.decode(column: "kind", as: String.self)) else { return nil }
+        return (try row.decode(column: "user_id", as: Int.self), kind)
     }
 
     func oldestUnsent() async throws -> Date? {

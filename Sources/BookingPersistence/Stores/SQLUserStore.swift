@@ -84,6 +84,10 @@ struct SQLUserStore: UserStore {
         }
     }
 
+    func lockMailOff(userID: Int) async throws -> Set<NotificationKind>? {
+        try await sql.raw("SELECT \(User.columns()) FROM users WHERE id = \(bind: userID)\(session.lockRows)").first().map { try User(row: $0).mailOff }
+    }
+
     func setMailOff(userID: Int, _ kinds: Set<NotificationKind>) async throws -> User? {
         let text = NotificationKind.allCases.filter(kinds.contains).map(\.rawValue).joined(separator: ",")
         return try await session.write { sql in
