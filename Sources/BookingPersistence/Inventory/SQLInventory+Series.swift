@@ -36,37 +36,37 @@ extension SQLInventory {
             if let refusal = BookingSeries.verdict(request.onConflict, zip(occurrences, refusals).map { ($0.start, $0.end, $1) }) {
                 throw refusal
             }
-            let series = BookingSeries(
-                id: 0, resourceID: locked.resource.id, resourceName: applied.resource.name, userID: request.userID, quantity: request.quantity,
-                rrule: request.rule.text, onConflict: request.onConflict, createdAt: now,
-                occurrences: occurrences.indices.map { index in
-                    .init(start: occurrences[index].start, end: occurrences[index].end, bookingID: bookingIDs[index],
-                          status: bookingIDs[index] == nil ? .skipped : .booked, refusal: refusals[index])
-                })
-            let id = try await Self.record(series, first: occurrences[0], in: tx.session)
-            try await Self.complete(key, with: .series(id), in: tx.session)
-            return series.with(id: id)
+            let made = occurrences.indices.map { index in
+                BookingSeries.Occurrence(start: occurrences[index].start, end: occurrences[index].end, bookingID: bookingIDs[index],
+                                         status: bookingIDs[index] == nil ? .skipped : .booked, refusal: refusals[index])
+            }
+            let series = try await Self.record(request, of: applied.resource, made, at: now, in: tx.session)
+            try await Self.complete(key, with: .series(series.id), in: tx.session)
+            return series
         }
     }
 
     /// Writes a series that stands: its row, its bookings' link to it, and `series.created`.
-    private static func record(_ series: BookingSeries, first: SeriesOccurrence, in session: SQLSession) async throws -> Int {
-        let skipped = series.occurrences.enumerated().filter { $0.element.status == .skipped }.map {
+    private static func record(_ request: SeriesRequest, of resource: Resource, _ occurrences: [BookingSeries.Occurrence], at now: Date,
+                               in session: SQLSession) async throws -> BookingSeries {
+        let skipped = occurrences.enumerated().filter { $0.element.status == .skipped }.map {
             SQLSeriesStore.Skipped(position: $0.offset, start: $0.element.start, end: $0.element.end)
         }
         let id = try await session.insertReturningID("""
             INSERT INTO booking_series (resource_id, user_id, purchase_quantity, rrule, on_conflict, first_start, first_end, skipped, created_at)
-            VALUES (\(bind: series.resourceID), \(bind: series.userID), \(bind: series.quantity), \(bind: series.rrule),
-                    \(bind: series.onConflict.rawValue), \(bind: first.start), \(bind: first.end),
-                    \(bind: String(decoding: try JSONEncoder().encode(skipped), as: UTF8.self)), \(bind: series.createdAt))
+            VALUES (\(bind: resource.id), \(bind: request.userID), \(bind: request.quantity), \(bind: request.rule.text),
+                    \(bind: request.onConflict.rawValue), \(bind: occurrences[0].start), \(bind: occurrences[0].end),
+                    \(bind: String(decoding: try JSONEncoder().encode(skipped), as: UTF8.self)), \(bind: now))
             """)
-        let booked = Set(series.occurrences.compactMap(\.bookingID))
+        let series = BookingSeries(id: id, resourceID: resource.id, resourceName: resource.name, userID: request.userID, quantity: request.quantity,
+                                   rrule: request.rule.text, onConflict: request.onConflict, createdAt: now, occurrences: occurrences)
+        let booked = Set(occurrences.compactMap(\.bookingID))
         try await session.sql.raw("UPDATE bookings SET series_id = \(bind: id) WHERE id IN (\(LockedStock.list(booked)))").run()
         try await session.sql.raw(SQLEventStore.insert(NewEvent(
-            .seriesCreated, at: series.createdAt, by: .user(series.userID),
-            subject: EventSubject(resourceID: series.resourceID, resourceName: series.resourceName, userID: series.userID),
-            quantity: series.quantity * booked.count, details: series.eventDetails(id: id)))).run()
-        return id
+            .seriesCreated, at: now, by: .user(request.userID),
+            subject: EventSubject(resourceID: resource.id, resourceName: resource.name, userID: request.userID),
+            quantity: request.quantity * booked.count, details: series.eventDetails()))).run()
+        return series
     }
 
     func cancelSeries(seriesID: Int, ownerID: Int?, from: PeriodRange?, at now: Date, by actor: EventActor) async throws
@@ -98,7 +98,7 @@ extension SQLInventory {
                     .seriesCancelled, at: now, by: actor,
                     subject: EventSubject(resourceID: series.resourceID, resourceName: series.resourceName, userID: series.userID),
                     quantity: series.quantity * ids.count,
-                    details: series.eventDetails(id: seriesID, only: cancelled).merging(
+                    details: series.eventDetails(only: cancelled).merging(
                         ["from": from.map { .string($0.writtenStart) } ?? .null]) { $1 }))).run()
             }
             return (series, ids.count)
@@ -107,13 +107,8 @@ extension SQLInventory {
 }
 
 extension BookingSeries {
-    func with(id: Int) -> BookingSeries {
-        BookingSeries(id: id, resourceID: resourceID, resourceName: resourceName, userID: userID, quantity: quantity, rrule: rrule,
-                      onConflict: onConflict, createdAt: createdAt, occurrences: occurrences)
-    }
-
     /// An event's details: the series, its rule, and its occurrences (those whose booking is in `only`, if given).
-    func eventDetails(id: Int, only: Set<Int>? = nil) -> [String: EventValue] {
+    func eventDetails(only: Set<Int>? = nil) -> [String: EventValue] {
         let listed = occurrences.filter { occurrence in only.map { occurrence.bookingID.map($0.contains) ?? false } ?? true }
         return ["series_id": .int(id), "rrule": .string(rrule), "on_conflict": .string(onConflict.rawValue),
                 "occurrences": .objects(listed.map { occurrence in
