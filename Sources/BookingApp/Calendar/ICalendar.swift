@@ -119,9 +119,8 @@ struct ICalendar {
 
     /// `YYYYMMDDTHHMMSSZ`.
     static func utc(_ instant: Int64) -> String {
-        let day = instant >= 0 ? instant / 86_400 : (instant - 86_399) / 86_400, seconds = Int(instant - day * 86_400)
-        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return basic(LocalDate(dayNumber: day)) + "T" + two(seconds / 3600) + two(seconds / 60 % 60) + two(seconds % 60) + "Z"
+        let (date, second) = LocalDate.split(instant)
+        return basic(date) + "T" + LocalDate.clock(second, separator: "") + "Z"
     }
 }
 

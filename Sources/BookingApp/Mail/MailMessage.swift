@@ -136,14 +136,11 @@ struct MailMessage: Sendable, Equatable {
     }
 
     /// `Sun, 06 Dec 2026 15:00:00 +0000`.
-    static func rfc5322(_ date: Date) -> String {
-        let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
-        let day = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400, time = Int(seconds - day * 86_400)
-        let date = LocalDate(dayNumber: day)
+    static func rfc5322(_ instant: Date) -> String {
+        let (date, second) = LocalDate.split(Int64(instant.timeIntervalSince1970.rounded(.down)))
         let weekdays = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(weekdays[date.weekday - 1]), \(two(date.day)) \(months[date.month - 1]) \(date.year) "
-            + "\(two(time / 3600)):\(two(time / 60 % 60)):\(two(time % 60)) +0000"
+        return "\(weekdays[date.weekday - 1]), \(date.day < 10 ? "0" : "")\(date.day) \(months[date.month - 1]) \(date.year) "
+            + "\(LocalDate.clock(second)) +0000"
     }
 }

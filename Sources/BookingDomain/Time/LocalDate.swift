@@ -44,6 +44,19 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
         year = Int(yearOfEra + era * 400 + (month <= 2 ? 1 : 0))
     }
 
+    /// The date and the second of its day of an instant `seconds` after 1970-01-01 00:00 on a clock
+    /// (UTC's, or a wall clock's once its offset is added), earlier instants included.
+    public static func split(_ seconds: Int64) -> (date: LocalDate, second: Int) {
+        let day = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        return (LocalDate(dayNumber: day), Int(seconds - day * 86_400))
+    }
+
+    /// A second of a day as `HH:MM:SS` (`separator` between them).
+    public static func clock(_ second: Int, separator: String = ":") -> String {
+        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return two(second / 3600) + separator + two(second / 60 % 60) + separator + two(second % 60)
+    }
+
     /// Days since 1970-01-01.
     public var dayNumber: Int64 {
         let y = Int64(month <= 2 ? year - 1 : year)

@@ -240,12 +240,10 @@ extension Schedule {
 
     /// An instant as RFC 3339 with its offset, to the minute's seconds (`2026-03-29T02:30:00+01:00`).
     public static func written(_ time: ZonedInstant) -> String {
-        let wall = time.instant + Int64(time.offset)
-        let day = wall >= 0 ? wall / 86_400 : (wall - 86_399) / 86_400
-        let seconds = Int(wall - day * 86_400)
+        let (date, second) = LocalDate.split(time.instant + Int64(time.offset))
         func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
         let sign = time.offset < 0 ? "-" : "+", offset = abs(time.offset) / 60
-        return "\(LocalDate(dayNumber: day))T\(two(seconds / 3600)):\(two(seconds / 60 % 60)):\(two(seconds % 60))\(sign)\(two(offset / 60)):\(two(offset % 60))"
+        return "\(date)T\(LocalDate.clock(second))\(sign)\(two(offset / 60)):\(two(offset % 60))"
     }
 }
 

@@ -57,9 +57,8 @@ public struct Zone: Hashable, Sendable, CustomStringConvertible {
 
     /// The local date and minute of the day (with seconds dropped) at `instant`.
     public func wallTime(at instant: Int64) -> (date: LocalDate, minutes: Int) {
-        let wall = instant + Int64(offset(at: instant))
-        let day = wall >= 0 ? wall / 86_400 : (wall - 86_399) / 86_400
-        return (LocalDate(dayNumber: day), Int((wall - day * 86_400) / 60))
+        let (date, second) = LocalDate.split(instant + Int64(offset(at: instant)))
+        return (date, second / 60)
     }
 
     /// A wall time as seconds, as if the zone were UTC.

@@ -30,7 +30,7 @@ struct SQLCalendarFeedStore: CalendarFeedStore {
         if let resourceID { conditions.append("b.resource_id = \(bind: resourceID)") }
         // A period key's index is a day number for days and nights, a minute for slots; the day before
         // `since`'s UTC date is kept too, since a local day may end a day later in UTC.
-        let seconds = Int64(since.timeIntervalSince1970.rounded(.down)), day = (seconds >= 0 ? seconds : seconds - 86_399) / 86_400
+        let seconds = Int64(since.timeIntervalSince1970.rounded(.down)), day = LocalDate.split(seconds).date.dayNumber
         conditions.append("""
             ((b.period_kind = \(bind: PeriodKey.Kind.slot.rawValue) AND b.period_to > \(bind: seconds / 60))
              OR (b.period_kind IN (\(bind: PeriodKey.Kind.day.rawValue), \(bind: PeriodKey.Kind.night.rawValue)) AND b.period_to >= \(bind: day)))
