@@ -155,12 +155,12 @@ final class SMTPSession: Sendable {
 
     func dialogue(_ message: String, from sender: String, to recipient: String, client: SMTPClient) async throws {
         try expect(await reply(), 220)
-        var extensions = try await hello(client.localName)
+        let extensions = try await hello(client.localName)
         if client.server.security == .startTLS {
             if extensions.contains("STARTTLS") {
                 try expect(await command("STARTTLS"), 220)
                 try await channel.pipeline.addHandler(try client.tlsHandler(), position: .first).get()
-                extensions = try await hello(client.localName)
+                _ = try await hello(client.localName)
             } else if client.server.requireTLS {
                 _ = try? await command("QUIT")
                 throw SMTPFailure.tlsUnavailable
@@ -179,7 +179,6 @@ final class SMTPSession: Sendable {
         body = body.replacingOccurrences(of: "\r\n.", with: "\r\n..")
         try expect(await send(body + ".\r\n"), 250)
         _ = try? await command("QUIT")
-        _ = extensions
     }
 
     /// EHLO, and the extensions the server lists (upper case, first word of each line after the greeting).
