@@ -12,36 +12,68 @@ import Testing
 struct SMTPClientTests {
     /// A scripted SMTP server: answers each line the client sends by `answer` (nil: say nothing), keeps
     /// what it received.
-    final class Script: ChannelInboundHandler, @unchecked Sendable {
-        typealias InboundIn = String
-        typealias OutboundOut = ByteBuffer
-
+    /// A scripted SMTP server: what it answers to each line, and what each connection said.
+    final class Script: Sendable {
         let greeting: String?
+        /// A tarpit: instead of its greeting, the server sends a line of a greeting that never ends every
+        /// 100 ms, so that no step ever waits long for a line and yet no reply ever completes.
+        let drip: Bool
         let answer: @Sendable (String, _ inData: Bool) -> String?
-        let received = NIOLockedValueBox<[String]>([])
-        private var inData = false
+        /// Each connection's lines, in the order the connections opened.
+        let connections = NIOLockedValueBox<[[String]]>([])
 
-        init(greeting: String? = "220 test ready", answer: @escaping @Sendable (String, Bool) -> String?) {
+        init(greeting: String? = "220 test ready", drip: Bool = false, answer: @escaping @Sendable (String, Bool) -> String?) {
             self.greeting = greeting
+            self.drip = drip
             self.answer = answer
         }
 
-        func channelActive(context: ChannelHandlerContext) {
-            if let greeting { context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: greeting + "\r\n")), promise: nil) }
+        /// Every line received, connection after connection.
+        var received: [String] { connections.withLockedValue { $0.flatMap { $0 } } }
+
+        /// The handler of one connection.
+        func connection() -> Connection {
+            Connection(script: self, index: connections.withLockedValue { $0.append([]); return $0.count - 1 })
         }
 
-        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            let line = unwrapInboundIn(data)
-            received.withLockedValue { $0.append(line) }
-            let wasData = inData
-            if inData, line == "." { inData = false }
-            if !wasData, line == "DATA" { inData = true }
-            guard let reply = answer(line, wasData && line != ".") else { return }
-            if reply == "<close>" {
-                context.close(promise: nil)
-                return
+        final class Connection: ChannelInboundHandler {
+            typealias InboundIn = String
+            typealias OutboundOut = ByteBuffer
+
+            let script: Script
+            let index: Int
+            private var inData = false
+
+            init(script: Script, index: Int) {
+                self.script = script
+                self.index = index
             }
-            context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: reply + "\r\n")), promise: nil)
+
+            func channelActive(context: ChannelHandlerContext) {
+                if script.drip {
+                    let channel = context.channel
+                    context.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { task in
+                        guard channel.isActive else { return task.cancel() }
+                        channel.writeAndFlush(ByteBuffer(string: "220-still here\r\n"), promise: nil)
+                    }
+                } else if let greeting = script.greeting {
+                    context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: greeting + "\r\n")), promise: nil)
+                }
+            }
+
+            func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+                let line = unwrapInboundIn(data)
+                script.connections.withLockedValue { $0[index].append(line) }
+                let wasData = inData
+                if inData, line == "." { inData = false }
+                if !wasData, line == "DATA" { inData = true }
+                guard let reply = script.answer(line, wasData && line != ".") else { return }
+                if reply == "<close>" {
+                    context.close(promise: nil)
+                    return
+                }
+                context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: reply + "\r\n")), promise: nil)
+            }
         }
     }
 
@@ -61,7 +93,7 @@ struct SMTPClientTests {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineDecoder()))
-                    try channel.pipeline.syncOperations.addHandler(script)
+                    try channel.pipeline.syncOperations.addHandler(script.connection())
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
@@ -78,9 +110,10 @@ struct SMTPClientTests {
 
     /// A client of the scripted server; its steps wait long (a busy machine never fails a test that
     /// expects an answer) unless a test is about the time-out.
-    static func client(_ port: Int, _ group: any EventLoopGroup, user: String? = nil, timeout: TimeAmount = .seconds(120)) -> SMTPClient {
+    static func client(_ port: Int, _ group: any EventLoopGroup, user: String? = nil, timeout: TimeAmount = .seconds(120),
+                       dialogueTimeout: TimeAmount = .seconds(300)) -> SMTPClient {
         SMTPClient(server: SMTPServer(host: "127.0.0.1", port: port, security: .startTLS, requireTLS: false, username: user, password: "pw"),
-                   group: group, stepTimeout: timeout)
+                   group: group, stepTimeout: timeout, dialogueTimeout: dialogueTimeout)
     }
 
     static let message = "Subject: hi\r\n\r\n.one\r\ntwo\r\n..three\r\n"
@@ -91,7 +124,7 @@ struct SMTPClientTests {
         try await Self.withServer(script) { port, group in
             try await Self.client(port, group, user: "ada").send(Self.message, from: "bookings@example.com", to: "ada@example.com")
         }
-        let lines = script.received.withLockedValue { $0 }
+        let lines = script.received
         #expect(lines.first == "EHLO localhost")
         #expect(lines.contains("AUTH PLAIN " + Data("\0ada\0pw".utf8).base64EncodedString()))
         let from = try #require(lines.firstIndex(of: "MAIL FROM:<bookings@example.com>"))
@@ -112,7 +145,7 @@ struct SMTPClientTests {
                     #expect(error.isPermanent == permanent, "\(reply): \(error)")
                 }
             }
-            #expect(!script.received.withLockedValue { $0 }.contains("DATA"))
+            #expect(!script.received.contains("DATA"))
         }
     }
 
@@ -135,6 +168,20 @@ struct SMTPClientTests {
         }
     }
 
+    @Test("a server that answers a line at a time and never finishes a reply is cut off by the dialogue's time-out, not held forever")
+    func tarpit() async throws {
+        let tarpit = Script(drip: true) { _, _ in nil }
+        try await Self.withServer(tarpit) { port, group in
+            do {
+                try await Self.client(port, group, dialogueTimeout: .seconds(1)).send(Self.message, from: "a@example.com", to: "b@example.com")
+                Issue.record("a tarpit was taken as having accepted the message")
+            } catch let error as SMTPFailure {
+                #expect(!error.isPermanent && "\(error)".contains("the dialogue took longer than 1 s"), "\(error)")
+            }
+        }
+        #expect(tarpit.received.isEmpty, "the greeting never completed, so nothing was said")
+    }
+
     @Test("without STARTTLS on offer, SMTP_REQUIRE_TLS refuses to send in plain text")
     func requireTLS() async throws {
         let script = Script(answer: Self.usual)
@@ -145,7 +192,7 @@ struct SMTPClientTests {
                 try await client.send(Self.message, from: "a@example.com", to: "b@example.com")
             }
         }
-        #expect(!script.received.withLockedValue { $0 }.contains { $0.hasPrefix("MAIL") })
+        #expect(!script.received.contains { $0.hasPrefix("MAIL") })
         #expect(SMTPServer(url: "smtps://u%40x:p@mail.example.com", requireTLS: false)
                 == SMTPServer(host: "mail.example.com", port: 465, security: .implicitTLS, requireTLS: true, username: "u@x", password: "p"))
         #expect(SMTPServer(url: "smtp://mail.example.com:2525", requireTLS: false)?.port == 2525)

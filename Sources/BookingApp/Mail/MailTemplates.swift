@@ -14,6 +14,7 @@ enum MailTemplates {
         let resource = mail.facts["resource_name"]?.string ?? "a resource"
         let quantity = mail.facts["quantity"]?.int.map { "\($0) × " } ?? ""
         let when = when(mail.facts)
+        let until = time(mail.facts["expires_at"], in: mail.facts["time_zone"])
         let greeting = "Hello \(mail.recipientName),"
         let (subject, lines, link): (String, [String], (label: String, path: String)) = switch mail.template {
         case "booking.created":
@@ -22,12 +23,12 @@ enum MailTemplates {
             ("Cancelled: \(resource)", ["Your booking of \(quantity)\(resource)\(when) was cancelled\(mail.facts["actor_is_owner"] == .bool(true) ? "" : " by an administrator"); its units are free again."],
              ("Your bookings", "/my/bookings"))
         case "waitlist.offered":
-            ("A place came free: \(resource)", ["\(quantity)\(resource)\(when) is held for you until \(time(mail.facts["expires_at"]))."
+            ("A place came free: \(resource)", ["\(quantity)\(resource)\(when) is held for you until \(until)."
                                                 + " Confirm it before then, or decline it so it passes to the next in line."],
              ("Confirm or decline", "/my/holds"))
         case "hold.expiring":
-            ("Your hold expires at \(time(mail.facts["expires_at"])): \(resource)",
-             ["\(quantity)\(resource)\(when) is held for you until \(time(mail.facts["expires_at"])). Confirm it before then, or it goes back."],
+            ("Your hold expires at \(until): \(resource)",
+             ["\(quantity)\(resource)\(when) is held for you until \(until). Confirm it before then, or it goes back."],
              ("Confirm your hold", "/my/holds"))
         case "booking.starting":
             ("Coming up: \(resource)\(when)", ["Your booking of \(quantity)\(resource)\(when) starts soon."], ("Your bookings", "/my/bookings"))
@@ -67,10 +68,15 @@ enum MailTemplates {
         return " (\(TimeChooser.when(start: start, end: end)))"
     }
 
-    /// An ISO 8601 instant as `HH:MM UTC`.
-    static func time(_ value: EventValue?) -> String {
-        guard let text = value?.string, text.count >= 16 else { return "soon" }
-        return "\(Array(text)[11..<16].map(String.init).joined()) UTC"
+    /// An ISO 8601 instant (`expires_at`) as the wall time of the resource's zone, `14:30 (Europe/Berlin)`,
+    /// or as `14:30 UTC` for a pool (which has no zone).
+    static func time(_ value: EventValue?, in zone: EventValue?) -> String {
+        guard let date = value?.instant else { return "soon" }
+        let instant = Int64(date.timeIntervalSince1970.rounded(.down))
+        guard let name = zone?.string, name != "UTC", let zone = Zone(identifier: name) else {
+            return String(LocalDate.clock(LocalDate.split(instant).second).prefix(5)) + " UTC"
+        }
+        return String(LocalDate.clock(zone.wallTime(at: instant).minutes * 60).prefix(5)) + " (\(name))"
     }
 
     static func escape(_ text: String) -> String {
@@ -86,12 +92,14 @@ struct SMTPMailSender: MailSender {
     let publicURL: String
     let clock: any WallClock
 
+    var attemptLimit: Duration { client.attemptLimit }
+
     func send(_ mail: QueuedMail) async -> MailOutcome {
         guard let to = MailMessage.Mailbox(name: mail.recipientName, address: mail.recipientEmail) else {
             return .failed(permanent: true, reason: "the address \(mail.recipientEmail) cannot be sent to")
         }
         let content = MailTemplates.render(mail, publicURL: publicURL)
-        var message = MailMessage(from: from, to: to, subject: content.subject, messageID: mail.messageID, date: clock.now(),
+        var message = MailMessage(from: from, to: to, subject: content.subject, messageID: mail.messageID, date: mail.facts["occurred_at"]?.instant ?? clock.now(),
                                   text: content.text, html: content.html)
         if mail.kind != .security {
             message.headers = [("List-Unsubscribe", "<\(MailTemplates.unsubscribeURL(mail, publicURL: publicURL))>"),

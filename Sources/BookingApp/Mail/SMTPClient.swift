@@ -69,24 +69,33 @@ enum SMTPFailure: Error, Equatable, CustomStringConvertible {
 }
 
 /// A small, strict SMTP client (RFC 5321) on SwiftNIO: one connection per message, every step bounded by
-/// `stepTimeout`, STARTTLS or implicit TLS (NIOSSL, the server's certificate checked unless
+/// `stepTimeout` and the whole dialogue by `dialogueTimeout`, STARTTLS or implicit TLS (NIOSSL, the server's certificate checked unless
 /// `trustRoots` says otherwise), AUTH PLAIN when the URL has a user, dot-stuffing, and 8BITMIME not
 /// needed (bodies are quoted-printable ASCII).
 struct SMTPClient: Sendable {
     let server: SMTPServer
     let group: any EventLoopGroup
     let stepTimeout: TimeAmount
+    /// The whole dialogue after connecting: a server that answers every step just in time is still cut off.
+    let dialogueTimeout: TimeAmount
     /// The name this host gives in EHLO.
     let localName: String
     /// For tests: the certificate roots the server's certificate must chain to (default: the system's).
     var trustRoots: NIOSSLTrustRoots = .default
     var verifyHostname = true
 
-    init(server: SMTPServer, group: any EventLoopGroup, stepTimeout: TimeAmount = .seconds(10), localName: String = "localhost") {
+    init(server: SMTPServer, group: any EventLoopGroup, stepTimeout: TimeAmount = .seconds(10), dialogueTimeout: TimeAmount = .seconds(30),
+         localName: String = "localhost") {
         self.server = server
         self.group = group
         self.stepTimeout = stepTimeout
+        self.dialogueTimeout = dialogueTimeout
         self.localName = localName
+    }
+
+    /// The longest ``send(_:from:to:)`` takes: connecting, then the dialogue.
+    var attemptLimit: Duration {
+        .nanoseconds(stepTimeout.nanoseconds + dialogueTimeout.nanoseconds)
     }
 
     /// Hands `message` to the server for `recipient`, from `sender` (the envelope addresses).
@@ -99,6 +108,11 @@ struct SMTPClient: Sendable {
         } catch {
             throw .transient("cannot connect to \(server.host):\(server.port): \(error)")
         }
+        let cutOff = session.channel.eventLoop.scheduleTask(in: dialogueTimeout) { [replies = session.replies, channel = session.channel] in
+            replies.fail(SMTPFailure.transient("the dialogue took longer than \(dialogueTimeout.nanoseconds / 1_000_000_000) s"))
+            channel.close(promise: nil)
+        }
+        defer { cutOff.cancel() }
         do {
             try await session.dialogue(message, from: sender, to: recipient, client: self)
             await session.close()

@@ -117,6 +117,16 @@ public indirect enum EventValue: Sendable, Equatable, Codable {
         return nil
     }
 
+    /// The moment of a `.date`, or of a `.string` that a `.date` was written as (details read back from
+    /// JSON); nil otherwise.
+    public var instant: Date? {
+        switch self {
+        case .date(let value): value
+        case .string(let text): try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)
+        default: nil
+        }
+    }
+
     /// The number of an `.int`; nil otherwise.
     public var int: Int? {
         if case .int(let value) = self { return value }

@@ -39,12 +39,14 @@ public enum MailPlan {
         var facts: [String: EventValue] = [:]
         if let name = event.subject.resourceName { facts["resource_name"] = .string(name) }
         if let quantity = event.quantity { facts["quantity"] = .int(quantity) }
-        for key in ["start", "end", "expires_at"] {
+        for key in ["start", "end", "expires_at", "time_zone"] {
             if let value = event.details[key] { facts[key] = value }
         }
         if let id = event.subject.bookingID { facts["booking_id"] = .int(id) }
         if let id = event.subject.holdID { facts["hold_id"] = .int(id) }
         if let id = event.subject.waitlistEntryID { facts["entry_id"] = .int(id) }
+        // The message's Date: when its change happened (the same on every attempt).
+        facts["occurred_at"] = .date(event.occurredAt)
         facts["actor_is_owner"] = .bool(event.actor.userID != nil && event.actor.userID == event.subject.userID)
         guard let userID = event.subject.userID else { return [] }
         func mail(_ kind: NotificationKind, _ template: String) -> [PlannedMail] {

@@ -7,10 +7,11 @@ import Foundation
 /// Each run (1) plans: under the outbox's planning lease, reads the events after its cursor, asks
 /// ``MailPlan`` which messages each calls for, queues them and moves the cursor in one transaction (the
 /// first run only sets the cursor to the head: mail starts with the changes after it was turned on);
-/// (2) sends: claims the due queued messages (each by one relay) and hands each to the ``MailSender``. A
-/// sent message is done; a transient failure is tried again after a back-off (30 s, doubling, at most an
-/// hour) up to ``maxAttempts``; a permanent one (5xx) ends it as failed. A relay that dies mid-send leaves
-/// its claim to run out, and the message is sent again with the same Message-ID.
+/// (2) sends: ``parallel`` senders each claim one due queued message at a time (each by one relay) and
+/// hand it to the ``MailSender``. A sent message is done; a transient failure is tried again after a
+/// back-off (30 s, doubling, at most an hour) up to ``maxAttempts``; a permanent one (5xx) ends it as
+/// failed. A relay that dies mid-send leaves its claim to run out (the sender's longest attempt and 30 s),
+/// and the message is sent again with the same Message-ID.
 public struct MailRelay: Sendable {
     let storage: any Storage
     let events: EventService
@@ -21,8 +22,11 @@ public struct MailRelay: Sendable {
     let metrics: MailMetrics
 
     public static let maxAttempts = 8
-    /// Events planned per run, and messages claimed per run.
+    /// Events planned per run, and messages sent per run at most.
     public static let batch = 200
+    /// Messages sent at once (each on its own connection), so that one slow server's answer holds back
+    /// no more than a quarter of the relay.
+    public static let parallel = 4
 
     public init(storage: any Storage, events: EventService, clock: any WallClock, sender: any MailSender, host: String, metrics: MailMetrics) {
         self.metrics = metrics
@@ -61,10 +65,25 @@ public struct MailRelay: Sendable {
     }
 
     func send() async throws -> Int {
-        let now = clock.now(), token = SessionService.makeToken()
-        let due = try await storage.notifications.claimDue(token: token, leaseUntil: now.addingTimeInterval(600), at: now, limit: Self.batch)
+        let sent = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<Self.parallel {
+                group.addTask { try await sendInTurn() }
+            }
+            return try await group.reduce(0, +)
+        }
+        metrics.queueAge(try await storage.notifications.oldestUnsent().map { max(0, clock.now().timeIntervalSince($0)) } ?? 0)
+        return sent
+    }
+
+    /// One of the relay's ``parallel`` senders: claims the next due message (for ``claim``, so a relay that
+    /// dies mid-send holds it no longer than that), sends it and records the outcome, until none is due or
+    /// it has sent its share of ``batch``.
+    private func sendInTurn() async throws -> Int {
         var sent = 0
-        for mail in due {
+        for _ in 0..<(Self.batch / Self.parallel) {
+            let now = clock.now(), token = SessionService.makeToken()
+            guard let mail = try await storage.notifications.claimDue(token: token, leaseUntil: now.addingTimeInterval(claim), at: now, limit: 1).first
+            else { break }
             let started = ContinuousClock.now
             let outcome = await sender.send(mail)
             let took = ContinuousClock.now - started
@@ -76,8 +95,12 @@ public struct MailRelay: Sendable {
             metrics.attempted(mail.kind, outcome == .sent ? .sent : retryAt == nil ? .failed : .retried, took: took)
             try await storage.notifications.record(mail.id, token: token, outcome: outcome, retryAt: retryAt, at: clock.now())
         }
-        metrics.queueAge(try await storage.notifications.oldestUnsent().map { max(0, clock.now().timeIntervalSince($0)) } ?? 0)
         return sent
+    }
+
+    /// How long a claim lasts: the longest one attempt may take, and time to record its outcome.
+    var claim: TimeInterval {
+        Double(sender.attemptLimit.components.seconds) + 30
     }
 }
 

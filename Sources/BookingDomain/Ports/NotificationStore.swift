@@ -89,4 +89,6 @@ public enum MailOutcome: Sendable, Equatable {
 /// Hands one message to the mail server.
 public protocol MailSender: Sendable {
     func send(_ mail: QueuedMail) async -> MailOutcome
+    /// The longest one ``send(_:)`` takes: it gives up (a transient failure) by then.
+    var attemptLimit: Duration { get }
 }

@@ -167,8 +167,8 @@ private struct Decider {
         span.keys.map { stock(in: $0) }.min { $0.available < $1.available } ?? stock
     }
 
-    /// Details of an event of `span`: a dated record's start and end, and each of its periods with its
-    /// stock as the change left it.
+    /// Details of an event of `span`: a dated record's start and end, its resource's time zone (which
+    /// e-mail shows the hold's expiry in), and each of its periods with its stock as the change left it.
     func rangeDetails(_ span: Span, _ details: [String: EventValue] = [:]) -> [String: EventValue] {
         guard let range = span.range, let schedule = snapshot.schedule else { return details }
         let writtenKeys = schedule.written(span.keys)
@@ -178,7 +178,8 @@ private struct Decider {
             return ["start": .string(written.start), "end": .string(written.end), "total": .int(stock.total),
                     "available": .int(stock.available), "held": .int(stock.held)]
         }
-        return details.merging(["start": .string(range.start), "end": .string(range.end), "periods": .objects(periods)]) { $1 }
+        return details.merging(["start": .string(range.start), "end": .string(range.end), "time_zone": .string(schedule.zone.identifier),
+                                "periods": .objects(periods)]) { $1 }
     }
 
     mutating func owns(_ userID: Int, in span: Span = .whole, booked: Int = 0, held: Int = 0) {

@@ -44,13 +44,15 @@ struct SQLReminderStore: ReminderStore {
         }
     }
 
-    /// One event per reminded record, with its resource's name, range and (for a hold) expiry.
+    /// One event per reminded record, with its resource's name, range and time zone and (for a hold) expiry.
     private func write(_ rows: [any SQLRow], type: EventType, subject: String, at now: Date, in tx: SQLStorage) async throws {
         guard !rows.isEmpty else { return }
-        var names: [Int: String] = [:]
+        var names: [Int: String] = [:], zones: [Int: String] = [:]
         let resourceIDs = Set(try rows.map { try $0.decode(column: "resource_id", as: Int.self) })
-        for row in try await tx.session.sql.raw("SELECT id, name FROM resources WHERE id IN (\(LockedStock.list(resourceIDs)))").all() {
-            names[try row.decode(column: "id", as: Int.self)] = try row.decode(column: "name", as: String.self)
+        for row in try await tx.session.sql.raw("SELECT id, name, schedule FROM resources WHERE id IN (\(LockedStock.list(resourceIDs)))").all() {
+            let id = try row.decode(column: "id", as: Int.self)
+            names[id] = try row.decode(column: "name", as: String.self)
+            zones[id] = try row.decode(column: "schedule", as: String?.self).map { try Schedule(stored: $0).zone.identifier }
         }
         let events = try rows.map { row -> NewEvent in
             let id = try row.decode(column: "id", as: Int.self), resourceID = try row.decode(column: "resource_id", as: Int.self)
@@ -59,6 +61,7 @@ struct SQLReminderStore: ReminderStore {
                 details["start"] = .string(start)
                 details["end"] = .string(end)
             }
+            if let zone = zones[resourceID] { details["time_zone"] = .string(zone) }
             if type == .holdExpiring { details["expires_at"] = .date(try row.decode(column: "expires_at", as: Date.self)) }
             let userID = try row.decode(column: "user_id", as: Int.self)
             return NewEvent(type, at: now, by: .system,
