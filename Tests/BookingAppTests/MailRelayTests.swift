@@ -102,6 +102,28 @@ struct MailRelayTests {
         }
     }
 
+    @Test("a series refused for one full day rolls back and tells no one of its other days; an admin's deactivation tells its user",
+          arguments: TestDatabase.allCases)
+    func rollbackAndDeactivation(db: TestDatabase) async throws {
+        let script = SMTPClientTests.Script(answer: SMTPClientTests.usual)
+        try await Self.withMail(db, script, clock: ManualClock(CapacityInTimeTests.start)) { client, relay in
+            let admin = try await client.adminToken()
+            let days = try await CapacityInTimeTests.dated(client, "Studio", total: 1, schedule: SeriesTests.berlinDays, admin: admin)
+            let taker = try await client.userToken("taker")
+            _ = try await CapacityInTimeTests.book(client, days, 1, "2026-12-17", token: taker).booking
+            let planner = try await client.userToken("planner")
+            let refused = try await SeriesTests.series(client, days, start: "2026-12-10", rrule: "FREQ=WEEKLY;COUNT=4", onConflict: "fail", token: planner)
+            #expect(refused.status == .badRequest && refused.code == "insufficient_quantity", "\(refused.text)")
+            let plannerID = try await client.send(.GET, "/users/me/", token: planner).user.id
+            #expect(try await client.send(.PATCH, "/users/\(plannerID)/", token: admin, json: ["is_active": false]).status == .ok)
+            try await relay.runOnce()
+            let messages = Self.messages(script)
+            #expect(messages.compactMap { Self.header("To", of: $0) }.sorted() == ["\"planner\" <planner@example.com>", "\"taker\" <taker@example.com>"])
+            #expect(messages.compactMap { Self.header("Subject", of: $0) }.sorted() == ["Booked: Studio", "Your account was deactivated"],
+                    "the taker's booking, the planner's notice, and nothing of the series that did not commit")
+        }
+    }
+
     @Test("a 4xx is tried again after the back-off with the same Message-ID; a 5xx ends the message as failed", arguments: TestDatabase.allCases)
     func retries(db: TestDatabase) async throws {
         let refusals = NIOLockedValueBox(["451 greylisted", "550 no such mailbox"])
