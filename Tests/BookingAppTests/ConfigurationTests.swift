@@ -37,6 +37,17 @@ struct ConfigurationTests {
         #expect(try AppConfig.fromEnvironment(["HOLD_TTL": "5m"]).holdTTL == 300)
     }
 
+    @Test("traces: off unless an OTLP/HTTP endpoint is set, off again with OTEL_TRACES_EXPORTER=none; TRACE_TRUST_INCOMING is true or false")
+    func traces() throws {
+        #expect(try AppConfig.fromEnvironment([:]).traceExport == false)
+        #expect(try AppConfig.fromEnvironment(["OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"]).traceExport)
+        #expect(try AppConfig.fromEnvironment(["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "https://collector/v1/traces"]).traceExport)
+        #expect(try AppConfig.fromEnvironment(["OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318", "OTEL_TRACES_EXPORTER": "none"]).traceExport == false)
+        #expect(throws: ConfigurationError.self) { try AppConfig.fromEnvironment(["OTEL_EXPORTER_OTLP_ENDPOINT": "collector:4317"]) }
+        #expect(try AppConfig.fromEnvironment(["TRACE_TRUST_INCOMING": "TRUE"]).traceTrustIncoming)
+        #expect(throws: ConfigurationError.self) { try AppConfig.fromEnvironment(["TRACE_TRUST_INCOMING": "yes"]) }
+    }
+
     @Test("database URLs choose the driver")
     func databaseURLs() throws {
         #expect(try AppConfig.fromEnvironment(["DATABASE_URL": "postgres://u:p@db:5432/booking"]).database

@@ -21,10 +21,10 @@ struct DocumentationTests {
         })
     }
 
-    /// Variables the configuration code reads (`env["X"]`, `env.integer("X"`), plus Vapor's own LOG_LEVEL.
+    /// Variables the configuration code reads (`env["X"]`, `env.integer("X"`, `env.boolean("X"`), plus Vapor's own LOG_LEVEL.
     static func readVariables() throws -> Set<String> {
         let source = try String(contentsOf: root.appendingPathComponent("Sources/BookingApp/Configuration/AppConfig.swift"), encoding: .utf8)
-        let pattern = try NSRegularExpression(pattern: #"env(?:\.integer\(|\[)"([A-Z_]+)""#)
+        let pattern = try NSRegularExpression(pattern: #"env(?:\.integer\(|\.boolean\(|\[)"([A-Z_]+)""#)
         let range = NSRange(source.startIndex..., in: source)
         let names = pattern.matches(in: source, range: range).compactMap { Range($0.range(at: 1), in: source).map { String(source[$0]) } }
         return Set(names).union(["LOG_LEVEL"])

@@ -1,5 +1,7 @@
 import AsyncPrimitives
 import BookingDomain
+import ServiceLifecycle
+import Tracing
 import Vapor
 
 /// Everything the routes and middleware use while serving, built once by `configure(_:with:clock:)` and
@@ -22,6 +24,10 @@ struct ServerContext: Sendable {
     let routes: Routes
     /// The web pages' templates.
     let pages: PageRenderer
+    /// What makes spans, when tracing is on (`RequestTracingMiddleware`); nil: nothing is traced.
+    let tracer: (any Tracer)?
+    /// The OTLP exporter, run beside the server (`ServeCommand`) when traces are exported.
+    let traceExport: (any Service)?
 
     /// The client's IP address, looking through trusted proxies (`TRUSTED_PROXIES`); `unknown` when the
     /// connection has none (in-process tests).

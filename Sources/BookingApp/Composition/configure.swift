@@ -2,13 +2,15 @@ import AsyncPrimitives
 import BookingDomain
 import BookingPersistence
 import Fluent
+import ServiceLifecycle
+import Tracing
 import Vapor
 
 /// Wires the application: database, domain services, middleware, routes and commands. Performs no I/O;
 /// `prepare(_:)` brings the database up to date, and `serve` decides to call it.
 ///
 /// `clock` is where every rule reads the time: the system clock in production, one that tests move.
-public func configure(_ app: Application, with config: AppConfig, clock: any WallClock = SystemClock()) throws {
+public func configure(_ app: Application, with config: AppConfig, clock: any WallClock = SystemClock(), tracer: (any Tracer)? = nil) throws {
     // Real request bodies here are well under 1 KB; routes that need more say so where they are declared.
     app.routes.defaultMaxBodySize = "16kb"
     if let port = config.port {
@@ -44,10 +46,13 @@ public func configure(_ app: Application, with config: AppConfig, clock: any Wal
     app.bookingConfig = config
     app.metrics = AppMetrics(databasePoolCapacity: connectionsPerLoop * System.coreCount)
     app.domain = DomainServices(app: app, config: config, clock: clock, metrics: app.metrics)
+    // Traces: the tracer given (tests), else the OTLP exporter when OTEL_EXPORTER_OTLP_ENDPOINT is set, else none.
+    let tracing: (tracer: any Tracer, service: (any Service)?)? = try tracer.map { ($0, nil) }
+        ?? (config.traceExport ? TraceExport.make() : nil).map { ($0.tracer, $0.service) }
     let server = ServerContext(
         config: config, domain: app.domain, metrics: app.metrics,
         requestBodies: ByteBudget(capacity: config.requestBodyMemory), requestsInFlight: Drain(),
-        routes: app.routes, pages: try PageRenderer())
+        routes: app.routes, pages: try PageRenderer(), tracer: tracing?.tracer, traceExport: tracing?.service)
     app.serverContext = server
     // Requests are counted by RequestMetricsMiddleware into this app's registry, not by Vapor into the global one.
     app.http.server.configuration.reportMetrics = false
@@ -59,12 +64,17 @@ public func configure(_ app: Application, with config: AppConfig, clock: any Wal
     app.asyncCommands.use(StatsCommand(), as: "stats")
     app.asyncCommands.use(PurgeCommand(), as: "purge")
 
-    // Outermost first: request id and headers, the count of requests in flight (shutdown waits for them),
+    // Outermost first: the request's span (when tracing is on), request id and headers, the count of requests in flight (shutdown waits for them),
     // CORS (answers preflights itself), the access log line and request metrics, then turn any error into
     // JSON; then the request's own task, in its scope, within its deadline. The API routes read tokens in
     // their own group (`APIRoutes`). Only what waits on something runs as a task: the rest are
     // EventLoopFuture middleware, which cost a request no task and no hop between threads.
     app.middleware = Middlewares()
+    if let tracer = server.tracer {
+        app.middleware.use(RequestTracingMiddleware(tracer: tracer, trustIncoming: config.traceTrustIncoming))
+        // The routes' tasks run in the request's span, so what they trace is its child.
+        app.traceAutoPropagation = true
+    }
     app.middleware.use(ResponseHeadersMiddleware(variesByOrigin: !config.corsAllowedOrigins.isEmpty && config.corsAllowedOrigins != ["*"]))
     app.middleware.use(RequestDrainMiddleware(requests: server.requestsInFlight))
     if !config.corsAllowedOrigins.isEmpty {

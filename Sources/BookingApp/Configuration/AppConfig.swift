@@ -80,6 +80,12 @@ public struct AppConfig: Sendable {
     var mailFrom = "bookings@localhost"
     /// The address people reach the pages at, for the links in e-mail (`PUBLIC_URL`).
     var publicURL = "http://localhost:8080"
+    /// Whether traces are exported over OTLP (`OTEL_EXPORTER_OTLP_ENDPOINT` or
+    /// `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` set, `OTEL_TRACES_EXPORTER` not `none`); swift-otel reads the
+    /// rest of the `OTEL_*` variables itself (`TraceExport`).
+    var traceExport = false
+    /// Whether a caller's `traceparent` is continued (`TRACE_TRUST_INCOMING`); else linked to.
+    var traceTrustIncoming = false
 
     public enum LogFormat: String, Sendable {
         case text, json
@@ -218,12 +224,7 @@ public struct AppConfig: Sendable {
         }
         config.userWritesPerMinute = try env.integer("USER_WRITES_PER_MINUTE", in: 0...1_000_000_000) ?? config.userWritesPerMinute
         config.maxHeldPerUser = try env.integer("MAX_HELD_PER_USER", in: 0...1_000_000_000) ?? config.maxHeldPerUser
-        if let secure = env["COOKIE_SECURE"] {
-            guard let parsed = Bool(secure.lowercased()) else {
-                throw ConfigurationError(variable: "COOKIE_SECURE", value: secure, accepts: "true or false")
-            }
-            config.cookieSecure = parsed
-        }
+        config.cookieSecure = try env.boolean("COOKIE_SECURE") ?? config.cookieSecure
         if let retention = env["EVENT_RETENTION"] {
             config.eventRetention = try Self.parseDuration(retention, variable: "EVENT_RETENTION", in: 3600...(3650 * 86400),
                                                            accepts: "a duration from 1h to 3650d, such as 90d")
@@ -233,12 +234,7 @@ public struct AppConfig: Sendable {
                                                            accepts: "a duration from 1s to 5m, such as 10 or 30s")
         }
         config.webhookMaxFailures = try env.integer("WEBHOOK_MAX_FAILURES", in: 1...1000) ?? config.webhookMaxFailures
-        if let allow = env["WEBHOOK_ALLOW_PRIVATE_NETWORKS"] {
-            guard let parsed = Bool(allow.lowercased()) else {
-                throw ConfigurationError(variable: "WEBHOOK_ALLOW_PRIVATE_NETWORKS", value: allow, accepts: "true or false")
-            }
-            config.webhookAllowPrivateNetworks = parsed
-        }
+        config.webhookAllowPrivateNetworks = try env.boolean("WEBHOOK_ALLOW_PRIVATE_NETWORKS") ?? config.webhookAllowPrivateNetworks
         if let format = env["LOG_FORMAT"] {
             guard let parsed = LogFormat(rawValue: format) else {
                 throw ConfigurationError(variable: "LOG_FORMAT", value: format, accepts: "text or json")
@@ -267,13 +263,15 @@ public struct AppConfig: Sendable {
             config.bookingReminderBefore = try Self.parseDuration(before, variable: "BOOKING_REMINDER_BEFORE", in: ReminderService.bookingBounds,
                                                                   accepts: "a duration from 1m to 7 days, such as 24h")
         }
-        var requireTLS = false
-        if let text = env["SMTP_REQUIRE_TLS"] {
-            guard let parsed = Bool(text.lowercased()) else {
-                throw ConfigurationError(variable: "SMTP_REQUIRE_TLS", value: text, accepts: "true or false")
+        let requireTLS = try env.boolean("SMTP_REQUIRE_TLS") ?? false
+        if let endpoint = env["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] ?? env["OTEL_EXPORTER_OTLP_ENDPOINT"], !endpoint.isEmpty,
+           env["OTEL_TRACES_EXPORTER"]?.lowercased() != "none" {
+            guard endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://") else {
+                throw ConfigurationError(variable: "OTEL_EXPORTER_OTLP_ENDPOINT", value: endpoint, accepts: "the collector's OTLP/HTTP address, such as http://localhost:4318")
             }
-            requireTLS = parsed
+            config.traceExport = true
         }
+        config.traceTrustIncoming = try env.boolean("TRACE_TRUST_INCOMING") ?? false
         if let url = env["SMTP_URL"] {
             guard let server = SMTPServer(url: url, requireTLS: requireTLS) else {
                 throw ConfigurationError(variable: "SMTP_URL", value: "(hidden)", accepts: "smtp://user:password@host:port or smtps://…")
@@ -416,6 +414,14 @@ private struct Environment {
                 variable: name, value: text,
                 accepts: "an integer from \(range.lowerBound) to \(range.upperBound)"
             )
+        }
+        return value
+    }
+
+    func boolean(_ name: String) throws(ConfigurationError) -> Bool? {
+        guard let text = self[name] else { return nil }
+        guard let value = Bool(text.lowercased()) else {
+            throw ConfigurationError(variable: name, value: text, accepts: "true or false")
         }
         return value
     }

@@ -22,9 +22,11 @@ struct ServeCommand: AsyncCommand {
         try await prepare(app)
         let address: BindAddress? = signature.hostname == nil && signature.port == nil
             ? nil : .hostname(signature.hostname, port: signature.port)
-        // Shut down in reverse order: the server drains its requests first, then the jobs stop.
+        // Shut down in reverse order: the server drains its requests first, then the jobs stop, then the
+        // trace exporter sends what is left.
+        let exporter = app.serverContext.traceExport.map { [$0] } ?? []
         let group = ServiceGroup(
-            services: BackgroundJobs.all(for: app) + [HTTPServerService(app: app, address: address)],
+            services: exporter + BackgroundJobs.all(for: app) + [HTTPServerService(app: app, address: address)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: app.logger
         )

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import Testing
+import Tracing
 import Vapor
 import VaporTesting
 @testable import BookingApp
@@ -28,10 +29,11 @@ func withBookingApp(
     clock: any WallClock = SystemClock(),
     logger: Logger? = nil,
     ownEventLoops: Bool = false,
+    tracer: (any Tracer)? = nil,
     _ test: (TestClient) async throws -> Void
 ) async throws {
     try await withBookingApp(at: try await database.makeLocation(), configure: adjust, clock: clock, logger: logger,
-                             ownEventLoops: ownEventLoops, test)
+                             ownEventLoops: ownEventLoops, tracer: tracer, test)
 }
 
 /// Runs `test` against a freshly migrated application on the given database.
@@ -41,6 +43,7 @@ func withBookingApp(
     clock: any WallClock = SystemClock(),
     logger: Logger? = nil,
     ownEventLoops: Bool = false,
+    tracer: (any Tracer)? = nil,
     _ test: (TestClient) async throws -> Void
 ) async throws {
     let (location, cleanUp) = database
@@ -54,7 +57,7 @@ func withBookingApp(
     app.threadPool = NIOThreadPool(numberOfThreads: 2)
     if let logger { app.logger = logger }
     do {
-        try configure(app, with: config, clock: clock)
+        try configure(app, with: config, clock: clock, tracer: tracer)
         try await prepare(app)
         try await test(TestClient(app: app))
     } catch {

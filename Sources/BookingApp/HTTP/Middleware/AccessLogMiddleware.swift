@@ -1,6 +1,6 @@
 import Vapor
 
-/// One line per request, after its answer: method, path, route pattern, client address, status and
+/// One line per request, after its answer: method, path (secrets in it masked), route pattern, client address, status and
 /// duration, tagged with the request id. Sits outside the error middleware, so failed requests are
 /// logged with their real status.
 struct AccessLogMiddleware: Middleware {
@@ -10,7 +10,7 @@ struct AccessLogMiddleware: Middleware {
         let started = ContinuousClock.now
         return next.respond(to: request).map { [server] response in
             guard request.logger.logLevel <= .info else { return response }
-            request.logger.info("\(request.method.rawValue) \(request.url.path) \(response.status.code)", metadata: [
+            request.logger.info("\(request.method.rawValue) \(request.loggedPath) \(response.status.code)", metadata: [
                 "method": .string(request.method.rawValue),
                 "route": .string(request.routePattern),
                 "client": .string(server.clientAddress(of: request)),
@@ -30,6 +30,17 @@ struct AccessLogMiddleware: Middleware {
 }
 
 extension Request {
+    /// The path as it may be logged: the matched route with each parameter's value, but a secret one's
+    /// (`:token`, a calendar feed's or an unsubscribe link's) left as its placeholder; the raw path when no
+    /// route matched.
+    var loggedPath: String {
+        guard let route else { return url.path }
+        return "/" + route.path.map { component in
+            guard case .parameter(let name) = component, name != "token", let value = parameters.get(name) else { return component.description }
+            return value
+        }.joined(separator: "/")
+    }
+
     /// The matched route with its parameters as placeholders (`/bookings/:id`), never raw ids;
     /// `unmatched` for a path no route serves.
     var routePattern: String {
