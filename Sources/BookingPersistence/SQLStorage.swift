@@ -4,6 +4,7 @@ import CoreMetrics
 import Foundation
 import SQLKit
 import Synchronization
+import Tracing
 
 /// The domain's ``Storage`` in SQL, on SQLite or PostgreSQL.
 ///
@@ -37,6 +38,8 @@ public struct SQLStorage: Storage {
     let tokenLookups: TokenLookups?
     /// A user's write counts shared among their requests that arrive together; nil when bound to a transaction.
     let writeCountBatches: WriteCounts?
+    /// What makes spans of statements and batches, when tracing is on; nil: none is made.
+    let tracer: (any Tracer)?
 
     /// `pool` answers the database to run on; `location` says which kind it is. On SQLite this storage
     /// queues writers on its own gate, so a process must share one `SQLStorage` among all its writers.
@@ -49,8 +52,9 @@ public struct SQLStorage: Storage {
     public init(location: DatabaseLocation, poolInUse: Meter, guardian: ConnectionGuardian, policy: StockPolicy = StockPolicy(),
                 batchLimit: Int = 64, batched: @escaping @Sendable (Int) -> Void = { _ in },
                 committed: @escaping @Sendable (StockEvents) -> Void = { _ in },
-                readPool: (@Sendable () -> (any SQLDatabase)?)? = nil, replicaReads: ReplicaReads? = nil,
+                readPool: (@Sendable () -> (any SQLDatabase)?)? = nil, replicaReads: ReplicaReads? = nil, tracer: (any Tracer)? = nil,
                 pool: @escaping @Sendable () -> (any SQLDatabase)?) {
+        self.tracer = tracer
         self.resolvePool = pool
         self.resolveReadPool = readPool
         self.replicaReads = replicaReads
@@ -68,6 +72,7 @@ public struct SQLStorage: Storage {
     }
 
     private init(bindingTo connection: any SQLDatabase, report: CommitReport, of storage: SQLStorage) {
+        self.tracer = storage.tracer
         self.resolvePool = storage.resolvePool
         self.resolveReadPool = storage.resolveReadPool
         self.replicaReads = storage.replicaReads
@@ -88,12 +93,18 @@ public struct SQLStorage: Storage {
         resolvePool() ?? ClosedDatabase(sqlDialect: dialect)
     }
 
-    /// Where this storage's statements run.
+    /// Where this storage's statements run (a transaction's connection is traced already).
     var session: SQLSession {
         if let transactionConnection {
             return SQLSession(sql: transactionConnection, dialect: dialect, writeGate: nil)
         }
-        return SQLSession(sql: PooledDatabase(base: pool(), inUse: poolInUse, guardian: guardian), dialect: dialect, writeGate: writeGate)
+        return SQLSession(sql: traced(PooledDatabase(base: pool(), inUse: poolInUse, guardian: guardian)), dialect: dialect, writeGate: writeGate)
+    }
+
+    /// `database`, each statement a span when tracing is on.
+    private func traced(_ database: any SQLDatabase) -> any SQLDatabase {
+        guard let tracer else { return database }
+        return TracedDatabase(base: database, tracer: tracer, system: dialect == .postgres ? "postgresql" : "sqlite")
     }
 
     /// Counts the catalogue's reads by where they went (`READ_DATABASE_URL`'s share).
@@ -103,8 +114,8 @@ public struct SQLStorage: Storage {
     /// moment behind the primary, and from the primary whenever they are unavailable), else the primary.
     public var publicReads: any ResourceStore {
         guard let resolveReadPool, transactionConnection == nil else { return resources }
-        let replica = SQLSession(sql: PooledDatabase(base: resolveReadPool() ?? ClosedDatabase(sqlDialect: dialect), inUse: poolInUse,
-                                                     guardian: guardian), dialect: dialect, writeGate: nil)
+        let replica = SQLSession(sql: traced(PooledDatabase(base: resolveReadPool() ?? ClosedDatabase(sqlDialect: dialect), inUse: poolInUse,
+                                                            guardian: guardian)), dialect: dialect, writeGate: nil)
         return ReplicaResourceStore(replica: SQLResourceStore(session: replica), primary: resources, reads: replicaReads)
     }
 
@@ -135,7 +146,7 @@ public struct SQLStorage: Storage {
     func withTransaction<T: Sendable>(_ work: @escaping @Sendable (SQLStorage) async throws -> T) async throws -> T {
         if transactionConnection != nil { return try await work(self) }
         let gated: () async throws -> T = {
-            try await PooledDatabase(base: pool(), inUse: poolInUse, guardian: guardian).withSession { connection in
+            try await traced(PooledDatabase(base: pool(), inUse: poolInUse, guardian: guardian)).withSession { connection in
                 // IMMEDIATE takes SQLite's write lock up front, so a transaction never fails half-way to upgrade it.
                 try await connection.raw(dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN").run()
                 let report = CommitReport()

@@ -33,7 +33,7 @@ struct TracingTests {
             #expect(try await client.send(.GET, "/bookings/", headers: [("Authorization", "Token \(token)x")]).status == .unauthorized)
             tracer.forceFlush()
             let spans = tracer.finishedSpans
-            #expect(spans.allSatisfy { $0.kind == .server })
+            #expect(spans.filter { $0.kind != .client }.allSatisfy { $0.kind == .server || ["batch wait", "take batch"].contains($0.operationName) })
             let booking = try #require(spans.first { $0.operationName == "POST /bookings" })
             #expect(booking.attributes["http.request.method"]?.toSpanAttribute() == .string("POST"))
             #expect(booking.attributes["http.route"]?.toSpanAttribute() == .string("/bookings"))
@@ -47,6 +47,63 @@ struct TracingTests {
             for secret in [token, admin, feedToken, "password123", TestAdmin.password] {
                 #expect(!Self.everything(spans).contains { $0.contains(secret) }, "a span carries a secret")
             }
+        }
+    }
+
+    @Test("a booking's trace: the server span, its wait for the batch and the batch's transaction, and the statements under the batch; no statement text or value",
+          arguments: TestDatabase.allCases)
+    func bookingTrace(db: TestDatabase) async throws {
+        let tracer = InMemoryTracer()
+        try await withBookingApp(db, tracer: tracer) { client in
+            let id = try await client.createResource("Kayak", total: 2, adminToken: try await client.adminToken())
+            let token = try await client.userToken("paddler")
+            tracer.clearAll()
+            _ = try await client.book(id, quantity: 1, token: token)
+            tracer.forceFlush()
+            let spans = tracer.finishedSpans
+            let server = try #require(spans.first { $0.operationName == "POST /bookings" })
+            let wait = try #require(spans.first { $0.operationName == "batch wait" })
+            let batch = try #require(spans.first { $0.operationName == "take batch" })
+            #expect(spans.allSatisfy { $0.traceID == server.traceID }, "one trace: \(spans.map(\.operationName))")
+            #expect(wait.parentSpanID == server.spanID && batch.parentSpanID == server.spanID, "a batch of one is its request's child")
+            #expect(wait.links.map { $0.context.inMemorySpanContext?.spanID } == [batch.spanID])
+            #expect(batch.attributes["booking.resource_id"]?.toSpanAttribute() == .int64(Int64(id))
+                    && batch.attributes["booking.batch_size"]?.toSpanAttribute() == .int64(1))
+            let statements = spans.filter { $0.kind == .client }
+            #expect(statements.contains { $0.parentSpanID == batch.spanID && $0.attributes["db.collection.name"] != nil },
+                    "the take's statements are the batch's children: \(statements.map(\.operationName))")
+            #expect(statements.allSatisfy { $0.attributes["db.system.name"]?.toSpanAttribute() == .string(db == .sqlite ? "sqlite" : "postgresql") })
+            #expect(!Self.everything(spans).contains { $0.contains(token) || $0.contains("Kayak") }, "no values: \(Self.everything(statements))")
+        }
+    }
+
+    @Test("a batch that serves three requests starts a trace of its own linked to each request's span, and each request's wait links to it",
+          arguments: TestDatabase.allCases)
+    func batchedTrace(db: TestDatabase) async throws {
+        let tracer = InMemoryTracer()
+        try await withBookingApp(db, tracer: tracer) { client in
+            let id = try await client.createResource("Raft", total: 10, adminToken: try await client.adminToken())
+            let tokens = [try await client.userToken("ann"), try await client.userToken("bob"), try await client.userToken("cyd")]
+            tracer.clearAll()
+            let queue = try BatchTests.queue(of: client)
+            #expect(queue.pause(id))
+            var tasks: [Task<TestClient.Reply, any Error>] = []
+            for (index, token) in tokens.enumerated() {
+                tasks.append(Task { try await client.send(.POST, "/bookings/", token: token, json: ["resource": id, "purchase_quantity": 1]) })
+                try await eventually { queue.queued(for: id) == index + 1 }
+            }
+            queue.resume(id)
+            for task in tasks { #expect(try await task.value.status == .created) }
+            tracer.forceFlush()
+            let spans = tracer.finishedSpans
+            let servers = spans.filter { $0.operationName == "POST /bookings" }
+            let batch = try #require(spans.first { $0.operationName == "take batch" })
+            #expect(servers.count == 3 && batch.parentSpanID == nil && !servers.contains { $0.traceID == batch.traceID })
+            #expect(Set(batch.links.compactMap { $0.context.inMemorySpanContext?.spanID }) == Set(servers.map(\.spanID)))
+            let waits = spans.filter { $0.operationName == "batch wait" }
+            #expect(Set(waits.compactMap(\.parentSpanID)) == Set(servers.map(\.spanID)))
+            #expect(waits.allSatisfy { $0.links.map { $0.context.inMemorySpanContext?.spanID } == [batch.spanID] })
+            #expect(spans.contains { $0.kind == .client && $0.parentSpanID == batch.spanID }, "the transaction's statements are the batch's")
         }
     }
 

@@ -4,6 +4,7 @@ import BookingPersistence
 import CoreMetrics
 import Fluent
 import SQLKit
+import Tracing
 import Vapor
 
 /// The composition root: every domain service, built once by `configure(_:with:clock:)` on one storage,
@@ -29,7 +30,7 @@ public struct DomainServices: Sendable {
     public let mail: MailRelay?
     let passwords: BcryptPasswords
 
-    init(app: Application, config: AppConfig, clock: any WallClock, metrics: AppMetrics) {
+    init(app: Application, config: AppConfig, clock: any WallClock, metrics: AppMetrics, tracer: (any Tracer)?) {
         // Captures the registry, the loops and the logger, not the application, so nothing here keeps it alive.
         let databases = app.databases, loops = app.eventLoopGroup, logger = app.logger
         let services = metrics.services
@@ -43,7 +44,8 @@ public struct DomainServices: Sendable {
         let storage = SQLStorage(location: config.database, poolInUse: metrics.databasePoolInUse,
                                  guardian: metrics.databaseGuardian(statementTimeout: config.databaseStatementTimeout), policy: policy,
                                  batchLimit: config.batchMaxSize, batched: metrics.recordBatch,
-                                 committed: { services.record($0) }, readPool: readPool, replicaReads: metrics.catalogueReads) {
+                                 committed: { services.record($0) }, readPool: readPool, replicaReads: metrics.catalogueReads,
+                                 tracer: tracer) {
             let scope = RequestScope.current
             return databases.database(logger: scope?.logger ?? logger, on: scope?.eventLoop ?? loops.any()) as? any SQLDatabase
         }

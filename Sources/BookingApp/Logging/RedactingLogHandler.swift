@@ -8,9 +8,13 @@ public struct RedactingLogHandler: LogHandler {
     static let redactedKeys: Set<String> = ["binds"]
 
     private var wrapped: any LogHandler
+    /// Adds what the task's context says to every line (the active span's `trace_id` and `span_id` when
+    /// tracing is on); a line's own metadata wins.
+    public var metadataProvider: Logger.MetadataProvider?
 
-    public init(wrapping handler: any LogHandler) {
+    public init(wrapping handler: any LogHandler, metadataProvider: Logger.MetadataProvider? = nil) {
         self.wrapped = handler
+        self.metadataProvider = metadataProvider
     }
 
     public var logLevel: Logger.Level {
@@ -30,6 +34,9 @@ public struct RedactingLogHandler: LogHandler {
 
     public func log(event: LogEvent) {
         var event = event
+        if let provided = metadataProvider?.get(), !provided.isEmpty {
+            event.metadata = provided.merging(event.metadata ?? [:]) { $1 }
+        }
         event.metadata = Self.redact(event.metadata)
         wrapped.log(event: event)
     }

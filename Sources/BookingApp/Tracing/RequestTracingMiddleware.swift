@@ -1,3 +1,4 @@
+import BookingDomain
 import Tracing
 import Vapor
 
@@ -21,8 +22,7 @@ struct RequestTracingMiddleware: Middleware {
         var incoming = ServiceContext.topLevel
         tracer.extract(request.headers, into: &incoming, using: HeaderExtractor())
         let name = "\(request.method.rawValue) \(request.routePattern)"
-        let span = tracer.startAnySpan(name, context: trustIncoming ? incoming : .topLevel, ofKind: .server,
-                                       at: DefaultTracerClock.now, function: #function, file: #fileID, line: #line)
+        let span = tracer.startAnySpan(name, context: trustIncoming ? incoming : .topLevel, ofKind: .server)
         // Something extracted: the caller named its span.
         if !trustIncoming, !incoming.isEmpty {
             span.addLink(SpanLink(context: incoming, attributes: [:]))
@@ -55,13 +55,5 @@ struct RequestTracingMiddleware: Middleware {
 struct HeaderExtractor: Extractor {
     func extract(key name: String, from headers: HTTPHeaders) -> String? {
         headers.first(name: name)
-    }
-}
-
-extension Tracer {
-    /// `startSpan` through an existential (`any Tracer`), its span type-erased.
-    func startAnySpan(_ name: String, context: ServiceContext, ofKind kind: SpanKind, at instant: some TracerInstant,
-                      function: String, file: String, line: UInt) -> any Tracing.Span {
-        startSpan(name, context: context, ofKind: kind, at: instant, function: function, file: file, line: line)
     }
 }

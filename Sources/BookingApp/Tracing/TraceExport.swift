@@ -9,7 +9,12 @@ import Tracing
 /// what makes spans (never installed globally), and the exporter runs as a service beside the server: spans
 /// wait in the batch processor's bounded queue (`OTEL_BSP_MAX_QUEUE_SIZE`, 2,048), so a collector that is
 /// down or slow costs the spans that do not fit, never a request's time.
-enum TraceExport {
+public enum TraceExport {
+    /// With traces exported, what each log line gains: the active span's `trace_id` and `span_id`.
+    public static func logMetadata(for config: AppConfig) -> Logger.MetadataProvider? {
+        config.traceExport ? OTel.makeLoggingMetadataProvider() : nil
+    }
+
     static func make(serviceName: String = "booking") throws -> (tracer: any Tracer, service: any Service) {
         var configuration = OTel.Configuration.default
         configuration.serviceName = serviceName

@@ -73,6 +73,8 @@ struct BatchedTake: Sendable {
     /// For a resource named by name: the name's key, which the resource must still have when the batch runs.
     let nameKey: String?
     let storage: SQLStorage
+    /// When tracing: its request's span and the time it waits for its batch (``TakeTrace``).
+    var trace: TakeTrace? = nil
 }
 
 /// The resource a take named by name was batched for has been renamed (or deleted) since the name was
@@ -97,9 +99,10 @@ extension SQLInventory {
                     """).first() else { throw AppError.resourceNotFound }
                 (resourceID, nameKey) = (try row.decode(column: "id", as: Int.self), name.resourceNameKey)
             }
+            let take = BatchedTake(request: request, reference: reference, nameKey: nameKey, storage: storage,
+                                   trace: storage.tracer.map(TakeTrace.submitted(with:)))
             do {
-                return try await batches.queue.submit(
-                    BatchedTake(request: request, reference: reference, nameKey: nameKey, storage: storage), for: resourceID)
+                return try await batches.queue.submit(take, for: resourceID)
             } catch is ResourceRenamed {
                 continue
             }
@@ -112,6 +115,12 @@ extension SQLInventory {
     /// in arrival order as it would be decided alone at its turn (``takeTogether(_:of:in:)``); if that
     /// transaction fails, every take of the batch gets its error and nothing of it is committed.
     static func takeBatch(_ takes: [BatchedTake], of resourceID: Int) async -> [Result<Taken, any Error>] {
+        guard let tracer = takes.first?.storage.tracer else { return await serve(takes, of: resourceID) }
+        return await TakeTrace.batch(takes, of: resourceID, tracer: tracer) { await serve(takes, of: resourceID) }
+    }
+
+    /// Serves the batch: see ``takeBatch(_:of:)``.
+    private static func serve(_ takes: [BatchedTake], of resourceID: Int) async -> [Result<Taken, any Error>] {
         if takes.count == 1, let take = takes.first {
             do {
                 return [.success(try await SQLInventory(storage: take.storage).takeAlone(take.request, of: take.reference))]

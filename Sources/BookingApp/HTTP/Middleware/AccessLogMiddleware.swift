@@ -1,3 +1,4 @@
+import Tracing
 import Vapor
 
 /// One line per request, after its answer: method, path (secrets in it masked), route pattern, client address, status and
@@ -10,15 +11,23 @@ struct AccessLogMiddleware: Middleware {
         let started = ContinuousClock.now
         return next.respond(to: request).map { [server] response in
             guard request.logger.logLevel <= .info else { return response }
-            request.logger.info("\(request.method.rawValue) \(request.loggedPath) \(response.status.code)", metadata: [
-                "method": .string(request.method.rawValue),
-                "route": .string(request.routePattern),
-                "client": .string(server.clientAddress(of: request)),
-                "status": .stringConvertible(response.status.code),
-                "duration_ms": .string(Self.milliseconds(ContinuousClock.now - started)),
-            ])
-            return response
+            // In the request's span, when it has one: the line then names its trace.
+            guard request.serviceContext.isEmpty else {
+                return ServiceContext.withValue(request.serviceContext) { log(response, of: request, started: started, server: server) }
+            }
+            return log(response, of: request, started: started, server: server)
         }
+    }
+
+    private func log(_ response: Response, of request: Request, started: ContinuousClock.Instant, server: ServerContext) -> Response {
+        request.logger.info("\(request.method.rawValue) \(request.loggedPath) \(response.status.code)", metadata: [
+            "method": .string(request.method.rawValue),
+            "route": .string(request.routePattern),
+            "client": .string(server.clientAddress(of: request)),
+            "status": .stringConvertible(response.status.code),
+            "duration_ms": .string(Self.milliseconds(ContinuousClock.now - started)),
+        ])
+        return response
     }
 
     /// A duration in milliseconds with two decimals ("12.05"), without Foundation's formatter.
