@@ -9,16 +9,10 @@ import SQLKit
 /// The pool as the stores use it: counts every statement and transaction under way in `inUse` (each holds
 /// a pooled connection, or waits for one), and on PostgreSQL runs each statement on a live connection
 /// within a deadline (``LiveConnection``), so no statement can wait for ever on a connection that died.
-struct PooledDatabase: SQLDatabase {
+struct PooledDatabase: WrappingDatabase {
     let base: any SQLDatabase
     let inUse: Meter
     let guardian: ConnectionGuardian
-
-    var logger: Logger { base.logger }
-    var eventLoop: any EventLoop { base.eventLoop }
-    var version: (any SQLDatabaseReportedVersion)? { base.version }
-    var dialect: any SQLDialect { base.dialect }
-    var queryLogLevel: Logger.Level? { base.queryLogLevel }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) -> EventLoopFuture<Void> {
         inUse.increment()
@@ -46,6 +40,20 @@ struct PooledDatabase: SQLDatabase {
             connection.eventLoop.makeFutureWithTask { try await closure(LiveConnection(connection: connection, guardian: guardian)) }
         }.get()
     }
+}
+
+/// A database that runs its statements on another (`base`), and is otherwise that one: its logger, event
+/// loop, version and dialect.
+protocol WrappingDatabase: SQLDatabase {
+    var base: any SQLDatabase { get }
+}
+
+extension WrappingDatabase {
+    var logger: Logger { base.logger }
+    var eventLoop: any EventLoop { base.eventLoop }
+    var version: (any SQLDatabaseReportedVersion)? { base.version }
+    var dialect: any SQLDialect { base.dialect }
+    var queryLogLevel: Logger.Level? { base.queryLogLevel }
 }
 
 /// One PostgreSQL connection whose statements are always answered.

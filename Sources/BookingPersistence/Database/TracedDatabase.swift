@@ -9,17 +9,11 @@ import Tracing
 /// `db.operation.name` and `db.collection.name`, a child of the span the calling task runs in (the
 /// request's, or a batch's); a statement run outside any span (the background jobs' polling) makes none.
 /// Never the statement's text or its values: binds are not read at all.
-struct TracedDatabase: SQLDatabase {
+struct TracedDatabase: WrappingDatabase {
     let base: any SQLDatabase
     let tracer: any Tracer
     /// `postgresql` or `sqlite`.
     let system: String
-
-    var logger: Logger { base.logger }
-    var eventLoop: any EventLoop { base.eventLoop }
-    var version: (any SQLDatabaseReportedVersion)? { base.version }
-    var dialect: any SQLDialect { base.dialect }
-    var queryLogLevel: Logger.Level? { base.queryLogLevel }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) -> EventLoopFuture<Void> {
         // Only work done for something traced (a request, a batch): the background jobs' polling is not.
