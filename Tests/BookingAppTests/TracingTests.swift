@@ -1,5 +1,6 @@
 import Foundation
 import InMemoryTracing
+import Logging
 import Testing
 import Tracing
 @testable import BookingApp
@@ -33,7 +34,9 @@ struct TracingTests {
             #expect(try await client.send(.GET, "/bookings/", headers: [("Authorization", "Token \(token)x")]).status == .unauthorized)
             tracer.forceFlush()
             let spans = tracer.finishedSpans
-            #expect(spans.filter { $0.kind != .client }.allSatisfy { $0.kind == .server || ["batch wait", "take batch"].contains($0.operationName) })
+            let internals: Set<String> = ["batch wait", "take batch", "password queue", "password hash", "password verify"]
+            #expect(spans.filter { $0.kind != .client && !internals.contains($0.operationName) }.allSatisfy { $0.kind == .server && $0.operationName.contains(" /") })
+            #expect(spans.filter { $0.kind == .server }.count == 9, "a span per request: \(spans.filter { $0.kind == .server }.map(\.operationName))")
             let booking = try #require(spans.first { $0.operationName == "POST /bookings" })
             #expect(booking.attributes["http.request.method"]?.toSpanAttribute() == .string("POST"))
             #expect(booking.attributes["http.route"]?.toSpanAttribute() == .string("/bookings"))
@@ -105,6 +108,75 @@ struct TracingTests {
             #expect(waits.allSatisfy { $0.links.map { $0.context.inMemorySpanContext?.spanID } == [batch.spanID] })
             #expect(spans.contains { $0.kind == .client && $0.parentSpanID == batch.spanID }, "the transaction's statements are the batch's")
         }
+    }
+
+    @Test("a login's password check is a span of its request, after its wait in the hasher's queue")
+    func passwordSpans() async throws {
+        let tracer = InMemoryTracer()
+        try await withBookingApp(.sqlite, tracer: tracer) { client in
+            try await client.signUp("hasher", password: "password123")
+            tracer.clearAll()
+            _ = try await client.login("hasher", password: "password123")
+            tracer.forceFlush()
+            let spans = tracer.finishedSpans
+            let login = try #require(spans.first { $0.operationName == "POST /login" })
+            let waiting = try #require(spans.first { $0.operationName == "password queue" })
+            let verify = try #require(spans.first { $0.operationName == "password verify" })
+            #expect(waiting.parentSpanID == login.spanID && verify.parentSpanID == login.spanID)
+        }
+    }
+
+    @Test("each webhook attempt is a client span with its message id and status, and the receiver gets its trace in the headers; an e-mail's attempt likewise")
+    func deliverySpans() async throws {
+        let tracer = InMemoryTracer()
+        try await withReceiver { receiver in
+            let script = SMTPClientTests.Script(answer: SMTPClientTests.usual)
+            try await SMTPClientTests.withServer(script) { port, _ in
+                try await withBookingApp(.sqlite, configure: { config in
+                    allowLoopback(&config)
+                    config.smtpServer = SMTPServer(host: "127.0.0.1", port: port, security: .startTLS, requireTLS: false)
+                }, tracer: tracer) { client in
+                    let admin = try await client.adminToken()
+                    let relay = try #require(client.app.domain.mail)
+                    try await relay.runOnce()
+                    _ = try await client.createWebhook(receiver.url, events: ["booking.created"], admin: admin)
+                    let id = try await client.createResource("Skiff", total: 2, adminToken: admin)
+                    _ = try await client.book(id, quantity: 1, token: try await client.userToken("sailor"))
+                    tracer.clearAll()
+                    #expect(try await client.app.domain.relay.runOnce() == 1)
+                    #expect(try await relay.runOnce() == 1)
+                    tracer.forceFlush()
+                    let spans = tracer.finishedSpans
+                    let post = try #require(spans.first { $0.operationName == "webhook POST" })
+                    let delivered = try #require(receiver.received.last)
+                    #expect(post.kind == .client && post.parentSpanID == nil, "the relay runs in no request")
+                    #expect(post.attributes["webhook.id"]?.toSpanAttribute() == .string(delivered.id)
+                            && post.attributes["http.response.status_code"]?.toSpanAttribute() == .int64(200))
+                    #expect(delivered.headers.first(name: InMemoryTracer.traceIDKey) == post.traceID
+                            && delivered.headers.first(name: InMemoryTracer.spanIDKey) == post.spanID, "the receiver can continue the trace")
+                    let smtp = try #require(spans.first { $0.operationName == "smtp send" })
+                    #expect(smtp.kind == .client && smtp.attributes["mail.template"]?.toSpanAttribute() == .string("booking.created"))
+                    let message = try #require(MailRelayTests.messages(script).last)
+                    #expect(MailRelayTests.header(InMemoryTracer.traceIDKey, of: message) == smtp.traceID)
+                }
+            }
+        }
+    }
+
+    @Test("the exporter's diagnostics are counted: spans a full queue dropped (as swift-otel 1.6 reports them) and failed exports")
+    func exporterDiagnostics() throws {
+        let metrics = AppMetrics(databasePoolCapacity: 1)
+        var diagnostics = Logger(label: "trace-export") { _ in
+            TraceDiagnostics(logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
+                             dropped: metrics.traceSpansDropped, failed: metrics.traceExportFailures)
+        }
+        diagnostics.logLevel = .trace
+        diagnostics.warning("Spans were dropped this iteration because queue was full", metadata: ["queue_size": "2048", "dropped_count": "7"])
+        diagnostics.warning("Spans were dropped this iteration because queue was full", metadata: ["queue_size": "2048", "dropped_count": "5"])
+        diagnostics.warning("Failed to export batch.")
+        diagnostics.debug("Exported batch.")
+        let text = String(decoding: metrics.exposition(), as: UTF8.self)
+        #expect(text.contains("booking_trace_spans_dropped_total 12") && text.contains("booking_trace_export_failures_total 1"), "\(text)")
     }
 
     @Test("a caller's span is continued only when TRACE_TRUST_INCOMING is set; otherwise the request starts its own trace, linked to the caller's")

@@ -14,6 +14,8 @@ final class WebhookReceiver: Sendable {
         let timestamp: String
         let signature: String
         let body: [UInt8]
+        /// Every header, as sent.
+        var headers: HTTPHeaders = [:]
         var message: WireMessage { get throws { try JSONDecoder().decode(WireMessage.self, from: Data(body)) } }
     }
 
@@ -34,7 +36,7 @@ final class WebhookReceiver: Sendable {
             let body = req.body.data.map { Array($0.readableBytesView) } ?? []
             let status = receiver.state.withLock { state -> UInt in
                 state.received.append(Received(id: req.headers.first(name: "webhook-id") ?? "", timestamp: req.headers.first(name: "webhook-timestamp") ?? "",
-                                               signature: req.headers.first(name: "webhook-signature") ?? "", body: body))
+                                               signature: req.headers.first(name: "webhook-signature") ?? "", body: body, headers: req.headers))
                 return state.answers.isEmpty ? 200 : state.answers.removeFirst()
             }
             let response = Response(status: HTTPResponseStatus(statusCode: Int(status)))

@@ -4,6 +4,7 @@ import BookingPersistence
 import CoreMetrics
 import Fluent
 import SQLKit
+import Synchronization
 import Tracing
 import Vapor
 
@@ -54,7 +55,7 @@ public struct DomainServices: Sendable {
         let passwords = BcryptPasswords(
             hasher: app.password.async,
             queue: SheddingQueue(permits: max(1, System.coreCount - 1), maxWait: .milliseconds(Int64(config.passwordQueueMaxWait * 1000))),
-            shed: metrics.passwordHashingShed)
+            shed: metrics.passwordHashingShed, tracer: tracer)
         // The hash checked for unknown usernames, made once in the background so start-up does not wait for it.
         let decoy = Task { try await passwords.hash(SessionService.makeToken()) }
         self.clock = clock
@@ -72,7 +73,7 @@ public struct DomainServices: Sendable {
         waitlist = WaitlistService(storage: storage, clock: clock, metrics: metrics.services, writes: writes)
         housekeeping = HousekeepingService(storage: storage, clock: clock, eventRetention: config.eventRetention)
         let sender = HTTPWebhookSender(eventLoopGroup: loops, timeout: config.webhookTimeout,
-                                       allowPrivateNetworks: config.webhookAllowPrivateNetworks)
+                                       allowPrivateNetworks: config.webhookAllowPrivateNetworks, tracer: tracer)
         let events = EventService(storage: storage, metrics: metrics.webhooks)
         self.events = events
         webhooks = WebhookService(storage: storage, clock: clock, sender: sender, metrics: metrics.webhooks)
@@ -85,7 +86,7 @@ public struct DomainServices: Sendable {
                 var client = SMTPClient(server: server, group: loops)
                 if let file = config.smtpCAFile { client.trustRoots = .file(file) }
                 return MailRelay(storage: storage, events: events, clock: clock,
-                          sender: SMTPMailSender(client: client, from: from, publicURL: config.publicURL, clock: clock),
+                          sender: SMTPMailSender(client: client, from: from, publicURL: config.publicURL, clock: clock, tracer: tracer),
                           host: String(config.mailFrom.split(separator: "@").last ?? "localhost"), metrics: metrics.mail)
             }
         }
@@ -99,18 +100,39 @@ struct BcryptPasswords: PasswordHashing {
     let queue: SheddingQueue
     /// Counts the hashes refused because the queue was too long.
     let shed: CoreMetrics.Counter
+    /// Makes the wait in the queue (`password queue`) and the hash (`password hash`, `password verify`)
+    /// spans of the request's; nil: none.
+    let tracer: (any Tracer)?
 
     func hash(_ password: String) async throws -> String {
-        try await queued(first: false) { try await hasher.hash(password).get() }
+        try await queued("password hash", first: false) { try await hasher.hash(password).get() }
     }
 
     func verify(_ password: String, against hash: String, first: Bool) async throws -> Bool {
-        try await queued(first: first) { try await hasher.verify(password, created: hash).get() }
+        try await queued("password verify", first: first) { try await hasher.verify(password, created: hash).get() }
     }
 
-    private func queued<T: Sendable>(first: Bool, _ work: @Sendable () async throws -> T) async throws -> T {
+    private func queued<T: Sendable>(_ name: String, first: Bool, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
         do {
-            return try await queue.run(first: first, work)
+            guard let tracer, let context = ServiceContext.current else { return try await queue.run(first: first, work) }
+            let waiting = tracer.startAnySpan("password queue", context: context, ofKind: .internal)
+            let started = Mutex(false)
+            do {
+                return try await queue.run(first: first) {
+                    started.withLock { $0 = true }
+                    waiting.end()
+                    let hashing = tracer.startAnySpan(name, context: context, ofKind: .internal)
+                    defer { hashing.end() }
+                    return try await work()
+                }
+            } catch {
+                // Refused (or cancelled) before its turn: the wait ends here.
+                if !started.withLock({ $0 }) {
+                    waiting.setStatus(SpanStatus(code: .error))
+                    waiting.end()
+                }
+                throw error
+            }
         } catch let overloaded as SheddingQueue.Overloaded {
             shed.increment()
             throw AppError.overloaded(retryAfter: overloaded.retryAfter)

@@ -1,5 +1,6 @@
 import BookingDomain
 import Foundation
+import Tracing
 
 /// What each kind of message says, as plain text and as HTML in the pages' look, with links to the
 /// pages (`PUBLIC_URL`). Everything taken from the message's facts is escaped in the HTML.
@@ -92,6 +93,9 @@ struct SMTPMailSender: MailSender {
     let publicURL: String
     let clock: any WallClock
 
+    /// Makes each attempt a client span, carried in the message's `traceparent` header; nil: none.
+    var tracer: (any Tracer)? = nil
+
     var attemptLimit: Duration { client.attemptLimit }
 
     func send(_ mail: QueuedMail) async -> MailOutcome {
@@ -105,11 +109,20 @@ struct SMTPMailSender: MailSender {
             message.headers = [("List-Unsubscribe", "<\(MailTemplates.unsubscribeURL(mail, publicURL: publicURL))>"),
                                ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")]
         }
-        do {
-            try await client.send(message.rendered, from: from.address, to: to.address)
-            return .sent
-        } catch {
-            return .failed(permanent: error.isPermanent, reason: error.description)
-        }
+        let attributes: SpanAttributes = ["booking.event.id": .int64(Int64(mail.eventID)), "mail.template": .string(mail.template),
+                                          "mail.attempt": .int64(Int64(mail.attempts + 1)), "server.address": .string(client.server.host)]
+        return await DeliveryTrace.attempt(tracer, "smtp send", attributes: attributes, { [message] trace in
+            var message = message
+            if let trace, let tracer { tracer.inject(trace, into: &message.headers, using: MailHeaderInjector()) }
+            do throws(SMTPFailure) {
+                try await client.send(message.rendered, from: from.address, to: to.address)
+                return .sent
+            } catch {
+                return .failed(permanent: error.isPermanent, reason: error.description)
+            }
+        }, failure: { outcome in
+            if case .failed(_, let reason) = outcome { return reason }
+            return nil
+        })
     }
 }

@@ -18,6 +18,9 @@ struct AppMetrics: Sendable {
     let databasePoolInUse: Meter
     /// Password hashes refused because their queue was too long (`booking_load_shed_total{queue="password_hashing"}`).
     let passwordHashingShed: CoreMetrics.Counter
+    /// Spans the trace exporter could not keep (its queue full) and exports that failed (`TraceExport`).
+    let traceSpansDropped: CoreMetrics.Counter
+    let traceExportFailures: CoreMetrics.Counter
     /// Transactions serving bookings and holds of one resource together, and the requests they served
     /// (`booking_stock_batches_total`, `booking_stock_batched_requests_total`): their ratio is the mean batch.
     let stockBatches: CoreMetrics.Counter
@@ -54,6 +57,8 @@ struct AppMetrics: Sendable {
         stockBatches = Counter(label: "booking_stock_batches_total", factory: factory)
         stockBatchedRequests = Counter(label: "booking_stock_batched_requests_total", factory: factory)
         passwordHashingShed = Counter(label: "booking_load_shed_total", dimensions: [("queue", "password_hashing")], factory: factory)
+        traceSpansDropped = Counter(label: "booking_trace_spans_dropped_total", factory: factory)
+        traceExportFailures = Counter(label: "booking_trace_export_failures_total", factory: factory)
         Meter(label: "booking_database_pool_capacity", factory: factory).set(databasePoolCapacity)
         process = ProcessMetrics(factory: factory)
     }

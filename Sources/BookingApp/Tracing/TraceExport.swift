@@ -1,3 +1,4 @@
+import CoreMetrics
 import Logging
 import OTel
 import ServiceLifecycle
@@ -15,15 +16,45 @@ public enum TraceExport {
         config.traceExport ? OTel.makeLoggingMetadataProvider() : nil
     }
 
-    static func make(serviceName: String = "booking") throws -> (tracer: any Tracer, service: any Service) {
+    static func make(serviceName: String = "booking", logger: Logger, metrics: AppMetrics) throws -> (tracer: any Tracer, service: any Service) {
         var configuration = OTel.Configuration.default
         configuration.serviceName = serviceName
-        configuration.diagnosticLogLevel = .error
+        // The exporter's own warnings (a full queue, a failed export) are counted in /metrics and logged.
+        configuration.diagnosticLogLevel = .warning
+        configuration.diagnosticLogger = .custom(Logger(label: "trace-export") { _ in
+            TraceDiagnostics(logger: logger, dropped: metrics.traceSpansDropped, failed: metrics.traceExportFailures)
+        })
         configuration.logs.enabled = false
         configuration.metrics.enabled = false
         configuration.traces.enabled = true
         configuration.traces.otlpExporter.protocol = .httpProtobuf
         let backend = try OTel.makeTracingBackend(configuration: configuration)
         return (backend.factory, backend.service)
+    }
+}
+
+/// Reads the exporter's diagnostics: a full queue's warning says how many spans it dropped
+/// (`booking_trace_spans_dropped_total`), a failed export is counted (`booking_trace_export_failures_total`);
+/// each is logged on the server's logger, at most as loud as a warning.
+struct TraceDiagnostics: LogHandler {
+    let logger: Logger
+    let dropped: CoreMetrics.Counter
+    let failed: CoreMetrics.Counter
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .warning
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let metadata = self.metadata.merging(event.metadata ?? [:]) { $1 }
+        if event.message.description.hasPrefix("Spans were dropped") {
+            dropped.increment(by: Int64(metadata["dropped_count"].flatMap { Int64("\($0)") } ?? 1))
+        } else if event.message.description.hasPrefix("Failed to export") {
+            failed.increment()
+        }
+        logger.log(level: min(event.level, .warning), event.message, metadata: metadata)
     }
 }

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import AsyncPrimitives
 import BookingDomain
 import Foundation
+import Tracing
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -26,6 +27,8 @@ struct HTTPWebhookSender: WebhookSender {
     let eventLoopGroup: any EventLoopGroup
     let timeout: TimeInterval
     let allowPrivateNetworks: Bool
+    /// Makes each attempt a client span, carried to the receiver in `traceparent`; nil: none.
+    var tracer: (any Tracer)? = nil
 
     /// Addresses a webhook may not reach unless `WEBHOOK_ALLOW_PRIVATE_NETWORKS=true`.
     static let forbidden: [IPAddressRange] = [
@@ -86,13 +89,24 @@ struct HTTPWebhookSender: WebhookSender {
     static let answerLimit = 64 << 10
 
     private func post(_ message: OutgoingWebhook, with client: HTTPClient) async -> WebhookOutcome {
+        let attributes: SpanAttributes = ["http.request.method": "POST", "server.address": .string(URL(string: message.url)?.host ?? ""),
+                                          "webhook.id": .string(message.messageID), "booking.event.type": .string(message.eventType)]
+        return await DeliveryTrace.attempt(tracer, "webhook POST", attributes: attributes, { trace in
+            var request = Self.request(for: message)
+            if let trace, let tracer { tracer.inject(trace, into: &request.headers, using: HeaderInjector()) }
+            return await post(request, with: client)
+        }, failure: \.error, finish: { outcome, attributes in
+            if let status = outcome.statusCode { attributes["http.response.status_code"] = status }
+        })
+    }
+
+    private func post(_ request: HTTPClientRequest, with client: HTTPClient) async -> WebhookOutcome {
         let started = ContinuousClock.now
         func outcome(_ status: Int?, _ error: String?) -> WebhookOutcome {
             let elapsed = ContinuousClock.now - started
             let milliseconds = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
             return WebhookOutcome(statusCode: status, durationMilliseconds: milliseconds, error: error)
         }
-        let request = Self.request(for: message)
         let limit = TimeAmount.milliseconds(Int64(timeout * 1000))
         // The attempt runs on its own task and is cancelled (AsyncHTTPClient then closes its connection) when
         // the time is up; the answer here does not wait for it to notice.
