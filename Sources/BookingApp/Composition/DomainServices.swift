@@ -114,7 +114,7 @@ struct BcryptPasswords: PasswordHashing {
 
     private func queued<T: Sendable>(_ name: String, first: Bool, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
         do {
-            guard let tracer, let context = ServiceContext.current else { return try await queue.run(first: first, work) }
+            guard let tracer, let context = ServiceContext.current, context.recordsSpans else { return try await queue.run(first: first, work) }
             let waiting = tracer.startAnySpan("password queue", context: context, ofKind: .internal)
             let started = Mutex(false)
             do {

@@ -31,7 +31,7 @@ struct RequestTracingMiddleware: Middleware {
             attributes["http.request.method"] = request.method.rawValue
             attributes["http.route"] = request.routePattern
         }
-        request.serviceContext = span.context
+        request.serviceContext = .of(span)
         return next.respond(to: request).always { result in
             span.updateAttributes { attributes in
                 if let user = request.principal?.user.id { attributes["enduser.id"] = user }

@@ -7,7 +7,8 @@ import Tracing
 /// A database whose every statement is a client span (when tracing is on): named by the statement's kind
 /// and its first table (`SELECT bookings`, `UPDATE resources`), with `db.system.name`,
 /// `db.operation.name` and `db.collection.name`, a child of the span the calling task runs in (the
-/// request's, or a batch's); a statement run outside any span (the background jobs' polling) makes none.
+/// request's, or a batch's); a statement run outside a recorded span (the background jobs' polling, a
+/// request sampling left out) makes none.
 /// Never the statement's text or its values: binds are not read at all.
 struct TracedDatabase: WrappingDatabase {
     let base: any SQLDatabase
@@ -17,7 +18,7 @@ struct TracedDatabase: WrappingDatabase {
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) -> EventLoopFuture<Void> {
         // Only work done for something traced (a request, a batch): the background jobs' polling is not.
-        guard let context = ServiceContext.current else { return base.execute(sql: query, onRow) }
+        guard let context = ServiceContext.current, context.recordsSpans else { return base.execute(sql: query, onRow) }
         let span = start(query, in: context)
         return base.execute(sql: query, onRow).always { result in
             if case .failure(let error) = result {
@@ -44,10 +45,11 @@ struct TracedDatabase: WrappingDatabase {
     }
 
     private func start(_ query: any SQLExpression, in context: ServiceContext) -> any Tracing.Span {
+        let span = tracer.startAnySpan("SQL", context: context, ofKind: .client)
         var serializer = SQLSerializer(database: base)
         query.serialize(to: &serializer)
         let (operation, table) = Self.summary(of: serializer.sql)
-        let span = tracer.startAnySpan(table.map { "\(operation) \($0)" } ?? operation, context: context, ofKind: .client)
+        span.operationName = table.map { "\(operation) \($0)" } ?? operation
         span.updateAttributes { attributes in
             attributes["db.system.name"] = system
             attributes["db.operation.name"] = operation

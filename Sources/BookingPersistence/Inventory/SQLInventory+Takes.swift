@@ -100,7 +100,7 @@ extension SQLInventory {
                 (resourceID, nameKey) = (try row.decode(column: "id", as: Int.self), name.resourceNameKey)
             }
             let take = BatchedTake(request: request, reference: reference, nameKey: nameKey, storage: storage,
-                                   trace: storage.tracer.map(TakeTrace.submitted(with:)))
+                                   trace: storage.tracer.flatMap(TakeTrace.submitted(with:)))
             do {
                 return try await batches.queue.submit(take, for: resourceID)
             } catch is ResourceRenamed {

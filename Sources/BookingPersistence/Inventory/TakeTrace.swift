@@ -11,14 +11,17 @@ struct TakeTrace: Sendable {
     let submitter: ServiceContext
     let waiting: any Tracing.Span
 
-    static func submitted(with tracer: any Tracer) -> TakeTrace {
-        let submitter = ServiceContext.current ?? .topLevel
+    /// nil when the request's trace is not recorded.
+    static func submitted(with tracer: any Tracer) -> TakeTrace? {
+        guard let submitter = ServiceContext.current, submitter.recordsSpans else { return nil }
         return TakeTrace(submitter: submitter, waiting: tracer.startAnySpan("batch wait", context: submitter, ofKind: .internal))
     }
 
     /// Runs `serve` for `takes` inside the batch's span.
     static func batch(_ takes: [BatchedTake], of resourceID: Int, tracer: any Tracer,
                       serve: () async -> [Result<Taken, any Error>]) async -> [Result<Taken, any Error>] {
+        // No request of it recorded: nothing to trace (its statements make no spans either).
+        guard takes.contains(where: { $0.trace != nil }) else { return await serve() }
         let single = takes.count == 1 ? takes[0].trace?.submitter : nil
         let batch = tracer.startAnySpan("take batch", context: single ?? .topLevel, ofKind: .internal)
         batch.updateAttributes { attributes in
@@ -30,7 +33,7 @@ struct TakeTrace: Sendable {
             trace.waiting.addLink(SpanLink(context: batch.context, attributes: [:]))
             trace.waiting.end()
         }
-        let outcomes = await ServiceContext.withValue(batch.context) { await serve() }
+        let outcomes = await ServiceContext.withValue(.of(batch)) { await serve() }
         if outcomes.allSatisfy({ if case .failure = $0 { true } else { false } }) { batch.setStatus(SpanStatus(code: .error)) }
         batch.end()
         return outcomes
