@@ -72,8 +72,6 @@ public func configure(_ app: Application, with config: AppConfig, clock: any Wal
     app.middleware = Middlewares()
     if let tracer = server.tracer {
         app.middleware.use(RequestTracingMiddleware(tracer: tracer, trustIncoming: config.traceTrustIncoming))
-        // The routes' tasks run in the request's span, so what they trace is its child.
-        app.traceAutoPropagation = true
     }
     app.middleware.use(ResponseHeadersMiddleware(variesByOrigin: !config.corsAllowedOrigins.isEmpty && config.corsAllowedOrigins != ["*"]))
     app.middleware.use(RequestDrainMiddleware(requests: server.requestsInFlight))

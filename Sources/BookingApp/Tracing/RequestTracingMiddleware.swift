@@ -9,8 +9,10 @@ import Vapor
 ///
 /// A caller's W3C `traceparent`/`tracestate` is continued only when `TRACE_TRUST_INCOMING` is set;
 /// otherwise the request starts a trace of its own that links to the caller's span, so a client cannot
-/// steer our traces or their sampling. The span becomes the request's `serviceContext`, which the routes'
-/// tasks run in (`traceAutoPropagation`), so spans started beneath it are its children.
+/// steer our traces or their sampling. The span becomes the request's `serviceContext`, bound as the
+/// task-local context while the rest of the chain is called: the request's own task
+/// (`RequestDeadlineMiddleware`) is made then and inherits it, so spans started beneath are its children
+/// (one binding per request, where Vapor's `traceAutoPropagation` binds it again around every middleware).
 ///
 /// Installed only when tracing is on: without it a request pays nothing for tracing. An EventLoopFuture
 /// middleware, like the others, so it costs no task.
@@ -21,18 +23,23 @@ struct RequestTracingMiddleware: Middleware {
     func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         var incoming = ServiceContext.topLevel
         tracer.extract(request.headers, into: &incoming, using: HeaderExtractor())
-        let name = "\(request.method.rawValue) \(request.routePattern)"
-        let span = tracer.startAnySpan(name, context: trustIncoming ? incoming : .topLevel, ofKind: .server)
+        let route = request.routePattern
+        let span = tracer.startAnySpan("\(request.method.rawValue) \(route)", context: trustIncoming ? incoming : .topLevel, ofKind: .server)
+        let context = ServiceContext.of(span)
+        request.serviceContext = context
+        // Sampling left it out: nothing more to record.
+        guard span.isRecording else {
+            return ServiceContext.withValue(context) { next.respond(to: request) }.always { _ in span.end() }
+        }
         // Something extracted: the caller named its span.
         if !trustIncoming, !incoming.isEmpty {
             span.addLink(SpanLink(context: incoming, attributes: [:]))
         }
         span.updateAttributes { attributes in
             attributes["http.request.method"] = request.method.rawValue
-            attributes["http.route"] = request.routePattern
+            attributes["http.route"] = route
         }
-        request.serviceContext = .of(span)
-        return next.respond(to: request).always { result in
+        return ServiceContext.withValue(context) { next.respond(to: request) }.always { result in
             span.updateAttributes { attributes in
                 if let user = request.principal?.user.id { attributes["enduser.id"] = user }
                 if case .success(let response) = result { attributes["http.response.status_code"] = Int(response.status.code) }
