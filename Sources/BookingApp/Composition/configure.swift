@@ -46,8 +46,13 @@ public func configure(_ app: Application, with config: AppConfig, clock: any Wal
     app.bookingConfig = config
     app.metrics = AppMetrics(databasePoolCapacity: connectionsPerLoop * System.coreCount)
     // Traces: the tracer given (tests), else the OTLP exporter when OTEL_EXPORTER_OTLP_ENDPOINT is set, else none.
-    let tracing: (tracer: any Tracer, service: (any Service)?)? = try tracer.map { ($0, nil) }
-        ?? (config.traceExport ? TraceExport.make(logger: app.logger, metrics: app.metrics) : nil).map { ($0.tracer, $0.service) }
+    var tracing: (tracer: any Tracer, service: (any Service)?)?
+    if let tracer {
+        tracing = (tracer, nil)
+    } else if config.traceExport {
+        let export = try TraceExport.make(logger: app.logger, metrics: app.metrics)
+        tracing = (export.tracer, export.service)
+    }
     app.domain = DomainServices(app: app, config: config, clock: clock, metrics: app.metrics, tracer: tracing?.tracer)
     let server = ServerContext(
         config: config, domain: app.domain, metrics: app.metrics,

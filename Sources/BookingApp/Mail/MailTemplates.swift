@@ -74,10 +74,9 @@ enum MailTemplates {
     static func time(_ value: EventValue?, in zone: EventValue?) -> String {
         guard let date = value?.instant else { return "soon" }
         let instant = Int64(date.timeIntervalSince1970.rounded(.down))
-        guard let name = zone?.string, name != "UTC", let zone = Zone(identifier: name) else {
-            return String(LocalDate.clock(LocalDate.split(instant).second).prefix(5)) + " UTC"
-        }
-        return String(LocalDate.clock(zone.wallTime(at: instant).minutes * 60).prefix(5)) + " (\(name))"
+        let named = zone?.string.flatMap { $0 == "UTC" ? nil : Zone(identifier: $0) }
+        let minutes = named.map { $0.wallTime(at: instant).minutes } ?? LocalDate.split(instant).second / 60
+        return LocalDate.clock(minutes * 60).prefix(5) + (named.map { " (\($0.identifier))" } ?? " UTC")
     }
 
     static func escape(_ text: String) -> String {

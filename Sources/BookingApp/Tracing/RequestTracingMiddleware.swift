@@ -9,7 +9,7 @@ import Vapor
 ///
 /// A caller's W3C `traceparent`/`tracestate` is continued only when `TRACE_TRUST_INCOMING` is set;
 /// otherwise the request starts a trace of its own that links to the caller's span, so a client cannot
-/// steer our traces or their sampling. The span becomes the request's `serviceContext`, bound as the
+/// steer our traces or their sampling. A recorded span becomes the request's `serviceContext`, bound as the
 /// task-local context while the rest of the chain is called: the request's own task
 /// (`RequestDeadlineMiddleware`) is made then and inherits it, so spans started beneath are its children
 /// (one binding per request, where Vapor's `traceAutoPropagation` binds it again around every middleware).
@@ -25,12 +25,13 @@ struct RequestTracingMiddleware: Middleware {
         tracer.extract(request.headers, into: &incoming, using: HeaderExtractor())
         let route = request.routePattern
         let span = tracer.startAnySpan("\(request.method.rawValue) \(route)", context: trustIncoming ? incoming : .topLevel, ofKind: .server)
+        // Sampling left it out: nothing more to record, and no context to bind (with none current, nothing
+        // below makes a span).
+        guard span.isRecording else {
+            return next.respond(to: request).always { _ in span.end() }
+        }
         let context = ServiceContext.of(span)
         request.serviceContext = context
-        // Sampling left it out: nothing more to record.
-        guard span.isRecording else {
-            return ServiceContext.withValue(context) { next.respond(to: request) }.always { _ in span.end() }
-        }
         // Something extracted: the caller named its span.
         if !trustIncoming, !incoming.isEmpty {
             span.addLink(SpanLink(context: incoming, attributes: [:]))
@@ -62,39 +63,5 @@ struct RequestTracingMiddleware: Middleware {
 struct HeaderExtractor: Extractor {
     func extract(key name: String, from headers: HTTPHeaders) -> String? {
         headers.first(name: name)
-    }
-}
-
-/// Writes them into an outgoing request's headers (a webhook's).
-struct HeaderInjector: Injector {
-    func inject(_ value: String, forKey name: String, into headers: inout HTTPHeaders) {
-        headers.replaceOrAdd(name: name, value: value)
-    }
-}
-
-/// Writes them as a message's own headers (an e-mail's).
-struct MailHeaderInjector: Injector {
-    func inject(_ value: String, forKey name: String, into headers: inout [(name: String, value: String)]) {
-        headers.append((name, value))
-    }
-}
-
-/// A delivery attempt (a webhook's POST, an e-mail's SMTP dialogue) as a client span: a child of the
-/// span it is made in (an admin's retry), else the root of its own trace (the relays run in none).
-/// `work` gets the span's context to carry to the receiver; the outcome's `failure` marks it failed.
-enum DeliveryTrace {
-    static func attempt<Outcome>(_ tracer: (any Tracer)?, _ name: String, attributes: SpanAttributes,
-                                 _ work: (ServiceContext?) async -> Outcome, failure: (Outcome) -> String?,
-                                 finish: (Outcome, inout SpanAttributes) -> Void = { _, _ in }) async -> Outcome {
-        guard let tracer else { return await work(nil) }
-        let span = tracer.startAnySpan(name, context: ServiceContext.current ?? .topLevel, ofKind: .client)
-        span.attributes = attributes
-        let outcome = await work(span.context)
-        span.updateAttributes { finish(outcome, &$0) }
-        if let reason = failure(outcome) {
-            span.setStatus(SpanStatus(code: .error, message: String(reason.prefix(200))))
-        }
-        span.end()
-        return outcome
     }
 }

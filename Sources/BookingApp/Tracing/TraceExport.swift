@@ -16,9 +16,10 @@ public enum TraceExport {
         config.traceExport ? OTel.makeLoggingMetadataProvider() : nil
     }
 
-    static func make(serviceName: String = "booking", logger: Logger, metrics: AppMetrics) throws -> (tracer: any Tracer, service: any Service) {
+    /// The service is named `booking` unless `OTEL_SERVICE_NAME` says otherwise.
+    static func make(logger: Logger, metrics: AppMetrics) throws -> (tracer: any Tracer, service: any Service) {
         var configuration = OTel.Configuration.default
-        configuration.serviceName = serviceName
+        configuration.serviceName = "booking"
         // The exporter's own warnings (a full queue, a failed export) are counted in /metrics and logged.
         configuration.diagnosticLogLevel = .warning
         configuration.diagnosticLogger = .custom(Logger(label: "trace-export") { _ in

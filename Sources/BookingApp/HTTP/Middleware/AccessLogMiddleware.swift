@@ -11,11 +11,9 @@ struct AccessLogMiddleware: Middleware {
         let started = ContinuousClock.now
         return next.respond(to: request).map { [server] response in
             guard request.logger.logLevel <= .info else { return response }
-            // In the request's span, when it has one: the line then names its trace.
-            guard request.serviceContext.isEmpty else {
-                return ServiceContext.withValue(request.serviceContext) { log(response, of: request, started: started, server: server) }
-            }
-            return log(response, of: request, started: started, server: server)
+            // In the request's span, when tracing is on and it has one: the line then names its trace.
+            guard server.tracer != nil else { return log(response, of: request, started: started, server: server) }
+            return ServiceContext.withValue(request.serviceContext) { log(response, of: request, started: started, server: server) }
         }
     }
 
