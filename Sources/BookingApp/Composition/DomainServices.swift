@@ -37,19 +37,15 @@ public struct DomainServices: Sendable {
         let services = metrics.services
         let policy = StockPolicy(offerTTL: config.waitlistOfferTTL, holdTTL: config.holdTTL,
                                  maxHeldPerUser: config.maxHeldPerUser == 0 ? nil : config.maxHeldPerUser)
-        let readPool: (@Sendable () -> (any SQLDatabase)?)? = config.readDatabaseURL == nil ? nil : { @Sendable in
-            let scope = RequestScope.current
-            return databases.database(DatabaseLocation.readReplicas, logger: scope?.logger ?? logger, on: scope?.eventLoop ?? loops.any())
-                as? any SQLDatabase
-        }
+        let primary = DatabaseHandles(databases, loops: loops, logger: logger)
+        let replicas = config.readDatabaseURL == nil ? nil : DatabaseHandles(databases, id: DatabaseLocation.readReplicas, loops: loops, logger: logger)
+        var readPool: (@Sendable () -> (any SQLDatabase)?)?
+        if let replicas { readPool = { replicas.database() } }
         let storage = SQLStorage(location: config.database, poolInUse: metrics.databasePoolInUse,
                                  guardian: metrics.databaseGuardian(statementTimeout: config.databaseStatementTimeout), policy: policy,
                                  batchLimit: config.batchMaxSize, batched: metrics.recordBatch,
                                  committed: { services.record($0) }, readPool: readPool, replicaReads: metrics.catalogueReads,
-                                 tracer: tracer) {
-            let scope = RequestScope.current
-            return databases.database(logger: scope?.logger ?? logger, on: scope?.eventLoop ?? loops.any()) as? any SQLDatabase
-        }
+                                 tracer: tracer) { primary.database() }
         // At most one fewer hash than cores at once, so a flood of logins always leaves a core to the rest,
         // and no longer a queue than PASSWORD_QUEUE_MAX_WAIT: past it, 503 at once.
         let passwords = BcryptPasswords(

@@ -1,0 +1,43 @@
+import Fluent
+import NIOConcurrencyHelpers
+import SQLKit
+import Vapor
+
+/// The database handle a statement runs on: the pool of the event loop of the request it serves (read
+/// from ``RequestScope``), or of any loop for a background job.
+///
+/// Fluent makes a handle on every ask (under its registry's lock, with a logger tagged for it, boxed and
+/// cast to `SQLDatabase`): a few microseconds that a request paid once per store it touched. The logger
+/// a handle is made with is read only to log statements, at `debug` and `trace`; above those, one handle
+/// per event loop, made on its first ask, serves every request on that loop. At `debug` and below each
+/// ask still gets a handle logging under its request's id, as before.
+final class DatabaseHandles: Sendable {
+    private let databases: Databases
+    private let id: DatabaseID?
+    private let loops: any EventLoopGroup
+    private let logger: Logger
+    private let made = NIOLockedValueBox<[ObjectIdentifier: any SQLDatabase]>([:])
+
+    init(_ databases: Databases, id: DatabaseID? = nil, loops: any EventLoopGroup, logger: Logger) {
+        self.databases = databases
+        self.id = id
+        self.loops = loops
+        self.logger = logger
+    }
+
+    /// nil once the registry is shut down (the handles made before it then fail as its pools do).
+    func database() -> (any SQLDatabase)? {
+        let scope = RequestScope.current
+        let loop = scope?.eventLoop ?? loops.any()
+        let logger = scope?.logger ?? logger
+        guard logger.logLevel > .debug else { return make(on: loop, logger: logger) }
+        if let handle = made.withLockedValue({ $0[ObjectIdentifier(loop)] }) { return handle }
+        guard let handle = make(on: loop, logger: self.logger) else { return nil }
+        made.withLockedValue { $0[ObjectIdentifier(loop)] = handle }
+        return handle
+    }
+
+    private func make(on loop: any EventLoop, logger: Logger) -> (any SQLDatabase)? {
+        databases.database(id, logger: logger, on: loop) as? any SQLDatabase
+    }
+}
