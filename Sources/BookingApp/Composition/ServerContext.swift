@@ -8,7 +8,9 @@ import Vapor
 /// captured by each route and middleware when it is built. A request never looks anything up in the
 /// `Application`: shutdown clears the application's storage, and a request still running then would find
 /// nothing there. What it holds here stays valid; past shutdown the databases answer as closed (503).
-struct ServerContext: Sendable {
+/// A class: every middleware and route holds it, and handing on a struct of this size copied (retained)
+/// each of its fields, on every request, at every step.
+final class ServerContext: Sendable {
     let config: AppConfig
     let domain: DomainServices
     let metrics: AppMetrics
@@ -28,6 +30,19 @@ struct ServerContext: Sendable {
     let tracer: (any Tracer)?
     /// The OTLP exporter, run beside the server (`ServeCommand`) when traces are exported.
     let traceExport: (any Service)?
+
+    init(config: AppConfig, domain: DomainServices, metrics: AppMetrics, requestBodies: ByteBudget, requestsInFlight: Drain,
+         routes: Routes, pages: PageRenderer, tracer: (any Tracer)?, traceExport: (any Service)?) {
+        self.config = config
+        self.domain = domain
+        self.metrics = metrics
+        self.requestBodies = requestBodies
+        self.requestsInFlight = requestsInFlight
+        self.routes = routes
+        self.pages = pages
+        self.tracer = tracer
+        self.traceExport = traceExport
+    }
 
     /// The client's IP address, looking through trusted proxies (`TRUSTED_PROXIES`); `unknown` when the
     /// connection has none (in-process tests).

@@ -74,7 +74,7 @@ struct AdminEventPages {
     }
 
     @Sendable func events(req: Request, session: WebSession) async throws -> Response {
-        let type = req.query[String.self, at: "type"] ?? ""
+        let type = req.queryText("type") ?? ""
         let resource = (try? req.integerQuery("resource")) ?? nil
         let before = (try? req.integerQuery("before")) ?? nil
         var message: AppError?, found: [Event] = []

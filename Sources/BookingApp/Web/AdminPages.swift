@@ -259,7 +259,7 @@ struct AdminPages {
     }
 
     private func renderUsers(_ req: Request, session: WebSession, error: AppError? = nil) async throws -> Response {
-        let search = req.query[String.self, at: "search"] ?? ""
+        let search = req.queryText("search") ?? ""
         var message = error
         var found: [User] = []
         do {

@@ -109,7 +109,7 @@ struct MyPages {
     /// Newest first, paged; status `all` by default so a cancellation shows where it happened.
     private func bookings(_ req: Request, session: WebSession, admin: Bool, error: AppError? = nil, feedURL: String? = nil) async throws
         -> Response {
-        let status = req.query[String.self, at: "status"].flatMap(BookingService.StatusFilter.init(rawValue:)) ?? .all
+        let status = req.queryText("status").flatMap(BookingService.StatusFilter.init(rawValue:)) ?? .all
         let number = max(1, ((try? req.integerQuery("page")) ?? nil) ?? 1)
         let resource = admin ? ((try? req.integerQuery("resource")) ?? nil) : nil
         let owner = admin ? ((try? req.integerQuery("user")) ?? nil) : session.user.id

@@ -80,7 +80,7 @@ struct PageContext: Encodable {
         username = user?.username ?? ""
         csrf = request.csrfToken
         self.error = error
-        notice = request.query[String.self, at: "done"].flatMap { Page.notices[$0] }
+        notice = request.queryText("done").flatMap { Page.notices[$0] }
     }
 }
 

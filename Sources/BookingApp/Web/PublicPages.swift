@@ -86,8 +86,8 @@ struct PublicPages {
     }
 
     @Sendable func catalogue(req: Request, session: WebSession?) async throws -> Response {
-        let q = req.query[String.self, at: "q"] ?? ""
-        let inStockOnly = req.query[String.self, at: "in_stock"] == "true"
+        let q = req.queryText("q") ?? ""
+        let inStockOnly = req.queryText("in_stock") == "true"
         let number = max(1, ((try? req.integerQuery("page")) ?? nil) ?? 1)
         func link(_ n: Int) -> String {
             var items = ["page=\(n)"]
@@ -230,7 +230,7 @@ struct PublicPages {
 
     @Sendable func loginForm(req: Request, session: WebSession?) async throws -> Response {
         try await server.pages.render("login", LoginContext(page: PageContext(req, title: "Log in"),
-                                                    next: Self.localPath(req.query[String.self, at: "next"]), username: ""), for: req)
+                                                    next: Self.localPath(req.queryText("next")), username: ""), for: req)
     }
 
     @Sendable func login(req: Request, session: WebSession?) async throws -> Response {

@@ -40,7 +40,7 @@ struct TimeChooser: Encodable, Sendable {
         let today = schedule.zone.wallTime(at: Int64(now.timeIntervalSince1970.rounded(.down))).date
         let path = "/resource/\(resource.id)"
         if schedule.kind == .slots {
-            let day = query.query[String.self, at: "day"].flatMap(LocalDate.init) ?? today
+            let day = query.queryText("day").flatMap(LocalDate.init) ?? today
             let (_, periods) = try await resources.availability(id: resource.id, from: "\(day)", to: "\(day.adding(days: 1))", quantity: nil)
             let times = periods.map { period in
                 Slot(value: period.start, label: Self.clock(period.start) + "–" + Self.clock(period.end), left: period.stock.available,
@@ -51,7 +51,7 @@ struct TimeChooser: Encodable, Sendable {
                                times: times, startLabel: "First slot", endLabel: "Slots", noSlots: times.isEmpty)
         }
         var first = today
-        if let text = query.query[String.self, at: "month"], let parsed = LocalDate(text + "-01") { first = parsed }
+        if let text = query.queryText("month"), let parsed = LocalDate(text + "-01") { first = parsed }
         first = LocalDate(year: first.year, month: first.month, day: 1) ?? first
         let next = first.adding(days: 32), following = LocalDate(year: next.year, month: next.month, day: 1) ?? next
         let before = first.adding(days: -1)

@@ -32,7 +32,7 @@ struct EventController: APIController {
         let given: [String]
         if let many = try? req.query.get([String].self, at: "type") {
             given = many
-        } else if let one = req.query[String.self, at: "type"] {
+        } else if let one = req.queryText("type") {
             given = [one]
         } else {
             given = []

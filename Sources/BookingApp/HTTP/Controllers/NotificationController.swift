@@ -41,7 +41,7 @@ struct NotificationController: APIController {
     /// `?status=queued|sent|failed&limit=1...1000&offset=N`, newest first.
     @Sendable func index(req: Request, caller: Principal) async throws -> [NotificationResponse] {
         var status: QueuedMail.Status?
-        if let text = req.query[String.self, at: "status"] {
+        if let text = req.queryText("status") {
             guard let value = QueuedMail.Status(rawValue: text) else {
                 throw AppError.invalidField(field: "status", reason: "status must be one of queued, sent, failed")
             }

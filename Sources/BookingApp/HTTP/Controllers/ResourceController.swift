@@ -53,8 +53,8 @@ struct ResourceController: APIController {
 
     /// The page a request asks for; nil when it names none of the parameters (the seed's whole list).
     private static func catalogueFilter(_ req: Request) throws -> CatalogueFilter? {
-        let search = req.query[String.self, at: "search"]
-        let inStock = try req.query[String.self, at: "in_stock"].map { text in
+        let search = req.queryText("search")
+        let inStock = try req.queryText("in_stock").map { text in
             guard let value = Bool(text) else { throw AppError.invalidField(field: "in_stock", reason: "in_stock must be true or false") }
             return value
         }
@@ -70,7 +70,7 @@ struct ResourceController: APIController {
     /// `?from=DATE&to=DATE&quantity=N`: a dated resource's periods in that range with their stock. On
     /// PostgreSQL the database writes days' and nights' JSON and it is passed through; elsewhere the DTOs.
     @Sendable func availability(req: Request, caller: Principal?) async throws -> Response {
-        let id = try req.pathID(notFound: .resourceNotFound), from = req.query[String.self, at: "from"], to = req.query[String.self, at: "to"]
+        let id = try req.pathID(notFound: .resourceNotFound), from = req.queryText("from"), to = req.queryText("to")
         switch try await server.domain.resources.availabilityAnswer(id: id, from: from, to: to, quantity: try req.integerQuery("quantity"),
                                                                      anonymous: caller == nil) {
         case .json(let json):
@@ -85,16 +85,16 @@ struct ResourceController: APIController {
     /// every period of the range.
     @Sendable func search(req: Request, caller: Principal?) async throws -> [AvailableResourceResponse] {
         try await server.domain.resources.available(
-            start: req.query[String.self, at: "start"], end: req.query[String.self, at: "end"], quantity: try req.integerQuery("quantity"),
-            search: req.query[String.self, at: "search"], limit: try req.integerQuery("limit") ?? Paging.defaultSize,
+            start: req.queryText("start"), end: req.queryText("end"), quantity: try req.integerQuery("quantity"),
+            search: req.queryText("search"), limit: try req.integerQuery("limit") ?? Paging.defaultSize,
             offset: try req.integerQuery("offset") ?? 0, anonymous: caller == nil
         ).map(AvailableResourceResponse.init)
     }
 
     /// `?from=DATE&to=DATE`: a dated resource's dates with a capacity of their own.
     @Sendable func calendar(req: Request, caller: Principal?) async throws -> [CalendarDay] {
-        try await server.domain.resources.calendar(id: try req.pathID(notFound: .resourceNotFound), from: req.query[String.self, at: "from"],
-                                                   to: req.query[String.self, at: "to"]).map { CalendarDay(date: "\($0.date)", totalQuantity: $0.total) }
+        try await server.domain.resources.calendar(id: try req.pathID(notFound: .resourceNotFound), from: req.queryText("from"),
+                                                   to: req.queryText("to")).map { CalendarDay(date: "\($0.date)", totalQuantity: $0.total) }
     }
 
     /// `{"total_quantity": n}`: every period of the date gets n units (0 closes it).

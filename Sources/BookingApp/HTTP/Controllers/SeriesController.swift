@@ -41,7 +41,7 @@ struct SeriesController: APIController {
     /// `?from=<start>`: cancels the occurrences that begin then or later (all without it); answers the series.
     @Sendable func cancel(req: Request, caller: Principal) async throws -> SeriesResponse {
         let id = try req.pathID(notFound: .seriesNotFound)
-        let from = try PeriodRange(start: req.query[String.self, at: "from"], end: nil)
+        let from = try PeriodRange(start: req.queryText("from"), end: nil)
         return SeriesResponse(try await server.domain.series.cancel(seriesID: id, from: from, by: caller.user))
     }
 }

@@ -25,7 +25,7 @@ struct UserController: APIController {
     /// `?search=text&limit=1...1000&offset=N` (admins; anyone else sees only themself).
     @Sendable func index(req: Request, caller: Principal) async throws -> [UserResponse] {
         let users = try await server.domain.accounts.users(
-            visibleTo: caller.user, search: req.query[String.self, at: "search"],
+            visibleTo: caller.user, search: req.queryText("search"),
             limit: try req.integerQuery("limit") ?? Paging.defaultSize,
             offset: try req.integerQuery("offset") ?? 0
         )

@@ -49,7 +49,7 @@ struct WaitlistController: APIController {
     @Sendable func leave(req: Request, caller: Principal) async throws -> WaitlistEntryResponse {
         let waitlist = server.domain.waitlist
         let entry = try await waitlist.leave(entryID: try req.pathID(notFound: .waitlistEntryNotFound), by: caller.user,
-                                             reason: req.query[String.self, at: "reason"])
+                                             reason: req.queryText("reason"))
         return WaitlistEntryResponse(entry, status: waitlist.status(of: entry))
     }
 
