@@ -77,4 +77,24 @@ struct HeaderTests {
         #expect(try AppConfig.fromEnvironment(["CORS_ALLOWED_ORIGINS": "*"]).corsAllowedOrigins == ["*"])
         #expect(throws: ConfigurationError.self) { try AppConfig.fromEnvironment(["CORS_ALLOWED_ORIGINS": "app.example.com"]) }
     }
+
+    @Test("the Authorization header's token is read as before: scheme Token or Bearer in any case, blanks around it trimmed exactly as CharacterSet.whitespaces trims them")
+    func authorizationToken() {
+        let token = String(repeating: "a", count: 43)
+        let blanks = ["", " ", "\t", "\u{00A0}", "\u{2003}", "\u{3000}", " \t\u{2009}", "\u{000B}", "\u{2028}", "\u{0085}"]
+        for before in blanks {
+            for after in blanks {
+                let value = before + token + after
+                let expected = value.trimmingCharacters(in: .whitespaces)
+                #expect(String(TokenAuthMiddleware.trimmed(Substring(value))) == expected, "\(value.unicodeScalars.map(\.value))")
+                for scheme in ["Token", "bearer", "TOKEN"] {
+                    let read = TokenAuthMiddleware.token(from: "\(scheme) \(value)")
+                    #expect(read == ((16...256).contains(expected.utf8.count) ? expected : nil))
+                }
+            }
+        }
+        #expect(String(TokenAuthMiddleware.trimmed(" \t ")) == "")
+        #expect(TokenAuthMiddleware.token(from: "Basic \(token)") == nil && TokenAuthMiddleware.token(from: token) == nil)
+        #expect(TokenAuthMiddleware.token(from: "Token short") == nil)
+    }
 }
