@@ -12,8 +12,8 @@ import Tracing
 /// ``SQLSession``); ``transaction(_:)`` hands `work` a `SQLStorage` bound to one connection inside
 /// BEGIN … COMMIT.
 public struct SQLStorage: Storage {
-    /// The pool, resolved per use so that each request's statements run on its own event loop and log
-    /// with its logger; nil once the databases have been shut down.
+    /// The pool, resolved per use so that each request's statements run on its own event loop (and, at
+    /// `debug`, log under its request's id: `DatabaseHandles`); nil once the databases have been shut down.
     private let resolvePool: @Sendable () -> (any SQLDatabase)?
     /// The read replicas' pool (`READ_DATABASE_URL`), for the public catalogue only; nil without one.
     private let resolveReadPool: (@Sendable () -> (any SQLDatabase)?)?
