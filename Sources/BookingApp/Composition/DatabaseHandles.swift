@@ -29,12 +29,14 @@ final class DatabaseHandles: Sendable {
     func database() -> (any SQLDatabase)? {
         let scope = RequestScope.current
         let loop = scope?.eventLoop ?? loops.any()
-        let logger = scope?.logger ?? logger
-        guard logger.logLevel > .debug else { return make(on: loop, logger: logger) }
-        if let handle = made.withLockedValue({ $0[ObjectIdentifier(loop)] }) { return handle }
-        guard let handle = make(on: loop, logger: self.logger) else { return nil }
-        made.withLockedValue { $0[ObjectIdentifier(loop)] = handle }
-        return handle
+        if let requestLogger = scope?.logger, requestLogger.logLevel <= .debug { return make(on: loop, logger: requestLogger) }
+        // Looked up and, on a loop's first ask, made under one lock: every caller gets the loop's one handle.
+        return made.withLockedValue { handles in
+            if let handle = handles[ObjectIdentifier(loop)] { return handle }
+            let handle = make(on: loop, logger: logger)
+            handles[ObjectIdentifier(loop)] = handle
+            return handle
+        }
     }
 
     private func make(on loop: any EventLoop, logger: Logger) -> (any SQLDatabase)? {
