@@ -133,7 +133,8 @@ public final class BatchQueue<Key: Hashable & Sendable, Item: Sendable, Outcome:
             guard let batch else { return }
             observe(batch.count)
             // Callers arriving while this runs queue behind it.
-            let outcomes = await run(key, batch.map(\.item))
+            // A closure, not `\.item`: in this generic type a key path is built anew on every batch.
+            let outcomes = await run(key, batch.map { $0.item })
             for (index, waiter) in batch.enumerated() {
                 waiter.continuation.resume(with: index < outcomes.count ? outcomes[index] : .failure(MissingOutcome()))
             }

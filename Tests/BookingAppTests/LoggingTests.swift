@@ -27,6 +27,26 @@ struct LoggingTests {
         #expect(!line.contains("\"route\": /bookings/4242"), "the route label never holds a raw id")
     }
 
+    @Test("a request without a sane X-Request-ID logs under the id its answer carries, never under the client's text")
+    func generatedIDsInLogs() async throws {
+        let logs = CapturedLogs()
+        let logger = Logger(label: "test") { label in RedactingLogHandler(wrapping: logs.handler(label: label)) }
+        let insane = "bad id " + String(repeating: "y", count: 20)
+        let ids = NIOLockedValueBox<[String]>([])
+        try await withBookingApp(.sqlite, logger: logger) { client in
+            for headers in [[], [("X-Request-ID", insane)]] {
+                let answer = try await client.send(.GET, "/nowhere/", headers: headers)
+                ids.withLockedValue { $0.append(answer.headers.first(name: .xRequestId) ?? "") }
+            }
+        }
+        let (absent, replaced) = ids.withLockedValue { ($0[0], $0[1]) }
+        #expect(absent != replaced && UUID(uuidString: absent) != nil && UUID(uuidString: replaced) != nil)
+        for id in [absent, replaced] {
+            #expect(logs.all.filter { $0.contains(id) && $0.contains("duration_ms") }.count == 1, "the access line names \(id)")
+        }
+        #expect(!logs.all.contains { $0.contains(insane) }, "the client's text is never the id")
+    }
+
     @Test("the database's statements for a request log under its request id, after the token look-up too: the request's scope reaches every task it starts")
     func statementsCarryTheRequestID() async throws {
         let logs = CapturedLogs()

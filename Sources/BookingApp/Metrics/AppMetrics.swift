@@ -68,16 +68,28 @@ struct AppMetrics: Sendable {
         ConnectionGuardian(statementTimeout: statementTimeout, factory: factory)
     }
 
-    /// Counts one answered request under its route pattern (`/bookings/:id`, never a raw id).
-    func requestAnswered(method: String, route: String, status: UInt, duration: Duration) {
-        let dimensions = [
-            ("method", Self.knownMethods.contains(method) ? method : "other"),
-            ("route", route),
-            ("status", String(status)),
-        ]
-        Counter(label: "http_requests_total", dimensions: dimensions, factory: factory).increment()
-        let nanoseconds = duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
-        Timer(label: "http_request_duration_seconds", dimensions: dimensions, factory: factory).recordNanoseconds(nanoseconds)
+    /// The counter and latency timer of the requests of `method` to `route` (a pattern, `/bookings/:id`,
+    /// never a raw id) answered with `status`.
+    func requestSeries(method: String, route: String, status: UInt) -> RequestSeries {
+        let dimensions = [("method", Self.methodLabel(method)), ("route", route), ("status", String(status))]
+        return RequestSeries(count: Counter(label: "http_requests_total", dimensions: dimensions, factory: factory),
+                             latency: Timer(label: "http_request_duration_seconds", dimensions: dimensions, factory: factory))
+    }
+
+    /// The label of a request's method: a known one, or `other`.
+    static func methodLabel(_ method: String) -> String {
+        knownMethods.contains(method) ? method : "other"
+    }
+
+    /// One series of answered requests: a count and a latency.
+    struct RequestSeries: Sendable {
+        let count: CoreMetrics.Counter
+        let latency: CoreMetrics.Timer
+
+        func record(_ duration: Duration) {
+            count.increment()
+            latency.recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+        }
     }
 
     /// Counts one transaction serving `size` bookings and holds of one resource.

@@ -16,14 +16,15 @@ struct RequestBodyMiddleware: Middleware {
     let timeout: TimeAmount
 
     func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
-        let limit = request.route?.bodyLimit ?? defaultLimit
         let declared = request.headers.first(name: .contentLength).flatMap(Int.init)
-        if let declared, declared > limit {
-            return request.eventLoop.makeFailedFuture(Abort(.payloadTooLarge, reason: "The body may be at most \(limit) bytes here."))
-        }
         let chunked = request.headers.contains(name: .transferEncoding)
         guard (declared ?? 0) > 0 || chunked else {
             return next.respond(to: request)
+        }
+        // Only a request with a body asks for its route's limit (a look-up in the route's `userInfo`).
+        let limit = request.route?.bodyLimit ?? defaultLimit
+        if let declared, declared > limit {
+            return request.eventLoop.makeFailedFuture(Abort(.payloadTooLarge, reason: "The body may be at most \(limit) bytes here."))
         }
         if let coding = request.headers.first(name: .contentEncoding), coding.lowercased() != "identity" {
             // Bodies are never decompressed: a few compressed bytes can inflate far past every limit.

@@ -12,8 +12,7 @@ struct ResponseHeadersMiddleware: Middleware {
     var variesByOrigin = false
 
     func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
-        let requestID = Self.requestID(from: request.headers.first(name: .xRequestId))
-        request.logger[metadataKey: "request-id"] = .string(requestID)
+        let requestID = Self.requestID(of: request)
         return next.respond(to: request).map { [variesByOrigin] response in
             Self.finish(response, to: request, id: requestID, variesByOrigin: variesByOrigin)
         }
@@ -35,12 +34,16 @@ struct ResponseHeadersMiddleware: Middleware {
         return response
     }
 
-    /// The client's id if it is 1 to 128 visible ASCII characters; otherwise a new UUID.
-    static func requestID(from header: String?) -> String {
-        if let header, header.isVisibleASCII(lengths: 1...128) {
-            return header
+    /// The client's id if it is 1 to 128 visible ASCII characters; otherwise a new UUID. Vapor has already
+    /// named the request (and tagged its logger) with the client's header as it came or a UUID of its own,
+    /// so only a header that is not a sane id costs a new one.
+    static func requestID(of request: Request) -> String {
+        guard let header = request.headers.first(name: .xRequestId), !header.isVisibleASCII(lengths: 1...128) else {
+            return request.id
         }
-        return UUID().uuidString
+        let requestID = UUID().uuidString
+        request.logger[metadataKey: "request-id"] = .string(requestID)
+        return requestID
     }
 }
 
