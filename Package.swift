@@ -43,8 +43,11 @@ let package = Package(
     ],
     targets: [
         // Small concurrency primitives with no knowledge of bookings: the async semaphore (SQLite write
-        // gate, Bcrypt slots) and the fresh-read coalescer (the shared catalogue read).
-        .target(name: "AsyncPrimitives"),
+        // gate, Bcrypt slots) and the fresh-read coalescer (the shared catalogue read). Generic, and used
+        // on every booking from the other modules: in release builds their code is offered to those modules
+        // (cross-module optimisation), so the compiler specialises it for the types used instead of looking
+        // up generic metadata at run time (the batch queue did, on every booking; docs/performance.md).
+        .target(name: "AsyncPrimitives", swiftSettings: [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]),
         .target(
             name: "BookingDomain",
             dependencies: [

@@ -64,6 +64,37 @@ struct LoggingTests {
         #expect(statements.contains { $0.contains("Executing query") && $0.contains("INSERT INTO write_counts") }, "\(statements)")
     }
 
+    @Test("the redactor passes the logger's metadata and level with each line: a line's own metadata wins, bound values are redacted wherever set")
+    func redactorForwards() {
+        struct Recorder: LogHandler {
+            let seen: NIOLockedValueBox<[(Logger.Level, Logger.Metadata)]>
+            var metadata: Logger.Metadata = ["inner": "kept"]
+            var logLevel: Logger.Level = .info
+            subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+                get { metadata[key] }
+                set { metadata[key] = newValue }
+            }
+            func log(event: LogEvent) {
+                seen.withLockedValue { $0.append((logLevel, metadata.merging(event.metadata ?? [:]) { $1 })) }
+            }
+        }
+        let seen = NIOLockedValueBox<[(Logger.Level, Logger.Metadata)]>([])
+        var logger = Logger(label: "test") { _ in RedactingLogHandler(wrapping: Recorder(seen: seen)) }
+        let copy = logger
+        logger[metadataKey: "request-id"] = "r-1"
+        logger[metadataKey: "binds"] = "secret-a"
+        logger[metadataKey: "who"] = "logger"
+        logger.logLevel = .debug
+        logger.debug("one", metadata: ["who": "line", "binds": "secret-b"])
+        copy.info("two")
+        copy.debug("not at info")
+        let lines = seen.withLockedValue { $0 }
+        #expect(lines.count == 2)
+        #expect(lines.first?.0 == .debug, "the wrapped handler writes at the logger's level")
+        #expect(lines.first?.1 == ["inner": "kept", "request-id": "r-1", "binds": "[redacted]", "who": "line"])
+        #expect(lines.last?.0 == .info && lines.last?.1 == ["inner": "kept"], "a copy made before is unchanged")
+    }
+
     @Test("the access line's duration is milliseconds with two decimals")
     func durationFormat() {
         #expect(AccessLogMiddleware.milliseconds(.zero) == "0.00")
