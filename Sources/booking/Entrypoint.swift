@@ -26,15 +26,19 @@ enum Entrypoint {
             var environment = try Environment.detect()
             // LOG_LEVEL (or --log) picks the level, LOG_FORMAT text (Vapor's console) or json (one object per
             // line); either way behind the redactor that keeps bound SQL values out of logs.
-            // With traces exported, each line also names the span it was written in.
+            // With traces exported, each line also names the span it was written in. One handler is made per label.
             let traced = TraceExport.logMetadata(for: config)
             try LoggingSystem.bootstrap(from: &environment) { level in
                 switch config.logFormat {
                 case .text:
                     let console = Terminal()
-                    return { label in RedactingLogHandler(wrapping: ConsoleLogger(label: label, console: console, level: level), metadataProvider: traced) }
+                    return LogHandlers { label in
+                        RedactingLogHandler(wrapping: ConsoleLogger(label: label, console: console, level: level), metadataProvider: traced)
+                    }.handler(label:)
                 case .json:
-                    return { label in RedactingLogHandler(wrapping: JSONLogHandler(label: label, level: level), metadataProvider: traced) }
+                    return LogHandlers { label in
+                        RedactingLogHandler(wrapping: JSONLogHandler(label: label, level: level), metadataProvider: traced)
+                    }.handler(label:)
                 }
             }
             app = try await Application.make(environment)

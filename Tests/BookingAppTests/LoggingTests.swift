@@ -95,6 +95,28 @@ struct LoggingTests {
         #expect(lines.last?.0 == .info && lines.last?.1 == ["inner": "kept"], "a copy made before is unchanged")
     }
 
+    @Test("loggers with one label share the handler made for it, each with metadata of its own; labels past the capacity still get one")
+    func handlersPerLabel() {
+        let logs = CapturedLogs()
+        let made = NIOLockedValueBox(0)
+        let handlers = LogHandlers { label in
+            made.withLockedValue { $0 += 1 }
+            return RedactingLogHandler(wrapping: logs.handler(label: label))
+        }
+        var first = Logger(label: "request", factory: handlers.handler(label:))
+        let second = Logger(label: "request", factory: handlers.handler(label:))
+        first[metadataKey: "request-id"] = "first-1"
+        first.info("one")
+        second.info("two")
+        #expect(made.withLockedValue { $0 } == 1, "made once for the label")
+        #expect(logs.all.filter { $0.contains("first-1") }.count == 1 && logs.all.contains { $0.contains("two") && !$0.contains("first-1") })
+        for index in 0..<(LogHandlers.capacity + 10) {
+            Logger(label: "made-\(index)", factory: handlers.handler(label:)).info("label \(index)")
+        }
+        #expect(handlers.kept == LogHandlers.capacity)
+        #expect(logs.all.contains { $0.contains("made-\(LogHandlers.capacity + 9)") && $0.contains("label \(LogHandlers.capacity + 9)") })
+    }
+
     @Test("the access line's duration is milliseconds with two decimals")
     func durationFormat() {
         #expect(AccessLogMiddleware.milliseconds(.zero) == "0.00")
