@@ -20,12 +20,13 @@ struct IdempotentRequests: Sendable {
         let replayed: Bool
     }
 
-    /// `requestHash` says what makes two requests "the same"; `create` makes the record and, given a
-    /// claimed key, completes it atomically with it (the ``Inventory`` does, in the transaction that takes
-    /// the units), throwing ``AppError/idempotencyKeyInProgress`` if the lease was lost meanwhile;
-    /// `replay` reads the record back for a retry.
+    /// `requestHash` says what makes two requests "the same" (worked out only for a request with a key);
+    /// `create` makes the record and, given a claimed key, completes it atomically with it (the
+    /// ``Inventory`` does, in the transaction that takes the units), throwing
+    /// ``AppError/idempotencyKeyInProgress`` if the lease was lost meanwhile; `replay` reads the record
+    /// back for a retry.
     func run<Record: Sendable>(
-        key: String?, userID: Int, requestHash: String,
+        key: String?, userID: Int, requestHash makeHash: @autoclosure () -> String,
         create: @escaping @Sendable (IdempotencyCompletion?) async throws -> Record,
         replay: @Sendable (Int) async throws -> Record
     ) async throws -> Outcome<Record> {
@@ -35,6 +36,7 @@ struct IdempotentRequests: Sendable {
         guard key.isVisibleASCII(lengths: Self.keyLength) else {
             throw AppError.invalidField(field: "Idempotency-Key", reason: "Idempotency-Key must be 1 to 255 visible ASCII characters")
         }
+        let requestHash = makeHash()
         let now = clock.now()
         let claim = try await storage.idempotencyKeys.claim(
             userID: userID, key: key, requestHash: requestHash, now: now,
