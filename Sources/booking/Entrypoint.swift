@@ -25,21 +25,19 @@ enum Entrypoint {
         do {
             var environment = try Environment.detect()
             // LOG_LEVEL (or --log) picks the level, LOG_FORMAT text (Vapor's console) or json (one object per
-            // line); either way behind the redactor that keeps bound SQL values out of logs.
-            // With traces exported, each line also names the span it was written in. One handler is made per label.
+            // line); either way behind the redactor that keeps bound SQL values out of logs, made once per
+            // label (`LogHandlers`). With traces exported, each line also names the span it was written in.
             let traced = TraceExport.logMetadata(for: config)
             try LoggingSystem.bootstrap(from: &environment) { level in
+                let output: @Sendable (String) -> any LogHandler
                 switch config.logFormat {
                 case .text:
                     let console = Terminal()
-                    return LogHandlers { label in
-                        RedactingLogHandler(wrapping: ConsoleLogger(label: label, console: console, level: level), metadataProvider: traced)
-                    }.handler(label:)
+                    output = { label in ConsoleLogger(label: label, console: console, level: level) }
                 case .json:
-                    return LogHandlers { label in
-                        RedactingLogHandler(wrapping: JSONLogHandler(label: label, level: level), metadataProvider: traced)
-                    }.handler(label:)
+                    output = { label in JSONLogHandler(label: label, level: level) }
                 }
+                return LogHandlers { label in RedactingLogHandler(wrapping: output(label), metadataProvider: traced) }.handler(label:)
             }
             app = try await Application.make(environment)
         } catch {

@@ -32,12 +32,12 @@ struct QueryTextTests {
                      "limit&limit=3", "limit=1&limit=2", "=5&limit=6", "&&limit=8&&", "limit=%31", "limit=1+2", "limit[]=3"]
         let generated = (0..<3_000).map { _ in Self.query(using: &random) }
         for query in fixed + generated {
-            guard let url = URI(string: "/bookings/?" + query).query else { continue }
             let request = Request(application: app, method: .GET, url: URI(string: "/bookings/?" + query), on: app.eventLoopGroup.next())
+            guard let raw = request.url.query else { continue }
             for name in ["limit", "offset"] {
-                let vapor = request.url.query.flatMap { _ in request.query[String.self, at: name] }
+                let vapor = request.query[String.self, at: name]
                 #expect(request.queryText(name) == vapor, "\(query) \(name)")
-                if let plain = Request.plainQueryValue(name, in: url) {
+                if let plain = Request.plainQueryValue(name, in: raw) {
                     readDirectly += 1
                     #expect(plain == vapor, "\(query) \(name)")
                 }
