@@ -55,7 +55,11 @@ struct GuardedRoutes<Caller: Sendable> {
         let caller = self.caller
         // Always a size of our own: with none, Vapor would look the default up in the application per request.
         let route = builder.on(method, path, body: .collect(maxSize: maxBody ?? defaultMaxBody)) { request in
-            try await handler(request, try caller(request))
+            // On the request's own task, not one of Vapor's per handler.
+            request.continueInTask {
+                let answer = try await handler(request, try caller(request))
+                return request.eventLoop.makeSucceededFuture(try await answer.encodeResponse(for: request))
+            }
         }
         route.userInfo[Access.routeInfoKey] = access
         route.bodyLimit = maxBody?.value

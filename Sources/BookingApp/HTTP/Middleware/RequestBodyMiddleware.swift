@@ -37,11 +37,14 @@ struct RequestBodyMiddleware: Middleware {
         }
         let reserved = declared ?? limit
         guard budget.reserve(reserved) else { return request.eventLoop.makeFailedFuture(AppError.overloaded(retryAfter: 1)) }
-        // The rest of the chain is called from within the task, so the handler's task inherits the request's scope.
-        return request.eventLoop.makeFutureWithTask { [budget] in
-            defer { budget.release(reserved) }
-            try await collect(request, limit: limit)
-            return try await next.respond(to: request).get()
+        return request.continueInTask { [budget] in
+            do {
+                try await collect(request, limit: limit)
+            } catch {
+                budget.release(reserved)
+                throw error
+            }
+            return next.respond(to: request).always { _ in budget.release(reserved) }
         }
     }
 

@@ -4,6 +4,7 @@ import Vapor
 
 /// Runs the rest of a request (routing, the access check, the body, the handler) as one task of its own,
 /// in the request's scope (``RequestScope``, which the storage reads), answered within `REQUEST_TIMEOUT`.
+/// The chain's async steps run on that task one after another (``Request/continueInTask(_:)``).
 ///
 /// Each database step has its own bound (a connection within `DATABASE_TIMEOUT`, an answer within
 /// `DATABASE_STATEMENT_TIMEOUT`), but a request takes several in a row, and during a failover each may use
@@ -15,7 +16,8 @@ import Vapor
 /// It costs a request one task (so that the answer need not wait for work that does not notice
 /// cancellation, and so that every task the request starts inherits its scope) and one timer on its event
 /// loop, cancelled when the work answers first. The middleware outside it run on the event loop without a
-/// task of their own.
+/// task of their own; the token check, the body and the handler run on its task, so they are cancelled
+/// with it.
 struct RequestDeadlineMiddleware: Middleware {
     let limit: Duration
 
@@ -25,8 +27,7 @@ struct RequestDeadlineMiddleware: Middleware {
         let work = Task {
             let result: Result<Response, any Error>
             do {
-                // Called from within the task, so every task the chain starts (the handler's) inherits the scope.
-                result = .success(try await RequestScope.$current.withValue(scope) { try await next.respond(to: request).get() })
+                result = .success(try await scope.serve { next.respond(to: request) })
             } catch {
                 result = .failure(error)
             }

@@ -14,11 +14,10 @@ struct TokenAuthMiddleware: Middleware {
             return next.respond(to: request)
         }
         guard let token = Self.token(from: header) else { return request.eventLoop.makeFailedFuture(AppError.invalidToken) }
-        // The rest of the chain is called from within the task, so the handler's task inherits the request's scope.
-        return request.eventLoop.makeFutureWithTask { [sessions] in
+        return request.continueInTask { [sessions] in
             guard let principal = try await sessions.authenticate(token: token) else { throw AppError.invalidToken }
             request.principal = principal
-            return try await next.respond(to: request).get()
+            return next.respond(to: request)
         }
     }
 
