@@ -26,7 +26,7 @@ struct BookingController: APIController {
             body.resource?.reference, quantity: body.purchaseQuantity?.value, in: range, for: caller.user,
             idempotencyKey: req.headers.first(name: "Idempotency-Key")
         )
-        return try await BookingResponse(outcome.booking).encodeResponse(status: .created, for: req).markReplayed(outcome.replayed)
+        return BookingResponse(outcome.booking).response(status: .created).markReplayed(outcome.replayed)
     }
 
     /// `?resource=ID&status=active|cancelled|all&limit=1...1000&offset=N`
@@ -35,21 +35,21 @@ struct BookingController: APIController {
     @Sendable func index(req: Request, caller: Principal) async throws -> Response {
         let query: BookingService.Query = try req.listQuery(defaultStatus: .active)
         if let json = try await server.domain.bookings.bookingsJSON(visibleTo: caller.user, query) {
-            return Response(status: .ok, headers: ["Content-Type": "application/json; charset=utf-8"], body: .init(string: json))
+            return Response(status: .ok, json: ByteBuffer(string: json))
         }
         return try await server.domain.bookings.bookings(visibleTo: caller.user, query).map(BookingResponse.init)
             .encodeResponse(for: req)
     }
 
     /// One booking of the caller's (an admin: anyone's), in whatever state it is.
-    @Sendable func show(req: Request, caller: Principal) async throws -> BookingResponse {
+    @Sendable func show(req: Request, caller: Principal) async throws -> Response {
         let id = try req.pathID(notFound: .bookingNotFound)
-        return BookingResponse(try await server.domain.bookings.booking(id: id, visibleTo: caller.user))
+        return BookingResponse(try await server.domain.bookings.booking(id: id, visibleTo: caller.user)).response()
     }
 
     /// Cancels the booking; its units go back to the resource. Answers with the cancelled booking.
-    @Sendable func cancel(req: Request, caller: Principal) async throws -> BookingResponse {
+    @Sendable func cancel(req: Request, caller: Principal) async throws -> Response {
         let id = try req.pathID(notFound: .bookingNotFound)
-        return BookingResponse(try await server.domain.bookings.cancel(bookingID: id, by: caller.user))
+        return BookingResponse(try await server.domain.bookings.cancel(bookingID: id, by: caller.user)).response()
     }
 }

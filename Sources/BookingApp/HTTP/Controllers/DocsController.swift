@@ -11,6 +11,6 @@ struct DocsController: APIController {
     static let document = ByteBuffer(bytes: PackageResources.openapi_json)
 
     @Sendable func document(req: Request, caller: Void) async throws -> Response {
-        Response(status: .ok, headers: ["Content-Type": "application/json; charset=utf-8"], body: .init(buffer: Self.document))
+        Response(status: .ok, json: Self.document)
     }
 }

@@ -50,7 +50,7 @@ struct HoldController: APIController {
     @Sendable func confirm(req: Request, caller: Principal) async throws -> Response {
         let id = try req.pathID(notFound: .holdNotFound)
         let confirmation = try await server.domain.holds.confirm(holdID: id, by: caller.user)
-        return try await BookingResponse(confirmation.booking).encodeResponse(status: confirmation.created ? .created : .ok, for: req)
+        return BookingResponse(confirmation.booking).response(status: confirmation.created ? .created : .ok)
     }
 
     /// Releases the hold's units; answers with the released hold.

@@ -74,7 +74,7 @@ struct ResourceController: APIController {
         switch try await server.domain.resources.availabilityAnswer(id: id, from: from, to: to, quantity: try req.integerQuery("quantity"),
                                                                      anonymous: caller == nil) {
         case .json(let json):
-            return Response(status: .ok, headers: ["Content-Type": "application/json; charset=utf-8"], body: .init(string: json))
+            return Response(status: .ok, json: ByteBuffer(string: json))
         case .periods(let resource, let periods):
             return try await AvailabilityResponse(resource: resource.id, timeZone: resource.schedule?.zone.identifier ?? "UTC",
                                                   periods: periods.map(AvailabilityResponse.Period.init)).encodeResponse(for: req)

@@ -79,6 +79,24 @@ struct BookingResponse: Content {
         series = booking.seriesID
     }
 
+    /// The answer for one booking, written without Foundation's encoder (``JSONObjectWriter``): the same
+    /// object as `encode(to:)`, keys sorted.
+    func response(status: HTTPStatus = .ok) -> Response {
+        var object = JSONObjectWriter()
+        object.member("booking_date", bookingDate)
+        object.member("end", end)
+        object.member("hold", hold)
+        object.member("id", id)
+        object.member("purchase_quantity", purchaseQuantity)
+        object.member("resource", resource)
+        object.member("resource_name", resourceName)
+        object.member("series", series)
+        object.member("start", start)
+        object.member("status", self.status)
+        object.member("user", user)
+        return Response(status: status, json: object.finish())
+    }
+
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(id, forKey: .id)
