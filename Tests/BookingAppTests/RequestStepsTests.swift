@@ -60,9 +60,9 @@ struct RequestStepsTests {
                         record.note("token")
                         return request.continueInTask {
                             record.note("body")
-                            return request.continueInTask {
+                            return request.answerInTask {
                                 record.note("handler")
-                                return request.eventLoop.makeSucceededFuture(Response(status: .accepted))
+                                return Response(status: .accepted)
                             }
                         }
                     }
@@ -85,9 +85,9 @@ struct RequestStepsTests {
                     return later.futureResult.flatMap {
                         request.continueInTask {
                             record.note("late")
-                            return request.continueInTask {
+                            return request.answerInTask {
                                 record.note("handler")
-                                return request.eventLoop.makeSucceededFuture(Response(status: .created))
+                                return Response(status: .created)
                             }
                         }
                     }

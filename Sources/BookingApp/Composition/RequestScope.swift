@@ -75,24 +75,32 @@ final class RequestSteps: Sendable {
 
 extension Request {
     /// Runs `work` as a step of the task serving this request, so an async step of the chain (the token
-    /// check, reading the body, the handler) costs no task and no hop between tasks of its own. `work`
-    /// returns the rest of the chain's answer without awaiting it: the task runs the rest's steps after
-    /// this one, so a step that awaited it would wait for ever. Called off that task (from a future's
-    /// callback, or after the task has begun to await its answer), `work` runs on a task of its own in the
-    /// same way.
+    /// check, reading the body) costs no task and no hop between tasks of its own. `work` returns the rest
+    /// of the chain's answer without awaiting it: the task runs the rest's steps after this one, so a step
+    /// that awaited it would wait for ever. Called off that task (from a future's callback, or after the
+    /// task has begun to await its answer), `work` runs on a task of its own in the same way.
     func continueInTask(_ work: @escaping @Sendable () async throws -> EventLoopFuture<Response>) -> EventLoopFuture<Response> {
-        let promise = eventLoop.makePromise(of: Response.self)
-        let step: RequestSteps.Step = {
+        respondInTask { answer in answer.completeWith(try await work()) }
+    }
+
+    /// Runs a handler as the last step of the task serving this request, as ``continueInTask(_:)`` does.
+    func answerInTask(_ handler: @escaping @Sendable () async throws -> Response) -> EventLoopFuture<Response> {
+        respondInTask { answer in answer.succeed(try await handler()) }
+    }
+
+    private func respondInTask(_ step: @escaping @Sendable (EventLoopPromise<Response>) async throws -> Void) -> EventLoopFuture<Response> {
+        let answer = eventLoop.makePromise(of: Response.self)
+        let run: RequestSteps.Step = {
             do {
-                promise.completeWith(try await work())
+                try await step(answer)
             } catch {
-                promise.fail(error)
+                answer.fail(error)
             }
         }
         let current = RequestScope.current
-        if let current, current.steps.offer(step) { return promise.futureResult }
+        if let current, current.steps.offer(run) { return answer.futureResult }
         let scope = RequestScope(logger: current?.logger ?? logger, eventLoop: eventLoop)
-        Task { await scope.run(step) }
-        return promise.futureResult
+        Task { await scope.run(run) }
+        return answer.futureResult
     }
 }

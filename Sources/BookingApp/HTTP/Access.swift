@@ -53,14 +53,10 @@ struct GuardedRoutes<Caller: Sendable> {
         use handler: @escaping @Sendable (Request, Caller) async throws -> Answer
     ) -> Route {
         let caller = self.caller
-        // Always a size of our own: with none, Vapor would look the default up in the application per request.
-        let route = builder.on(method, path, body: .collect(maxSize: maxBody ?? defaultMaxBody)) { request in
-            // On the request's own task, not one of Vapor's per handler.
-            request.continueInTask {
-                let answer = try await handler(request, try caller(request))
-                return request.eventLoop.makeSucceededFuture(try await answer.encodeResponse(for: request))
-            }
-        }
+        let route = Route(method: method, path: path, responder: HandlerResponder(maxBody: (maxBody ?? defaultMaxBody).value) { request in
+            try await handler(request, try caller(request)).encodeResponse(for: request)
+        }, requestType: Request.self, responseType: Answer.self)
+        builder.add(route)
         route.userInfo[Access.routeInfoKey] = access
         route.bodyLimit = maxBody?.value
         return route
@@ -92,6 +88,25 @@ struct GuardedRoutes<Caller: Sendable> {
     @discardableResult
     func delete<Answer: AsyncResponseEncodable>(_ path: PathComponent..., use handler: @escaping @Sendable (Request, Caller) async throws -> Answer) -> Route {
         on(.DELETE, path, use: handler)
+    }
+}
+
+/// Runs a route's handler as the last step of the request's own task (``Request/answerInTask(_:)``), with
+/// its body read first, as Vapor's `body: .collect` route does, when nothing before it has read it (the
+/// API groups' `RequestBodyMiddleware` has). Vapor's own responder would run the handler on a task of its
+/// own and chain three futures more per request.
+struct HandlerResponder: Responder {
+    let maxBody: Int
+    let handler: @Sendable (Request) async throws -> Response
+
+    func respond(to request: Request) -> EventLoopFuture<Response> {
+        let maxBody = maxBody, handler = handler
+        return request.answerInTask {
+            if request.body.data == nil, request.headers.contains(name: .contentLength) || request.headers.contains(name: .transferEncoding) {
+                _ = try await request.body.collect(max: maxBody).get()
+            }
+            return try await handler(request)
+        }
     }
 }
 
