@@ -102,7 +102,7 @@ struct HandlerResponder: Responder {
     func respond(to request: Request) -> EventLoopFuture<Response> {
         let maxBody = maxBody, handler = handler
         return request.answerInTask {
-            if request.body.data == nil, request.headers.contains(name: .contentLength) || request.headers.contains(name: .transferEncoding) {
+            if request.body.data == nil, request.announcesBody {
                 _ = try await request.body.collect(max: maxBody).get()
             }
             return try await handler(request)

@@ -48,7 +48,7 @@ final class CatalogueListing: Sendable {
         if let match = request.headers.first(name: .ifNoneMatch), Self.matches(match, digest: digest) {
             return Response(status: .notModified, headers: headers)
         }
-        headers.add(name: .contentType, value: "application/json; charset=utf-8")
+        headers.add(name: .contentType, value: Response.jsonContentType)
         if gzip { headers.add(name: .contentEncoding, value: "gzip") }
         return Response(status: .ok, headers: headers, body: .init(buffer: gzip ? try self.gzip() : json))
     }

@@ -224,9 +224,11 @@ struct JSONObjectWriter {
 }
 
 extension Response {
+    /// What `HTTPMediaType.json` reads as, without serialising it on every answer.
+    static let jsonContentType = "application/json; charset=utf-8"
+
     /// A JSON answer of bytes already written.
     convenience init(status: HTTPStatus, json: ByteBuffer) {
-        // What `HTTPMediaType.json` reads as, without serialising it on every answer.
-        self.init(status: status, headers: ["Content-Type": "application/json; charset=utf-8"], body: .init(buffer: json))
+        self.init(status: status, headers: ["Content-Type": Self.jsonContentType], body: .init(buffer: json))
     }
 }

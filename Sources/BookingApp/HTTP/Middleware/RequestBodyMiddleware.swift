@@ -16,11 +16,10 @@ struct RequestBodyMiddleware: Middleware {
     let timeout: TimeAmount
 
     func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
-        let declared = request.headers.first(name: .contentLength).flatMap(Int.init)
-        let chunked = request.headers.contains(name: .transferEncoding)
-        guard (declared ?? 0) > 0 || chunked else {
+        guard request.announcesBody else {
             return next.respond(to: request)
         }
+        let declared = request.headers.first(name: .contentLength).flatMap(Int.init)
         // Only a request with a body asks for its route's limit (a look-up in the route's `userInfo`).
         let limit = request.route?.bodyLimit ?? defaultLimit
         if let declared, declared > limit {
@@ -62,6 +61,13 @@ struct RequestBodyMiddleware: Middleware {
         request.body.collect(max: limit).whenComplete { result in finish(result.map { _ in () }) }
         defer { deadline.cancel() }
         try await promise.futureResult.get()
+    }
+}
+
+extension Request {
+    /// Whether the request says it sends a body: a `Content-Length` above 0, or a `Transfer-Encoding`.
+    var announcesBody: Bool {
+        (headers.first(name: .contentLength).flatMap(Int.init) ?? 0) > 0 || headers.contains(name: .transferEncoding)
     }
 }
 
