@@ -119,10 +119,10 @@ struct LoggingTests {
 
     @Test("the access line's duration is milliseconds with two decimals")
     func durationFormat() {
-        #expect(AccessLogMiddleware.milliseconds(.zero) == "0.00")
-        #expect(AccessLogMiddleware.milliseconds(.microseconds(50)) == "0.05")
-        #expect(AccessLogMiddleware.milliseconds(.milliseconds(12) + .microseconds(509)) == "12.50")
-        #expect(AccessLogMiddleware.milliseconds(.seconds(2) + .microseconds(990)) == "2000.99")
+        #expect(AccessLog.milliseconds(.zero) == "0.00")
+        #expect(AccessLog.milliseconds(.microseconds(50)) == "0.05")
+        #expect(AccessLog.milliseconds(.milliseconds(12) + .microseconds(509)) == "12.50")
+        #expect(AccessLog.milliseconds(.seconds(2) + .microseconds(990)) == "2000.99")
     }
 
     @Test("LOG_FORMAT=json writes one JSON object per line with the metadata")

@@ -28,7 +28,7 @@ struct RequestStepsTests {
         static func currentTask() -> Int? { withUnsafeCurrentTask { $0?.hashValue } }
     }
 
-    /// Serves `start` on a task of its own, as `RequestDeadlineMiddleware` does, and tells which task that was.
+    /// Serves `start` on a task of its own, as `RequestServingMiddleware` does, and tells which task that was.
     static func serve(_ request: Request, cancelled: Bool = false,
                       _ start: @escaping @Sendable () -> EventLoopFuture<Response>) async throws -> (Response, task: Int?) {
         let scope = RequestScope(logger: request.logger, eventLoop: request.eventLoop)

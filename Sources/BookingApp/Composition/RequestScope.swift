@@ -4,7 +4,7 @@ import Vapor
 /// The request a task is serving, if any: its logger (tagged with the request id), its event loop, and the
 /// async steps its chain hands on (``Request/continueInTask(_:)``). The storage is built once for the whole
 /// process, so it finds the request here to run its statements on the request's event loop and log them
-/// under the request's id. `RequestDeadlineMiddleware` serves each request on a task of its own in its
+/// under the request's id. `RequestServingMiddleware` serves each request on a task of its own in its
 /// scope, which every task the request starts inherits.
 struct RequestScope: Sendable {
     let logger: Logger

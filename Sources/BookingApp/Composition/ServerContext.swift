@@ -20,7 +20,7 @@ final class ServerContext: Sendable {
     let anonymousCatalogue = SharedCatalogue()
     /// The memory that request bodies being read may take together (`REQUEST_BODY_MEMORY`).
     let requestBodies: ByteBudget
-    /// The requests being served; shutdown waits for them (`RequestDrainMiddleware`).
+    /// The requests being served; shutdown waits for them (`RequestServingMiddleware`, `RequestDrain`).
     let requestsInFlight: Drain
     /// Every route, for the `Allow` header of a 405.
     let routes: Routes

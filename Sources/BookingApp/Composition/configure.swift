@@ -59,7 +59,7 @@ public func configure(_ app: Application, with config: AppConfig, clock: any Wal
         requestBodies: ByteBudget(capacity: config.requestBodyMemory), requestsInFlight: Drain(),
         routes: app.routes, pages: try PageRenderer(), tracer: tracing?.tracer, traceExport: tracing?.service)
     app.serverContext = server
-    // Requests are counted by RequestMetricsMiddleware into this app's registry, not by Vapor into the global one.
+    // Requests are counted by RequestMetrics into this app's registry, not by Vapor into the global one.
     app.http.server.configuration.reportMetrics = false
 
     app.asyncCommands.use(ServeCommand(), as: "serve", isDefault: true)
@@ -69,17 +69,20 @@ public func configure(_ app: Application, with config: AppConfig, clock: any Wal
     app.asyncCommands.use(StatsCommand(), as: "stats")
     app.asyncCommands.use(PurgeCommand(), as: "purge")
 
-    // Outermost first: the request's span (when tracing is on), request id and headers, the count of requests in flight (shutdown waits for them),
-    // CORS (answers preflights itself), the access log line and request metrics, then turn any error into
-    // JSON; then the request's own task, in its scope, within its deadline. The API routes read tokens in
-    // their own group (`APIRoutes`). Only what waits on something runs as a task: the rest are
-    // EventLoopFuture middleware, which cost a request no task and no hop between threads.
+    // Outermost first: the request's span (when tracing is on), then the one middleware that serves the
+    // request (`RequestServingMiddleware`: its id, the count shutdown waits for, its own task within its
+    // deadline, errors turned into answers, the metrics, the access log line, the answer's headers). CORS,
+    // when on, answers preflights inside it, and errors are answered inside CORS so they carry its headers.
+    // The API routes read tokens in their own group (`APIRoutes`).
+    let errors = ErrorAnswers(json: ErrorResponses(server: server), pages: PageNotFound(server: server))
     app.middleware = Middlewares()
     if let tracer = server.tracer {
         app.middleware.use(RequestTracingMiddleware(tracer: tracer, trustIncoming: config.traceTrustIncoming))
     }
-    app.middleware.use(ResponseHeadersMiddleware(variesByOrigin: !config.corsAllowedOrigins.isEmpty && config.corsAllowedOrigins != ["*"]))
-    app.middleware.use(RequestDrainMiddleware(requests: server.requestsInFlight))
+    app.middleware.use(RequestServingMiddleware(
+        limit: .milliseconds(Int64(config.requestTimeout * 1000)), requests: server.requestsInFlight, errors: errors,
+        metrics: RequestMetrics(metrics: app.metrics), accessLog: AccessLog(server: server),
+        headers: ResponseHeaders(variesByOrigin: !config.corsAllowedOrigins.isEmpty && config.corsAllowedOrigins != ["*"])))
     if !config.corsAllowedOrigins.isEmpty {
         let origins = config.corsAllowedOrigins
         app.middleware.use(CORSMiddleware(configuration: .init(
@@ -88,12 +91,8 @@ public func configure(_ app: Application, with config: AppConfig, clock: any Wal
             allowedHeaders: [.accept, .authorization, .contentType, .origin, .xRequestId, "Idempotency-Key"],
             exposedHeaders: [.xRequestId, .retryAfter, .wwwAuthenticate, "Idempotent-Replayed"]
         )))
+        app.middleware.use(errors)
     }
-    app.middleware.use(AccessLogMiddleware(server: server))
-    app.middleware.use(RequestMetricsMiddleware(metrics: app.metrics))
-    app.middleware.use(ErrorResponseMiddleware(server: server))
-    app.middleware.use(RequestDeadlineMiddleware(limit: .milliseconds(Int64(config.requestTimeout * 1000))))
-    app.middleware.use(PageNotFoundMiddleware(server: server))
 
     routes(app, server: server)
     // Registered last, so it runs first at shutdown: before anything a request may still be using goes.

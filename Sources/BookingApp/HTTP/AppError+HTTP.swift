@@ -178,15 +178,15 @@ extension AppError {
     }
 
     /// The periods an `insufficient_quantity` on a dated resource names.
-    var shortPeriods: [ErrorResponseMiddleware.Body.ShortPeriod]? {
+    var shortPeriods: [ErrorResponses.Body.ShortPeriod]? {
         guard case .insufficientInPeriods(_, _, let periods) = self else { return nil }
         return periods.map { .init(start: $0.start, end: $0.end, availableQuantity: $0.available) }
     }
 
     /// The occurrences a refused series names, each with its refusal.
-    var refusedOccurrences: [ErrorResponseMiddleware.Body.Occurrence]? {
+    var refusedOccurrences: [ErrorResponses.Body.Occurrence]? {
         guard case .seriesRefused(let refusals) = self else { return nil }
-        return refusals.map(ErrorResponseMiddleware.Body.Occurrence.init)
+        return refusals.map(ErrorResponses.Body.Occurrence.init)
     }
 
     /// The field a 400 is about, so clients can point at it without parsing `reason`.

@@ -11,7 +11,7 @@ import Vapor
 /// otherwise the request starts a trace of its own that links to the caller's span, so a client cannot
 /// steer our traces or their sampling. A recorded span becomes the request's `serviceContext`, bound as the
 /// task-local context while the rest of the chain is called: the request's own task
-/// (`RequestDeadlineMiddleware`) is made then and inherits it, so spans started beneath are its children
+/// (`RequestServingMiddleware`) is made then and inherits it, so spans started beneath are its children
 /// (one binding per request, where Vapor's `traceAutoPropagation` binds it again around every middleware).
 ///
 /// Installed only when tracing is on: without it a request pays nothing for tracing. An EventLoopFuture

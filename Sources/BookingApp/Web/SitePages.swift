@@ -73,16 +73,17 @@ enum SitePages {
 }
 
 /// A browser asking for a path nothing serves gets the styled 404 page; API clients keep their JSON.
-struct PageNotFoundMiddleware: Middleware {
+struct PageNotFound: Sendable {
     let server: ServerContext
 
-    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
-        next.respond(to: request).flatMapError { [server] error in
-            guard error is RouteNotFound, request.method == .GET, request.headers.accept.mediaTypes.contains(.html),
-                  AllowedMethods.forPath(request.url.path, in: server.routes.all).isEmpty
-            else { return request.eventLoop.makeFailedFuture(error) }
-            request.csrfSeed = SessionService.makeToken()
-            return request.eventLoop.makeFutureWithTask { try await server.pages.errorResponse(for: PageError.notFound, to: request) }
-        }
+    /// Whether `error` is a browser's `GET` of a path nothing serves (with no method at all).
+    func serves(_ error: any Error, to request: Request) -> Bool {
+        error is RouteNotFound && request.method == .GET && request.headers.accept.mediaTypes.contains(.html)
+            && AllowedMethods.forPath(request.url.path, in: server.routes.all).isEmpty
+    }
+
+    func page(to request: Request) async throws -> Response {
+        request.csrfSeed = SessionService.makeToken()
+        return try await server.pages.errorResponse(for: PageError.notFound, to: request)
     }
 }

@@ -49,9 +49,9 @@ struct WireError: Decodable, Equatable {
     let code: String
     let field: String?
     /// A dated resource's short periods, for `insufficient_quantity`.
-    var periods: [ErrorResponseMiddleware.Body.ShortPeriod]? = nil
+    var periods: [ErrorResponses.Body.ShortPeriod]? = nil
     /// A refused series' occurrences, each with its refusal.
-    var occurrences: [ErrorResponseMiddleware.Body.Occurrence]? = nil
+    var occurrences: [ErrorResponses.Body.Occurrence]? = nil
 }
 
 /// An event of the feed, as the API writes it.

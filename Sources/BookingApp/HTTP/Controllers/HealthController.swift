@@ -28,7 +28,7 @@ struct HealthController: APIController {
             reason = "The database is unavailable."
         }
         guard let reason else { return try await Status(status: "ready").encodeResponse(for: req) }
-        let response = try await ErrorResponseMiddleware.Body(reason: reason, code: .notReady, field: nil)
+        let response = try await ErrorResponses.Body(reason: reason, code: .notReady, field: nil)
             .encodeResponse(status: .serviceUnavailable, for: req)
         response.headers.replaceOrAdd(name: .retryAfter, value: "1")
         return response

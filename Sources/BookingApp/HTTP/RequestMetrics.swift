@@ -1,14 +1,15 @@
 import Synchronization
 import Vapor
 
-/// Counts every answered request and its latency by method, route pattern and status. Sits outside the
-/// error middleware, so failures are counted under their real status.
+/// Counts every answered request and its latency by method, route pattern and status. Counted once an
+/// error has become its answer (``RequestServingMiddleware``), so failures are counted under their real
+/// status.
 ///
 /// Each series is made once, on its first request, and kept by its route (routes live as long as the
 /// server), method label and status: making it through the metrics factory looked it up in the registry
 /// under its lock, with the route's pattern built as a string, on every request. The keys are bounded:
 /// the routes, eight method labels, the statuses the server answers.
-final class RequestMetricsMiddleware: Middleware {
+final class RequestMetrics: Sendable {
     private struct Key: Hashable {
         let route: ObjectIdentifier?
         let method: String
@@ -22,12 +23,8 @@ final class RequestMetricsMiddleware: Middleware {
         self.metrics = metrics
     }
 
-    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
-        let started = ContinuousClock.now
-        return next.respond(to: request).map { response in
-            self.series(of: request, status: response.status.code).record(ContinuousClock.now - started)
-            return response
-        }
+    func record(_ response: Response, of request: Request, since started: ContinuousClock.Instant) {
+        series(of: request, status: response.status.code).record(ContinuousClock.now - started)
     }
 
     private func series(of request: Request, status: UInt) -> AppMetrics.RequestSeries {

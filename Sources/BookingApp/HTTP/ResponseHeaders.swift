@@ -2,23 +2,17 @@ import BookingDomain
 import Foundation
 import Vapor
 
-/// Outermost: gives every request an id (the client's `X-Request-ID` when it is a sane one) that appears
-/// in every log line of that request and in the response, and adds the security headers to every answer,
-/// errors included. It is also the one place every answer's headers pass last: a header whose name or
-/// value could end the line it is on (CR, LF, NUL) is dropped there (``HeaderGuard``).
-struct ResponseHeadersMiddleware: Middleware {
+/// Gives every request an id (the client's `X-Request-ID` when it is a sane one) that appears in every log
+/// line of that request and in the response, and adds the security headers to every answer, errors
+/// included (``RequestServingMiddleware`` names the request first and stamps its answer last). It is also
+/// the one place every answer's headers pass last: a header whose name or value could end the line it is
+/// on (CR, LF, NUL) is dropped there (``HeaderGuard``).
+struct ResponseHeaders: Sendable {
     /// Whether answers depend on the request's `Origin` (CORS with a list of origins): then every answer,
     /// those without `Access-Control-Allow-Origin` too, says so, so a shared cache keys it by origin.
     var variesByOrigin = false
 
-    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
-        let requestID = Self.requestID(of: request)
-        return next.respond(to: request).map { [variesByOrigin] response in
-            Self.finish(response, to: request, id: requestID, variesByOrigin: variesByOrigin)
-        }
-    }
-
-    private static func finish(_ response: Response, to request: Request, id requestID: String, variesByOrigin: Bool) -> Response {
+    func stamp(_ response: Response, to request: Request, id requestID: String) {
         response.headers.replaceOrAdd(name: .xRequestId, value: requestID)
         response.headers.replaceOrAdd(name: .xContentTypeOptions, value: "nosniff")
         response.headers.replaceOrAdd(name: "Referrer-Policy", value: "no-referrer")
@@ -31,7 +25,6 @@ struct ResponseHeadersMiddleware: Middleware {
             response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
         }
         HeaderGuard.dropUnsafe(from: &response.headers, logger: request.logger)
-        return response
     }
 
     /// The client's id if it is 1 to 128 visible ASCII characters; otherwise a new UUID. Vapor has already

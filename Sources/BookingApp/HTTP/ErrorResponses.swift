@@ -5,7 +5,7 @@ import Vapor
 
 /// Turns every error into a JSON body `{"error": true, "reason": "...", "code": "..."}` with its status.
 /// Errors the client did not cause are logged and answered with a generic 500 that reveals nothing.
-struct ErrorResponseMiddleware: Middleware {
+struct ErrorResponses: Sendable {
     struct Body: Content {
         var error = true
         let reason: String
@@ -45,10 +45,6 @@ struct ErrorResponseMiddleware: Middleware {
     }
 
     let server: ServerContext
-
-    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
-        next.respond(to: request).recover { error in response(for: error, to: request) }
-    }
 
     func response(for error: any Error, to request: Request) -> Response {
         let status: HTTPResponseStatus
@@ -122,6 +118,16 @@ struct ErrorResponseMiddleware: Middleware {
             response.body = .init(string: #"{"error":true,"reason":"Something went wrong on our side.","code":"internal_error"}"#)
             response.headers.contentType = .json
         }
+        return response
+    }
+
+    /// The answer to a request that arrives once shutdown has begun (``RequestServingMiddleware`` counts
+    /// the requests being served): 503 `shutting_down` at once, without touching anything shutdown is
+    /// taking away.
+    static func shuttingDown() -> Response {
+        let response = Response(status: .serviceUnavailable, headers: ["Retry-After": "1", "Connection": "close"])
+        try? response.content.encode(Body(
+            reason: "The server is shutting down; retry shortly (another replica may answer).", code: .shuttingDown, field: nil), as: .json)
         return response
     }
 

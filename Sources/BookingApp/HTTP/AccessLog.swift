@@ -2,22 +2,19 @@ import Tracing
 import Vapor
 
 /// One line per request, after its answer: method, path (secrets in it masked), route pattern, client address, status and
-/// duration, tagged with the request id. Sits outside the error middleware, so failed requests are
-/// logged with their real status.
-struct AccessLogMiddleware: Middleware {
+/// duration, tagged with the request id. Written once an error has become its answer
+/// (``RequestServingMiddleware``), so failed requests are logged with their real status.
+struct AccessLog: Sendable {
     let server: ServerContext
 
-    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
-        let started = ContinuousClock.now
-        return next.respond(to: request).map { [server] response in
-            guard request.logger.logLevel <= .info else { return response }
-            // In the request's span, when tracing is on and it has one: the line then names its trace.
-            guard server.tracer != nil else { return log(response, of: request, started: started, server: server) }
-            return ServiceContext.withValue(request.serviceContext) { log(response, of: request, started: started, server: server) }
-        }
+    func record(_ response: Response, of request: Request, since started: ContinuousClock.Instant) {
+        guard request.logger.logLevel <= .info else { return }
+        // In the request's span, when tracing is on and it has one: the line then names its trace.
+        guard server.tracer != nil else { return log(response, of: request, started: started) }
+        ServiceContext.withValue(request.serviceContext) { log(response, of: request, started: started) }
     }
 
-    private func log(_ response: Response, of request: Request, started: ContinuousClock.Instant, server: ServerContext) -> Response {
+    private func log(_ response: Response, of request: Request, started: ContinuousClock.Instant) {
         request.logger.info("\(request.method.rawValue) \(request.loggedPath) \(response.status.code)", metadata: [
             "method": .string(request.method.rawValue),
             "route": .string(request.routePattern),
@@ -25,7 +22,6 @@ struct AccessLogMiddleware: Middleware {
             "status": .stringConvertible(response.status.code),
             "duration_ms": .string(Self.milliseconds(ContinuousClock.now - started)),
         ])
-        return response
     }
 
     /// A duration in milliseconds with two decimals ("12.05"), without Foundation's formatter.
