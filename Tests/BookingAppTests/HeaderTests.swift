@@ -86,15 +86,15 @@ struct HeaderTests {
             for after in blanks {
                 let value = before + token + after
                 let expected = value.trimmingCharacters(in: .whitespaces)
-                #expect(String(TokenAuthMiddleware.trimmed(Substring(value))) == expected, "\(value.unicodeScalars.map(\.value))")
+                #expect(String(TokenAuth.trimmed(Substring(value))) == expected, "\(value.unicodeScalars.map(\.value))")
                 for scheme in ["Token", "bearer", "TOKEN"] {
-                    let read = TokenAuthMiddleware.token(from: "\(scheme) \(value)")
+                    let read = TokenAuth.token(from: "\(scheme) \(value)")
                     #expect(read == ((16...256).contains(expected.utf8.count) ? expected : nil))
                 }
             }
         }
-        #expect(String(TokenAuthMiddleware.trimmed(" \t ")) == "")
-        #expect(TokenAuthMiddleware.token(from: "Basic \(token)") == nil && TokenAuthMiddleware.token(from: token) == nil)
-        #expect(TokenAuthMiddleware.token(from: "Token short") == nil)
+        #expect(String(TokenAuth.trimmed(" \t ")) == "")
+        #expect(TokenAuth.token(from: "Basic \(token)") == nil && TokenAuth.token(from: token) == nil)
+        #expect(TokenAuth.token(from: "Token short") == nil)
     }
 }

@@ -39,26 +39,37 @@ struct GuardedRoutes<Caller: Sendable> {
     let access: Access
     /// The most bytes a route of the group reads as a body unless it says otherwise (16 KB).
     let defaultMaxBody: ByteCount
+    /// What the group's routes check before their handler; nil for the operational routes, which read
+    /// neither tokens nor bodies.
+    let gate: RouteGate?
     let caller: @Sendable (Request) throws -> Caller
 
     func grouped(_ path: PathComponent...) -> GuardedRoutes {
-        GuardedRoutes(builder: builder.grouped(path), access: access, defaultMaxBody: defaultMaxBody, caller: caller)
+        GuardedRoutes(builder: builder.grouped(path), access: access, defaultMaxBody: defaultMaxBody, gate: gate, caller: caller)
     }
 
-    /// `maxBody`: the most bytes the route reads as a body (`RequestBodyMiddleware`); the application's
-    /// default (16 KB) when nil.
+    /// `maxBody`: the most bytes the route reads as a body (``RequestBodies``); the application's default
+    /// (16 KB) when nil.
     @discardableResult
     func on<Answer: AsyncResponseEncodable>(
         _ method: HTTPMethod, _ path: [PathComponent], maxBody: ByteCount? = nil,
         use handler: @escaping @Sendable (Request, Caller) async throws -> Answer
     ) -> Route {
-        let caller = self.caller
-        let route = Route(method: method, path: path, responder: HandlerResponder(maxBody: (maxBody ?? defaultMaxBody).value) { request in
-            try await handler(request, try caller(request)).encodeResponse(for: request)
+        let caller = self.caller, gate = self.gate, limit = (maxBody ?? defaultMaxBody).value
+        let route = Route(method: method, path: path, responder: HandlerResponder { request in
+            guard let gate else {
+                // A body sent anyway is read (within the limit) and dropped, as Vapor's collect route does.
+                if request.body.data == nil, request.announcesBody {
+                    _ = try await request.body.collect(max: limit).get()
+                }
+                return try await handler(request, try caller(request)).encodeResponse(for: request)
+            }
+            try await gate.tokens.authenticate(request)
+            let who = try caller(request)
+            return try await gate.bodies.read(request, limit: limit) { try await handler(request, who).encodeResponse(for: request) }
         }, requestType: Request.self, responseType: Answer.self)
         builder.add(route)
         route.userInfo[Access.routeInfoKey] = access
-        route.bodyLimit = maxBody?.value
         return route
     }
 
@@ -91,22 +102,26 @@ struct GuardedRoutes<Caller: Sendable> {
     }
 }
 
-/// Runs a route's handler as the last step of the request's own task (``Request/answerInTask(_:)``), with
-/// its body read first, as Vapor's `body: .collect` route does, when nothing before it has read it (the
-/// API groups' `RequestBodyMiddleware` has). Vapor's own responder would run the handler on a task of its
-/// own and chain three futures more per request.
+/// What an API route checks before its handler runs, in this order: the token (``TokenAuth``: one that is
+/// presented but not valid is a 401 on every path), the caller's level (its group's `caller`: 401 without
+/// a token, 403 for a non-admin on an admin route), then the body (``RequestBodies``), so a route that
+/// needs a token answers 401 without reading a byte of what an anonymous client sends. Part of the route's
+/// own responder, they cost a request nothing where they have nothing to do: as three middleware each was
+/// a responder's hop, and the token look-up a step of its own.
+struct RouteGate: Sendable {
+    let tokens: TokenAuth
+    let bodies: RequestBodies
+}
+
+/// Runs a route's answer (its gate, its handler) as the last step of the request's own task
+/// (``Request/answerInTask(_:)``). Vapor's own responder would run the handler on a task of its own and
+/// chain three futures more per request.
 struct HandlerResponder: Responder {
-    let maxBody: Int
-    let handler: @Sendable (Request) async throws -> Response
+    let answer: @Sendable (Request) async throws -> Response
 
     func respond(to request: Request) -> EventLoopFuture<Response> {
-        let maxBody = maxBody, handler = handler
-        return request.answerInTask {
-            if request.body.data == nil, request.announcesBody {
-                _ = try await request.body.collect(max: maxBody).get()
-            }
-            return try await handler(request)
-        }
+        let answer = answer
+        return request.answerInTask { try await answer(request) }
     }
 }
 
@@ -117,21 +132,15 @@ struct APIRoutes {
     let user: GuardedRoutes<Principal>
     let admin: GuardedRoutes<Principal>
 
-    /// The API groups sit behind `TokenAuthMiddleware`, which reads the token, then check the caller's level
-    /// (`RequireAccessMiddleware`) before `RequestBodyMiddleware` reads a byte of the body: a route that
-    /// needs a token answers 401 without reading what an anonymous client sends. The operational group
-    /// reads neither tokens nor bodies.
-    init(app: Application, server: ServerContext, body: RequestBodyMiddleware) {
-        let api = app.grouped(TokenAuthMiddleware(sessions: server.domain.sessions))
+    init(app: Application, server: ServerContext, bodies: RequestBodies) {
+        let gate = RouteGate(tokens: TokenAuth(sessions: server.domain.sessions), bodies: bodies)
         let limit = app.routes.defaultMaxBodySize
-        operational = GuardedRoutes(builder: app, access: .operational, defaultMaxBody: limit) { _ in }
-        anyone = GuardedRoutes(builder: api.grouped(body), access: .anyone, defaultMaxBody: limit) { $0.principal }
-        user = GuardedRoutes(builder: api.grouped(RequireAccessMiddleware(access: .user), body), access: .user,
-                             defaultMaxBody: limit) { request in
+        operational = GuardedRoutes(builder: app, access: .operational, defaultMaxBody: limit, gate: nil) { _ in }
+        anyone = GuardedRoutes(builder: app, access: .anyone, defaultMaxBody: limit, gate: gate) { $0.principal }
+        user = GuardedRoutes(builder: app, access: .user, defaultMaxBody: limit, gate: gate) { request in
             try Access.user.caller(of: request)
         }
-        admin = GuardedRoutes(builder: api.grouped(RequireAccessMiddleware(access: .admin), body), access: .admin,
-                              defaultMaxBody: limit) { request in
+        admin = GuardedRoutes(builder: app, access: .admin, defaultMaxBody: limit, gate: gate) { request in
             try Access.admin.caller(of: request)
         }
     }
@@ -143,20 +152,6 @@ extension Access {
         guard let principal = request.principal else { throw AppError.authenticationRequired }
         if self == .admin, !principal.user.isAdmin { throw AppError.adminRequired }
         return principal
-    }
-}
-
-/// Refuses a caller below the route group's level before anything else is read.
-struct RequireAccessMiddleware: Middleware {
-    let access: Access
-
-    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
-        do {
-            _ = try access.caller(of: request)
-        } catch {
-            return request.eventLoop.makeFailedFuture(error)
-        }
-        return next.respond(to: request)
     }
 }
 

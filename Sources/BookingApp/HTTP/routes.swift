@@ -4,9 +4,9 @@ import Vapor
 /// call a route is declared next to it. Every path answers with or without a trailing slash: Vapor's
 /// router ignores empty path components. Each holds what it serves with (`server`), never the application.
 func routes(_ app: Application, server: ServerContext) {
-    let body = RequestBodyMiddleware(budget: server.requestBodies, defaultLimit: app.routes.defaultMaxBodySize.value,
-                                     timeout: .milliseconds(Int64(server.config.requestBodyTimeout * 1000)))
-    let routes = APIRoutes(app: app, server: server, body: body)
+    let bodies = RequestBodies(budget: server.requestBodies, defaultLimit: app.routes.defaultMaxBodySize.value,
+                               timeout: .milliseconds(Int64(server.config.requestBodyTimeout * 1000)))
+    let routes = APIRoutes(app: app, server: server, bodies: bodies)
     let controllers: [any APIController] = [
         UserController(server: server),
         SessionController(server: server),
@@ -25,5 +25,5 @@ func routes(_ app: Application, server: ServerContext) {
     for controller in controllers {
         controller.boot(routes: routes)
     }
-    SitePages.boot(app, server: server, routes: routes, body: body)
+    SitePages.boot(app, server: server, routes: routes, body: RequestBodyMiddleware(bodies: bodies))
 }

@@ -1,24 +1,22 @@
 import BookingDomain
 import Vapor
 
-/// Reads `Authorization: Token <t>` (the Django REST convention) or `Bearer <t>`.
+/// Reads `Authorization: Token <t>` (the Django REST convention) or `Bearer <t>`, first of what an API
+/// route checks (``RouteGate``).
 ///
 /// No header: the request goes on anonymously. A header that is presented but not a valid token is a
-/// 401 on every path, even where no token is needed, so a client never mistakes a dead session for a
+/// 401 on every API path, even where no token is needed, so a client never mistakes a dead session for a
 /// live one.
-struct TokenAuthMiddleware: Middleware {
+struct TokenAuth: Sendable {
     let sessions: SessionService
 
-    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
-        guard let header = request.headers.first(name: .authorization) else {
-            return next.respond(to: request)
+    /// Makes the token's user the request's ``Request/principal``.
+    func authenticate(_ request: Request) async throws {
+        guard let header = request.headers.first(name: .authorization) else { return }
+        guard let token = Self.token(from: header), let principal = try await sessions.authenticate(token: token) else {
+            throw AppError.invalidToken
         }
-        guard let token = Self.token(from: header) else { return request.eventLoop.makeFailedFuture(AppError.invalidToken) }
-        return request.continueInTask { [sessions] in
-            guard let principal = try await sessions.authenticate(token: token) else { throw AppError.invalidToken }
-            request.principal = principal
-            return next.respond(to: request)
-        }
+        request.principal = principal
     }
 
     static func token(from header: String) -> String? {
