@@ -95,7 +95,10 @@ struct FailoverTests {
 
     @Test("a request is answered 503 within REQUEST_TIMEOUT however long its steps may each wait; a keyed booking it was making completes later, and its retry replays it, never a second one", .requiresPostgres)
     func requestDeadline() async throws {
-        try await withBookingApp(.postgres, configure: { $0.requestTimeout = 1; $0.databaseStatementTimeout = 600 }) { client in
+        // With CORS on, so that the 503 made past the deadline is shown to carry CORS's headers too.
+        try await withBookingApp(.postgres, configure: {
+            $0.requestTimeout = 1; $0.databaseStatementTimeout = 600; $0.corsAllowedOrigins = ["https://app.example.com"]
+        }) { client in
             // Set up through the services, not HTTP: with a one-second deadline a login on a busy machine could
             // be cut short too, and only the booking is under test.
             let domain = client.app.domain
@@ -107,7 +110,7 @@ struct FailoverTests {
             @Sendable func available() async throws -> Int { try await domain.resources.resource(id: id).stock.available }
             @Sendable func book() async throws -> TestClient.Reply {
                 try await client.send(.POST, "/bookings/", token: token, json: ["resource": id, "purchase_quantity": 2],
-                                      headers: [("Idempotency-Key", "slow-1")])
+                                      headers: [("Idempotency-Key", "slow-1"), ("Origin", "https://app.example.com")])
             }
             let blocker = try await Self.connect(try Self.url(of: client))
             _ = try await blocker.query("BEGIN", logger: blocker.logger)
@@ -116,6 +119,7 @@ struct FailoverTests {
             #expect(late.status == .serviceUnavailable, "\(late.text)")
             #expect(late.code == "database_unavailable")
             #expect(late.headers.first(name: .retryAfter) == "1")
+            #expect(late.headers.first(name: .accessControlAllowOrigin) == "https://app.example.com", "a browser can read it")
             // The booking was still waiting for the lock; once it is free the booking completes on its own.
             // The retries go to the service directly: over HTTP, a busy machine could cut them short too.
             _ = try await blocker.query("ROLLBACK", logger: blocker.logger)

@@ -35,13 +35,17 @@ struct RequestServingMiddleware: Middleware {
     let metrics: RequestMetrics
     let accessLog: AccessLog
     let headers: ResponseHeaders
+    /// With CORS on (it sits inside, answering preflights and marking the chain's answers), the answers
+    /// made here (past the deadline, shutting down) are marked by it too, so a browser can read them.
+    var cors: CORSMiddleware? = nil
 
     func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         let requestID = ResponseHeaders.requestID(of: request), started = ContinuousClock.now
         guard requests.enter() else {
-            let refused = ErrorResponses.shuttingDown()
-            finish(refused, of: request, id: requestID, since: started)
-            return request.eventLoop.makeSucceededFuture(refused)
+            return marked(ErrorResponses.shuttingDown(), for: request).map { [self] refused in
+                finish(refused, of: request, id: requestID, since: started)
+                return refused
+            }
         }
         let answer = request.eventLoop.makePromise(of: Response.self), first = FirstCompletion()
         let answered: @Sendable (Response) -> Void = { [self] response in
@@ -64,16 +68,31 @@ struct RequestServingMiddleware: Middleware {
             guard first.claim() else { return }
             work.cancel()
             request.logger.warning("Request answered 503 past REQUEST_TIMEOUT; its work is cancelled")
-            answered(errors.json.response(for: RequestTimedOut(), to: request))
+            marked(errors.json.response(for: RequestTimedOut(), to: request), for: request).whenSuccess(answered)
         }
         answer.futureResult.whenComplete { _ in timer.cancel() }
         return answer.futureResult
+    }
+
+    /// `response` with CORS's headers when CORS is on.
+    private func marked(_ response: Response, for request: Request) -> EventLoopFuture<Response> {
+        guard let cors else { return request.eventLoop.makeSucceededFuture(response) }
+        return cors.respond(to: request, chainingTo: ReadyAnswer(response: response))
     }
 
     private func finish(_ response: Response, of request: Request, id requestID: String, since started: ContinuousClock.Instant) {
         metrics.record(response, of: request, since: started)
         accessLog.record(response, of: request, since: started)
         headers.stamp(response, to: request, id: requestID)
+    }
+}
+
+/// A responder whose answer is already made.
+private struct ReadyAnswer: Responder {
+    let response: Response
+
+    func respond(to request: Request) -> EventLoopFuture<Response> {
+        request.eventLoop.makeSucceededFuture(response)
     }
 }
 

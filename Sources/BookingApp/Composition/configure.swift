@@ -72,9 +72,17 @@ public func configure(_ app: Application, with config: AppConfig, clock: any Wal
     // Outermost first: the request's span (when tracing is on), then the one middleware that serves the
     // request (`RequestServingMiddleware`: its id, the count shutdown waits for, its own task within its
     // deadline, errors turned into answers, the metrics, the access log line, the answer's headers). CORS,
-    // when on, answers preflights inside it, and errors are answered inside CORS so they carry its headers.
+    // when on, answers preflights inside it, and errors are answered inside CORS so they carry its headers
+    // (the serving middleware has CORS mark the answers it makes itself: past the deadline, shutting down).
     // The API routes read tokens in their own group (`APIRoutes`).
     let errors = ErrorAnswers(json: ErrorResponses(server: server), pages: PageNotFound(server: server))
+    let origins = config.corsAllowedOrigins
+    let cors = origins.isEmpty ? nil : CORSMiddleware(configuration: .init(
+        allowedOrigin: origins == ["*"] ? .all : .any(origins),
+        allowedMethods: [.GET, .POST, .PUT, .PATCH, .DELETE, .OPTIONS],
+        allowedHeaders: [.accept, .authorization, .contentType, .origin, .xRequestId, "Idempotency-Key"],
+        exposedHeaders: [.xRequestId, .retryAfter, .wwwAuthenticate, "Idempotent-Replayed"]
+    ))
     app.middleware = Middlewares()
     if let tracer = server.tracer {
         app.middleware.use(RequestTracingMiddleware(tracer: tracer, trustIncoming: config.traceTrustIncoming))
@@ -82,15 +90,9 @@ public func configure(_ app: Application, with config: AppConfig, clock: any Wal
     app.middleware.use(RequestServingMiddleware(
         limit: .milliseconds(Int64(config.requestTimeout * 1000)), requests: server.requestsInFlight, errors: errors,
         metrics: RequestMetrics(metrics: app.metrics), accessLog: AccessLog(server: server),
-        headers: ResponseHeaders(variesByOrigin: !config.corsAllowedOrigins.isEmpty && config.corsAllowedOrigins != ["*"])))
-    if !config.corsAllowedOrigins.isEmpty {
-        let origins = config.corsAllowedOrigins
-        app.middleware.use(CORSMiddleware(configuration: .init(
-            allowedOrigin: origins == ["*"] ? .all : .any(origins),
-            allowedMethods: [.GET, .POST, .PUT, .PATCH, .DELETE, .OPTIONS],
-            allowedHeaders: [.accept, .authorization, .contentType, .origin, .xRequestId, "Idempotency-Key"],
-            exposedHeaders: [.xRequestId, .retryAfter, .wwwAuthenticate, "Idempotent-Replayed"]
-        )))
+        headers: ResponseHeaders(variesByOrigin: !origins.isEmpty && origins != ["*"]), cors: cors))
+    if let cors {
+        app.middleware.use(cors)
         app.middleware.use(errors)
     }
 
