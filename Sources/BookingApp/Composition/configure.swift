@@ -74,7 +74,7 @@ public func configure(_ app: Application, with config: AppConfig, clock: any Wal
     // deadline, errors turned into answers, the metrics, the access log line, the answer's headers). CORS,
     // when on, answers preflights inside it, and errors are answered inside CORS so they carry its headers
     // (the serving middleware has CORS mark the answers it makes itself: past the deadline, shutting down).
-    // The API routes read tokens in their own group (`APIRoutes`).
+    // An API route checks its token, its caller's level and its body in its own responder (`RouteGate`).
     let errors = ErrorAnswers(json: ErrorResponses(server: server), pages: PageNotFound(server: server))
     let origins = config.corsAllowedOrigins
     let cors = origins.isEmpty ? nil : CORSMiddleware(configuration: .init(
