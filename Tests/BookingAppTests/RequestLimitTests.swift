@@ -94,6 +94,10 @@ struct RequestLimitTests {
                 #expect(busy.status == 503)
                 #expect(busy.body?.contains("server_busy") == true)
                 #expect(busy.header("Retry-After") == "1")
+                // An operational route reads a body it ignores within the same budget.
+                let probe = try await RawConnection.answer(to: Self.head("GET", "/health", ["Content-Length": "\(length)"]) + "{", port: loopback.port)
+                #expect(probe.status == 503)
+                #expect(probe.body?.contains("server_busy") == true)
 
                 try await slow.send(String(padded.dropFirst()))
                 #expect(try await slow.response().status == 201)

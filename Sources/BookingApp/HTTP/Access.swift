@@ -39,9 +39,8 @@ struct GuardedRoutes<Caller: Sendable> {
     let access: Access
     /// The most bytes a route of the group reads as a body unless it says otherwise (16 KB).
     let defaultMaxBody: ByteCount
-    /// What the group's routes check before their handler; nil for the operational routes, which read
-    /// neither tokens nor bodies.
-    let gate: RouteGate?
+    /// What the group's routes check before their handler.
+    let gate: RouteGate
     let caller: @Sendable (Request) throws -> Caller
 
     func grouped(_ path: PathComponent...) -> GuardedRoutes {
@@ -57,14 +56,7 @@ struct GuardedRoutes<Caller: Sendable> {
     ) -> Route {
         let caller = self.caller, gate = self.gate, limit = (maxBody ?? defaultMaxBody).value
         let route = Route(method: method, path: path, responder: HandlerResponder { request in
-            guard let gate else {
-                // A body sent anyway is read (within the limit) and dropped, as Vapor's collect route does.
-                if request.body.data == nil, request.announcesBody {
-                    _ = try await request.body.collect(max: limit).get()
-                }
-                return try await handler(request, try caller(request)).encodeResponse(for: request)
-            }
-            try await gate.tokens.authenticate(request)
+            try await gate.tokens?.authenticate(request)
             let who = try caller(request)
             return try await gate.bodies.read(request, limit: limit) { try await handler(request, who).encodeResponse(for: request) }
         }, requestType: Request.self, responseType: Answer.self)
@@ -109,7 +101,10 @@ struct GuardedRoutes<Caller: Sendable> {
 /// own responder, they cost a request nothing where they have nothing to do: as three middleware each was
 /// a responder's hop, and the token look-up a step of its own.
 struct RouteGate: Sendable {
-    let tokens: TokenAuth
+    /// Nil for the operational routes: a prober's header is never read.
+    let tokens: TokenAuth?
+    /// Every route's body, the operational routes' included (one they ignore is still read, as Vapor's
+    /// collect route does, within the same bounds).
     let bodies: RequestBodies
 }
 
@@ -135,7 +130,8 @@ struct APIRoutes {
     init(app: Application, server: ServerContext, bodies: RequestBodies) {
         let gate = RouteGate(tokens: TokenAuth(sessions: server.domain.sessions), bodies: bodies)
         let limit = app.routes.defaultMaxBodySize
-        operational = GuardedRoutes(builder: app, access: .operational, defaultMaxBody: limit, gate: nil) { _ in }
+        operational = GuardedRoutes(builder: app, access: .operational, defaultMaxBody: limit,
+                                    gate: RouteGate(tokens: nil, bodies: bodies)) { _ in }
         anyone = GuardedRoutes(builder: app, access: .anyone, defaultMaxBody: limit, gate: gate) { $0.principal }
         user = GuardedRoutes(builder: app, access: .user, defaultMaxBody: limit, gate: gate) { request in
             try Access.user.caller(of: request)
