@@ -29,7 +29,8 @@ import Vapor
 /// (cancelled when the work answers first) and one future: as five middleware and a deadline, each cost a
 /// future, a callback and a responder's hop of its own.
 struct RequestServingMiddleware: Middleware {
-    let limit: Duration
+    /// `REQUEST_TIMEOUT`.
+    let limit: TimeAmount
     let requests: Drain
     let errors: ErrorAnswers
     let metrics: RequestMetrics
@@ -63,8 +64,7 @@ struct RequestServingMiddleware: Middleware {
             }
             if first.claim() { answered(response) }
         }
-        let nanoseconds = limit.components.seconds * 1_000_000_000 + limit.components.attoseconds / 1_000_000_000
-        let timer = request.eventLoop.scheduleTask(in: .nanoseconds(nanoseconds)) { [errors] in
+        let timer = request.eventLoop.scheduleTask(in: limit) { [errors] in
             guard first.claim() else { return }
             work.cancel()
             request.logger.warning("Request answered 503 past REQUEST_TIMEOUT; its work is cancelled")
