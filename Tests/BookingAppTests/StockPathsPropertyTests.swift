@@ -45,6 +45,8 @@ struct StockPathsPropertyTests {
         let bookings: [String]
         let holds: [String]
         let entries: [String]
+        /// The events of its records (its creation aside, which names it): what, whose, how many, the stock after.
+        let events: [String]
     }
 
     static func state(of resourceID: Int, in storage: SQLStorage) async throws -> State {
@@ -67,6 +69,11 @@ struct StockPathsPropertyTests {
             holds: try await rows("SELECT user_id, quantity, status FROM holds WHERE resource_id = \(bind: resourceID) ORDER BY id"),
             entries: try await rows("""
                 SELECT user_id, quantity, status, passed_units FROM waitlist_entries WHERE resource_id = \(bind: resourceID) ORDER BY id
+                """),
+            events: try await rows("""
+                SELECT type, COALESCE(user_id, 0) AS user_id, COALESCE(quantity, 0) AS quantity, COALESCE(total, -1) AS total,
+                       COALESCE(available, -1) AS available, COALESCE(held, -1) AS held, details
+                FROM events WHERE resource_id = \(bind: resourceID) AND type <> 'resource.created' ORDER BY seq
                 """))
     }
 

@@ -4,7 +4,7 @@ import SQLKit
 
 /// How the inventory decides anything: lock the resource, load what the decision reads, let
 /// ``StockDecision`` decide, apply what it decided. Nothing else writes stock but the one-statement take
-/// (``SQLInventory/takeInOneStatement(_:of:)``), which is that rule specialised for a resource it fully
+/// (``SQLInventory/takeInOneStatement(_:of:named:)``), which is that rule specialised for a resource it fully
 /// covers and proven equal to it by property tests.
 ///
 /// **Lock order**, the same in every transaction on every server, so that none can deadlock with another:

@@ -24,6 +24,12 @@ struct TakeRequest: Sendable {
         return false
     }
 
+    /// Whether PostgreSQL's one statement can decide it (when the resource's row allows): a pool's take;
+    /// a hold under a bound on units held needs the user's units, so it goes to the lock.
+    func fitsOneStatement(_ policy: StockPolicy) -> Bool {
+        range == nil && !(isHold && policy.maxHeldPerUser != nil)
+    }
+
     /// The rule's request for it, in the periods of `span`.
     func stockRequest(in span: Span) -> StockRequest {
         switch kind {
@@ -129,10 +135,24 @@ extension SQLInventory {
             }
         }
         do {
+            if let taken = try await takeInOneStatement(takes, of: resourceID) { return taken.map { .success($0) } }
             return try await takes[0].storage.withTransaction { tx in try await takeTogether(takes, of: resourceID, in: tx) }
         } catch {
             return takes.map { _ in .failure(error) }
         }
+    }
+
+    /// A batch in one statement (``takeInOneStatement(_:of:named:)``) on PostgreSQL, when every take of it
+    /// fits one: all bookings or all holds, none with a key to complete, all named the same way. nil when
+    /// it does not apply or took nothing: the batch's transaction decides then.
+    private static func takeInOneStatement(_ takes: [BatchedTake], of resourceID: Int) async throws -> [Taken]? {
+        let storage = takes[0].storage, first = takes[0].request
+        guard storage.session.dialect == .postgres,
+              takes.allSatisfy({ take in
+                  take.request.fitsOneStatement(storage.policy) && take.request.completing == nil && take.request.isHold == first.isHold
+                      && take.nameKey == takes[0].nameKey
+              }) else { return nil }
+        return try await SQLInventory(storage: storage).takeInOneStatement(takes.map(\.request), of: .id(resourceID), named: takes[0].nameKey)
     }
 
     /// A take on its own, with its key completed in the same transaction.
@@ -149,9 +169,8 @@ extension SQLInventory {
     /// nothing, a plain resource too short of units is refused without a lock, from a read (the rule
     /// applied to the stock as read: linearizable at that read); anything else is decided under the lock.
     private func takeAloneUnkeyed(_ request: TakeRequest, of reference: ResourceReference) async throws -> Taken {
-        // A hold under the bound on units held needs the user's units, so it goes to the lock.
-        if session.dialect == .postgres, request.range == nil, !(request.isHold && storage.policy.maxHeldPerUser != nil) {
-            if let taken = try await takeInOneStatement(request, of: reference) { return taken }
+        if session.dialect == .postgres, request.fitsOneStatement(storage.policy) {
+            if let taken = try await takeInOneStatement([request], of: reference)?.first { return taken }
             try await refuseWithoutLockIfPlain(request, of: reference)
         }
         return try await storage.withTransaction { tx -> Result<Taken, AppError> in
@@ -181,65 +200,89 @@ extension SQLInventory {
 
     /// PostgreSQL's hot path: ``StockDecision`` specialised for the case where it decides by the available
     /// units alone (a pool's one period, no limits, no waiting list, and for a hold no bound on units held),
-    /// as one conditional statement: the UPDATE that takes the request's available units (to held for a
-    /// hold) and the INSERT of the booking or hold that gets them, atomic on its own: on the pool it costs
-    /// one round trip, and it locks only the resource row, for no longer than the statement, so the lock
-    /// order stays the resource row first. The same statement writes the event, with the resource's stock
-    /// as a read would show it right after (lapsed holds counted as available). nil when it took nothing
-    /// (too few units, limits, a waiting list, no such resource): the locked path decides then. The
-    /// property tests (`StockPropertyTests`) hold it to the rule.
-    func takeInOneStatement(_ request: TakeRequest, of reference: ResourceReference) async throws -> Taken? {
-        let quantity = request.quantity, userID = request.userID, now = request.now
-        let toHeld: SQLQueryString, insert: SQLQueryString, event: (type: EventType, column: String, details: [String: EventValue])
-        switch request.kind {
-        case .booking:
+    /// as one conditional statement for takes of one kind in arrival order: the UPDATE that takes their
+    /// units (to held for holds) if all of them fit, and the INSERT of the bookings or holds that get them,
+    /// numbered in that order, atomic on its own: on the pool it costs one round trip, and it locks only
+    /// the resource row, for no longer than the statement, so the lock order stays the resource row first.
+    /// When all fit, each take alone at its turn would have been granted too (the units are all that
+    /// decides), so the outcome is the rule's. The same statement writes an event per take, with the
+    /// resource's stock as a read would show it right after that take (lapsed holds counted as available).
+    /// nil when it took nothing (too few units for all of them, limits, a waiting list, no such resource,
+    /// or not the name `nameKey`): the locked path decides then. The property tests
+    /// (`StockPathsPropertyTests`) hold it to the rule, alone and in batches.
+    func takeInOneStatement(_ requests: [TakeRequest], of reference: ResourceReference, named nameKey: String? = nil) async throws -> [Taken]? {
+        guard let first = requests.first else { return [] }
+        precondition(requests.allSatisfy { $0.isHold == first.isHold }, "one statement takes for bookings or for holds, not both")
+        let units = requests.reduce(0) { $0 + $1.quantity }, now = requests.map(\.now).max() ?? first.now
+        let until = requests.map { request in
+            if case .hold(let until) = request.kind { until } else { request.now }
+        }
+        let toHeld: SQLQueryString, insert: SQLQueryString, event: (type: EventType, column: String), details: [String]
+        if first.isHold {
+            toHeld = ", held_quantity = held_quantity + \(bind: units)"
+            insert = """
+                INSERT INTO holds (resource_id, user_id, quantity, status, created_at, expires_at)
+                SELECT taken.id, asked.user_id, asked.quantity, \(bind: Hold.Status.held.rawValue), asked.at, asked.until FROM taken, asked
+                """
+            event = (.holdCreated, "hold_id")
+            details = until.map { SQLEventStore.encode(["expires_at": .date($0)]) }
+        } else {
             toHeld = ""
             insert = """
                 INSERT INTO bookings (resource_id, user_id, purchase_quantity, status, booking_date)
-                SELECT id, \(bind: userID), \(bind: quantity), \(bind: Booking.Status.active.rawValue), \(bind: now) FROM taken
+                SELECT taken.id, asked.user_id, asked.quantity, \(bind: Booking.Status.active.rawValue), asked.at FROM taken, asked
                 """
-            event = (.bookingCreated, "booking_id", [:])
-        case .hold(let until):
-            toHeld = ", held_quantity = held_quantity + \(bind: quantity)"
-            insert = """
-                INSERT INTO holds (resource_id, user_id, quantity, status, created_at, expires_at)
-                SELECT id, \(bind: userID), \(bind: quantity), \(bind: Hold.Status.held.rawValue), \(bind: now), \(bind: until) FROM taken
-                """
-            event = (.holdCreated, "hold_id", ["expires_at": .date(until)])
+            event = (.bookingCreated, "booking_id")
+            details = requests.map { _ in SQLEventStore.encode([:]) }
         }
+        // Held units after a take: the held ones of all (after the statement) less the holds taken after it.
+        let heldLater: SQLQueryString = first.isHold ? "asked.later" : "0"
+        let named: SQLQueryString = nameKey.map { " AND name_key = \(bind: $0)" } ?? ""
         let made = try await session.write { sql in
             try await sql.raw("""
-                WITH taken AS (
-                    UPDATE resources SET available_quantity = available_quantity - \(bind: quantity)\(toHeld)
-                    WHERE \(Resource.matching(reference)) AND available_quantity >= \(bind: quantity)
+                WITH asked AS (
+                    SELECT a.*, COALESCE(SUM(a.quantity) OVER (ORDER BY a.turn ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING), 0) AS later
+                    FROM unnest(\(bind: requests.map(\.userID))::BIGINT[], \(bind: requests.map(\.quantity))::BIGINT[],
+                                \(bind: requests.map(\.now))::TIMESTAMPTZ[], \(bind: until)::TIMESTAMPTZ[], \(bind: details)::TEXT[])
+                         WITH ORDINALITY AS a(user_id, quantity, at, until, details, turn)
+                ), taken AS (
+                    UPDATE resources SET available_quantity = available_quantity - \(bind: units)\(toHeld)
+                    WHERE \(Resource.matching(reference))\(named) AND available_quantity >= \(bind: units)
                       AND max_per_user IS NULL AND max_per_booking IS NULL AND waiting_count = 0 AND schedule IS NULL
                     RETURNING id, name, total_quantity, available_quantity, held_quantity
                 ), made AS (
                     \(insert)
-                    RETURNING id, resource_id
+                    ORDER BY asked.turn
+                    RETURNING id
+                ), numbered AS (
+                    SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS turn FROM made
                 ), lapsed AS (
                     \(Hold.lapsedUnits(ofResource: "(SELECT id FROM taken)", at: now))
                 ), logged AS (
                     INSERT INTO events (type, occurred_at, actor_id, resource_id, resource_name, \(ident: event.column), user_id, quantity,
                                         total, available, held, details)
-                    SELECT \(bind: event.type.rawValue), \(bind: now), \(bind: userID), taken.id, taken.name, made.id, \(bind: userID),
-                           \(bind: quantity), taken.total_quantity, taken.available_quantity + lapsed.units, taken.held_quantity - lapsed.units,
-                           \(bind: SQLEventStore.encode(event.details))
-                    FROM made, taken, lapsed
+                    SELECT \(bind: event.type.rawValue), asked.at, asked.user_id, taken.id, taken.name, numbered.id, asked.user_id,
+                           asked.quantity, taken.total_quantity, taken.available_quantity + asked.later + lapsed.units,
+                           taken.held_quantity - \(heldLater) - lapsed.units, asked.details
+                    FROM asked JOIN numbered ON numbered.turn = asked.turn, taken, lapsed
+                    ORDER BY asked.turn
                 )
-                SELECT made.id, made.resource_id, taken.name AS resource_name FROM made, taken
-                """).first()
+                SELECT numbered.id, taken.id AS resource_id, taken.name AS resource_name FROM numbered, taken ORDER BY numbered.turn
+                """).all()
         }
-        guard let made else { return nil }
-        let id = try made.decode(column: "id", as: Int.self), resourceID = try made.decode(column: "resource_id", as: Int.self)
-        let resourceName = try made.decode(column: "resource_name", as: String.self)
-        switch request.kind {
-        case .booking:
-            return .booking(Booking(id: id, resourceID: resourceID, resourceName: resourceName,
-                                    userID: userID, purchaseQuantity: quantity, bookingDate: now, status: .active))
-        case .hold(let until):
-            return .hold(Hold(id: id, resourceID: resourceID, resourceName: resourceName, userID: userID, quantity: quantity,
-                              storedStatus: .held, createdAt: now, expiresAt: until, bookingID: nil))
+        guard !made.isEmpty else { return nil }
+        guard made.count == requests.count else { throw DatabaseInvariantViolation("a take of \(requests.count) in one statement made \(made.count)") }
+        return try zip(requests, made).map { request, row in
+            let id = try row.decode(column: "id", as: Int.self), resourceID = try row.decode(column: "resource_id", as: Int.self)
+            let resourceName = try row.decode(column: "resource_name", as: String.self)
+            switch request.kind {
+            case .booking:
+                return .booking(Booking(id: id, resourceID: resourceID, resourceName: resourceName,
+                                        userID: request.userID, purchaseQuantity: request.quantity, bookingDate: request.now, status: .active))
+            case .hold(let until):
+                return .hold(Hold(id: id, resourceID: resourceID, resourceName: resourceName, userID: request.userID, quantity: request.quantity,
+                                  storedStatus: .held, createdAt: request.now, expiresAt: until, bookingID: nil))
+            }
         }
     }
 

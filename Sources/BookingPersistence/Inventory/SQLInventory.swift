@@ -5,7 +5,7 @@ import SQLKit
 
 /// The ``Inventory`` in SQL. Every movement of stock is decided by ``StockDecision`` over the snapshot a
 /// transaction loads once it holds the resource's lock, and applied as decided (``LockedStock``); the only
-/// other writer is the one-statement take (``takeInOneStatement(_:of:)``), PostgreSQL's hot path for a
+/// other writer is the one-statement take (``takeInOneStatement(_:of:named:)``), PostgreSQL's hot path for a
 /// resource the rule would decide by its available units alone. The schema's CHECK constraints
 /// (`0 <= available`, `0 <= held`, `available + held <= total`) refuse to commit anything else even if a
 /// statement here were wrong.

@@ -34,6 +34,7 @@ struct SQLEventStore: EventStore {
     }
 
     static func encode(_ details: [String: EventValue]) -> String {
+        if details.isEmpty { return "{}" }
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         return (try? encoder.encode(details)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
