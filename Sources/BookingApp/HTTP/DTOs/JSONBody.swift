@@ -45,12 +45,15 @@ extension Request {
 
     /// Decodes the body as JSON whatever its declared content type (`curl -d` sends form encoding by
     /// default), turning every decoding failure into a 400 that names the offending field.
+    /// One decoder for every body (it keeps no state between decodes), not one made per request.
+    private static let bodyDecoder = JSONDecoder()
+
     func decodeJSON<Body: Decodable>(_ type: Body.Type = Body.self) throws -> Body {
         guard let buffer = body.data, buffer.readableBytes > 0 else {
             throw AppError.malformedBody(reason: "The request body must be a JSON object.")
         }
         do {
-            return try JSONDecoder().decode(Body.self, from: buffer)
+            return try Self.bodyDecoder.decode(Body.self, from: buffer)
         } catch let error as DecodingError {
             throw AppError(decodingError: error)
         }
