@@ -17,11 +17,34 @@ final class CatalogueListing: Sendable {
     /// Whether there are more resources than the listing shows (`ResourceService.listingCap`).
     let more: Bool
     private let gzipped = Mutex<ByteBuffer?>(nil)
+    /// The headers of its answers, made once: for the JSON, and for its gzip.
+    private let plainHeaders: AnswerHeaders, gzipHeaders: AnswerHeaders
 
     init(json: ByteBuffer, more: Bool) {
         self.json = json
         self.more = more
-        digest = SHA256.hash(data: json.readableBytesView).prefix(12).map { String(format: "%02x", $0) }.joined()
+        let digest = SHA256.hash(data: json.readableBytesView).prefix(12).map { String(format: "%02x", $0) }.joined()
+        self.digest = digest
+        plainHeaders = AnswerHeaders(digest: digest, gzip: false, more: more)
+        gzipHeaders = AnswerHeaders(digest: digest, gzip: true, more: more)
+    }
+
+    /// Every answer says it varies by `Accept-Encoding`, carries its `ETag`, and, past the cap, a `Link` to
+    /// the next page; one with a body (`full`) says what it is, a 304 (`notModified`) does not.
+    private struct AnswerHeaders: Sendable {
+        let full: HTTPHeaders
+        let notModified: HTTPHeaders
+
+        init(digest: String, gzip: Bool, more: Bool) {
+            var headers: HTTPHeaders = ["ETag": "\"\(digest)\(gzip ? "-gzip" : "")\"", "Vary": "Accept-Encoding", "Cache-Control": "no-cache"]
+            if more {
+                headers.add(name: "Link", value: "</resources/?limit=\(ResourceService.listingCap)&offset=\(ResourceService.listingCap)>; rel=\"next\"")
+            }
+            notModified = headers
+            headers.add(name: .contentType, value: Response.jsonContentType)
+            if gzip { headers.add(name: .contentEncoding, value: "gzip") }
+            full = headers
+        }
     }
 
     /// The JSON, gzipped (once).
@@ -36,21 +59,14 @@ final class CatalogueListing: Sendable {
     }
 
     /// The answer to `request`: 304 when its `If-None-Match` names this version, else the JSON, gzipped
-    /// when the client accepts gzip. Every answer says it varies by `Accept-Encoding`, carries its `ETag`,
-    /// and, past the cap, a `Link` to the next page.
+    /// when the client accepts gzip.
     func response(to request: Request) throws -> Response {
         let gzip = Self.acceptsGzip(request.headers[.acceptEncoding])
-        let tag = "\"\(digest)\(gzip ? "-gzip" : "")\""
-        var headers: HTTPHeaders = ["ETag": tag, "Vary": "Accept-Encoding", "Cache-Control": "no-cache"]
-        if more {
-            headers.add(name: "Link", value: "</resources/?limit=\(ResourceService.listingCap)&offset=\(ResourceService.listingCap)>; rel=\"next\"")
-        }
+        let headers = gzip ? gzipHeaders : plainHeaders
         if let match = request.headers.first(name: .ifNoneMatch), Self.matches(match, digest: digest) {
-            return Response(status: .notModified, headers: headers)
+            return Response(status: .notModified, headers: headers.notModified)
         }
-        headers.add(name: .contentType, value: Response.jsonContentType)
-        if gzip { headers.add(name: .contentEncoding, value: "gzip") }
-        return Response(status: .ok, headers: headers, body: .init(buffer: gzip ? try self.gzip() : json))
+        return Response(status: .ok, headers: headers.full, body: .init(buffer: gzip ? try self.gzip() : json))
     }
 
     /// Whether an `Accept-Encoding` list takes gzip (named, or `*`, with a quality above 0).
