@@ -2,6 +2,7 @@ import AsyncPrimitives
 import BookingDomain
 import Foundation
 import SQLKit
+import Synchronization
 
 /// A request to take units of a resource for a user: for a booking, or for a hold lasting until a date.
 struct TakeRequest: Sendable {
@@ -64,11 +65,51 @@ enum Taken: Sendable {
 /// on the pool): group commit in the application. See ``SQLInventory/takeBatch(_:of:)``.
 final class TakeBatches: Sendable {
     let queue: BatchQueue<Int, BatchedTake, Taken>
+    let paths = TakePaths()
 
     init(maxBatch: Int, observe: @escaping @Sendable (Int) -> Void) {
         queue = BatchQueue(maxBatch: maxBatch, observe: observe) { resourceID, takes in
             await SQLInventory.takeBatch(takes, of: resourceID)
         }
+    }
+}
+
+/// What this process last saw of each resource it took from, so that a take goes straight to the path
+/// that can decide it: PostgreSQL's one statement is tried only for a resource it can apply to (no limits,
+/// no waiting list, a pool: `plain`) that had enough units for it when last seen. What is seen is only a
+/// hint (stale once another server or an admin changes the resource): it chooses the path, never the
+/// outcome, since both paths are the rule and the one statement takes nothing it cannot. Every decision
+/// under the lock sees the resource afresh and corrects it, so a resource whose limits were lifted goes
+/// back to the one statement at its next take.
+final class TakePaths: Sendable {
+    enum Seen: Equatable {
+        case plain(available: Int)
+        case governed
+    }
+
+    private let seen = Mutex<[Int: Seen]>([:])
+
+    /// Whether the one statement could take `units` of the resource as last seen (yes when never seen).
+    func oneStatementMayTake(_ units: Int, of resourceID: Int) -> Bool {
+        switch seen.withLock({ $0[resourceID] }) {
+        case nil: true
+        case .plain(let available): units <= available
+        case .governed: false
+        }
+    }
+
+    func isGoverned(_ resourceID: Int) -> Bool {
+        seen.withLock { $0[resourceID] } == .governed
+    }
+
+    func saw(_ resourceID: Int, _ what: Seen) {
+        seen.withLock { $0[resourceID] = what }
+    }
+
+    /// Notes `resource` as a decision under its lock left it.
+    func saw(_ resource: Resource) {
+        let plain = resource.schedule == nil && resource.limits.isUnlimited && resource.waitingEntries == 0
+        saw(resource.id, plain ? .plain(available: resource.stock.available) : .governed)
     }
 }
 
@@ -136,7 +177,8 @@ extension SQLInventory {
         }
         do {
             if let taken = try await takeInOneStatement(takes, of: resourceID) { return taken.map { .success($0) } }
-            return try await takes[0].storage.withTransaction { tx in try await takeTogether(takes, of: resourceID, in: tx) }
+            let paths = takes[0].storage.takeBatches?.paths
+            return try await takes[0].storage.withTransaction { tx in try await takeTogether(takes, of: resourceID, in: tx, paths: paths) }
         } catch {
             return takes.map { _ in .failure(error) }
         }
@@ -169,14 +211,20 @@ extension SQLInventory {
     /// nothing, a plain resource too short of units is refused without a lock, from a read (the rule
     /// applied to the stock as read: linearizable at that read); anything else is decided under the lock.
     private func takeAloneUnkeyed(_ request: TakeRequest, of reference: ResourceReference) async throws -> Taken {
+        let paths = storage.takeBatches?.paths
         if session.dialect == .postgres, request.fitsOneStatement(storage.policy) {
             if let taken = try await takeInOneStatement([request], of: reference)?.first { return taken }
-            try await refuseWithoutLockIfPlain(request, of: reference)
+            if case .id(let id) = reference, paths?.isGoverned(id) == true {
+                // Limits, a waiting list or periods: the lock decides.
+            } else {
+                try await refuseWithoutLockIfPlain(request, of: reference)
+            }
         }
         return try await storage.withTransaction { tx -> Result<Taken, AppError> in
             guard let locked = try await LockedStock.lock(reference, at: request.now, in: tx) else { return .failure(.resourceNotFound) }
             return try await locked.span(of: request.range).flatMapAsync { span in
                 let applied = try await locked.decide([request.stockRequest(in: span)])
+                paths?.saw(applied.resource)
                 return applied.plan.outcomes[0].map { Self.taken(request, span, $0, applied) }
             }
         }.get()
@@ -187,6 +235,7 @@ extension SQLInventory {
     /// as it reads now, without a lock; anything else returns and is decided under the lock.
     private func refuseWithoutLockIfPlain(_ request: TakeRequest, of reference: ResourceReference) async throws {
         guard let current = try await SQLResourceStore(session: session).find(reference, at: request.now) else { throw AppError.resourceNotFound }
+        storage.takeBatches?.paths.saw(current)
         guard current.schedule == nil, current.limits.isUnlimited, current.waitingEntries == 0, current.stock.available < request.quantity else {
             return
         }
@@ -208,12 +257,15 @@ extension SQLInventory {
     /// decides), so the outcome is the rule's. The same statement writes an event per take, with the
     /// resource's stock as a read would show it right after that take (lapsed holds counted as available).
     /// nil when it took nothing (too few units for all of them, limits, a waiting list, no such resource,
-    /// or not the name `nameKey`): the locked path decides then. The property tests
+    /// or not the name `nameKey`), or was not tried since this process last saw the resource unable to
+    /// take them (``TakePaths``): the locked path decides then. The property tests
     /// (`StockPathsPropertyTests`) hold it to the rule, alone and in batches.
     func takeInOneStatement(_ requests: [TakeRequest], of reference: ResourceReference, named nameKey: String? = nil) async throws -> [Taken]? {
         guard let first = requests.first else { return [] }
         precondition(requests.allSatisfy { $0.isHold == first.isHold }, "one statement takes for bookings or for holds, not both")
         let units = requests.reduce(0) { $0 + $1.quantity }, now = requests.map(\.now).max() ?? first.now
+        let paths = storage.takeBatches?.paths
+        if case .id(let id) = reference, let paths, !paths.oneStatementMayTake(units, of: id) { return nil }
         let until = requests.map { request in
             if case .hold(let until) = request.kind { until } else { request.now }
         }
@@ -267,11 +319,13 @@ extension SQLInventory {
                     FROM asked JOIN numbered ON numbered.turn = asked.turn, taken, lapsed
                     ORDER BY asked.turn
                 )
-                SELECT numbered.id, taken.id AS resource_id, taken.name AS resource_name FROM numbered, taken ORDER BY numbered.turn
+                SELECT numbered.id, taken.id AS resource_id, taken.name AS resource_name, taken.available_quantity AS available
+                FROM numbered, taken ORDER BY numbered.turn
                 """).all()
         }
-        guard !made.isEmpty else { return nil }
+        guard let last = made.last else { return nil }
         guard made.count == requests.count else { throw DatabaseInvariantViolation("a take of \(requests.count) in one statement made \(made.count)") }
+        paths?.saw(try last.decode(column: "resource_id", as: Int.self), .plain(available: try last.decode(column: "available", as: Int.self)))
         return try zip(requests, made).map { request, row in
             let id = try row.decode(column: "id", as: Int.self), resourceID = try row.decode(column: "resource_id", as: Int.self)
             let resourceName = try row.decode(column: "resource_name", as: String.self)
@@ -291,7 +345,8 @@ extension SQLInventory {
     /// and waiting list it meets are what the takes before it left. The refused ones are answered with
     /// their refusal and change nothing; the others are recorded together (one UPDATE of the resource, one
     /// INSERT of the bookings, of the holds and of the events) and their keys completed.
-    private static func takeTogether(_ takes: [BatchedTake], of resourceID: Int, in tx: SQLStorage) async throws -> [Result<Taken, any Error>] {
+    private static func takeTogether(_ takes: [BatchedTake], of resourceID: Int, in tx: SQLStorage,
+                                     paths: TakePaths?) async throws -> [Result<Taken, any Error>] {
         let session = tx.session
         let now = takes.map(\.request.now).max() ?? Date()
         guard let locked = try await LockedStock.lock(.id(resourceID), at: now, in: tx) else {
@@ -311,6 +366,7 @@ extension SQLInventory {
             }
         }
         let applied = try await locked.decide(admitted.map { takes[$0.index].request.stockRequest(in: $0.span) })
+        paths?.saw(applied.resource)
         for (position, (index, span)) in admitted.enumerated() {
             let request = takes[index].request
             switch applied.plan.outcomes[position] {
