@@ -43,11 +43,11 @@ extension Request {
         return value
     }
 
-    /// Decodes the body as JSON whatever its declared content type (`curl -d` sends form encoding by
-    /// default), turning every decoding failure into a 400 that names the offending field.
     /// One decoder for every body (it keeps no state between decodes), not one made per request.
     private static let bodyDecoder = JSONDecoder()
 
+    /// Decodes the body as JSON whatever its declared content type (`curl -d` sends form encoding by
+    /// default), turning every decoding failure into a 400 that names the offending field.
     func decodeJSON<Body: Decodable>(_ type: Body.Type = Body.self) throws -> Body {
         guard let buffer = body.data, buffer.readableBytes > 0 else {
             throw AppError.malformedBody(reason: "The request body must be a JSON object.")
