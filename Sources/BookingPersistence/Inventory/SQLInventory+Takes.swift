@@ -129,7 +129,12 @@ private struct OneStatementRows {
     let eventSource: SQLQueryString
     let records: SQLQueryString
 
-    init(_ requests: [TakeRequest], until: [Date], details: [String]) {
+    init(_ requests: [TakeRequest]) {
+        // A hold's expiry, and its event's details; a booking's are its time and none.
+        let until = requests.map { request in
+            if case .hold(let until) = request.kind { until } else { request.now }
+        }
+        let details = zip(requests, until).map { request, until in SQLEventStore.encode(request.isHold ? ["expires_at": .date(until)] : [:]) }
         if requests.count == 1, let take = requests.first {
             (asked, numbered) = ("", "")
             (user, quantity, at) = ("\(bind: take.userID)", "\(bind: take.quantity)", "\(bind: take.now)")
@@ -309,13 +314,7 @@ extension SQLInventory {
         let units = requests.reduce(0) { $0 + $1.quantity }, now = requests.map(\.now).max() ?? first.now
         let paths = storage.takeBatches?.paths
         if case .id(let id) = reference, let paths, !paths.oneStatementMayTake(units, of: id) { return nil }
-        let until = requests.map { request in
-            if case .hold(let until) = request.kind { until } else { request.now }
-        }
-        let details = requests.map { request in
-            if case .hold(let until) = request.kind { SQLEventStore.encode(["expires_at": .date(until)]) } else { SQLEventStore.encode([:]) }
-        }
-        let rows = OneStatementRows(requests, until: until, details: details)
+        let rows = OneStatementRows(requests)
         let toHeld: SQLQueryString, insert: SQLQueryString, event: (type: EventType, column: String)
         if first.isHold {
             toHeld = ", held_quantity = held_quantity + \(bind: units)"
