@@ -17,9 +17,9 @@ import Vapor
 struct OutageTests {
     static func postgres(_ command: String) throws {
         let script = try TestDatabase.required("BOOKING_TEST_OUTAGE_POSTGRES_CTL")
-        // system() rather than Foundation's Process: pg_ctl leaves the server running in the background,
-        // and only the script's own exit matters here.
-        let status = system("bash '\(script)' \(command) >/dev/null")
+        // pg_ctl leaves the server running in the background: only the script's own exit matters here, and
+        // the server must not inherit this process's sockets (ChildProcess).
+        let status = ChildProcess.run("bash '\(script)' \(command)")
         #expect(status == 0, "postgres \(command)")
     }
 
