@@ -131,6 +131,47 @@ struct BatchTests {
         }
     }
 
+    @Test("what this server last saw of a resource picks a take's path, never its outcome: units given back and limits lifted since are taken at once, alone and in a batch",
+          arguments: TestDatabase.allCases)
+    func staleSight(db: TestDatabase) async throws {
+        try await withBookingApp(db) { client in
+            let admin = try await client.adminToken()
+            let paths = try #require(client.app.domain.storage.takeBatches).paths
+            let (ann, bob) = (try await client.userToken("ann"), try await client.userToken("bob"))
+
+            // Sold out as last seen; a cancellation gives a unit back: the next take gets it, alone and batched.
+            let id = try await client.createResource("Last seats", total: 3, adminToken: admin)
+            let first = try await client.book(id, quantity: 3, token: ann)
+            #expect(first.status == .created)
+            #expect(try await client.book(id, quantity: 1, token: bob).code == "insufficient_quantity")
+            if db == .postgres { #expect(!paths.oneStatementMayTake(1, of: id), "seen sold out") }
+            #expect(try await client.send(.DELETE, "/bookings/\(try first.booking.id)/", token: ann).status == .ok)
+            #expect(try await client.book(id, quantity: 1, token: bob).status == .created)
+            let batched = try await Self.batch(client, resource: id, [
+                Step { try await client.book(id, quantity: 1, token: bob) },
+                Step { try await client.book(id, quantity: 1, token: bob) },
+                Step { try await client.book(id, quantity: 1, token: ann) },
+            ])
+            #expect(batched.map(\.status) == [.created, .created, .badRequest])
+            #expect(try await client.stock(id) == (0, 0, 3))
+
+            // Seen with a limit; the limit is lifted: a take above it is granted at once, alone and batched.
+            let limited = try await client.send(.POST, "/resources/", token: admin, json: ["name": "Desks", "total_quantity": 20, "max_per_user": 1])
+            let desks = try limited.resource.id
+            #expect(try await client.book(desks, quantity: 2, token: ann).code == "per_user_limit")
+            if db == .postgres { #expect(!paths.oneStatementMayTake(1, of: desks), "seen governed") }
+            #expect(try await client.send(.PATCH, "/resources/\(desks)/", token: admin, json: ["max_per_user": NSNull()]).status == .ok)
+            #expect(try await client.book(desks, quantity: 2, token: ann).status == .created)
+            let lifted = try await Self.batch(client, resource: desks, [
+                Step { try await client.book(desks, quantity: 3, token: ann) },
+                Step { try await client.book(desks, quantity: 4, token: ann) },
+            ])
+            #expect(lifted.map(\.status) == [.created, .created])
+            #expect(try await client.stock(desks) == (11, 0, 20))
+            if db == .postgres { #expect(paths.oneStatementMayTake(11, of: desks) && !paths.oneStatementMayTake(12, of: desks), "seen plain again") }
+        }
+    }
+
     @Test("one batch mixes a resource named by id and by name; a request whose name was taken away meanwhile is looked up again",
           arguments: TestDatabase.allCases)
     func byIDAndByName(db: TestDatabase) async throws {
