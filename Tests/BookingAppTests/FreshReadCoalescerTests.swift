@@ -50,7 +50,7 @@ struct FreshReadCoalescerTests {
                 return try await group.reduce(into: [Int]()) { $0.append($1) }
             }
         }
-        try await eventually { await coalescer.callersQueued == 20 }
+        try await eventually { coalescer.callersQueued == 20 }
         await gate.open()
         #expect(try await first.value == 0)
         #expect(try await late.value == Array(repeating: 1, count: 20), "every late caller sees the write made before it asked")
@@ -70,7 +70,7 @@ struct FreshReadCoalescerTests {
         try await eventually { await store.reads == 1 }
         await store.set(1)   // a write commits, then its author reads while the older read is still running
         let author = Task { try await coalescer.value { await store.read() } }
-        try await eventually { await coalescer.callersQueued == 1 }
+        try await eventually { coalescer.callersQueued == 1 }
         await gate.open()
         #expect(try await author.value == 1)
         #expect(try await stale.value == 0)
