@@ -4,7 +4,7 @@ import Testing
 @testable import BookingDomain
 @testable import BookingPersistence
 
-@Suite("Sharing a read among concurrent requests")
+@Suite("Sharing a read among concurrent requests", .timeLimit(.minutes(2)))
 struct FreshReadCoalescerTests {
     /// Stands in for the database: a value that reads see and writes change, and a count of reads.
     actor Store {
@@ -79,12 +79,41 @@ struct FreshReadCoalescerTests {
     @Test("a failed read fails everyone who shared it; the next caller reads afresh")
     func failure() async throws {
         struct Unavailable: Error {}
-        let store = Store(), coalescer = FreshReadCoalescer<Int>()
+        let store = Store(), gate = Gate(), coalescer = FreshReadCoalescer<Int>()
         await #expect(throws: Unavailable.self) {
             try await coalescer.value { _ = await store.read(); throw Unavailable() }
         }
+        // A read that fails for a group: every caller of it gets the failure.
+        let running = Task {
+            try await coalescer.value {
+                let value = await store.read()
+                await gate.wait()
+                return value
+            }
+        }
+        try await eventually { await store.reads == 2 }
+        let group = Task {
+            await withTaskGroup(of: Bool.self) { group in
+                for _ in 0..<5 {
+                    group.addTask {
+                        do {
+                            _ = try await coalescer.value { _ = await store.read(); throw Unavailable() }
+                            return false
+                        } catch {
+                            return error is Unavailable
+                        }
+                    }
+                }
+                return await group.reduce(into: [Bool]()) { $0.append($1) }
+            }
+        }
+        try await eventually { coalescer.callersQueued == 5 }
+        await gate.open()
+        #expect(try await running.value == 0)
+        #expect(await group.value == Array(repeating: true, count: 5))
+        #expect(await store.reads == 3, "the five shared one failed read")
         await store.set(7)
         #expect(try await coalescer.value { await store.read() } == 7)
-        #expect(await store.reads == 2)
+        #expect(await store.reads == 4)
     }
 }
