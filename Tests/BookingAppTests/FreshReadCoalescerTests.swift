@@ -32,15 +32,20 @@ struct FreshReadCoalescerTests {
         }
     }
 
-
-    @Test("callers arriving while a read runs share one queued read; the running one serves only its own")
-    func sharing() async throws {
-        let store = Store(), gate = Gate(), coalescer = FreshReadCoalescer<Int>()
-        let read: @Sendable () async throws -> Int = {
+    /// A read that looks at the store, then waits at `gate` before it returns what it saw.
+    static func heldAt(_ gate: Gate, reading store: Store) -> @Sendable () async throws -> Int {
+        {
             let value = await store.read()
             await gate.wait()
             return value
         }
+    }
+
+
+    @Test("callers arriving while a read runs share one queued read; the running one serves only its own")
+    func sharing() async throws {
+        let store = Store(), gate = Gate(), coalescer = FreshReadCoalescer<Int>()
+        let read = Self.heldAt(gate, reading: store)
         let first = Task { try await coalescer.value(read) }
         try await eventually { await store.reads == 1 }   // the first read has looked at the data
         await store.set(1)
@@ -61,11 +66,7 @@ struct FreshReadCoalescerTests {
     func freshness() async throws {
         let store = Store(), gate = Gate(), coalescer = FreshReadCoalescer<Int>()
         let stale = Task {
-            try await coalescer.value {
-                let value = await store.read()
-                await gate.wait()
-                return value
-            }
+            try await coalescer.value(Self.heldAt(gate, reading: store))
         }
         try await eventually { await store.reads == 1 }
         await store.set(1)   // a write commits, then its author reads while the older read is still running
@@ -85,11 +86,7 @@ struct FreshReadCoalescerTests {
         }
         // A read that fails for a group: every caller of it gets the failure.
         let running = Task {
-            try await coalescer.value {
-                let value = await store.read()
-                await gate.wait()
-                return value
-            }
+            try await coalescer.value(Self.heldAt(gate, reading: store))
         }
         try await eventually { await store.reads == 2 }
         let group = Task {
