@@ -10,16 +10,17 @@ import Vapor
 @main
 enum Entrypoint {
     static func main() async {
-        // Run Swift concurrency's tasks on NIO's event loops: a request's handler then resumes on the loop
-        // that owns its connection instead of hopping to another thread pool and back.
-        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
-
         let config: AppConfig
         do {
             config = try AppConfig.fromEnvironment()
         } catch {
             fail("\(error)", status: 2)
         }
+        // EVENT_LOOP_THREADS loops, made before anything uses them; and Swift concurrency's tasks run on
+        // them: a request's handler then resumes on the loop that owns its connection instead of hopping
+        // to another thread pool and back.
+        NIOSingletons.groupLoopCountSuggestion = config.eventLoops
+        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
 
         let app: Application
         do {

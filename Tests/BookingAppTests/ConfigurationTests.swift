@@ -6,7 +6,7 @@ import Vapor
 
 @Suite("Configuration from the environment")
 struct ConfigurationTests {
-    @Test("defaults: embedded SQLite file, admin/admin, seven-day tokens")
+    @Test("defaults: embedded SQLite file, admin/admin, seven-day tokens, one event loop per core")
     func defaults() throws {
         let config = try AppConfig.fromEnvironment([:])
         #expect(config.database == .sqlite(path: "booking.sqlite"))
@@ -17,6 +17,8 @@ struct ConfigurationTests {
         #expect(config.httpIdleTimeout == 30)
         #expect(config.requestBodyTimeout == 10)
         #expect(config.requestBodyMemory == 32 << 20)
+        #expect(config.eventLoops == System.coreCount)
+        #expect(try AppConfig.fromEnvironment(["EVENT_LOOP_THREADS": "1"]).eventLoops == 1)
     }
 
     @Test("connection and body limits: durations and sizes with units")
@@ -81,6 +83,8 @@ struct ConfigurationTests {
             (["REQUEST_BODY_MEMORY": "0mb"], "REQUEST_BODY_MEMORY"),
             (["BCRYPT_COST": "3"], "BCRYPT_COST"),
             (["DATABASE_POOL_SIZE": "many"], "DATABASE_POOL_SIZE"),
+            (["EVENT_LOOP_THREADS": "0"], "EVENT_LOOP_THREADS"),
+            (["EVENT_LOOP_THREADS": "all"], "EVENT_LOOP_THREADS"),
             (["PORT": "0"], "PORT"),
             (["PORT": "http"], "PORT"),
         ]

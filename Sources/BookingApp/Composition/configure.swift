@@ -44,7 +44,7 @@ public func configure(_ app: Application, with config: AppConfig, clock: any Wal
     }
     app.migrations.addBookingSchema()
     app.bookingConfig = config
-    app.metrics = AppMetrics(databasePoolCapacity: connectionsPerLoop * System.coreCount)
+    app.metrics = AppMetrics(databasePoolCapacity: connectionsPerLoop * Array(app.eventLoopGroup.makeIterator()).count)
     // Traces: the tracer given (tests), else the OTLP exporter when OTEL_EXPORTER_OTLP_ENDPOINT is set, else none.
     var tracing: (tracer: any Tracer, service: (any Service)?)?
     if let tracer {

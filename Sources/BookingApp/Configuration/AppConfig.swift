@@ -1,6 +1,7 @@
 import BookingDomain
 import BookingPersistence
 import Foundation
+import NIOCore
 
 /// Every setting the service reads, parsed from environment variables in one place.
 ///
@@ -9,6 +10,10 @@ public struct AppConfig: Sendable {
     public var database: DatabaseLocation
     /// Connections kept per event loop (PostgreSQL only; SQLite always uses one per loop).
     public var databasePoolSize: Int
+    /// Event loops (threads) serving HTTP and running the server's tasks: by default one per core this
+    /// process may use. Read once, before anything starts (``Entrypoint``); fewer than the cores suits a
+    /// host whose cores the database and other servers share (docs/deploy.md).
+    public var eventLoops: Int
     /// The longest a request waits to connect to PostgreSQL or for a pooled connection before it is
     /// answered 503.
     public var databaseTimeout: TimeInterval
@@ -97,6 +102,7 @@ public struct AppConfig: Sendable {
     public init(
         database: DatabaseLocation = .sqlite(path: "booking.sqlite"),
         databasePoolSize: Int = 8,
+        eventLoops: Int = System.coreCount,
         databaseTimeout: TimeInterval = 3,
         databaseStatementTimeout: TimeInterval = 10,
         requestTimeout: TimeInterval = 20,
@@ -129,6 +135,7 @@ public struct AppConfig: Sendable {
     ) {
         self.database = database
         self.databasePoolSize = databasePoolSize
+        self.eventLoops = eventLoops
         self.databaseTimeout = databaseTimeout
         self.databaseStatementTimeout = databaseStatementTimeout
         self.requestTimeout = requestTimeout
@@ -170,6 +177,7 @@ public struct AppConfig: Sendable {
             config.database = try Self.parseDatabaseURL(url)
         }
         config.databasePoolSize = try env.integer("DATABASE_POOL_SIZE", in: 1...256) ?? config.databasePoolSize
+        config.eventLoops = try env.integer("EVENT_LOOP_THREADS", in: 1...256) ?? config.eventLoops
         config.batchMaxSize = try env.integer("BATCH_MAX_SIZE", in: 1...1000) ?? config.batchMaxSize
         if let timeout = env["DATABASE_TIMEOUT"] {
             config.databaseTimeout = try Self.parseDuration(timeout, variable: "DATABASE_TIMEOUT")
