@@ -6,7 +6,7 @@ import Vapor
 
 @Suite("Configuration from the environment")
 struct ConfigurationTests {
-    @Test("defaults: embedded SQLite file, admin/admin, seven-day tokens, one event loop per core but one")
+    @Test("defaults: embedded SQLite file, admin/admin, seven-day tokens, one event loop per core")
     func defaults() throws {
         let config = try AppConfig.fromEnvironment([:])
         #expect(config.database == .sqlite(path: "booking.sqlite"))
@@ -17,7 +17,7 @@ struct ConfigurationTests {
         #expect(config.httpIdleTimeout == 30)
         #expect(config.requestBodyTimeout == 10)
         #expect(config.requestBodyMemory == 32 << 20)
-        #expect(config.eventLoops == max(1, System.coreCount - 1))
+        #expect(config.eventLoops == System.coreCount)
         #expect(try AppConfig.fromEnvironment(["EVENT_LOOP_THREADS": "1"]).eventLoops == 1)
     }
 

@@ -10,15 +10,10 @@ public struct AppConfig: Sendable {
     public var database: DatabaseLocation
     /// Connections kept per event loop (PostgreSQL only; SQLite always uses one per loop).
     public var databasePoolSize: Int
-    /// Event loops (threads) serving HTTP and running the server's tasks. Read once, before anything
-    /// starts (``Entrypoint``). By default one per core this process may use but one (at least one): the
-    /// last is left to what the server waits on, the database on the same host, the password hasher
-    /// and the kernel's network work, instead of every loop being preempted whenever they wake
-    /// (docs/deploy.md, "Event loops").
+    /// Event loops (threads) serving HTTP and running the server's tasks: by default one per core this
+    /// process may use. Read once, before anything starts (``Entrypoint``). Fewer suit a small host whose
+    /// cores the database shares, when its requests are light (docs/deploy.md, "Event loops").
     public var eventLoops: Int
-
-    /// One event loop per core but one, at least one.
-    public static let defaultEventLoops = max(1, System.coreCount - 1)
     /// The longest a request waits to connect to PostgreSQL or for a pooled connection before it is
     /// answered 503.
     public var databaseTimeout: TimeInterval
@@ -107,7 +102,7 @@ public struct AppConfig: Sendable {
     public init(
         database: DatabaseLocation = .sqlite(path: "booking.sqlite"),
         databasePoolSize: Int = 8,
-        eventLoops: Int = AppConfig.defaultEventLoops,
+        eventLoops: Int = System.coreCount,
         databaseTimeout: TimeInterval = 3,
         databaseStatementTimeout: TimeInterval = 10,
         requestTimeout: TimeInterval = 20,
