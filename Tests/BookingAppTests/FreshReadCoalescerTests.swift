@@ -41,7 +41,6 @@ struct FreshReadCoalescerTests {
         }
     }
 
-
     @Test("callers arriving while a read runs share one queued read; the running one serves only its own")
     func sharing() async throws {
         let store = Store(), gate = Gate(), coalescer = FreshReadCoalescer<Int>()
