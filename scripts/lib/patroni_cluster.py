@@ -8,6 +8,10 @@ port to the current leader (Patroni's `/primary` check) and another to the repli
     cluster.kill_leader_node()                     # Patroni and PostgreSQL: the cluster elects a new leader
     cluster.stop()                                 # every process stopped, every file removed
 
+If the cluster does not come up (or come back) in time, the wait that gave up prints what the cluster looked
+like: Patroni's members, HAProxy's view of its servers and the tail of every log. The directory is then
+kept for a closer look.
+
 Standard library only. As root it installs what is missing (patroni, etcd-server, etcd-client, haproxy)
 and runs Patroni and PostgreSQL as the `postgres` user, which PostgreSQL requires.
 """
@@ -17,13 +21,14 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 
-from throwaway_postgres import free_port
+from throwaway_postgres import free_ports
 
 PACKAGES = {"patroni": "patroni", "etcd": "etcd-server", "etcdctl": "etcd-client", "haproxy": "haproxy"}
 
@@ -55,10 +60,12 @@ class PatroniCluster:
         self.as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         if os.geteuid() == 0:
             shutil.chown(self.dir, "postgres")
-        self.etcd_port, self.etcd_peer_port = free_port(), free_port()
-        self.primary_port, self.replica_port, self.stats_port = free_port(), free_port(), free_port()
-        self.nodes = [{"name": f"node{i + 1}", "pg": free_port(), "rest": free_port(), "proc": None} for i in range(nodes)]
+        ports = free_ports(4 + 2 * nodes)
+        self.etcd_port, self.etcd_peer_port, self.primary_port, self.replica_port = ports[:4]
+        self.nodes = [{"name": f"node{i + 1}", "pg": ports[4 + 2 * i], "rest": ports[5 + 2 * i], "proc": None}
+                      for i in range(nodes)]
         self.etcd = self.haproxy = None
+        self.keep = False
         self.url = f"postgres://postgres@127.0.0.1:{self.primary_port}/booking"
         self.read_url = f"postgres://postgres@127.0.0.1:{self.replica_port}/booking"
         # What happened, for the report: (seconds since start, what).
@@ -68,6 +75,9 @@ class PatroniCluster:
     # -- starting and stopping -------------------------------------------------------------------
 
     def start(self):
+        # HAProxy first, so that its ports are taken before the cluster's own connections could take one
+        # as their local port; until a node leads, its checks find nothing and it routes nowhere.
+        self._start_haproxy()
         self._start_etcd()
         for node in self.nodes:
             self._write_patroni_config(node)
@@ -78,11 +88,9 @@ class PatroniCluster:
             self._start_patroni(node)
         self._wait(lambda: self._streaming() == len(self.nodes) - 1, 120, "the replicas to stream")
         self._wait(lambda: self._synchronous() is not None, 60, "a synchronous standby")
-        self._start_haproxy()
-        # HAProxy counts every node up until its first checks say otherwise: wait until the primary port
-        # has reached the leader several times in a row, then create the database, again if the
-        # connection went elsewhere.
-        self._wait(lambda: all(self._writable() for _ in range(5)), 60, "HAProxy's primary port to accept writes")
+        # The primary port routes to the leader once HAProxy's checks say that it alone is the primary;
+        # then the database is created, again if the connection went elsewhere after all.
+        self._wait(self._routes_to_leader, 120, "HAProxy to route its primary port to the leader alone")
         self._wait(self._create_database, 60, "the database to be created")
         return self
 
@@ -114,7 +122,10 @@ class PatroniCluster:
         if self.etcd and self.etcd.poll() is None:
             self.etcd.terminate()
             self.etcd.wait(timeout=10)
-        shutil.rmtree(self.dir, ignore_errors=True)
+        if self.keep:
+            print(f"the HA cluster's files are kept in {self.dir}", file=sys.stderr)
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
 
     def __enter__(self):
         return self.start()
@@ -197,6 +208,7 @@ postgresql:
         servers = "\n".join(f"  server {n['name']} 127.0.0.1:{n['pg']} check port {n['rest']}" for n in self.nodes)
         config = f"""global
   maxconn 2000
+  stats socket {self._haproxy_socket()}
 defaults
   mode tcp
   # While no node is primary (or the leader's PostgreSQL is restarting), a new connection is closed within
@@ -257,6 +269,38 @@ listen replicas
     def _synchronous(self):
         return next((m["name"] for m in self.members() if m.get("role") == "sync_standby"), None)
 
+    def _haproxy_socket(self):
+        return os.path.join(self.dir, "haproxy.sock")
+
+    def haproxy_servers(self):
+        """HAProxy's view of its servers, {(proxy, server): status}, from its stats socket ({} if it does not
+        answer)."""
+        try:
+            with socket.socket(socket.AF_UNIX) as connection:
+                connection.settimeout(2)
+                connection.connect(self._haproxy_socket())
+                connection.sendall(b"show stat\n")
+                answer = b""
+                while chunk := connection.recv(65536):
+                    answer += chunk
+        except OSError:
+            return {}
+        lines = answer.decode().splitlines()
+        if not lines or not lines[0].startswith("# "):
+            return {}
+        header = lines[0][2:].split(",")
+        rows = [dict(zip(header, line.split(","))) for line in lines[1:] if line]
+        return {(row["pxname"], row["svname"]): row["status"] for row in rows if row["svname"] not in ("FRONTEND", "BACKEND")}
+
+    def _routes_to_leader(self):
+        """Whether HAProxy sends the primary port to the leader and nowhere else, and a write through it
+        succeeds."""
+        leader = self.leader()
+        if leader is None:
+            return False
+        up = [server for (proxy, server), status in self.haproxy_servers().items() if proxy == "primary" and status == "UP"]
+        return up == [leader["name"]] and self._writable()
+
     def _writable(self):
         """Whether HAProxy's primary port reaches a server that takes writes (at start-up HAProxy counts
         every node up until its checks say otherwise)."""
@@ -283,10 +327,32 @@ listen replicas
     def _wait(self, condition, seconds, what):
         deadline = time.time() + seconds
         while time.time() < deadline:
+            for name, process in (("etcd", self.etcd), ("HAProxy", self.haproxy)):
+                if process and process.poll() is not None:
+                    self._give_up(f"{name} exited with status {process.returncode} while waiting for {what}")
             if condition():
                 return
             time.sleep(0.2)
-        sys.exit(f"error: the HA cluster: waited {seconds} s for {what}; logs in {self.dir}")
+        self._give_up(f"waited {seconds} s for {what}")
+
+    def _give_up(self, why):
+        """Prints what the cluster looks like and the tail of its logs, keeps its files, and exits."""
+        self.keep = True
+        print(f"error: the HA cluster: {why}", file=sys.stderr)
+        print(f"  Patroni's members: {json.dumps(self.members())}", file=sys.stderr)
+        print(f"  HAProxy's servers: {self.haproxy_servers()}", file=sys.stderr)
+        logs = [os.path.join(self.dir, name) for name in ("haproxy.log", "etcd.log")]
+        logs += [path for node in self.nodes for path in sorted(glob.glob(os.path.join(self.dir, node["name"], "patroni.*")))
+                 if path.endswith((".out", ".log"))]
+        for path in logs:
+            try:
+                with open(path, errors="replace") as file:
+                    tail = file.readlines()[-15:]
+            except OSError:
+                continue
+            print(f"  --- {path} (last {len(tail)} lines)", file=sys.stderr)
+            sys.stderr.writelines(f"    {line}" for line in tail)
+        sys.exit(f"error: the HA cluster: {why}; its files are in {self.dir}")
 
     # -- faults ------------------------------------------------------------------------------------
 
