@@ -298,7 +298,8 @@ listen replicas
         leader = self.leader()
         if leader is None:
             return False
-        up = [server for (proxy, server), status in self.haproxy_servers().items() if proxy == "primary" and status == "UP"]
+        # "UP 1/2" is a server going down that still takes connections.
+        up = [server for (proxy, server), status in self.haproxy_servers().items() if proxy == "primary" and status.startswith("UP")]
         return up == [leader["name"]] and self._writable()
 
     def _writable(self):
