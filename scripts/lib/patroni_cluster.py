@@ -303,8 +303,7 @@ listen replicas
         return up == [leader["name"]] and self._writable()
 
     def _writable(self):
-        """Whether HAProxy's primary port reaches a server that takes writes (at start-up HAProxy counts
-        every node up until its checks say otherwise)."""
+        """Whether HAProxy's primary port reaches a server that takes writes."""
         try:
             return self.psql("SELECT NOT pg_is_in_recovery()", database="postgres", timeout=3, attempts=1) == [["t"]]
         except subprocess.SubprocessError:
@@ -343,8 +342,7 @@ listen replicas
         print(f"  Patroni's members: {json.dumps(self.members())}", file=sys.stderr)
         print(f"  HAProxy's servers: {self.haproxy_servers()}", file=sys.stderr)
         logs = [os.path.join(self.dir, name) for name in ("haproxy.log", "etcd.log")]
-        logs += [path for node in self.nodes for path in sorted(glob.glob(os.path.join(self.dir, node["name"], "patroni.*")))
-                 if path.endswith((".out", ".log"))]
+        logs += [os.path.join(self.dir, node["name"], name) for node in self.nodes for name in ("patroni.log", "patroni.out")]
         for path in logs:
             try:
                 with open(path, errors="replace") as file:
