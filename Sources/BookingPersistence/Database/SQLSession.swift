@@ -56,6 +56,21 @@ struct SQLSession: Sendable {
         return try rows.map { try $0.decode(column: "id", as: Int.self) }.sorted()
     }
 
+    /// Runs `statements` (none may read what another writes) and returns the rows of the last: on
+    /// PostgreSQL as one statement, the others its data-modifying `WITH` queries (one round trip; they all
+    /// see the same snapshot, which is why none may read another's writes), on SQLite one by one.
+    func runTogether(_ statements: [SQLQueryString]) async throws -> [any SQLRow] {
+        guard let last = statements.last else { return [] }
+        return try await write { sql in
+            guard dialect == .postgres else {
+                for statement in statements.dropLast() { try await sql.raw(statement).run() }
+                return try await sql.raw(last).all()
+            }
+            let others = statements.dropLast().enumerated().map { index, statement -> SQLQueryString in "w\(unsafeRaw: String(index)) AS (\(statement))" }
+            return try await sql.raw(others.isEmpty ? last : "WITH \(others.joined(separator: ", "))\n\(last)").all()
+        }
+    }
+
     /// ` FOR UPDATE` on PostgreSQL, to lock the rows a transaction reads; nothing on SQLite, where
     /// `BEGIN IMMEDIATE` already holds the database's write lock.
     var lockRows: SQLQueryString {

@@ -226,48 +226,54 @@ struct LockedStock {
         }
         keys.formUnion(requested)
         keys.remove(.whole)
-        snapshot.stock.merge(try await periodStock(everyPeriod ? nil : keys)) { $1 }
         if let schedule = resource.schedule {
             let days = Set(keys.map { schedule.date(of: $0).dayNumber })
-            snapshot.calendar = try await Self.calendar(of: resource.id, days: everyPeriod ? nil : days, in: session)
+            let stored = try await Self.storedPeriods(of: resource.id, keys: everyPeriod ? nil : keys, days: everyPeriod ? nil : days, in: session)
+            snapshot.stock.merge(stored.stock) { $1 }
+            snapshot.calendar = stored.calendar
         }
         snapshot.ownedInPeriods = try await units(of: users, in: requested)
         return snapshot
     }
 
-    /// The dates of a dated resource with a capacity of their own, among `days` (nil: all of them).
-    static func calendar(of resourceID: Int, days: Set<Int64>?, in session: SQLSession) async throws -> [Int64: Int] {
-        if let days, days.isEmpty { return [:] }
-        var condition: SQLQueryString = ""
-        if let days, let first = days.min(), let last = days.max() { condition = " AND day BETWEEN \(bind: first) AND \(bind: last)" }
-        var calendar: [Int64: Int] = [:]
-        for row in try await session.sql.raw("""
-            SELECT day, total_quantity FROM resource_calendar WHERE resource_id = \(bind: resourceID)\(condition)
-            """).all() {
-            calendar[try row.decode(column: "day", as: Int64.self)] = try row.decode(column: "total_quantity", as: Int.self)
+    /// A dated resource's stored periods among `keys` and its dates with a capacity of their own from the
+    /// first of `days` to the last (nil: all of them), read together in one statement.
+    static func storedPeriods(of resourceID: Int, keys: Set<PeriodKey>?, days: Set<Int64>?,
+                              in session: SQLSession) async throws -> (stock: [PeriodKey: Stock], calendar: [Int64: Int]) {
+        var reads: [SQLQueryString] = []
+        if keys?.isEmpty != true {
+            var condition: SQLQueryString = ""
+            if let keys, let first = keys.min(), let last = keys.max() {
+                condition = " AND kind = \(bind: first.kind.rawValue) AND idx BETWEEN \(bind: first.index) AND \(bind: last.index)"
+            }
+            reads.append("""
+                SELECT 'period' AS row_of, kind, idx, total_quantity, available_quantity, held_quantity
+                FROM period_stock WHERE resource_id = \(bind: resourceID)\(condition)
+                """)
         }
-        return calendar
-    }
-
-    /// The stored stock of a dated resource's periods among `keys` (nil: all of them).
-    private func periodStock(_ keys: Set<PeriodKey>?) async throws -> [PeriodKey: Stock] {
-        if let keys, keys.isEmpty { return [:] }
-        var condition: SQLQueryString = ""
-        if let keys, let first = keys.min(), let last = keys.max() {
-            condition = " AND kind = \(bind: first.kind.rawValue) AND idx BETWEEN \(bind: first.index) AND \(bind: last.index)"
+        if days?.isEmpty != true {
+            var condition: SQLQueryString = ""
+            if let days, let first = days.min(), let last = days.max() { condition = " AND day BETWEEN \(bind: first) AND \(bind: last)" }
+            reads.append("""
+                SELECT 'date' AS row_of, 0 AS kind, day AS idx, total_quantity, 0 AS available_quantity, 0 AS held_quantity
+                FROM resource_calendar WHERE resource_id = \(bind: resourceID)\(condition)
+                """)
         }
-        var stock: [PeriodKey: Stock] = [:]
-        for row in try await session.sql.raw("""
-            SELECT kind, idx, total_quantity, available_quantity, held_quantity FROM period_stock WHERE resource_id = \(bind: resource.id)\(condition)
-            """).all() {
+        guard !reads.isEmpty else { return ([:], [:]) }
+        var stock: [PeriodKey: Stock] = [:], calendar: [Int64: Int] = [:]
+        for row in try await session.sql.raw(reads.joined(separator: "\nUNION ALL\n")).all() {
+            let index = try row.decode(column: "idx", as: Int64.self), total = try row.decode(column: "total_quantity", as: Int.self)
+            guard try row.decode(column: "row_of", as: String.self) == "period" else {
+                calendar[index] = total
+                continue
+            }
             guard let kind = PeriodKey.Kind(rawValue: try row.decode(column: "kind", as: Int.self)) else { continue }
-            let key = PeriodKey(kind: kind, index: try row.decode(column: "idx", as: Int64.self))
+            let key = PeriodKey(kind: kind, index: index)
             guard keys?.contains(key) ?? true else { continue }
-            stock[key] = Stock(total: try row.decode(column: "total_quantity", as: Int.self),
-                               available: try row.decode(column: "available_quantity", as: Int.self),
+            stock[key] = Stock(total: total, available: try row.decode(column: "available_quantity", as: Int.self),
                                held: try row.decode(column: "held_quantity", as: Int.self))
         }
-        return stock
+        return (stock, calendar)
     }
 
     /// Each of `userIDs`' units in each of a dated resource's periods among `keys` (active bookings and
@@ -423,18 +429,7 @@ struct LockedStock {
             }
             index += 1
         }
-        let after = try await writeResource(plan)
-        if !plan.events.isEmpty {
-            let events = plan.events.map { event in
-                let subject = EventSubject(
-                    resourceID: resourceID, resourceName: event.resourceName, bookingID: event.subject.booking.map { created.id($0, in: \.bookings) },
-                    holdID: event.subject.hold.map { created.id($0, in: \.holds) },
-                    waitlistEntryID: event.subject.entry.map { created.id($0, in: \.entries) }, userID: event.subject.userID)
-                return NewEvent(event.type, at: event.at, by: event.actor, subject: subject, quantity: event.quantity, stock: event.stock,
-                                details: event.details)
-            }
-            try await session.sql.raw(SQLEventStore.insert(events)).run()
-        }
+        let after = try await writeResourceAndEvents(plan, created: created)
         let report = plan.report
         if !report.isEmpty { tx.afterCommit { $0.add(report) } }
         return Applied(plan: plan, created: created, resource: after)
@@ -463,9 +458,12 @@ struct LockedStock {
         }
     }
 
-    /// The resource's stock, limits and waiting count, once, when the plan changed them, and the stock of
-    /// each of its periods the plan changed (a period's row made by its first change); the resource after.
-    private func writeResource(_ plan: StockPlan) async throws -> Resource {
+    /// The plan's last writes, none of which reads what another writes (so on PostgreSQL they are one
+    /// statement, ``SQLSession/runTogether(_:)``): the stock of each of its periods the plan changed (a
+    /// period's row made by its first change), the resource's stock, limits and waiting count once when the
+    /// plan changed them, and its events, with the ids of the records the moves made. The resource after.
+    private func writeResourceAndEvents(_ plan: StockPlan, created: Created) async throws -> Resource {
+        var writes: [SQLQueryString] = []
         let periods = plan.stock.filter { $0.key != .whole }.sorted { $0.key < $1.key }
         if !periods.isEmpty {
             let rows: [SQLQueryString] = periods.map { key, stock in
@@ -473,12 +471,22 @@ struct LockedStock {
                 (\(bind: resource.id), \(bind: key.kind.rawValue), \(bind: key.index), \(bind: stock.total), \(bind: stock.available), \(bind: stock.held))
                 """
             }
-            try await session.sql.raw("""
+            writes.append("""
                 INSERT INTO period_stock (resource_id, kind, idx, total_quantity, available_quantity, held_quantity)
                 VALUES \(rows.joined(separator: ", "))
                 ON CONFLICT (resource_id, kind, idx) DO UPDATE SET total_quantity = excluded.total_quantity,
                     available_quantity = excluded.available_quantity, held_quantity = excluded.held_quantity
-                """).run()
+                """)
+        }
+        if !plan.events.isEmpty {
+            writes.append(SQLEventStore.insert(plan.events.map { event in
+                let subject = EventSubject(
+                    resourceID: resource.id, resourceName: event.resourceName, bookingID: event.subject.booking.map { created.id($0, in: \.bookings) },
+                    holdID: event.subject.hold.map { created.id($0, in: \.holds) },
+                    waitlistEntryID: event.subject.entry.map { created.id($0, in: \.entries) }, userID: event.subject.userID)
+                return NewEvent(event.type, at: event.at, by: event.actor, subject: subject, quantity: event.quantity, stock: event.stock,
+                                details: event.details)
+            }))
         }
         var assignments: [SQLQueryString] = []
         if let stock = plan.stock[.whole] {
@@ -489,10 +497,13 @@ struct LockedStock {
             assignments += ["max_per_user = \(bind: limits.maxPerUser)", "max_per_booking = \(bind: limits.maxPerBooking)"]
         }
         if let waiting = plan.waitingCount { assignments.append("waiting_count = \(bind: waiting)") }
-        guard !assignments.isEmpty else { return resource }
-        guard let row = try await session.sql.raw("""
-            UPDATE resources SET \(assignments.joined(separator: ", ")) WHERE id = \(bind: resource.id) RETURNING \(Resource.columns)
-            """).first() else { throw DatabaseInvariantViolation("locked resource \(resource.id) vanished") }
+        guard !assignments.isEmpty else {
+            _ = try await session.runTogether(writes)
+            return resource
+        }
+        // Last, so that its row is the one answered.
+        writes.append("UPDATE resources SET \(assignments.joined(separator: ", ")) WHERE id = \(bind: resource.id) RETURNING \(Resource.columns)")
+        guard let row = try await session.runTogether(writes).first else { throw DatabaseInvariantViolation("locked resource \(resource.id) vanished") }
         return try Resource(row: row)
     }
 }

@@ -95,23 +95,12 @@ struct SQLResourceStore: ResourceStore {
 
     func periodStock(of resource: Resource, periods: [PeriodKey], at now: Date) async throws -> [PeriodKey: Stock] {
         guard let schedule = resource.schedule, let first = periods.min(), let last = periods.max() else { return [:] }
-        let wanted = Set(periods)
-        var stock: [PeriodKey: Stock] = [:]
-        for row in try await session.sql.raw("""
-            SELECT idx, total_quantity, available_quantity, held_quantity FROM period_stock
-            WHERE resource_id = \(bind: resource.id) AND kind = \(bind: first.kind.rawValue) AND idx BETWEEN \(bind: first.index) AND \(bind: last.index)
-            """).all() {
-            let key = PeriodKey(kind: first.kind, index: try row.decode(column: "idx", as: Int64.self))
-            guard wanted.contains(key) else { continue }
-            stock[key] = Stock(total: try row.decode(column: "total_quantity", as: Int.self),
-                               available: try row.decode(column: "available_quantity", as: Int.self),
-                               held: try row.decode(column: "held_quantity", as: Int.self))
-        }
+        let stored = try await LockedStock.storedPeriods(of: resource.id, keys: Set(periods),
+                                                         days: Set(periods.map { schedule.date(of: $0).dayNumber }), in: session)
+        var stock = stored.stock
         // Periods with nothing stored have their date's capacity (its own, or the resource's), all available.
-        let days = Set(periods.map { schedule.date(of: $0).dayNumber })
-        let calendar = try await LockedStock.calendar(of: resource.id, days: days, in: session)
         for key in periods where stock[key] == nil {
-            let total = calendar[schedule.date(of: key).dayNumber] ?? resource.stock.total
+            let total = stored.calendar[schedule.date(of: key).dayNumber] ?? resource.stock.total
             stock[key] = Stock(total: total, available: total)
         }
         guard stock.values.contains(where: { $0.held > 0 }) else { return stock }
