@@ -157,6 +157,70 @@ public indirect enum EventValue: Sendable, Equatable, Codable {
     }
 
     public init(_ value: Int?) { self = value.map(EventValue.int) ?? .null }
+
+    /// `details` as JSON text, keys sorted: what the `Codable` form writes (and reads back), written
+    /// directly. Through JSONEncoder a dated booking's details (its range and periods) took about a
+    /// twenty-fifth of the booking's CPU.
+    public static func json(_ details: [String: EventValue]) -> String {
+        var text = ""
+        write(details, to: &text)
+        return text
+    }
+
+    private static func write(_ object: [String: EventValue], to text: inout String) {
+        text.append("{")
+        for (position, (key, value)) in object.sorted(by: { $0.key < $1.key }).enumerated() {
+            if position > 0 { text.append(",") }
+            write(key, to: &text)
+            text.append(":")
+            value.write(to: &text)
+        }
+        text.append("}")
+    }
+
+    private func write(to text: inout String) {
+        switch self {
+        case .int(let value): text.append(String(value))
+        case .string(let value): Self.write(value, to: &text)
+        case .bool(let value): text.append(value ? "true" : "false")
+        case .date(let value): Self.write(value.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)), to: &text)
+        case .strings(let values): Self.writeArray(values, to: &text) { Self.write($0, to: &$1) }
+        case .objects(let values): Self.writeArray(values, to: &text) { Self.write($0, to: &$1) }
+        case .null: text.append("null")
+        }
+    }
+
+    private static func writeArray<Element>(_ elements: [Element], to text: inout String, _ writeElement: (Element, inout String) -> Void) {
+        text.append("[")
+        for (position, element) in elements.enumerated() {
+            if position > 0 { text.append(",") }
+            writeElement(element, &text)
+        }
+        text.append("]")
+    }
+
+    /// A JSON string: quote, backslash and control characters escaped (RFC 8259 §7), the rest as it is.
+    private static func write(_ string: String, to text: inout String) {
+        text.append("\"")
+        if string.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            for scalar in string.unicodeScalars {
+                switch scalar {
+                case "\"": text.append("\\\"")
+                case "\\": text.append("\\\\")
+                case "\n": text.append("\\n")
+                case "\r": text.append("\\r")
+                case "\t": text.append("\\t")
+                case _ where scalar.value < 0x20:
+                    text.append(scalar.value < 0x10 ? "\\u000" : "\\u001")
+                    text.append(String(scalar.value & 0xF, radix: 16))
+                default: text.unicodeScalars.append(scalar)
+                }
+            }
+        } else {
+            text.append(string)
+        }
+        text.append("\"")
+    }
 }
 
 /// The user an event concerns, as an integrator needs them to notify that person.

@@ -134,7 +134,7 @@ private struct OneStatementRows {
         let until = requests.map { request in
             if case .hold(let until) = request.kind { until } else { request.now }
         }
-        let details = zip(requests, until).map { request, until in SQLEventStore.encode(request.isHold ? ["expires_at": .date(until)] : [:]) }
+        let details = zip(requests, until).map { request, until in EventValue.json(request.isHold ? ["expires_at": .date(until)] : [:]) }
         if requests.count == 1, let take = requests.first {
             (asked, numbered) = ("", "")
             (user, quantity, at) = ("\(bind: take.userID)", "\(bind: take.quantity)", "\(bind: take.now)")

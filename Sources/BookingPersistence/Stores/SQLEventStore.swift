@@ -23,7 +23,7 @@ struct SQLEventStore: EventStore {
                 (\(bind: event.type.rawValue), \(bind: event.occurredAt), \(bind: event.actor.userID), \(bind: subject.resourceID),
                  \(bind: subject.resourceName), \(bind: subject.bookingID), \(bind: subject.holdID), \(bind: subject.waitlistEntryID),
                  \(bind: subject.userID), \(bind: event.quantity), \(bind: event.stock?.total), \(bind: event.stock?.available),
-                 \(bind: event.stock?.held), \(bind: Self.encode(event.details)))
+                 \(bind: event.stock?.held), \(bind: EventValue.json(event.details)))
                 """
         }
         return """
@@ -31,13 +31,6 @@ struct SQLEventStore: EventStore {
                                 user_id, quantity, total, available, held, details)
             VALUES \(rows.joined(separator: ", "))
             """
-    }
-
-    static func encode(_ details: [String: EventValue]) -> String {
-        if details.isEmpty { return "{}" }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return (try? encoder.encode(details)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 
     func sequence() async throws -> Int {

@@ -28,7 +28,7 @@ struct SQLNotificationStore: NotificationStore {
                     INSERT INTO notifications (event_id, kind, template, user_id, recipient_name, recipient_email, message_id, unsubscribe_token,
                                                facts, next_attempt_at, created_at)
                     SELECT \(bind: mail.eventID), \(bind: mail.kind.rawValue), \(bind: mail.template), u.id, u.username, u.email,
-                           \(bind: mail.messageID(host: messageIDHost)), \(bind: SessionService.makeToken()), \(bind: SQLEventStore.encode(mail.facts)),
+                           \(bind: mail.messageID(host: messageIDHost)), \(bind: SessionService.makeToken()), \(bind: EventValue.json(mail.facts)),
                            \(bind: now), \(bind: now)
                     FROM users u WHERE u.id = \(bind: mail.userID)
                       AND (\(bind: mail.kind == .security) OR ',' || u.mail_off || ',' NOT LIKE \(bind: "%,\(mail.kind.rawValue),%"))
