@@ -162,6 +162,7 @@ public indirect enum EventValue: Sendable, Equatable, Codable {
     /// directly. Through JSONEncoder a dated booking's details (its range and periods) took about a
     /// twenty-fifth of the booking's CPU.
     public static func json(_ details: [String: EventValue]) -> String {
+        if details.isEmpty { return "{}" }
         var text = ""
         write(details, to: &text)
         return text
